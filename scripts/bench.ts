@@ -1,0 +1,22 @@
+/**
+ * `pnpm bench <name> [args]`: runs scripts/bench/<name>.ts. Each benchmark prints a readable
+ * table and, with --json, one JSON object with the same figures as its last line.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const names = readdirSync(join(here, 'bench')).filter((f) => f.endsWith('.ts') && !f.includes('.test.') && !f.startsWith('_')).map((f) => f.slice(0, -3));
+const [name, ...rest] = process.argv.slice(2);
+if (!name || name === '--help' || name === '-h') {
+  console.log(`usage: pnpm bench <name> [--json] [options]\n\nbenchmarks: ${names.join(', ')}`);
+  process.exit(name ? 0 : 1);
+}
+const file = join(here, 'bench', `${name}.ts`);
+if (!existsSync(file)) {
+  console.error(`bench: unknown benchmark '${name}'; known: ${names.join(', ')}`);
+  process.exit(1);
+}
+process.argv = [process.argv[0]!, file, ...rest];
+await import(file);
