@@ -1,0 +1,2 @@
+export * from './select.ts';
+export * from './tf.ts';
