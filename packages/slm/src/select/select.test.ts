@@ -79,8 +79,8 @@ describe('selectWeightsTf', () => {
       // Quantised to quarters so many scores tie exactly.
       const cur = Array.from({ length: n }, () => Math.floor(rnd() * 8) / 4);
       const ref = Array.from({ length: n }, () => Math.floor(rnd() * 4) / 4);
-      const valid = Array.from({ length: n }, () => (rnd() < 0.8 ? 1 : 0));
-      const nValid = valid.reduce((a, b) => a + b, 0);
+      const valid = Array.from({ length: n }, () => (rnd() < 0.8 ? 1 : 0) as number);
+      const nValid = valid.reduce((a: number, b) => a + b, 0);
       for (const selectBy of ['excess', 'current', 'reference'] as const) {
         const ratio = [0.1, 0.35, 0.6, 1][trial % 4]!;
         const want = selectTokens(cur, ref, valid, { ratio, selectBy });

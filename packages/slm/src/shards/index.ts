@@ -1,0 +1,7 @@
+export * from './format.ts';
+export * from './token-file.ts';
+export * from './tokenizer.ts';
+export * from './input.ts';
+export * from './prepare.ts';
+export * from './windows.ts';
+export * from './corpus.ts';

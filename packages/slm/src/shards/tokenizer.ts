@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { RhoError } from '@rho/core';
+
+/** What slm needs of a tokenizer; core's Tokenizer satisfies it. */
+export interface TextTokenizer {
+  readonly vocabSize: number;
+  readonly bosId?: number | null;
+  readonly eosId?: number | null;
+  encode(text: string, opts?: { addBos?: boolean }): number[];
+  decode(ids: number[], opts?: { skipSpecial?: boolean }): string;
+}
+
+/**
+ * UTF-8 bytes as tokens (0–255) plus bos 256 and eos 257: no training, no unknown tokens, and
+ * every character of injected noise maps to its own tokens — what the smoke experiment wants.
+ */
+export class ByteTokenizer implements TextTokenizer {
+  readonly vocabSize = 258;
+  readonly bosId = 256;
+  readonly eosId = 257;
+  encode(text: string, opts: { addBos?: boolean } = {}): number[] {
+    const ids = Array.from(Buffer.from(text, 'utf8'));
+    return opts.addBos ? [this.bosId, ...ids] : ids;
+  }
+  decode(ids: number[], opts: { skipSpecial?: boolean } = {}): string {
+    let out = '';
+    let run: number[] = [];
+    const flush = () => {
+      out += Buffer.from(run).toString('utf8');
+      run = [];
+    };
+    for (const i of ids) {
+      if (i < 256) run.push(i);
+      else {
+        flush();
+        if (!opts.skipSpecial) out += i === this.bosId ? '<s>' : '</s>';
+      }
+    }
+    flush();
+    return out;
+  }
+}
+
+export interface LoadedTokenizer {
+  tokenizer: TextTokenizer;
+  kind: 'bytes' | 'file';
+  sha256: string;
+  /** tokenizer.json to copy next to the data, when there is one. */
+  path: string | null;
+}
+
+/**
+ * `bytes`, a tokenizer.json, or a checkpoint directory holding one. Files are read through core's
+ * Tokenizer (Hugging Face tokenizer.json).
+ */
+export async function loadTokenizer(spec: string): Promise<LoadedTokenizer> {
+  if (spec === 'bytes') return { tokenizer: new ByteTokenizer(), kind: 'bytes', sha256: 'bytes', path: null };
+  const path = existsSync(spec) && statSync(spec).isDirectory() ? join(spec, 'tokenizer.json') : spec;
+  if (!existsSync(path)) throw new RhoError('NOT_FOUND', 'no tokenizer.json', { file: path, hint: 'pass --tokenizer bytes, a tokenizer.json, or a checkpoint directory' });
+  const bytes = readFileSync(path);
+  const core = (await import('@rho/core')) as Record<string, unknown>;
+  const Tok = core.Tokenizer as { fromFile?: (p: string) => TextTokenizer | Promise<TextTokenizer> } | undefined;
+  if (!Tok?.fromFile) throw new RhoError('UNSUPPORTED', "this build's @rho/core has no Tokenizer yet", { file: path, hint: 'use --tokenizer bytes' });
+  const tokenizer = await Tok.fromFile(path);
+  return { tokenizer, kind: 'file', sha256: sha256(bytes), path };
+}
+
+export const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
