@@ -1,0 +1,2 @@
+export * from './llama-config.ts';
+export * from './presets.ts';

@@ -1,0 +1,183 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { RhoError } from '../errors.ts';
+import { eosIds } from '../config/llama-config.ts';
+import type { LlamaModel } from '../model/llama.ts';
+import { attentionBias } from '../model/mask.ts';
+import { KvCache } from './kv-cache.ts';
+import { findStop, makeRng, sampleToken } from './sampling.ts';
+
+export type StopReason = 'eos' | 'stop' | 'length';
+
+export interface GenerateOptions {
+  maxNewTokens: number;
+  /** 0 (default) is greedy. */
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  /** Stop strings, checked on the decoded new text (the harness's stop words are strings). */
+  stop?: { strings: readonly string[]; decode: (ids: number[]) => string };
+  /** End-of-sequence id(s); default: the config's eos_token_id. `null`: never stop on a token. */
+  eosId?: number | readonly number[] | null;
+  /** Recompute the whole sequence each step instead of using the KV cache (for benchmarks and tests). */
+  useCache?: boolean;
+  /** Called after each decoding step with the number of new tokens so far (progress bars). */
+  onStep?: (step: number) => void;
+}
+
+export interface GenerateResult {
+  /** New tokens per prompt (the prompt excluded; an eos or stop-completing token included). */
+  tokens: number[][];
+  stopReason: StopReason[];
+  /** With `stop`: the decoded new text, cut before the first stop string. */
+  texts?: string[];
+}
+
+/**
+ * Batched decoding with a KV cache. Prompts of different lengths are left-padded; padding is
+ * masked out and each row keeps its own positions, so a row's tokens do not depend on the others.
+ * Rows that finish leave the batch.
+ */
+export function generate(model: LlamaModel, promptIds: readonly (readonly number[])[], opts: GenerateOptions): GenerateResult {
+  const cfg = model.config;
+  const n = promptIds.length;
+  if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 0) throw new RhoError('BAD_CONFIG', `maxNewTokens must be a non-negative integer, got ${opts.maxNewTokens}`, { field: 'maxNewTokens' });
+  promptIds.forEach((p, i) => {
+    if (p.length === 0) throw new RhoError('BAD_INPUT', `prompt ${i} is empty`, { field: `promptIds[${i}]`, hint: 'start prompts with the BOS token' });
+  });
+  model.checkIds(promptIds);
+  const temperature = opts.temperature ?? 0;
+  const topP = opts.topP ?? 1;
+  const rng = makeRng(opts.seed ?? 0);
+  const eos = new Set(opts.eosId === undefined ? eosIds(cfg) : opts.eosId === null ? [] : typeof opts.eosId === 'number' ? [opts.eosId] : opts.eosId);
+
+  const tokens: number[][] = promptIds.map(() => []);
+  const stopReason: StopReason[] = promptIds.map(() => 'length');
+  const texts: string[] | undefined = opts.stop ? promptIds.map(() => '') : undefined;
+  if (n === 0 || opts.maxNewTokens === 0) return { tokens, stopReason, texts };
+
+  /** Choose the next token of each active row; returns which rows are still going. */
+  const step = (logits: tf.Tensor3D, active: number[]): number[] => {
+    const v = cfg.vocabSize;
+    let next: ArrayLike<number>;
+    if (temperature <= 0) {
+      const best = tf.tidy(() => tf.argMax(tf.reshape(logits, [active.length, v]), 1));
+      next = best.dataSync() as Int32Array;
+      best.dispose();
+    } else {
+      const all = logits.dataSync() as Float32Array;
+      next = active.map((_, r) => sampleToken(all.subarray(r * v, (r + 1) * v), temperature, topP, rng));
+    }
+    const still: number[] = [];
+    active.forEach((row, r) => {
+      const tok = next[r]!;
+      tokens[row]!.push(tok);
+      if (eos.has(tok)) {
+        stopReason[row] = 'eos';
+      } else if (opts.stop && opts.stop.strings.length) {
+        const text = opts.stop.decode(tokens[row]!);
+        const at = findStop(text, opts.stop.strings);
+        if (at >= 0) {
+          stopReason[row] = 'stop';
+          texts![row] = text.slice(0, at);
+        } else {
+          texts![row] = text;
+        }
+      }
+      if (stopReason[row] === 'length' && tokens[row]!.length < opts.maxNewTokens) still.push(r);
+    });
+    if (texts && !opts.stop?.strings.length) active.forEach((row) => (texts[row] = opts.stop!.decode(tokens[row]!)));
+    return still;
+  };
+
+  const fuseHere = !model.isFused();
+  if (fuseHere) model.fuseForInference();
+  try {
+    return (opts.useCache ?? true) ? withCache(model, promptIds, step, opts, { tokens, stopReason, texts }) : withoutCache(model, promptIds, tokens, step, opts, { tokens, stopReason, texts });
+  } finally {
+    if (fuseHere) model.unfuse();
+  }
+}
+
+type Step = (logits: tf.Tensor3D, active: number[]) => number[];
+
+function leftPad(rows: readonly (readonly number[])[]): { ids: tf.Tensor2D; positions: tf.Tensor2D; mask: number[][] } {
+  const len = Math.max(...rows.map((r) => r.length));
+  const ids = new Int32Array(rows.length * len);
+  const pos = new Int32Array(rows.length * len);
+  const mask = rows.map((r, b) => {
+    const pad = len - r.length;
+    const m = new Array<number>(len).fill(0);
+    for (let j = 0; j < r.length; j++) {
+      ids[b * len + pad + j] = r[j]!;
+      pos[b * len + pad + j] = j;
+      m[pad + j] = 1;
+    }
+    return m;
+  });
+  return { ids: tf.tensor2d(ids, [rows.length, len], 'int32'), positions: tf.tensor2d(pos, [rows.length, len], 'int32'), mask };
+}
+
+function withCache(model: LlamaModel, prompts: readonly (readonly number[])[], step: Step, opts: GenerateOptions, result: GenerateResult): GenerateResult {
+  const cache = new KvCache(prompts.length);
+  let active = prompts.map((_, i) => i);
+  let logits: tf.Tensor3D | null = null;
+  try {
+    {
+      const { ids, positions, mask } = leftPad(prompts);
+      cache.mask.splice(0, cache.mask.length, ...mask);
+      const maskT = cache.maskTensor();
+      const bias = attentionBias(prompts.length, ids.shape[1], 0, maskT);
+      const out = model.forward({ ids, positions, bias, lastOnly: true });
+      tf.dispose([ids, positions, maskT, bias]);
+      cache.update(out.present);
+      logits = out.logits;
+    }
+    for (let s = 0; ; s++) {
+      const still = step(logits, active);
+      opts.onStep?.(s + 1);
+      if (still.length === 0) break;
+      if (still.length < active.length) {
+        cache.select(still);
+        active = still.map((r) => active[r]!);
+      }
+      const b = active.length;
+      const last = active.map((row) => result.tokens[row]!.at(-1)!);
+      const pos = cache.mask.map((m) => m.reduce((a, x) => a + x, 0));
+      for (const m of cache.mask) m.push(1);
+      const ids = tf.tensor2d(last, [b, 1], 'int32');
+      const positions = tf.tensor2d(pos, [b, 1], 'int32');
+      const maskT = cache.maskTensor();
+      const bias = attentionBias(b, 1, cache.length - 1, maskT);
+      const out = model.forward({ ids, positions, bias, past: cache.layers, lastOnly: true });
+      tf.dispose([ids, positions, maskT, bias, logits]);
+      cache.update(out.present);
+      logits = out.logits;
+    }
+  } finally {
+    if (logits) logits.dispose();
+    cache.dispose();
+  }
+  return result;
+}
+
+function withoutCache(model: LlamaModel, prompts: readonly (readonly number[])[], tokens: number[][], step: Step, opts: GenerateOptions, result: GenerateResult): GenerateResult {
+  let active = prompts.map((_, i) => i);
+  for (let s = 0; ; s++) {
+    const rows = active.map((row) => [...prompts[row]!, ...tokens[row]!]);
+    const { ids, positions, mask } = leftPad(rows);
+    const maskT = tf.tensor2d(mask.flat(), [rows.length, ids.shape[1]], 'int32');
+    const bias = attentionBias(rows.length, ids.shape[1], 0, maskT);
+    const { logits, present } = model.forward({ ids, positions, bias, lastOnly: true });
+    tf.dispose([ids, positions, maskT, bias, ...present.flatMap((kv) => [kv.k, kv.v])]);
+    let still: number[];
+    try {
+      still = step(logits, active);
+    } finally {
+      logits.dispose();
+    }
+    opts.onStep?.(s + 1);
+    if (still.length === 0) break;
+    active = still.map((r) => active[r]!);
+  }
+  return result;
+}

@@ -1,0 +1,3 @@
+export * from './generate.ts';
+export * from './kv-cache.ts';
+export * from './sampling.ts';

@@ -1,0 +1,3 @@
+export * from './llama.ts';
+export * from './mask.ts';
+export * from './rope.ts';

@@ -1,0 +1,3 @@
+export * from './dtype.ts';
+export * from './format.ts';
+export * from './sharded.ts';
