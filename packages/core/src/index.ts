@@ -4,3 +4,8 @@ export * from './io/atomic.ts';
 export * from './io/jsonl.ts';
 export * from './cli/report.ts';
 export * from './cli/program.ts';
+export * from './config/index.ts';
+export * from './safetensors/index.ts';
+export * from './model/index.ts';
+export * from './checkpoint/index.ts';
+export * from './generate/index.ts';
