@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import type { DatasetSpec } from './types.ts';
+
+/** MAWPS: test.jsonl concatenates singleeq, singleop, addsub and multiarith, each row typed. */
+export const mawps: DatasetSpec = {
+  name: 'mawps',
+  dir: 'mawps',
+  schema: z.looseObject({ input: z.string(), target: z.union([z.number(), z.string()]) }),
+  question: (r) => r.input as string,
+  rawAnswer: (r) => String(r.target),
+};
