@@ -1,2 +1,3 @@
 export * from './load.ts';
 export * from './save.ts';
+export * from './parity.ts';
