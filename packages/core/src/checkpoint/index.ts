@@ -1,3 +1,4 @@
 export * from './load.ts';
 export * from './save.ts';
 export * from './parity.ts';
+export * from './init.ts';
