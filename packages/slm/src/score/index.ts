@@ -1,0 +1,3 @@
+export * from './float16.ts';
+export * from './store.ts';
+export * from './run.ts';
