@@ -1,2 +1,3 @@
 export {};
 export * from './datasets/index.ts';
+export * from './prompts/index.ts';

@@ -1,0 +1,32 @@
+import { loadFewShot } from './few-shot.ts';
+import type { PromptType } from './types.ts';
+
+/** Datasets whose demos and query use "Problem:/Solution:" rather than "Question:/Answer:". */
+export const PROBLEM_FRAMED: ReadonlySet<string> = new Set([
+  'minerva_math', 'math', 'math_oai', 'mmlu_stem', 'sat_math', 'mathqa', 'hungarian_exam',
+]);
+
+/** The full prompt from the demos and the question (utils.py `construct_prompt`); pure. */
+export function buildPrompt(question: string, dataName: string, promptType: PromptType, demos: string): string {
+  switch (promptType) {
+    case 'direct':
+    case 'cot':
+      return PROBLEM_FRAMED.has(dataName)
+        ? `${demos}Problem:\n${question}\nSolution:`
+        : `${demos}Question: ${question}\nAnswer:`;
+    case 'pal':
+      return `${demos}Question: ${question}`;
+    case 'tora':
+      // the SFT chat form: the interpreter models were tuned on it, no demos
+      return `<|user|>\n${question}\n<|assistant|>\n`;
+  }
+}
+
+/** The prompt for one example, reading demos from `<dataDir>/prompts/`. */
+export function constructPrompt(
+  example: { question: string; dataName: string },
+  promptType: PromptType,
+  dataDir: string,
+): string {
+  return buildPrompt(example.question, example.dataName, promptType, loadFewShot(dataDir, example.dataName, promptType));
+}
