@@ -5,3 +5,4 @@ export * from './input.ts';
 export * from './prepare.ts';
 export * from './windows.ts';
 export * from './corpus.ts';
+export * from './random.ts';

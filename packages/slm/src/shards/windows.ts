@@ -1,3 +1,5 @@
+import { seededRandom } from './random.ts';
+
 /**
  * Training and scoring see a split as windows of `seqLen` tokens that overlap by one:
  * window w holds positions [w·(T−1), w·(T−1)+T), and predicts positions w·(T−1)+1 … w·(T−1)+T−1.
@@ -55,15 +57,7 @@ export function buildBatch(windows: readonly number[], batchSize: number, seqLen
 /** A seeded permutation of [0, n): the order windows are visited in one epoch. */
 export function shuffledOrder(n: number, seed: number): number[] {
   const order = Array.from({ length: n }, (_, i) => i);
-  let s = seed >>> 0 || 1;
-  const rnd = () => {
-    // mulberry32: small, seedable, and the same on every platform.
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rnd = seededRandom(seed);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
     [order[i], order[j]] = [order[j]!, order[i]!];
