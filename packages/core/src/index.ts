@@ -9,3 +9,4 @@ export * from './safetensors/index.ts';
 export * from './model/index.ts';
 export * from './checkpoint/index.ts';
 export * from './generate/index.ts';
+export * from './tokenizer/index.ts';
