@@ -1,0 +1,554 @@
+/**
+ * A small LaTeX math parser standing in for sympy's `parse_latex`: numbers (with "1,000"
+ * grouping, as sympy's lexer reads them), single-letter symbols (optionally subscripted),
+ * implicit multiplication, \frac, \sqrt[n], powers, factorial, |x|, the usual functions,
+ * relations and pmatrix. What it does not understand it rejects (returns null), as sympy raises.
+ */
+import { exprKey, freeSymbols, type Expr } from './expr.ts';
+
+type Tok =
+  | { t: 'num'; v: string }
+  | { t: 'letter'; v: string }
+  | { t: 'cmd'; v: string }
+  | { t: 'op'; v: string }
+  /** Where sympy's lexer would raise; the parse fails only if it gets that far. */
+  | { t: 'err'; v: string };
+
+/** Commands sympy's lexer skips. */
+const SKIP_CMDS = new Set(['\\,', '\\:', '\\;', '\\!', '\\quad', '\\qquad', '\\thinspace', '\\medspace', '\\thickspace', '\\negthinspace', '\\negmedspace', '\\negthickspace', '\\left', '\\right', '\\vrule', '\\vcenter', '\\vbox', '\\vskip', '\\vspace', '\\hfil', '\\*', '\\-', '\\.', '\\/', '\\"', '\\(', '\\=']);
+
+export type LatexMode = 'sympy' | 'latex2sympy';
+
+function tokenize(s: string, mode: LatexMode): Tok[] {
+  const out: Tok[] = [];
+  let i = 0;
+  const err = (): Tok[] => {
+    out.push({ t: 'err', v: s.slice(i) });
+    return out;
+  };
+  while (i < s.length) {
+    const c = s[i]!;
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      i++;
+      continue;
+    }
+    if (c === '\\') {
+      const rest = s.slice(i);
+      if (rest.startsWith('\\left|') || rest.startsWith('\\right|')) {
+        out.push({ t: 'op', v: '|' });
+        i += rest.startsWith('\\left|') ? 6 : 7;
+        continue;
+      }
+      const m = /^\\([a-zA-Z]+|[,:;!*\-./"(={}]|\\)/.exec(rest);
+      if (!m) {
+        if (mode === 'latex2sympy' && /^\\[ %$&]/.test(rest)) {
+          i += 2;
+          continue;
+        }
+        return err();
+      }
+      const cmd = m[0];
+      if (cmd === '\\\\' && mode === 'sympy') return err();
+      i += cmd.length;
+      if (SKIP_CMDS.has(cmd) || (mode === 'latex2sympy' && cmd === '\\displaystyle')) continue;
+      out.push({ t: 'cmd', v: cmd });
+      continue;
+    }
+    const num = /^[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?/.exec(s.slice(i));
+    if (num) {
+      out.push({ t: 'num', v: num[0] });
+      i += num[0].length;
+      continue;
+    }
+    if (/[a-zA-Z]/.test(c)) {
+      // sympy's lexer reads "dx" (and "d\alpha") as one differential token
+      const diff = c === 'd' ? /^d[ \t\r\n]*?([a-zA-Z]|\\[a-zA-Z]+)/.exec(s.slice(i)) : null;
+      if (diff && mode === 'sympy') {
+        out.push({ t: 'letter', v: `d${diff[1]!.replace('\\', '')}` });
+        i += diff[0].length;
+        continue;
+      }
+      out.push({ t: 'letter', v: c });
+      i++;
+      continue;
+    }
+    if (c === '&') {
+      // '&' lexes only as part of an alignment '&=' / '=&' (or inside a matrix for latex2sympy)
+      const m = /^&[ \t\r\n]*?=/.exec(s.slice(i));
+      if (m) {
+        out.push({ t: 'op', v: '=' });
+        i += m[0].length;
+        continue;
+      }
+      if (mode === 'latex2sympy') {
+        out.push({ t: 'op', v: '&' });
+        i++;
+        continue;
+      }
+      return err();
+    }
+    if (c === '=') {
+      const m = /^=(?:[ \t\r\n]*?&)?/.exec(s.slice(i))!;
+      out.push({ t: 'op', v: '=' });
+      i += m[0].length;
+      continue;
+    }
+    if ('+-*/^_<>()[]{}|!,.:'.includes(c)) {
+      out.push({ t: 'op', v: c });
+      i++;
+      continue;
+    }
+    if (c === "'") {
+      const m = /^'+/.exec(s.slice(i))!;
+      out.push({ t: 'op', v: m[0] });
+      i += m[0].length;
+      continue;
+    }
+    return err();
+  }
+  return out;
+}
+
+const FUNCS: Record<string, string> = {
+  '\\sin': 'sin', '\\cos': 'cos', '\\tan': 'tan', '\\cot': 'cot', '\\sec': 'sec', '\\csc': 'csc',
+  '\\arcsin': 'asin', '\\arccos': 'acos', '\\arctan': 'atan', '\\arccsc': 'acsc', '\\arcsec': 'asec', '\\arccot': 'acot',
+  '\\sinh': 'sinh', '\\cosh': 'cosh', '\\tanh': 'tanh', '\\arsinh': 'asinh', '\\arcosh': 'acosh', '\\artanh': 'atanh',
+  '\\ln': 'log', '\\log': 'log', '\\lg': 'log10', '\\exp': 'exp',
+};
+const RELS: Record<string, string> = {
+  '=': '=', '<': '<', '>': '>', '\\le': '<=', '\\leq': '<=', '\\leqq': '<=', '\\leqslant': '<=',
+  '\\ge': '>=', '\\geq': '>=', '\\geqq': '>=', '\\geqslant': '>=', '\\neq': '!=',
+};
+/** Commands with a meaning in sympy's grammar; any other \name is a symbol called "name". */
+const GRAMMAR_CMDS = new Set([
+  ...Object.keys(FUNCS), ...Object.keys(RELS), '\\frac', '\\dfrac', '\\tfrac', '\\binom', '\\dbinom', '\\tbinom', '\\sqrt',
+  '\\overline', '\\times', '\\cdot', '\\div', '\\lfloor', '\\rfloor', '\\lceil', '\\rceil', '\\{', '\\}', '\\langle',
+  '\\rangle', '\\lim', '\\int', '\\sum', '\\prod', '\\mathit', '\\to', '\\rightarrow', '\\Rightarrow', '\\longrightarrow',
+  '\\Longrightarrow', '\\\\',
+]);
+
+class Fail extends Error {}
+
+class Parser {
+  private i = 0;
+  constructor(
+    private readonly toks: Tok[],
+    private readonly mode: LatexMode,
+  ) {}
+
+  private peek(): Tok | undefined {
+    return this.toks[this.i];
+  }
+  private isOp(v: string): boolean {
+    const t = this.peek();
+    return t !== undefined && (t.t === 'op' || t.t === 'cmd') && t.v === v;
+  }
+  private expect(v: string): void {
+    if (!this.isOp(v)) throw new Fail(`expected ${v}`);
+    this.i++;
+  }
+  private isSymbolCmd(t: Tok | undefined): boolean {
+    return t !== undefined && t.t === 'cmd' && !GRAMMAR_CMDS.has(t.v) && /^\\[a-zA-Z]+$/.test(t.v);
+  }
+
+  /**
+   * sympy's start rule has no EOF: it parses the longest expression at the front and ignores the
+   * rest, failing only on a syntax error inside it or a lexer error in the token right after it.
+   */
+  parseAll(): Expr {
+    const e = this.relation();
+    const next = this.peek();
+    if (next?.t === 'err') throw new Fail('lexer error');
+    if (this.mode === 'latex2sympy' && this.i !== this.toks.length) throw new Fail('trailing input');
+    return e;
+  }
+
+  relation(): Expr {
+    let lhs = this.additive();
+    for (;;) {
+      const t = this.peek();
+      if (!t || (t.t !== 'op' && t.t !== 'cmd') || !(t.v in RELS)) return lhs;
+      this.i++;
+      const rhs = this.additive();
+      lhs = { k: 'rel', op: RELS[t.v]!, lhs, rhs };
+    }
+  }
+
+  additive(): Expr {
+    const args: Expr[] = [this.multiplicative()];
+    for (;;) {
+      if (this.isOp('+')) {
+        this.i++;
+        args.push(this.multiplicative());
+      } else if (this.isOp('-')) {
+        this.i++;
+        args.push({ k: 'neg', arg: this.multiplicative() });
+      } else break;
+    }
+    return args.length === 1 ? args[0]! : { k: 'add', args };
+  }
+
+  multiplicative(): Expr {
+    let acc = this.unary();
+    for (;;) {
+      if (this.isOp('*') || this.isOp('\\cdot') || this.isOp('\\times')) {
+        this.i++;
+        acc = { k: 'mul', args: [acc, this.unary()] };
+      } else if (this.isOp('/') || this.isOp('\\div') || this.isOp(':')) {
+        this.i++;
+        acc = { k: 'div', num: acc, den: this.unary() };
+      } else break;
+    }
+    return acc;
+  }
+
+  unary(): Expr {
+    if (this.isOp('-')) {
+      this.i++;
+      return { k: 'neg', arg: this.unary() };
+    }
+    if (this.isOp('+')) {
+      this.i++;
+      return this.unary();
+    }
+    const factors: Expr[] = [this.postfix()];
+    while (this.startsAtom()) factors.push(this.postfix());
+    if (factors.length === 1) return factors[0]!;
+    // sympy: a lone 'x' between two symbol-free factors is a times sign ("2x3")
+    const kept = factors.filter((f, i) => {
+      if (i === 0 || i === factors.length - 1 || f.k !== 'sym' || f.name !== 'x') return true;
+      return !(symbolFree(factors[i - 1]!) && symbolFree(factors[i + 1]!));
+    });
+    return kept.length === 1 ? kept[0]! : { k: 'mul', args: kept };
+  }
+
+  private startsAtom(): boolean {
+    const t = this.peek();
+    if (!t) return false;
+    if (t.t === 'num' || t.t === 'letter') return true;
+    if (t.t === 'op') return t.v === '(' || t.v === '[' || t.v === '{' || t.v === '|';
+    if (t.t === 'cmd') {
+      return (
+        t.v in FUNCS || ['\\frac', '\\dfrac', '\\tfrac', '\\sqrt', '\\binom', '\\dbinom', '\\tbinom', '\\lfloor', '\\lceil', '\\{', '\\overline', '\\mathit'].includes(t.v) ||
+        this.isSymbolCmd(t)
+      );
+    }
+    return false;
+  }
+
+  postfix(): Expr {
+    let e = this.atom();
+    for (;;) {
+      if (this.isOp('!')) {
+        this.i++;
+        e = { k: 'fn', name: 'factorial', args: [e] };
+      } else if (this.isOp('^')) {
+        this.i++;
+        e = { k: 'pow', base: e, exp: this.supArg() };
+      } else break;
+    }
+    return e;
+  }
+
+  /** sympy: '^' takes an atom or a braced expression (latex2sympy is laxer). */
+  private supArg(): Expr {
+    if (this.isOp('{')) {
+      this.i++;
+      const e = this.additive();
+      this.expect('}');
+      return e;
+    }
+    const t = this.peek();
+    if (!t) throw new Fail('eof');
+    if (t.t === 'num' || t.t === 'letter' || this.isSymbolCmd(t) || this.isOp('\\frac') || this.isOp('\\dfrac') || this.isOp('\\tfrac') || this.isOp('\\binom')) {
+      return this.simpleAtom();
+    }
+    if (this.mode === 'latex2sympy') {
+      if (this.isOp('-')) {
+        this.i++;
+        return { k: 'neg', arg: this.supArg() };
+      }
+      if (this.isOp('(')) return this.atom();
+    }
+    throw new Fail('bad exponent');
+  }
+
+  private group(): Expr {
+    this.expect('{');
+    const e = this.additive();
+    this.expect('}');
+    return e;
+  }
+
+  /** A \frac argument: a braced group or a single digit. */
+  private fracArg(): Expr {
+    if (this.isOp('{')) return this.group();
+    const t = this.peek();
+    if (t && t.t === 'num') {
+      // "\frac12": one digit is the numerator, the rest stays for the denominator
+      this.i++;
+      const digit = t.v[0]!;
+      const rest = t.v.slice(1);
+      if (rest !== '') this.toks.splice(this.i, 0, { t: 'num', v: rest.startsWith(',') || rest.startsWith('.') ? rest.slice(1) : rest });
+      return num(digit);
+    }
+    if (this.mode === 'latex2sympy' && t && t.t === 'letter') {
+      this.i++;
+      return { k: 'sym', name: t.v };
+    }
+    throw new Fail('bad argument');
+  }
+
+  private subscript(): string {
+    if (this.isOp('{')) return exprKey(this.group());
+    return exprKey(this.simpleAtom());
+  }
+
+  /** atom: symbols (with subscript), numbers, \frac, \binom, \mathit. */
+  private simpleAtom(): Expr {
+    const t = this.peek();
+    if (!t) throw new Fail('eof');
+    if (t.t === 'num') {
+      this.i++;
+      return num(t.v);
+    }
+    if (t.t === 'letter' || this.isSymbolCmd(t)) {
+      this.i++;
+      if (t.t === 'cmd' && t.v === '\\infty') return { k: 'const', name: 'oo' };
+      if (t.t === 'cmd' && t.v === '\\pi' && this.mode === 'latex2sympy') return { k: 'const', name: 'pi' };
+      let name = t.t === 'cmd' ? t.v.slice(1) : t.v;
+      if (this.isOp('_')) {
+        this.i++;
+        name = `${name}_{${this.subscript()}}`;
+      }
+      const q = this.peek();
+      if (q && q.t === 'op' && q.v.startsWith("'")) {
+        this.i++;
+        name += q.v;
+      }
+      return { k: 'sym', name };
+    }
+    if (t.t === 'cmd') {
+      switch (t.v) {
+        case '\\frac':
+        case '\\dfrac':
+        case '\\tfrac': {
+          this.i++;
+          const n = this.fracArg();
+          const d = this.fracArg();
+          return { k: 'div', num: n, den: d };
+        }
+        case '\\binom':
+        case '\\dbinom':
+        case '\\tbinom': {
+          this.i++;
+          const n = this.group();
+          const r = this.group();
+          return { k: 'fn', name: 'binomial', args: [n, r] };
+        }
+        default:
+          break;
+      }
+    }
+    throw new Fail(`unexpected ${t.v}`);
+  }
+
+  atom(): Expr {
+    const t = this.peek();
+    if (!t) throw new Fail('eof');
+    if (t.t === 'err') throw new Fail('lexer error');
+    if (t.t === 'op') {
+      if (t.v === '(' || t.v === '[' || t.v === '{') {
+        this.i++;
+        const e = this.additive();
+        this.expect(t.v === '(' ? ')' : t.v === '[' ? ']' : '}');
+        return e;
+      }
+      if (t.v === '|') {
+        this.i++;
+        const e = this.additive();
+        this.expect('|');
+        return { k: 'fn', name: 'abs', args: [e] };
+      }
+      throw new Fail(`unexpected ${t.v}`);
+    }
+    // f(x): a letter or symbol directly followed by '(' is an (undefined) function call in sympy
+    if ((t.t === 'letter' || this.isSymbolCmd(t)) && this.mode === 'sympy') {
+      const save = this.i;
+      const sym = this.simpleAtom();
+      if (sym.k === 'sym' && this.isOp('(')) {
+        this.i++;
+        const args = [this.additive()];
+        while (this.isOp(',')) {
+          this.i++;
+          args.push(this.additive());
+        }
+        this.expect(')');
+        return { k: 'fn', name: `?${sym.name}`, args };
+      }
+      this.i = save;
+    }
+    if (t.t === 'num' || t.t === 'letter' || this.isSymbolCmd(t)) return this.simpleAtom();
+    switch (t.v) {
+      case '\\frac':
+      case '\\dfrac':
+      case '\\tfrac':
+      case '\\binom':
+      case '\\dbinom':
+      case '\\tbinom':
+        return this.simpleAtom();
+      case '\\{': {
+        this.i++;
+        const e = this.additive();
+        this.expect('\\}');
+        return e;
+      }
+      case '\\sqrt': {
+        this.i++;
+        if (this.isOp('[')) {
+          this.i++;
+          const root = this.additive();
+          this.expect(']');
+          const x = this.sqrtArg();
+          return { k: 'fn', name: 'root', args: [x, root] };
+        }
+        return { k: 'fn', name: 'sqrt', args: [this.sqrtArg()] };
+      }
+      case '\\overline': {
+        this.i++;
+        return { k: 'fn', name: 'conjugate', args: [this.group()] };
+      }
+      case '\\lfloor': {
+        this.i++;
+        const e = this.additive();
+        this.expect('\\rfloor');
+        return { k: 'fn', name: 'floor', args: [e] };
+      }
+      case '\\lceil': {
+        this.i++;
+        const e = this.additive();
+        this.expect('\\rceil');
+        return { k: 'fn', name: 'ceil', args: [e] };
+      }
+      case '\\mathit': {
+        this.i++;
+        this.expect('{');
+        let name = '';
+        while (this.peek()?.t === 'letter') name += this.toks[this.i++]!.v;
+        this.expect('}');
+        return { k: 'sym', name };
+      }
+      case '\\begin':
+        if (this.mode === 'latex2sympy') {
+          this.i++;
+          return this.matrix();
+        }
+        break;
+      default:
+        break;
+    }
+    const fn = FUNCS[t.v];
+    if (fn) {
+      this.i++;
+      let base: Expr | null = null;
+      let power: Expr | null = null;
+      for (let k = 0; k < 2; k++) {
+        if (this.isOp('_') && !base) {
+          this.i++;
+          base = this.isOp('{') ? this.group() : this.simpleAtom();
+        } else if (this.isOp('^') && !power) {
+          this.i++;
+          power = this.supArg();
+        }
+      }
+      let a: Expr;
+      if (this.isOp('(')) {
+        this.i++;
+        a = this.additive();
+        this.expect(')');
+      } else {
+        a = this.unary();
+      }
+      const args = fn === 'log' && base ? [a, base] : [a];
+      let call: Expr = { k: 'fn', name: fn, args };
+      if (power) {
+        if (power.k === 'neg' && power.arg.k === 'num' && power.arg.v === 1 && ['sin', 'cos', 'tan', 'csc', 'sec', 'cot', 'sinh', 'cosh', 'tanh'].includes(fn)) {
+          call = { k: 'fn', name: `a${fn}`, args };
+        } else call = { k: 'pow', base: call, exp: power };
+      }
+      return call;
+    }
+    throw new Fail(`unknown command ${t.v}`);
+  }
+
+  private sqrtArg(): Expr {
+    if (this.isOp('{')) return this.group();
+    if (this.mode === 'latex2sympy') return this.simpleAtom();
+    throw new Fail('sqrt needs braces');
+  }
+
+  private envName(): string {
+    this.expect('{');
+    let name = '';
+    while (!this.isOp('}')) {
+      const t = this.peek();
+      if (!t) throw new Fail('eof');
+      name += t.v;
+      this.i++;
+    }
+    this.i++;
+    return name;
+  }
+
+  private matrix(): Expr {
+    const env = this.envName();
+    if (env !== 'pmatrix' && env !== 'bmatrix' && env !== 'matrix') throw new Fail(`environment ${env}`);
+    const rows: Expr[][] = [[]];
+    for (;;) {
+      if (this.isOp('\\end')) {
+        this.i++;
+        this.envName();
+        break;
+      }
+      rows[rows.length - 1]!.push(this.additive());
+      if (this.isOp('&')) {
+        this.i++;
+      } else if (this.isOp('\\\\')) {
+        this.i++;
+        if (!this.isOp('\\end')) rows.push([]);
+      } else if (!this.isOp('\\end')) throw new Fail('bad matrix');
+    }
+    const width = rows[0]!.length;
+    if (rows.some((r) => r.length !== width)) throw new Fail('ragged matrix');
+    return { k: 'matrix', rows };
+  }
+}
+
+function symbolFree(e: Expr): boolean {
+  return freeSymbols(e).size === 0;
+}
+
+function num(text: string): Expr {
+  return { k: 'num', v: Number(text.split(',').join('')), text };
+}
+
+function parseWith(s: string, mode: LatexMode): Expr | null {
+  const toks = tokenize(mode === 'sympy' ? s.trim() : s, mode);
+  if (toks.length === 0) return null;
+  try {
+    return new Parser(toks, mode).parseAll();
+  } catch (e) {
+    if (e instanceof Fail || e instanceof RangeError) return null;
+    throw e;
+  }
+}
+
+/** sympy `parse_latex` stand-in (lenient about trailing text); null where it would raise. */
+export function parseLatex(s: string): Expr | null {
+  return parseWith(s, 'sympy');
+}
+
+/** latex2sympy2 stand-in: the whole string must parse; \pi is the constant; matrices allowed. */
+export function parseLatex2Sympy(s: string): Expr | null {
+  return parseWith(s, 'latex2sympy');
+}

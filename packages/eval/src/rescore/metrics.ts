@@ -1,0 +1,68 @@
+/** The harness's result_json (evaluate.py), rounding included. */
+
+export interface ScoredSample {
+  pred: (string | null)[];
+  score: boolean[];
+  type?: unknown;
+}
+
+export interface Metrics {
+  num_samples: number;
+  num_scores: number;
+  timeout_samples: number;
+  empty_samples: number;
+  acc: number;
+  type_acc?: Record<string, number>;
+}
+
+/** numpy's rint: round half to even. */
+function rint(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/** np.round(x * 100, decimals=1) */
+export function percent1(mean: number): number {
+  return rint(mean * 100 * 10) / 10;
+}
+
+function mean(xs: boolean[]): number {
+  return xs.reduce((s, x) => s + (x ? 1 : 0), 0) / xs.length;
+}
+
+/** Python str() of a dict key that came from JSON (strings stay, numbers print as Python would). */
+function typeKey(t: unknown): string {
+  return typeof t === 'string' ? t : JSON.stringify(t);
+}
+
+export function computeMetrics(samples: readonly ScoredSample[], timeoutSamples: number): Metrics {
+  if (samples.length === 0) return { num_samples: 0, num_scores: 0, timeout_samples: timeoutSamples, empty_samples: 0, acc: 0 };
+  const numScores = samples.reduce((s, x) => s + x.score.length, 0);
+  const maxLen = Math.max(...samples.map((s) => s.score.length));
+  // Rows shorter than the longest are padded with their last score; acc is column 0's mean.
+  const col0 = samples.map((s) => (s.score.length > 0 ? s.score[0]! : false));
+  void maxLen;
+  const result: Metrics = {
+    num_samples: samples.length,
+    num_scores: numScores,
+    timeout_samples: timeoutSamples,
+    empty_samples: samples.filter((s) => !s.pred[s.pred.length - 1]).length,
+    acc: percent1(mean(col0)),
+  };
+  if (samples[0] !== undefined && 'type' in samples[0] && samples[0].type !== undefined) {
+    const groups = new Map<string, boolean[]>();
+    for (const s of samples) {
+      const k = typeKey(s.type);
+      const last = s.score[s.score.length - 1] ?? false;
+      const g = groups.get(k);
+      if (g) g.push(last);
+      else groups.set(k, [last]);
+    }
+    const keys = [...groups.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    result.type_acc = Object.fromEntries(keys.map((k) => [k, percent1(mean(groups.get(k)!))]));
+  }
+  return result;
+}
