@@ -7,3 +7,4 @@ export { normalize, stripString } from './normalize/index.ts';
 export { mathEqual, isEquivalent, type EqualOptions, type Verdict, type EqualReason } from './grader/index.ts';
 export { parseGroundTruth, groundTruthForScoring, GROUND_TRUTH_DATASETS, type GroundTruth } from './groundtruth/index.ts';
 export { rescoreSamples, computeMetrics, datasetIndex, dataFolderFor, type OutputRecord, type RescoredRecord, type RescoreInput, type RescoreResult, type Metrics } from './rescore/index.ts';
+export * from './datafetch/index.ts';

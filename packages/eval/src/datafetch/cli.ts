@@ -1,0 +1,100 @@
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import cliProgress from 'cli-progress';
+import { DEFAULT_DATA_DIR, RhoError } from '@rho/core';
+import { DEFAULT_MANIFEST, loadManifest, manifestGroups } from './manifest.ts';
+import { failureError, fetchData, verifyData } from './fetch.ts';
+
+function list(value: string): string[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new InvalidArgumentError('expected NAME[,NAME...]');
+  return names;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+/** `pnpm data fetch|verify`: the benchmark files of the data directory. */
+export function dataProgram(): Command {
+  const program = new Command('data')
+    .description('Get and check the benchmark files (datasets, few-shot prompts, corpus, reference outputs)')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('fetch')
+    .description(
+      'Download the files listed in the manifest from their public sources into the data directory, ' +
+        'checking each sha256; files already there and intact are kept',
+    )
+    .option('--from <dir>', 'copy from a local folder laid out like the data directory instead of downloading')
+    .option('--out <dir>', 'data directory to fill', DEFAULT_DATA_DIR)
+    .option('--only <names>', 'only these groups (dataset names, prompts, corpus, reference-outputs) or paths', list)
+    .option('--manifest <file>', 'manifest to follow', DEFAULT_MANIFEST)
+    .option('--mirror <url>', 'fetch https://HOST/PATH from <url>/HOST/PATH instead')
+    .option('--timeout <s>', 'seconds per download attempt', positiveInt, 120)
+    .option('--retries <n>', 'attempts per download', positiveInt, 3)
+    .option('--force', 'fetch again even when a file is present and intact')
+    .action(async (o: { from?: string; out: string; only?: string[]; manifest: string; mirror?: string; timeout: number; retries: number; force?: boolean }) => {
+      const manifest = loadManifest(resolve(o.manifest));
+      const out = resolve(o.out);
+      const bar = new cliProgress.SingleBar(
+        { format: 'fetch [{bar}] {value}/{total} {file}', hideCursor: true, noTTYOutput: false, stream: process.stderr },
+        cliProgress.Presets.shades_classic,
+      );
+      const total = o.only ? manifest.files.filter((f) => o.only!.includes(f.group) || o.only!.includes(f.path)).length : manifest.files.length;
+      if (process.stderr.isTTY) bar.start(total, 0, { file: '' });
+      const summary = await fetchData({
+        manifest,
+        out,
+        from: o.from === undefined ? undefined : resolve(o.from),
+        mirror: o.mirror,
+        only: o.only,
+        force: o.force,
+        download: { timeoutMs: o.timeout * 1000, attempts: o.retries },
+        onFile: (entry) => {
+          if (process.stderr.isTTY) bar.increment({ file: entry.path });
+        },
+      });
+      if (process.stderr.isTTY) bar.stop();
+      console.log(
+        `data fetch: ${summary.fetched.length} fetched, ${summary.present.length} already present, ` +
+          `${summary.failed.length} failed -> ${out}`,
+      );
+      if (summary.failed.length > 0) throw failureError(summary.failed);
+    });
+
+  program
+    .command('verify')
+    .description('Check that the data directory holds every manifest file with its sha256')
+    .option('--dir <dir>', 'data directory to check', DEFAULT_DATA_DIR)
+    .option('--only <names>', 'only these groups or paths', list)
+    .option('--manifest <file>', 'manifest to follow', DEFAULT_MANIFEST)
+    .action((o: { dir: string; only?: string[]; manifest: string }) => {
+      const manifest = loadManifest(resolve(o.manifest));
+      const dir = resolve(o.dir);
+      const results = verifyData(dir, manifest, o.only);
+      const bad = results.filter((r) => r.status !== 'ok');
+      for (const r of bad) console.log(`${r.status.padEnd(8)} ${r.path}`);
+      console.log(`data verify: ${results.length - bad.length}/${results.length} ok in ${dir}`);
+      if (bad.length > 0) {
+        throw new RhoError('BAD_INPUT', `${bad.length} file(s) missing or not matching the manifest: ${bad.map((b) => b.path).join(', ')}`, {
+          file: dir,
+          hint: 'run `pnpm data fetch` (add --from DIR without network)',
+        });
+      }
+    });
+
+  program
+    .command('groups')
+    .description('List the names --only accepts')
+    .option('--manifest <file>', 'manifest to follow', DEFAULT_MANIFEST)
+    .action((o: { manifest: string }) => {
+      console.log(manifestGroups(loadManifest(resolve(o.manifest))).join('\n'));
+    });
+
+  return program;
+}

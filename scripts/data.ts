@@ -1,0 +1,17 @@
+/**
+ * `pnpm data fetch|verify|groups`: the benchmark files of the data directory (see
+ * data/manifest.json). The work is done in @rho/eval's datafetch module.
+ */
+import { runMain } from '../packages/core/src/cli/report.ts';
+import { dataProgram } from '../packages/eval/src/datafetch/cli.ts';
+
+runMain(async () => {
+  const program = dataProgram();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    // --help and --version end through commander's exit override
+    if ((e as { code?: string }).code === 'commander.helpDisplayed' || (e as { code?: string }).code === 'commander.version') return;
+    throw e;
+  }
+}, 'data');
