@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { RhoError } from '@rho/core';
+import { RhoError } from '@rho/core/base';
 
 /**
  * A client for OpenAI-compatible `/v1/completions` servers (vLLM, llama.cpp server, TGI, SGLang,

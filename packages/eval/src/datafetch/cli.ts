@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
-import { DEFAULT_DATA_DIR, RhoError } from '@rho/core';
+import { DEFAULT_DATA_DIR, RhoError } from '@rho/core/base';
 import { DEFAULT_MANIFEST, loadManifest, manifestGroups } from './manifest.ts';
 import { failureError, fetchData, verifyData } from './fetch.ts';
 

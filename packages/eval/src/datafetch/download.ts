@@ -1,4 +1,4 @@
-import { RhoError } from '@rho/core';
+import { RhoError } from '@rho/core/base';
 
 export interface DownloadOptions {
   /** Per attempt, whole body included. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
-import { RhoError, writeFileAtomic } from '@rho/core';
+import { RhoError, writeFileAtomic } from '@rho/core/base';
 import { download, type DownloadOptions } from './download.ts';
 import { selectEntries, type Manifest, type ManifestEntry } from './manifest.ts';
 import { getTransform } from './transforms.ts';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { REPO_ROOT, RhoError } from '@rho/core';
+import { REPO_ROOT, RhoError } from '@rho/core/base';
 
 export const DEFAULT_MANIFEST = resolve(REPO_ROOT, 'data/manifest.json');
 

@@ -2,7 +2,7 @@
  * `json.dumps(value)` with Python's defaults (", " and ": " separators, ensure_ascii), so a
  * converted file is byte-identical to one Python wrote and its sha256 can be checked.
  */
-import { RhoError } from '@rho/core';
+import { RhoError } from '@rho/core/base';
 
 function pyJsonString(s: string): string {
   // JSON.stringify escapes quotes, backslashes and controls as Python does; ensure_ascii then

@@ -3,7 +3,7 @@
  * the manifest, and the sha256 there is of the converted bytes, so a conversion that drifts is
  * caught like a corrupted download.
  */
-import { RhoError } from '@rho/core';
+import { RhoError } from '@rho/core/base';
 import { pyJsonDumps } from './pyjson.ts';
 
 export type Transform = (bytes: Uint8Array, source: string) => Uint8Array;

@@ -2,7 +2,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, RhoError, readJsonl } from '@rho/core';
+import { REPO_ROOT, RhoError, readJsonl } from '@rho/core/base';
+import { parseGroundTruth } from '../groundtruth/index.ts';
 import { datasetFile, loadExamples, loadRecords } from './load.ts';
 import { DATASET_NAMES, getDataset } from './registry.ts';
 
@@ -107,5 +108,20 @@ describe('loading errors', () => {
   it('sorts by idx when the file has its own', () => {
     write('mawps', '{"input": "b", "target": 2, "idx": 1}\n{"input": "a", "target": 1, "idx": 0}\n');
     expect(loadExamples('mawps', dir).map((e) => e.question)).toEqual(['a', 'b']);
+  });
+});
+
+describe('agreement with the ground-truth parser', () => {
+  // parse_question adds its hint from the fully normalised ground truth; groundtruth/ computes
+  // that, so the shortcut question.ts takes must agree with it on every shipped problem.
+  it.each(Object.keys(SIZES))('%s: hint iff the parsed ground truth is yes/no/true/false', (name) => {
+    const disagreements = loadExamples(name, DATA_DIR)
+      .filter((e) => {
+        const gt = parseGroundTruth({ ...e.record }, name).gt.toLowerCase();
+        const expected = ['yes', 'no', 'true', 'false'].includes(gt);
+        return expected !== / \((Yes or No|True or False)\)$/.test(e.question);
+      })
+      .map((e) => e.idx);
+    expect(disagreements).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RhoError, parseJsonl } from '@rho/core';
+import { RhoError, parseJsonl } from '@rho/core/base';
 import { buildQuestion } from './question.ts';
 import { getDataset } from './registry.ts';
 import type { Example, RawRecord } from './types.ts';

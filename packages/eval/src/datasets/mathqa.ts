@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RhoError } from '@rho/core';
+import { RhoError } from '@rho/core/base';
 import { parsePyStringList, pyCapitalizeFirst, pyStrip } from './pytext.ts';
 import { CHOICE_PROMPT, type DatasetSpec } from './types.ts';
 

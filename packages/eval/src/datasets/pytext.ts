@@ -4,7 +4,7 @@
  * list into the question), and reading a list-of-strings literal (mathqa's options, which the
  * harness `eval`s).
  */
-import { RhoError } from '@rho/core';
+import { RhoError } from '@rho/core/base';
 
 // Python's str.isspace() set; JS trim() lacks \x1c-\x1f and \x85 and adds \ufeff.
 const PY_SPACE = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';

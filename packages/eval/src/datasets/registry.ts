@@ -1,4 +1,4 @@
-import { RhoError } from '@rho/core';
+import { RhoError } from '@rho/core/base';
 import { asdiv } from './asdiv.ts';
 import { gsm8k } from './gsm8k.ts';
 import { gsmHard } from './gsm_hard.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RhoError } from '@rho/core';
+import { RhoError } from '@rho/core/base';
 import { pyStrip } from './pytext.ts';
 import { CHOICE_PROMPT, type DatasetSpec } from './types.ts';
 

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseJsonl } from '@rho/core';
+import { parseJsonl } from '@rho/core/base';
 
 /**
  * An append-only record of finished samples, so a killed run loses at most the samples in flight.

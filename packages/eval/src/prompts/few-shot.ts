@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RhoError } from '@rho/core';
+import { RhoError } from '@rho/core/base';
 import { pyStrip } from '../datasets/pytext.ts';
 import type { PromptType } from './types.ts';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, RhoError } from '@rho/core';
+import { REPO_ROOT, RhoError } from '@rho/core/base';
 import { loadExamples } from '../datasets/load.ts';
 import { buildPrompt, constructPrompt } from './construct.ts';
 import { fewShotFile, loadFewShot } from './few-shot.ts';

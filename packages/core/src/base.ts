@@ -1,0 +1,8 @@
+// The tensor-free part of core: errors, data directory, file I/O, CLI plumbing. Packages that only
+// need these (the grader, the data tools) import '@rho/core/base' and never load TensorFlow.js.
+export * from './errors.ts';
+export * from './datadir.ts';
+export * from './io/atomic.ts';
+export * from './io/jsonl.ts';
+export * from './cli/report.ts';
+export * from './cli/program.ts';

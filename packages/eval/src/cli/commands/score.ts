@@ -1,0 +1,59 @@
+import { join, resolve, dirname } from 'node:path';
+import { Command } from 'commander';
+import { resolveDataDir, toJsonl, writeFileAtomic, writeJsonAtomic } from '@rho/core/base';
+import { metricsPathFor } from '../../outputs/layout.ts';
+import { collectOutputFiles } from '../../score/collect.ts';
+import { scoreFile, type ScoredFile } from '../../score/score-file.ts';
+import { progressBar } from '../progress.ts';
+
+interface ScoreOptions {
+  data?: string;
+  promptType?: string;
+  out?: string;
+  dataDir?: string;
+}
+
+export default new Command('score')
+  .description('re-score model outputs as the Python harness does: predictions from `code`, ground truth from the dataset (stored pred/gt/score ignored)')
+  .argument('<outputs>', 'an outputs .jsonl file, or a directory searched for test_<prompt>_..._e<end>.jsonl files')
+  .option('--data <name>', 'dataset (default: the folder holding the file)')
+  .option('--prompt-type <type>', 'cot | tora | pal | direct (default: from the file name)')
+  .option('--out <dir>', 'where re-scored files go, with the same relative layout (default: a rescored/ folder beside the input)')
+  .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)')
+  .action((input: string, opts: ScoreOptions) => {
+    const dataDir = resolveDataDir(opts.dataDir);
+    const { root, files } = collectOutputFiles(input);
+    const outRoot = resolve(opts.out ?? join(dirname(root), 'rescored'));
+
+    // Score everything before writing anything, so bad input leaves no partial output behind.
+    const scored: Array<ScoredFile & { rel: string }> = [];
+    for (const f of files) {
+      const bar = progressBar(f.rel, 0);
+      let started = false;
+      let b = bar;
+      const res = scoreFile({
+        file: f.path,
+        dataDir,
+        data: opts.data,
+        promptType: opts.promptType,
+        onRecord: (done, total) => {
+          if (!started) {
+            b = progressBar(f.rel, total);
+            started = true;
+          }
+          b.update(done);
+        },
+      });
+      b.stop();
+      scored.push({ ...res, rel: f.rel });
+    }
+    for (const s of scored) {
+      const outPath = join(outRoot, s.rel);
+      writeFileAtomic(outPath, toJsonl(s.records));
+      writeJsonAtomic(metricsPathFor(outPath, s.promptType), s.metrics);
+      const m = s.metrics;
+      console.log(
+        `${s.data.padEnd(13)} ${s.promptType.padEnd(5)} acc ${m.acc.toFixed(1).padStart(5)}  samples ${m.num_samples}  empty ${m.empty_samples}  timeouts ${m.timeout_samples}  -> ${outPath}`,
+      );
+    }
+  });

@@ -1,0 +1,23 @@
+import cliProgress from 'cli-progress';
+
+/**
+ * A progress bar on stderr for long work; silent when stderr is not a terminal (CI logs, pipes),
+ * so machine-read stdout stays clean.
+ */
+export function progressBar(label: string, total: number, opts: { minTotal?: number } = {}): { update(done: number): void; stop(): void } {
+  if (!process.stderr.isTTY || total < (opts.minTotal ?? 200)) return { update() {}, stop() {} };
+  const bar = new cliProgress.SingleBar(
+    { format: `${label} [{bar}] {value}/{total} {percentage}% | {rate}/s | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  const start = Date.now();
+  bar.start(total, 0, { rate: '0' });
+  return {
+    update(done: number) {
+      bar.update(done, { rate: (done / Math.max((Date.now() - start) / 1000, 1e-3)).toFixed(1) });
+    },
+    stop() {
+      bar.stop();
+    },
+  };
+}

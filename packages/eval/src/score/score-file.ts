@@ -1,0 +1,68 @@
+import { readJsonl, RhoError } from '@rho/core/base';
+import { getDataset, loadRecords } from '../datasets/index.ts';
+import { inferFromPath } from '../outputs/layout.ts';
+import { datasetIndex, rescoreSamples, type OutputRecord, type RescoreResult } from '../rescore/index.ts';
+
+export const SCORABLE_PROMPT_TYPES = ['cot', 'tora', 'pal', 'direct', 'pot', 'program_only', 'tool-integrated'] as const;
+
+export interface ScoreFileOptions {
+  file: string;
+  dataDir: string;
+  data?: string;
+  promptType?: string;
+  onRecord?: (done: number, total: number) => void;
+}
+
+export interface ScoredFile extends RescoreResult {
+  file: string;
+  data: string;
+  promptType: string;
+}
+
+/** Dataset records are shared between files of the same dataset in one command. */
+const datasetCache = new Map<string, Map<number, Record<string, unknown>>>();
+
+export function resolveScoringTarget(file: string, data?: string, promptType?: string): { data: string; promptType: string } {
+  const inferred = inferFromPath(file);
+  const d = data ?? inferred.data;
+  const p = promptType ?? inferred.promptType;
+  if (!d || !p) {
+    throw new RhoError('BAD_CONFIG', `cannot tell the ${!d ? 'dataset' : 'prompt type'} of this file from its path`, {
+      file,
+      hint: 'name it as the harness does (<model>/<data>/test_<prompt>_..._e<end>.jsonl) or pass --data and --prompt-type',
+    });
+  }
+  getDataset(d); // an unknown dataset lists the known ones
+  if (!(SCORABLE_PROMPT_TYPES as readonly string[]).includes(p)) {
+    throw new RhoError('BAD_CONFIG', `unknown prompt type "${p}"; known: ${SCORABLE_PROMPT_TYPES.join(', ')}`, { file, field: 'prompt type' });
+  }
+  return { data: d, promptType: p };
+}
+
+/**
+ * Re-score one outputs file: predictions from `code`, ground truth from the dataset joined on idx.
+ * Stored `pred`, `gt` and `score` are never read.
+ */
+export function scoreFile(opts: ScoreFileOptions): ScoredFile {
+  const { data, promptType } = resolveScoringTarget(opts.file, opts.data, opts.promptType);
+  const key = `${opts.dataDir}\0${getDataset(data).dir}`;
+  let dataset = datasetCache.get(key);
+  if (!dataset) {
+    dataset = datasetIndex(loadRecords(data, opts.dataDir));
+    datasetCache.set(key, dataset);
+  }
+  const records = readJsonl<OutputRecord>(opts.file);
+  records.forEach((r, i) => {
+    if (typeof r !== 'object' || r === null || typeof r.idx !== 'number') {
+      throw new RhoError('BAD_INPUT', 'sample has no numeric "idx"', { file: opts.file, line: i + 1, field: 'idx' });
+    }
+    if (!Array.isArray(r.code)) throw new RhoError('BAD_INPUT', 'sample has no "code" list of completions', { file: opts.file, line: i + 1, field: 'code' });
+  });
+  try {
+    const result = rescoreSamples({ dataName: data, promptType, records, dataset, onRecord: opts.onRecord });
+    return { ...result, file: opts.file, data, promptType };
+  } catch (e) {
+    if (e instanceof RhoError && !e.context.file) throw new RhoError(e.code, e.message, { ...e.context, file: opts.file }, { cause: e });
+    throw e;
+  }
+}
