@@ -15,20 +15,26 @@ const SIZES: Record<string, number> = {
   tabmwp: 1000, sat_math: 32, gsm_hard: 1319, mmlu_stem: 3018, mathqa: 1000,
 };
 
+const loaded = new Map<string, ReturnType<typeof loadExamples>>();
+function shipped(name: string) {
+  if (!loaded.has(name)) loaded.set(name, loadExamples(name, DATA_DIR));
+  return loaded.get(name)!;
+}
+
 describe('loadExamples on the shipped data', () => {
   it('knows exactly the eleven benchmarks', () => {
     expect([...DATASET_NAMES].sort()).toEqual(Object.keys(SIZES).sort());
   });
 
   it.each(Object.entries(SIZES))('%s has %i problems with idx 0..n-1 in order', (name, n) => {
-    const ex = loadExamples(name, DATA_DIR);
+    const ex = shipped(name);
     expect(ex).toHaveLength(n);
     expect(ex.map((e) => e.idx)).toEqual([...Array(n).keys()]);
     expect(ex.every((e) => e.question.length > 0 && e.question === e.question.trim())).toBe(true);
   });
 
   it('enumerates files without idx in file order (tabmwp keeps its pid on the record)', () => {
-    const ex = loadExamples('tabmwp', DATA_DIR);
+    const ex = shipped('tabmwp');
     const raw = readJsonl(datasetFile(DATA_DIR, 'tabmwp'));
     expect(ex[0]!.record.pid).toBe(raw[0]!.pid);
     expect(ex[999]!.record.pid).toBe(raw[999]!.pid);
@@ -37,7 +43,7 @@ describe('loadExamples on the shipped data', () => {
 
   it('adds the yes/no and true/false hints where the Python harness does', () => {
     const hinted = (name: string) =>
-      loadExamples(name, DATA_DIR).filter((e) => / \((Yes or No|True or False)\)$/.test(e.question)).map((e) => e.idx);
+      shipped(name).filter((e) => / \((Yes or No|True or False)\)$/.test(e.question)).map((e) => e.idx);
     expect(hinted('tabmwp')).toHaveLength(63);
     expect(hinted('asdiv')).toEqual([75, 170, 172, 183, 189]);
     expect(hinted('gsm8k')).toEqual([]);
@@ -50,7 +56,7 @@ describe('loadExamples on the shipped data', () => {
       ['rho-math-7b-v0.1/minerva_math/test_cot_-1_seed0_t0.0_s0_e-1.jsonl', 'minerva_math'],
     ] as const) {
       const published = readJsonl<{ idx: number; question: string }>(join(ref, file));
-      const byIdx = new Map(loadExamples(name, DATA_DIR).map((e) => [e.idx, e.question]));
+      const byIdx = new Map(shipped(name).map((e) => [e.idx, e.question]));
       const mismatched = published.filter((p) => byIdx.get(p.idx) !== p.question).map((p) => p.idx);
       expect(mismatched).toEqual([]);
       expect(published.length).toBe(byIdx.size);
@@ -115,7 +121,7 @@ describe('agreement with the ground-truth parser', () => {
   // parse_question adds its hint from the fully normalised ground truth; groundtruth/ computes
   // that, so the shortcut question.ts takes must agree with it on every shipped problem.
   it.each(Object.keys(SIZES))('%s: hint iff the parsed ground truth is yes/no/true/false', (name) => {
-    const disagreements = loadExamples(name, DATA_DIR)
+    const disagreements = shipped(name)
       .filter((e) => {
         const gt = parseGroundTruth({ ...e.record }, name).gt.toLowerCase();
         const expected = ['yes', 'no', 'true', 'false'].includes(gt);
