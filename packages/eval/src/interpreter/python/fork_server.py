@@ -1,0 +1,238 @@
+"""Fork server for model-written programs (driven by python-sandbox.ts over stdin/stdout).
+
+Started once per worker, inside bubblewrap where the machine allows it. It imports sympy once,
+then forks one child per program, so every program gets a fresh interpreter state (its own
+globals, its own process) without paying the sympy import each time.
+
+Protocol: one JSON request per stdin line {"code", "mode": "tora"|"pal", "timeout"}; one JSON
+reply per stdout line {"result", "report", "timed_out", "exit_code"}. The first line written
+is {"ready": true, ...} once the preloads are done.
+
+The execution semantics mirror the Python math-evaluation harness (python_executor.py): tora
+takes the program's stdout, pal evaluates solution(); any exception gives result '' and the
+traceback's last line as the report; both are stripped and truncated to 400 characters.
+"""
+import contextlib
+import io
+import json
+import os
+import pickle
+import re
+import resource
+import select
+import shutil
+import signal
+import sys
+import time
+import traceback
+
+# The harness refuses any program containing `input(` (its exact regex) with a bare RuntimeError.
+INPUT_RE = re.compile(r"(\s|^)?input\(")
+MAX_REPLY = 1 << 20
+
+
+def truncate(s, max_length=400):
+    half = max_length // 2
+    if len(s) > max_length:
+        s = s[:half] + "..." + s[-half:]
+    return s
+
+
+class OutputLimitError(Exception):
+    pass
+
+
+class CappedText(io.StringIO):
+    """stdout for the program, refusing to grow past `cap` characters (the output cap)."""
+
+    def __init__(self, cap):
+        super().__init__()
+        self.cap = cap
+        self.size = 0
+        self.exceeded = False
+
+    def write(self, s):
+        if not isinstance(s, str):
+            raise TypeError(f"string argument expected, got '{type(s).__name__}'")
+        self.size += len(s)
+        if self.size > self.cap:
+            self.exceeded = True
+            raise OutputLimitError(f"the program printed more than {self.cap} characters")
+        return super().write(s)
+
+
+def execute(code, mode, output_cap):
+    """(result, report, ok) for one program, in this (already isolated) process."""
+    env = {}
+    try:
+        if INPUT_RE.search(code):
+            raise RuntimeError()
+        if mode == "tora":
+            out = CappedText(output_cap)
+            with contextlib.redirect_stdout(out):
+                exec(code, env)
+            if out.exceeded:  # even if the program caught the error and went on
+                raise OutputLimitError(f"the program printed more than {output_cap} characters")
+            result = out.getvalue()
+        else:
+            exec(code, env)
+            result = eval("solution()", env)
+        report = "Done"
+        if mode != "tora":
+            str(result)
+            pickle.dumps(result)  # the harness's serialization check
+    except BaseException:  # the harness's bare except: SystemExit and KeyboardInterrupt included
+        result = ""
+        report = traceback.format_exc().split("\n")[-2]
+    return truncate(str(result).strip()), truncate(str(report).strip()), report == "Done"
+
+
+def child_main(req, cfg, w, workdir):
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.closerange(3, w)
+    os.closerange(w + 1, 1 << 16)
+    os.chdir(workdir)
+    lim = cfg["limits"]
+    cpu = int(req["timeout"]) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (lim["fsize"], lim["fsize"]))
+    resource.setrlimit(resource.RLIMIT_AS, (lim["address_space"], lim["address_space"]))
+    uid = cfg["uid"]
+    if uid >= 0:
+        # A uid of its own: RLIMIT_NPROC counts only this program's processes, and the program
+        # cannot signal the server or read what only root can.
+        resource.setrlimit(resource.RLIMIT_NPROC, (lim["nproc"], lim["nproc"]))
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    me = os.getpid()
+    result, report, ok = execute(req["code"], req["mode"], lim["output"])
+    if os.getpid() != me:  # a process the program forked, returning through our frames
+        os._exit(0)
+    data = json.dumps({"result": result, "report": report}).encode()
+    while data:
+        data = data[os.write(w, data):]
+    os._exit(0 if ok else 1)
+
+
+def sweep(pid, uid):
+    """Kill whatever the program left running."""
+    if os.getpid() == 1:
+        # pid 1 of our own PID namespace: kill(-1) reaches every other process in the sandbox.
+        if any(p.isdigit() and p != "1" for p in os.listdir("/proc")):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(-1, signal.SIGKILL)
+    else:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+    while True:  # reap: orphans of the program are re-parented to pid 1 (us)
+        try:
+            if os.waitpid(-1, 0 if os.getpid() == 1 else os.WNOHANG)[0] == 0:
+                break
+        except ChildProcessError:
+            break
+
+
+def run_one(req, cfg, n):
+    workdir = os.path.join(cfg["workdir"], f"p{n}")
+    os.mkdir(workdir, 0o700)
+    if cfg["uid"] >= 0:
+        os.chown(workdir, cfg["uid"], cfg["uid"])
+    r, w = os.pipe()
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            child_main(req, cfg, w, workdir)
+        finally:
+            os._exit(70)
+    os.close(w)
+    deadline = start + float(req["timeout"])
+    # Wait on the reply pipe and on the child's exit (a pidfd) at once: no polling, no sleeps.
+    pidfd = os.pidfd_open(pid)
+    chunks, size, eof, status, timed_out = [], 0, False, None, False
+    while status is None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            timed_out = True
+            break
+        ready, _, _ = select.select([pidfd] if eof else [r, pidfd], [], [], left)
+        if r in ready:
+            data = os.read(r, 65536)
+            if data:
+                size += len(data)
+                if size <= MAX_REPLY:
+                    chunks.append(data)
+            else:
+                eof = True
+        if pidfd in ready:
+            status = os.waitpid(pid, 0)[1]
+    os.close(pidfd)
+    if status is not None and not eof:
+        # The child is gone, but it may have written its reply and something it forked may still
+        # hold the pipe open: take what is there without waiting.
+        os.set_blocking(r, False)
+        with contextlib.suppress(BlockingIOError):
+            while size <= MAX_REPLY and (data := os.read(r, 65536)):
+                size += len(data)
+                chunks.append(data)
+    os.close(r)
+    if timed_out:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    sweep(pid, cfg["uid"])
+    shutil.rmtree(workdir, ignore_errors=True)
+    code = os.waitstatus_to_exitcode(status)
+    exit_code = code if code >= 0 else 128 - code
+    if timed_out:
+        return {"result": "", "report": "Timeout Error", "timed_out": True, "exit_code": exit_code}
+    try:
+        reply = json.loads(b"".join(chunks)) if size <= MAX_REPLY else None
+        result, report = str(reply["result"]), str(reply["report"])
+    except Exception:
+        how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+        result, report = "", f"SandboxError: the program's process {how} without a result"
+    return {"result": result, "report": report, "timed_out": False, "exit_code": exit_code}
+
+
+def once():
+    """No sandbox, no fork: run the request on stdin here (the bare baseline of `pnpm bench interpreter`)."""
+    req = json.loads(sys.stdin.read())
+    result, report, ok = execute(req["code"], req["mode"], 1 << 20)
+    sys.stdout = sys.__stdout__
+    print(json.dumps({"result": result, "report": report, "timed_out": False, "exit_code": 0 if ok else 1}))
+
+
+def main():
+    if sys.argv[1] == "--once":
+        return once()
+    cfg = json.loads(sys.argv[1])
+    # As pid 1 of its namespace the server only receives signals it handles; handle none.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    for name in cfg["preload"]:
+        with contextlib.suppress(Exception):
+            __import__(name)
+    out = sys.stdout.buffer
+
+    def send(obj):
+        out.write(json.dumps(obj).encode() + b"\n")
+        out.flush()
+
+    send({"ready": True, "pid": os.getpid(), "uid": cfg["uid"], "python": sys.version.split()[0]})
+    n = 0
+    for line in sys.stdin.buffer:
+        req = json.loads(line)
+        n += 1
+        send(run_one(req, cfg, n))
+
+
+if __name__ == "__main__":
+    main()
