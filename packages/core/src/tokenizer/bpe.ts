@@ -37,6 +37,7 @@ export class BpeModel {
     this.tokenToId = new Map(Object.entries(spec.vocab));
     let maxId = -1;
     for (const [tok, id] of this.tokenToId) {
+      if (!Number.isInteger(id) || id < 0) throw new RhoError('BAD_INPUT', `token ${JSON.stringify(tok)} has id ${JSON.stringify(id)}`, { field: 'model.vocab', expected: 'a non-negative integer' });
       this.idToToken[id] = tok;
       if (id > maxId) maxId = id;
     }
@@ -46,14 +47,14 @@ export class BpeModel {
 
     let mergesTouchBytes = false;
     spec.merges.forEach((m, rank) => {
-      const [a, b] = typeof m === 'string' ? splitMerge(m, rank) : m;
+      const [a, b] = typeof m === 'string' ? splitMerge(m, rank) : Array.isArray(m) && m.length === 2 ? m : badMerge(m, rank);
       const ia = this.tokenToId.get(a);
       const ib = this.tokenToId.get(b);
       const ic = this.tokenToId.get(a + b);
       if (ia === undefined || ib === undefined || ic === undefined) {
         throw new RhoError('BAD_INPUT', `merge ${rank} (${JSON.stringify(a)} + ${JSON.stringify(b)}) uses a token missing from the vocabulary`, { field: 'model.merges' });
       }
-      if (BYTE_TOKEN.test(a) || BYTE_TOKEN.test(b)) mergesTouchBytes = true;
+      if ((a.length === 6 && BYTE_TOKEN.test(a)) || (b.length === 6 && BYTE_TOKEN.test(b))) mergesTouchBytes = true;
       const key = ia * this.stride + ib;
       if (!this.merges.has(key)) this.merges.set(key, rank * ID_SPAN + ic);
     });
@@ -205,6 +206,10 @@ function splitMerge(m: string, rank: number): [string, string] {
     });
   }
   return [parts[0]!, parts[1]!];
+}
+
+function badMerge(m: unknown, rank: number): never {
+  throw new RhoError('BAD_INPUT', `merge ${rank} is ${JSON.stringify(m)}`, { field: 'model.merges', expected: '"left right" or [left, right]' });
 }
 
 /** Binary min-heap of numbers. */

@@ -21,8 +21,9 @@ export type AddedToken = z.infer<typeof addedTokenSchema>;
 
 export const bpeModelSchema = z.looseObject({
   type: z.literal('BPE').optional(),
-  vocab: z.record(z.string(), z.number().int().nonnegative()),
-  merges: z.array(z.union([z.string(), z.tuple([z.string(), z.string()])])),
+  // Entries are checked one by one while the model is built: a schema pass over 100k entries costs seconds.
+  vocab: z.custom<Record<string, number>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected an object of token → id'),
+  merges: z.custom<Array<string | [string, string]>>((v) => Array.isArray(v), 'expected an array of merges'),
   unk_token: z.string().nullish(),
   byte_fallback: z.boolean().nullish(),
   fuse_unk: z.boolean().nullish(),
