@@ -3,7 +3,8 @@
  * re-derived from each completion in `code`, the reference answer re-derived from the dataset
  * record, each pair graded by mathEqual. Any pred/gt/score already in the input is ignored.
  */
-import { RhoError } from '@rho/core';
+// core's index pulls in tensor code; the error class alone keeps scoring light (same module, same class).
+import { RhoError } from '../../../core/src/errors.ts';
 import { runExecute, type ProgramExecutor } from '../extract/run-execute.ts';
 import { mathEqual, type EqualOptions } from '../grader/math-equal.ts';
 import { groundTruthForScoring } from '../groundtruth/parse.ts';
