@@ -13,11 +13,13 @@ export interface OutputFile {
 /**
  * The outputs files named by a command-line argument: the file itself, or every `*.jsonl` under a
  * directory that follows the harness's naming (metrics, journals and earlier `rescored/` trees skipped).
+ * Re-scored files go, by default, to a `rescored/` folder beside the input (beside the file, or
+ * beside the directory).
  */
-export function collectOutputFiles(input: string): { root: string; files: OutputFile[] } {
+export function collectOutputFiles(input: string): { root: string; files: OutputFile[]; defaultOut: string } {
   const abs = resolve(input);
   if (!existsSync(abs)) throw new RhoError('NOT_FOUND', `no such file or directory`, { file: input });
-  if (statSync(abs).isFile()) return { root: dirname(abs), files: [{ path: abs, rel: basename(abs) }] };
+  if (statSync(abs).isFile()) return { root: dirname(abs), files: [{ path: abs, rel: basename(abs) }], defaultOut: join(dirname(abs), 'rescored') };
   const files: OutputFile[] = [];
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {
@@ -33,5 +35,5 @@ export function collectOutputFiles(input: string): { root: string; files: Output
   if (files.length === 0) {
     throw new RhoError('NOT_FOUND', 'no outputs files (test_<prompt>_..._e<end>.jsonl) under this directory', { file: input });
   }
-  return { root: abs, files };
+  return { root: abs, files, defaultOut: join(dirname(abs), 'rescored') };
 }

@@ -1,4 +1,4 @@
-import { join, resolve, dirname } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { resolveDataDir, toJsonl, writeFileAtomic, writeJsonAtomic } from '@rho/core/base';
 import { metricsPathFor } from '../../outputs/layout.ts';
@@ -22,29 +22,21 @@ export default new Command('score')
   .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)')
   .action((input: string, opts: ScoreOptions) => {
     const dataDir = resolveDataDir(opts.dataDir);
-    const { root, files } = collectOutputFiles(input);
-    const outRoot = resolve(opts.out ?? join(dirname(root), 'rescored'));
+    const { files, defaultOut } = collectOutputFiles(input);
+    const outRoot = resolve(opts.out ?? defaultOut);
 
     // Score everything before writing anything, so bad input leaves no partial output behind.
     const scored: Array<ScoredFile & { rel: string }> = [];
     for (const f of files) {
-      const bar = progressBar(f.rel, 0);
-      let started = false;
-      let b = bar;
+      let bar: ReturnType<typeof progressBar> | undefined;
       const res = scoreFile({
         file: f.path,
         dataDir,
         data: opts.data,
         promptType: opts.promptType,
-        onRecord: (done, total) => {
-          if (!started) {
-            b = progressBar(f.rel, total);
-            started = true;
-          }
-          b.update(done);
-        },
+        onRecord: (done, total) => (bar ??= progressBar(f.rel, total)).update(done),
       });
-      b.stop();
+      bar?.stop();
       scored.push({ ...res, rel: f.rel });
     }
     for (const s of scored) {
