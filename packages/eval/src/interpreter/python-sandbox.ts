@@ -17,7 +17,10 @@ export interface PythonSandboxOptions {
   timeoutS: number;
   /** Address-space limit per program (RLIMIT_AS). */
   memoryBytes: number;
-  /** Processes/threads per program (RLIMIT_NPROC; effective when each program gets its own uid). */
+  /**
+   * Processes/threads per program, its own included (RLIMIT_NPROC; effective when each program
+   * gets its own uid, i.e. under bwrap as root). 1: no subprocesses, no threads.
+   */
   nproc: number;
   /** Largest file a program may write (RLIMIT_FSIZE). */
   fileBytes: number;
@@ -34,7 +37,7 @@ export const PYTHON_SANDBOX_DEFAULTS: Readonly<PythonSandboxOptions> = Object.fr
   concurrency: Math.max(1, cpus().length),
   timeoutS: 5,
   memoryBytes: 4 * 1024 ** 3,
-  nproc: 64,
+  nproc: 1,
   fileBytes: 16 * 1024 ** 2,
   tmpBytes: 128 * 1024 ** 2,
   outputChars: 1 << 20,

@@ -8,3 +8,8 @@ export function truncate(s: string, maxLength = 400): string {
 export function pyStrip(s: string): string {
   return s.replace(/^[\s\x1c-\x1f\x85]+|[\s\x1c-\x1f\x85]+$/gu, '');
 }
+
+/** Python's str.rstrip() with no argument. */
+export function pyRstrip(s: string): string {
+  return s.replace(/[\s\x1c-\x1f\x85]+$/u, '');
+}

@@ -137,6 +137,17 @@ def sweep(pid, uid):
             break
 
 
+def clear(root):
+    """Empty the scratch root (the sandbox's /tmp) so no program sees another's files."""
+    for name in os.listdir(root):
+        path = os.path.join(root, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
 def run_one(req, cfg, n):
     workdir = os.path.join(cfg["workdir"], f"p{n}")
     os.mkdir(workdir, 0o700)
@@ -189,7 +200,7 @@ def run_one(req, cfg, n):
             os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
     sweep(pid, cfg["uid"])
-    shutil.rmtree(workdir, ignore_errors=True)
+    clear(cfg["workdir"])
     code = os.waitstatus_to_exitcode(status)
     exit_code = code if code >= 0 else 128 - code
     if timed_out:
