@@ -173,9 +173,12 @@ describe('pnpm data fetch over HTTP (a mirror on 127.0.0.1 serving the public fi
       manifest,
       out: join(work, 'offline'),
       mirror: `http://127.0.0.1:${port}`,
-      only: ['sat_math'],
+      only: ['sat_math', 'svamp'],
       download: { attempts: 2, backoffMs: 10, timeoutMs: 5000 },
     });
+    expect(summary.failed.map((f) => f.path)).toEqual(['data/sat_math/test.jsonl', 'data/svamp/test.jsonl']);
+    // the second file is not tried again against a host that just refused
+    expect(summary.failed[1]!.error.message).toMatch(/skipped .* could not be reached before/);
     const err = summary.failed[0]?.error;
     expect(err).toBeInstanceOf(RhoError);
     expect(err!.message).toContain(`http://127.0.0.1:${port}/raw.githubusercontent.com/ZubinGou/math-evaluation-harness/`);

@@ -81,7 +81,8 @@ export function dataProgram(): Command {
       for (const r of bad) console.log(`${r.status.padEnd(8)} ${r.path}`);
       console.log(`data verify: ${results.length - bad.length}/${results.length} ok in ${dir}`);
       if (bad.length > 0) {
-        throw new RhoError('BAD_INPUT', `${bad.length} file(s) missing or not matching the manifest: ${bad.map((b) => b.path).join(', ')}`, {
+        const named = bad.slice(0, 3).map((b) => b.path).join(', ') + (bad.length > 3 ? ', ...' : '');
+        throw new RhoError('BAD_INPUT', `${bad.length} file(s) missing or not matching the manifest (${named})`, {
           file: dir,
           hint: 'run `pnpm data fetch` (add --from DIR without network)',
         });

@@ -40,6 +40,8 @@ export async function download(url: string, opts: DownloadOptions = {}): Promise
     `could not download ${url} after ${attempts} attempt(s): ${why}`,
     {
       url,
+      // the last HTTP status, if the server answered at all
+      ...(last instanceof RhoError ? { got: last.context.got } : {}),
       hint:
         'no network here? copy the files from a machine that has them and run `pnpm data fetch --from DIR` ' +
         '(DIR laid out like the data directory, e.g. a copy of ../shared/upstream)',

@@ -65,10 +65,22 @@ class SourceCache {
   private readonly archives = new Map<string, Promise<Record<string, Uint8Array>>>();
   constructor(private readonly opts: FetchOptions, private readonly members: Map<string, string[]>) {}
 
+  /** Hosts that could not be reached at all: the rest of their files fail at once, not after retries each. */
+  private readonly unreachable = new Map<string, RhoError>();
+
   body(url: string): Promise<Uint8Array> {
     let p = this.bodies.get(url);
     if (!p) {
-      p = download(mirroredUrl(url, this.opts.mirror), this.opts.download);
+      const actual = mirroredUrl(url, this.opts.mirror);
+      const host = new URL(actual).host;
+      const down = this.unreachable.get(host);
+      p = down
+        ? Promise.reject(new RhoError('RUNTIME', `skipped ${actual}: ${host} could not be reached before`, { url: actual, hint: down.context.hint }))
+        : download(actual, this.opts.download).catch((e: unknown) => {
+            // an HTTP status means the host answered; anything else (DNS, refused, timeout) means it did not
+            if (e instanceof RhoError && e.context.got === undefined) this.unreachable.set(host, e);
+            throw e;
+          });
       this.bodies.set(url, p);
     }
     return p;
