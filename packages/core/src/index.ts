@@ -5,3 +5,4 @@ export * from './model/index.ts';
 export * from './checkpoint/index.ts';
 export * from './generate/index.ts';
 export * from './tokenizer/index.ts';
+export * from './train/index.ts';

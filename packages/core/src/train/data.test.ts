@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchAt, START, windowCount, type DataPosition } from './data.ts';
+import { batchAt, DATA_START, windowCount, type DataPosition } from './data.ts';
 
 const tokens = Int32Array.from({ length: 101 }, (_, i) => i);
 const cfg = { seqLen: 11, batchSize: 3, seed: 5, shuffle: true };
@@ -12,7 +12,7 @@ describe('batchAt', () => {
   it('cuts windows that overlap by one token, each target once per epoch', () => {
     const n = windowCount(tokens.length, cfg.seqLen);
     expect(n).toBe(10);
-    let pos: DataPosition = START;
+    let pos: DataPosition = DATA_START;
     const starts: number[] = [];
     while (pos.epoch === 0) {
       const { batch, next } = batchAt(tokens, pos, cfg);
@@ -39,8 +39,8 @@ describe('batchAt', () => {
       }
       return { out, pos };
     };
-    const all = seq(START, 8);
-    const head = seq(START, 3);
+    const all = seq(DATA_START, 8);
+    const head = seq(DATA_START, 3);
     const tail = seq(JSON.parse(JSON.stringify(head.pos)), 5);
     expect([...head.out, ...tail.out]).toEqual(all.out);
     const firstCol = (k: number) => all.out.flat().filter((_, i) => i % 11 === 0).slice(k * 10, k * 10 + 10);
@@ -48,9 +48,9 @@ describe('batchAt', () => {
   });
 
   it('reads in stream order without shuffle, and rejects a too-short stream', () => {
-    const { batch } = batchAt(tokens, START, { ...cfg, shuffle: false });
+    const { batch } = batchAt(tokens, DATA_START, { ...cfg, shuffle: false });
     expect(rows(batch.ids, 11).map((r) => r[0])).toEqual([0, 10, 20]);
-    expect(() => batchAt(tokens.subarray(0, 5), START, cfg)).toThrow(/shorter than one window/);
+    expect(() => batchAt(tokens.subarray(0, 5), DATA_START, cfg)).toThrow(/shorter than one window/);
     expect(() => batchAt(tokens, { epoch: -1, index: 0 }, cfg)).toThrow(/data position/);
   });
 });

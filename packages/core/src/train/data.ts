@@ -21,7 +21,7 @@ export interface DataPosition {
   index: number;
 }
 
-export const START: Readonly<DataPosition> = Object.freeze({ epoch: 0, index: 0 });
+export const DATA_START: Readonly<DataPosition> = Object.freeze({ epoch: 0, index: 0 });
 
 export function windowCount(nTokens: number, seqLen: number): number {
   return nTokens < seqLen ? 0 : Math.floor((nTokens - 1) / (seqLen - 1));

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+// vitest resolves tfjs-core's ESM sources; plain Node gets them through initBackend().
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTrainerState, evalLoss, meanTokenLoss, targetCount, trainStep, type TokenBatch, type TrainConfig } from './step.ts';
 import { BigramLM } from './testing/bigram-lm.ts';

@@ -1,6 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-// Gradients are registered by the umbrella package only; training needs them.
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { RhoError } from '../errors.ts';
 import { AdamW, type AdamWConfig } from './adamw.ts';
 import { clipByGlobalNorm } from './clip.ts';
@@ -107,15 +105,26 @@ export function trainStep<B extends TokenBatch>(model: TrainableModel, batch: B 
     checkBatch(mb);
     let metrics: Record<string, number> | undefined;
     const { ids, mask } = batchTensors(mb);
-    const { value, grads } = tf.variableGrads(() => {
-      const losses = model.tokenLosses(ids, mask);
-      const r = lossFn(losses, mb);
-      const loss = r instanceof tf.Tensor ? r : r.loss;
-      if (!(r instanceof tf.Tensor)) metrics = r.metrics;
-      return tf.div(loss, micro.length) as tf.Scalar;
-    }, varList);
-    ids.dispose();
-    mask?.dispose();
+    let value: tf.Scalar;
+    let grads: tf.NamedTensorMap;
+    try {
+      ({ value, grads } = tf.variableGrads(() => {
+        const losses = model.tokenLosses(ids, mask);
+        const r = lossFn(losses, mb);
+        const loss = r instanceof tf.Tensor ? r : r.loss;
+        if (!(r instanceof tf.Tensor)) metrics = r.metrics;
+        return tf.div(loss, micro.length) as tf.Scalar;
+      }, varList));
+    } catch (e) {
+      for (const g of summed?.values() ?? []) g.dispose();
+      if (e instanceof Error && /gradient function not found/.test(e.message)) {
+        throw new RhoError('RUNTIME', e.message, { hint: "tfjs gradients are not registered: call initBackend() (or registerAllGradients()) from '@rho/core' before training" }, { cause: e });
+      }
+      throw e;
+    } finally {
+      ids.dispose();
+      mask?.dispose();
+    }
     lossSum += value.dataSync()[0]! * micro.length;
     value.dispose();
     tokens += targetCount(mb);
@@ -184,4 +193,9 @@ function accumulate(acc: Map<string, tf.Tensor> | null, grads: tf.NamedTensorMap
     } else out.set(name, g);
   }
   return out;
+}
+
+/** Live tfjs tensors: a training loop that leaks shows it growing step after step. */
+export function liveTensorCount(): number {
+  return tf.memory().numTensors;
 }
