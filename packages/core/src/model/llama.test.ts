@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+// initBackend() registers gradients in the CLIs; vitest can load tfjs-core's ESM registration directly
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { makeConfig, type LlamaConfig } from '../config/llama-config.ts';
 import { LlamaModel } from './llama.ts';
 

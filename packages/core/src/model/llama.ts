@@ -1,6 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-// The model must be differentiable wherever it is used; tfjs-core alone registers no gradients.
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { RhoError } from '../errors.ts';
 import { expectedTensorShapes, type LlamaConfig } from '../config/llama-config.ts';
 import { applyRope, inverseFrequencies, ropeCosSin } from './rope.ts';
