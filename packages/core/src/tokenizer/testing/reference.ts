@@ -5,6 +5,7 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { TokenizerLoader } from '@lenml/tokenizers';
 import llamaTokenizer from 'llama-tokenizer-js';
 import { REPO_ROOT } from '../../datadir.ts';
 
@@ -33,6 +34,12 @@ export function llama2TokenizerJson(): Record<string, unknown> {
 }
 
 export const llama2Reference = llamaTokenizer;
+
+/** transformers.js's tokenizer (@lenml/tokenizers) for a tokenizer.json: encode with its special tokens. */
+export function lenmlEncoder(json: unknown, config: unknown = {}): (text: string) => number[] {
+  const tok = TokenizerLoader.fromPreTrained({ tokenizerJSON: json as never, tokenizerConfig: config as never }) as unknown as { encode(t: string): number[] };
+  return (text) => tok.encode(text);
+}
 
 /** One text per string field of each row of every `*.jsonl` test file, up to `perFile` rows each. */
 export function testSetLines(perFile: number): string[] {
