@@ -15,9 +15,12 @@ function pyJsonNumber(n: number): string {
   // Integers parsed from JSON lose their float-ness (1.0 reads as 1); sources we convert hold
   // only ints where Python had ints, so printing integers without ".0" matches.
   if (Number.isInteger(n) && Math.abs(n) < 1e16) return String(n);
-  const s = String(n);
-  // Python repr uses "1e-05" / "1e+16" where JS prints "1e-5" / "1e+16"
-  return s.replace(/e([+-])(\d)$/, 'e$10$2');
+  // Python's float repr: shortest round-trip digits (as JS), but scientific notation below
+  // 1e-4 (JS waits until 1e-7) and an exponent of at least two digits ("1e-05")
+  const [mantissa, exp] = n.toExponential().split('e') as [string, string];
+  const e = Number(exp);
+  if (e >= -4 && e < 16) return String(n);
+  return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
 }
 
 export function pyJsonDumps(value: unknown): string {
