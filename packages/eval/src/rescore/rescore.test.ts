@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { computeMetrics, percent1 } from './metrics.ts';
+import { datasetIndex, rescoreSamples } from './rescore.ts';
+
+const DATA = datasetIndex([
+  { question: 'a', answer: 'x\n#### 18' },
+  { question: 'b', answer: 'y\n#### 3' },
+  { question: 'c', answer: 'z\n#### 70000' },
+]);
+
+describe('rescoreSamples', () => {
+  it('re-derives pred, gt and score, ignoring the ones given', () => {
+    const { records, metrics } = rescoreSamples({
+      dataName: 'gsm8k',
+      promptType: 'cot',
+      dataset: DATA,
+      records: [
+        { idx: 2, code: ['The answer is 70,000.'], pred: ['1'], gt: '1', score: [false] },
+        { idx: 0, code: ['So 9 x 2 = 18 dollars.'], pred: ['0'], gt: '0', score: [false] },
+        { idx: 1, code: ['I do not know'], score: [true] },
+      ],
+    });
+    expect(records.map((r) => r.idx)).toEqual([0, 1, 2]);
+    expect(records.map((r) => r.gt)).toEqual(['18', '3', '70000']);
+    expect(records.map((r) => r.pred[0])).toEqual(['18', '', '70,000']);
+    expect(records.map((r) => r.score[0])).toEqual([true, false, true]);
+    expect(metrics).toEqual({ num_samples: 3, num_scores: 3, timeout_samples: 0, empty_samples: 1, acc: 66.7 });
+  });
+
+  it('keeps the last record of a repeated idx', () => {
+    const { records } = rescoreSamples({
+      dataName: 'gsm8k',
+      promptType: 'cot',
+      dataset: DATA,
+      records: [
+        { idx: 1, code: ['The answer is 4.'] },
+        { idx: 1, code: ['The answer is 3.'] },
+      ],
+    });
+    expect(records).toHaveLength(1);
+    expect(records[0]!.score).toEqual([true]);
+  });
+
+  it('names an idx the dataset lacks', () => {
+    expect(() => rescoreSamples({ dataName: 'gsm8k', promptType: 'cot', dataset: DATA, records: [{ idx: 9, code: ['1'] }] })).toThrow(/idx 9/);
+  });
+
+  it('carries the dataset type into type_acc', () => {
+    const data = datasetIndex([
+      { problem: 'p', solution: '$\\boxed{2}$', type: 'Algebra' },
+      { problem: 'p', solution: '$\\boxed{5}$', type: 'Geometry' },
+    ]);
+    const { metrics } = rescoreSamples({
+      dataName: 'math',
+      promptType: 'cot',
+      dataset: data,
+      records: [
+        { idx: 0, code: ['Final Answer: The final answer is $2$. I hope it is correct.'] },
+        { idx: 1, code: ['The answer is 4'] },
+      ],
+    });
+    expect(metrics.type_acc).toEqual({ Algebra: 100, Geometry: 0 });
+    expect(metrics.acc).toBe(50);
+  });
+});
+
+describe('computeMetrics', () => {
+  it('rounds half to even like numpy', () => {
+    expect(percent1(1 / 16)).toBe(6.2);
+    expect(percent1(3 / 16)).toBe(18.8);
+    expect(percent1(2 / 3)).toBe(66.7);
+  });
+  it('uses the first sample column for acc and the last pred for empties', () => {
+    const m = computeMetrics(
+      [
+        { pred: ['1', null], score: [true, false] },
+        { pred: [''], score: [false] },
+        { pred: ['2', '3'], score: [false, true], type: 'b' },
+      ],
+      1,
+    );
+    expect(m).toEqual({ num_samples: 3, num_scores: 5, timeout_samples: 1, empty_samples: 2, acc: 33.3 });
+  });
+});
