@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Builds build/rho_blas.node against the Node headers already on this machine and the system's
+// OpenBLAS. Nothing is downloaded. A failed build is a warning, never a failed install: the backend
+// then runs with tfjs's own matmul (see packages/core/src/backend/native.ts).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, 'build', 'rho_blas.node');
+const strict = process.argv.includes('--strict');
+
+function headerDir() {
+  const candidates = [
+    process.env.npm_config_nodedir && join(process.env.npm_config_nodedir, 'include', 'node'),
+    resolve(process.execPath, '..', '..', 'include', 'node'),
+    '/usr/include/node',
+    '/usr/local/include/node',
+  ].filter(Boolean);
+  return candidates.find((d) => existsSync(join(d, 'node_api.h')));
+}
+
+function fail(why) {
+  const msg = `rho native: not built (${why}); tfjs's own matmul will be used.\n` +
+    `  To build: apt-get install libopenblas-dev (and Node headers), then node ${join(here, 'build.mjs')}`;
+  if (strict) {
+    console.error(msg);
+    process.exit(1);
+  }
+  console.warn(msg);
+  process.exit(0);
+}
+
+const inc = headerDir();
+if (!inc) fail('Node headers (node_api.h) not found');
+const cc = process.env.CC || 'cc';
+mkdirSync(dirname(out), { recursive: true });
+const tmp = `${out}.${process.pid}.tmp`;
+try {
+  execFileSync(
+    cc,
+    ['-O2', '-fPIC', '-shared', '-Wall', '-DNODE_GYP_MODULE_NAME=rho_blas', `-I${inc}`,
+      join(here, 'src', 'rho_blas.c'), '-o', tmp, '-lopenblas'],
+    { stdio: ['ignore', 'inherit', 'inherit'], timeout: 120_000 },
+  );
+  // rename so a concurrent loader never sees a half-written library
+  renameSync(tmp, out);
+} catch (err) {
+  rmSync(tmp, { force: true });
+  fail(`${cc} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+}
+console.log(`rho native: built ${out}`);

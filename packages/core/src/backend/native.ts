@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** The N-API addon built from packages/core/native (see native/build.mjs). */
+export interface NativeBlas {
+  /**
+   * For each batch i: c[i*m*n ..] (m x n, row-major) = op(a at aOffsets[i]) · op(b at bOffsets[i]),
+   * op = transpose when the flag is set. Runs synchronously on OpenBLAS's threads.
+   */
+  sgemmBatched(
+    a: Float32Array, b: Float32Array, c: Float32Array,
+    aOffsets: Int32Array, bOffsets: Int32Array,
+    m: number, n: number, k: number, transA: boolean, transB: boolean,
+  ): void;
+  /** Sets OpenBLAS's thread count when given a positive number; returns the count in use. */
+  threads(n?: number): number;
+}
+
+export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../../native/build/rho_blas.node', import.meta.url));
+
+export type NativeLoad = { ok: true; blas: NativeBlas } | { ok: false; reason: string };
+
+let cached: NativeLoad | undefined;
+
+/**
+ * Loads the addon once. Never throws: a machine without OpenBLAS or a compiler simply runs tfjs's
+ * own kernels, and the reason is reported next to the backend name.
+ */
+export function loadNativeBlas(path: string = NATIVE_ADDON_PATH): NativeLoad {
+  if (path === NATIVE_ADDON_PATH && cached) return cached;
+  let result: NativeLoad;
+  if (!existsSync(path)) {
+    result = { ok: false, reason: `addon not built (${path}); run node packages/core/native/build.mjs` };
+  } else {
+    try {
+      const blas = createRequire(import.meta.url)(path) as NativeBlas;
+      if (typeof blas.sgemmBatched !== 'function') throw new Error('sgemmBatched missing');
+      result = { ok: true, blas };
+    } catch (err) {
+      result = { ok: false, reason: `addon failed to load: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+  if (path === NATIVE_ADDON_PATH) cached = result;
+  return result;
+}
