@@ -171,7 +171,7 @@ export class PythonSandbox {
         if (e instanceof RhoError && e.context.hint) bwrapBroken += `: ${e.context.hint.split('\n').pop()}`;
       }
     }
-    warnOnce(bwrap ? `bwrap does not work here: ${bwrapBroken}` : 'bwrap is not installed');
+    warnOnce(want === 'rlimits' ? 'isolation "rlimits" was asked for' : bwrap ? `bwrap does not work here: ${bwrapBroken}` : 'bwrap is not installed');
     const s = await this.startPlain(py);
     this.level = 'rlimits';
     return s;
