@@ -50,6 +50,25 @@ describe('Llama-2 tokenizer.json (BPE with byte fallback)', () => {
     expect(tok.decode([1, 15043, 2], { skipSpecial: true })).toBe('Hello');
   });
 
+  it('encodes special-token text as plain text when asked', () => {
+    const ids = tok.encode('a</s>', { parseSpecial: false });
+    expect(ids).not.toContain(2);
+    expect(ids).toEqual(llama2Reference.encode('a</s>'));
+  });
+
+  it('gives the same ids in the newer Metaspace layout of a Llama tokenizer.json', () => {
+    // transformers >= 4.38 writes Llama tokenizers with a Metaspace pre-tokenizer instead of the
+    // Prepend/Replace normalizer; both must encode plain text alike.
+    const json = llama2TokenizerJson();
+    const metaspace = Tokenizer.fromJSON({
+      ...json,
+      normalizer: null,
+      pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false },
+      decoder: { type: 'Sequence', decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }] },
+    });
+    for (const line of lines.slice(0, 300)) expect(metaspace.encode(line)).toEqual(tok.encode(line));
+  });
+
   it('adds BOS/EOS as asked', () => {
     const plain = tok.encode('Hello', { addBos: false });
     expect(plain).toEqual([15043]);

@@ -26,6 +26,11 @@ export interface EncodeOptions {
    */
   addBos?: boolean;
   addEos?: boolean;
+  /**
+   * Whether special-token text in the input (`</s>` written in a document) becomes the special id
+   * (default, as Hugging Face does) or is encoded as ordinary text, which raw corpora may want.
+   */
+  parseSpecial?: boolean;
 }
 
 export interface DecodeOptions {
@@ -142,7 +147,8 @@ export class Tokenizer {
   encode(text: string, opts: EncodeOptions = {}): number[] {
     const ids: number[] = [];
     let first = true;
-    for (const seg of this.splitAdded(text)) {
+    const segments: Segment[] = opts.parseSpecial === false ? (text ? [{ text }] : []) : this.splitAdded(text);
+    for (const seg of segments) {
       if (seg.id !== undefined) {
         ids.push(seg.id);
       } else {
