@@ -26,25 +26,34 @@ const BASE_UNITS = [
 export const UNIT_TEXTS: readonly string[] = [...BASE_UNITS, ...BASE_UNITS.map((t) => `${t}s`)];
 
 interface UnitRule {
-  /** Literal text that must occur for the rule to possibly match (the part before any '.'). */
-  needle: string;
+  /**
+   * The entry's first run of word characters. A match needs non-word characters (or the ends)
+   * around the whole entry, so this run must be a whole word of the string: a cheap filter.
+   */
+  key: string;
   re: RegExp;
 }
+
+const WORD_RUN = /[\p{L}\p{N}_]+/gu;
 
 const RULES: UnitRule[] = UNIT_TEXTS.map((t) => {
   const body = t.replace(/[\\^$*+?()[\]{}|/]/g, '\\$&').replace(/\./g, '[^\\n]');
   return {
-    needle: t.split('.')[0]!,
+    key: t.match(WORD_RUN)![0]!,
     re: new RegExp(`(^|${PY_NONWORD})${body}($|${PY_NONWORD})`, 'gu'),
   };
 });
 
 /** Two passes over the list, each replacement kept only when it leaves something. */
 export function removeUnitTexts(input: string): string {
+  // Every entry contains an ASCII letter.
+  if (!/[a-zA-Z]/.test(input)) return input;
+  // Removal keeps the separators, so words never merge: the first set of words stays a superset.
+  const words = new Set(input.match(WORD_RUN));
   let s = input;
   for (let pass = 0; pass < 2; pass++) {
     for (const rule of RULES) {
-      if (!s.includes(rule.needle)) continue;
+      if (!words.has(rule.key)) continue;
       const out = s.replace(rule.re, '$1$2');
       if (out !== '') s = out;
     }
