@@ -65,7 +65,8 @@ export class Tokenizer {
   private readonly defaultEos: boolean;
   private readonly usesTemplate: boolean;
 
-  private constructor(json: TokenizerJson, config: TokenizerConfig | undefined, file: string | undefined) {
+  /** Prefer `fromFile`/`fromJSON`, which validate; this takes already-parsed objects. */
+  constructor(json: TokenizerJson, config?: TokenizerConfig, file?: string) {
     this.json = json;
     const modelType = json.model.type ?? 'BPE';
     if (modelType !== 'BPE') {
