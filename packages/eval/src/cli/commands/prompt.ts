@@ -1,0 +1,38 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { RhoError, resolveDataDir } from '@rho/core/base';
+import { getDataset, loadExamples } from '../../datasets/index.ts';
+import { constructPrompt, isPromptType, PROMPT_TYPES, STOP_WORDS } from '../../prompts/index.ts';
+
+interface PromptOptions {
+  promptType: string;
+  idx: number;
+  dataDir?: string;
+  json?: boolean;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+export default new Command('prompt')
+  .description('show the exact prompt (and stop words) the harness sends for one problem of a dataset')
+  .argument('<data>', 'dataset name (gsm8k, math, minerva_math, svamp, asdiv, mawps, tabmwp, sat_math, gsm_hard, mmlu_stem, mathqa)')
+  .option('--prompt-type <type>', `${PROMPT_TYPES.join(' | ')}`, 'cot')
+  .option('--idx <n>', 'problem idx', nonNegativeInt, 0)
+  .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)')
+  .option('--json', 'print {idx, question, prompt, stop} as one JSON line')
+  .action((data: string, opts: PromptOptions) => {
+    if (!isPromptType(opts.promptType)) {
+      throw new RhoError('BAD_CONFIG', `unknown prompt type "${opts.promptType}"; known: ${PROMPT_TYPES.join(', ')}`, { field: '--prompt-type' });
+    }
+    const spec = getDataset(data);
+    const dataDir = resolveDataDir(opts.dataDir);
+    const example = loadExamples(spec.name, dataDir).find((e) => e.idx === opts.idx);
+    if (!example) throw new RhoError('NOT_FOUND', `${spec.name} has no problem with idx ${opts.idx}`, { field: '--idx' });
+    const prompt = constructPrompt(example, opts.promptType, dataDir);
+    const stop = STOP_WORDS[opts.promptType];
+    if (opts.json) console.log(JSON.stringify({ idx: example.idx, question: example.question, prompt, stop }));
+    else process.stdout.write(`${prompt}\n\n--- stop words: ${JSON.stringify(stop)}\n`);
+  });
