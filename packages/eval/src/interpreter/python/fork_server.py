@@ -120,21 +120,32 @@ def child_main(req, cfg, w, workdir):
 
 
 def sweep(pid, uid):
-    """Kill whatever the program left running."""
+    """Kill whatever the program left running, and reap it."""
     if os.getpid() == 1:
         # pid 1 of our own PID namespace: kill(-1) reaches every other process in the sandbox.
         if any(p.isdigit() and p != "1" for p in os.listdir("/proc")):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(-1, signal.SIGKILL)
-    else:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGKILL)
-    while True:  # reap: orphans of the program are re-parented to pid 1 (us)
-        try:
-            if os.waitpid(-1, 0 if os.getpid() == 1 else os.WNOHANG)[0] == 0:
-                break
-        except ChildProcessError:
-            break
+        with contextlib.suppress(ChildProcessError):
+            while True:
+                os.waitpid(-1, 0)
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    # As a child subreaper we inherit the program's orphans; reap the ones just killed.
+    until = time.monotonic() + 0.2
+    with contextlib.suppress(ChildProcessError):
+        while time.monotonic() < until:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                time.sleep(0.002)
+
+
+def become_subreaper():
+    """Outside a PID namespace, orphans of the programs come back to us instead of to init."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
 def clear(root):
@@ -228,6 +239,8 @@ def main():
     cfg = json.loads(sys.argv[1])
     # As pid 1 of its namespace the server only receives signals it handles; handle none.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if os.getpid() != 1:
+        become_subreaper()
     for name in cfg["preload"]:
         with contextlib.suppress(Exception):
             __import__(name)
