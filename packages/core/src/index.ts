@@ -6,3 +6,4 @@ export * from './checkpoint/index.ts';
 export * from './generate/index.ts';
 export * from './tokenizer/index.ts';
 export * from './train/index.ts';
+export * from './backend/index.ts';

@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { RhoError } from '@rho/core/base';
+import type { Completion, CompletionModel, CompletionOptions } from './types.ts';
+
+export interface LocalModelOptions {
+  /** The name reported to runs and servers (default: the directory). */
+  name?: string;
+  /** Prompts decoded together (sorted by length first, so batches pad little). */
+  batchSize?: number;
+  /** Called after each batch with the number of completions finished so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+type Core = typeof import('@rho/core');
+
+/**
+ * A Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer.json) as a
+ * CompletionModel, through packages/core's KV-cache generation. TensorFlow.js is loaded only when
+ * a local model is opened, so HTTP runs and grading never pay for it.
+ */
+export class LocalCheckpointModel implements CompletionModel {
+  private warnedTruncation = false;
+
+  private constructor(
+    readonly name: string,
+    private readonly core: Core,
+    private readonly model: InstanceType<Core['LlamaModel']>,
+    private readonly tokenizer: InstanceType<Core['Tokenizer']>,
+    private readonly opts: LocalModelOptions,
+  ) {}
+
+  static async open(dir: string, opts: LocalModelOptions = {}): Promise<LocalCheckpointModel> {
+    const tok = join(dir, 'tokenizer.json');
+    if (existsSync(join(dir, 'config.json')) && !existsSync(tok)) {
+      throw new RhoError('NOT_FOUND', 'checkpoint directory has no tokenizer.json', {
+        file: dir,
+        hint: 'copy the tokenizer.json the model was trained with into the directory (`pnpm core init --tokenizer` writes one)',
+      });
+    }
+    const core = await import('@rho/core');
+    await core.initBackend();
+    const { model } = await core.loadCheckpoint(dir);
+    return new LocalCheckpointModel(opts.name ?? dir, core, model, core.Tokenizer.fromFile(tok), opts);
+  }
+
+  /** Token ids of a prompt as the model sees it (BOS as the tokenizer's post-processor adds it). */
+  encode(text: string): number[] {
+    return this.tokenizer.encode(text);
+  }
+
+  async complete(prompts: string[], opts: CompletionOptions): Promise<Completion[]> {
+    const maxPos = this.model.config.maxPositionEmbeddings;
+    const maxNew = Math.max(0, Math.min(opts.maxTokens, maxPos - 1));
+    const ids = prompts.map((p) => {
+      const enc = this.encode(p);
+      const room = Math.max(1, maxPos - maxNew);
+      if (enc.length <= room) return enc;
+      if (!this.warnedTruncation) {
+        process.stderr.write(`warning: prompts longer than ${room} tokens are cut from the left to fit max_position_embeddings=${maxPos} with ${maxNew} new tokens\n`);
+        this.warnedTruncation = true;
+      }
+      return enc.slice(enc.length - room);
+    });
+    const order = ids.map((_, i) => i).sort((a, b) => ids[a]!.length - ids[b]!.length);
+    const out: Completion[] = new Array(prompts.length);
+    const batchSize = Math.max(1, this.opts.batchSize ?? 16);
+    for (let s = 0; s < order.length; s += batchSize) {
+      const rows = order.slice(s, s + batchSize);
+      const res = this.core.generate(
+        this.model,
+        rows.map((i) => ids[i]!),
+        {
+          maxNewTokens: maxNew,
+          temperature: opts.temperature,
+          topP: opts.topP ?? 1,
+          seed: opts.seed ?? 0,
+          stop: { strings: opts.stop, decode: (t) => this.tokenizer.decode(t, { skipSpecial: true }) },
+        },
+      );
+      rows.forEach((i, r) => {
+        const tokens = res.tokens[r]!;
+        out[i] = {
+          text: res.texts?.[r] ?? this.tokenizer.decode(tokens, { skipSpecial: true }),
+          finishReason: res.stopReason[r] === 'length' ? 'length' : 'stop',
+          tokens: tokens.length,
+        };
+      });
+      this.opts.onProgress?.(Math.min(s + batchSize, order.length), order.length);
+    }
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    this.model.dispose();
+  }
+}

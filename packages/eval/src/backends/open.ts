@@ -1,0 +1,39 @@
+import { existsSync, statSync } from 'node:fs';
+import { RhoError } from '@rho/core/base';
+import { HttpCompletionModel } from './http.ts';
+import { LocalCheckpointModel } from './local.ts';
+import type { CompletionModel } from './types.ts';
+
+export interface OpenModelOptions {
+  /** The name servers know the model by (OpenAI `model` field). */
+  modelName?: string;
+  batchSize?: number;
+  concurrency?: number;
+  requestTimeoutS?: number;
+}
+
+const isUrl = (s: string) => /^https?:\/\//.test(s);
+
+/**
+ * `--model` values to a CompletionModel: URLs are OpenAI-compatible servers (several spread the
+ * load), anything else a local checkpoint directory.
+ */
+export async function openModel(specs: string[], opts: OpenModelOptions = {}): Promise<CompletionModel> {
+  if (specs.length === 0) throw new RhoError('BAD_CONFIG', 'no model given', { hint: 'pass a checkpoint directory or --model http://HOST:PORT/v1' });
+  if (specs.every(isUrl)) {
+    const model = new HttpCompletionModel({
+      urls: specs,
+      model: opts.modelName ?? 'default',
+      concurrency: opts.concurrency,
+      requestTimeoutMs: opts.requestTimeoutS ? opts.requestTimeoutS * 1000 : undefined,
+    });
+    await model.checkReachable();
+    return model;
+  }
+  if (specs.length > 1) throw new RhoError('BAD_CONFIG', 'several models given, but only servers (http://...) can be combined', { got: specs });
+  const dir = specs[0]!;
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new RhoError('NOT_FOUND', 'model is neither a checkpoint directory nor an http(s) URL', { file: dir });
+  }
+  return LocalCheckpointModel.open(dir, { batchSize: opts.batchSize });
+}

@@ -1,0 +1,123 @@
+import { basename, resolve } from 'node:path';
+import chalk from 'chalk';
+import { Command, Option } from 'commander';
+import { resolveDataDir, RhoError } from '@rho/core/base';
+import { openModel } from '../backends/open.ts';
+import { getDataset } from '../datasets/index.ts';
+import type { PromptType } from '../prompts/index.ts';
+import { runEval, type RunResult } from '../run/run-eval.ts';
+import { progressBar } from './progress.ts';
+
+/** The seven benchmarks of the Rho-1 tables. */
+export const DEFAULT_DATASETS = ['gsm8k', 'minerva_math', 'svamp', 'asdiv', 'mawps', 'tabmwp', 'sat_math'] as const;
+
+interface RunOptions {
+  model?: string[];
+  modelName?: string;
+  data: string;
+  limit: string;
+  start: string;
+  end: string;
+  out?: string;
+  maxTokens: string;
+  seed: string;
+  temperature: string;
+  topP: string;
+  nSampling: string;
+  batchSize: string;
+  concurrency: string;
+  timeout: string;
+  overwrite?: boolean;
+  dataDir?: string;
+}
+
+function int(v: string, name: string, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new RhoError('BAD_CONFIG', `${name} must be an integer >= ${min}, got ${v}`, { field: name });
+  return n;
+}
+
+function num(v: string, name: string, lo: number, hi: number): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < lo || n > hi) throw new RhoError('BAD_CONFIG', `${name} must be a number in [${lo}, ${hi}], got ${v}`, { field: name });
+  return n;
+}
+
+function printSummary(promptType: string, model: string, results: Array<{ data: string; r: RunResult }>): void {
+  const rows = results.map(({ data, r }) => [data, r.metrics.num_samples, r.metrics.acc, r.skipped ? 'resumed: already complete' : `${r.metrics['generated_tokens_per_s'] ?? '-'} tok/s`] as const);
+  const avg = rows.reduce((a, r) => a + r[2], 0) / Math.max(rows.length, 1);
+  const w = Math.max(7, ...rows.map((r) => r[0].length));
+  console.log(chalk.bold(`\n${promptType} · ${model}`));
+  console.log(chalk.dim(`${'dataset'.padEnd(w)}  ${'n'.padStart(5)}  ${'acc'.padStart(5)}  generation`));
+  for (const [d, n, acc, gen] of rows) console.log(`${d.padEnd(w)}  ${String(n).padStart(5)}  ${chalk.cyan(acc.toFixed(1).padStart(5))}  ${chalk.dim(gen)}`);
+  console.log(chalk.bold(`${'avg'.padEnd(w)}  ${''.padStart(5)}  ${avg.toFixed(1).padStart(5)}`));
+}
+
+/** `pnpm eval cot|tora|pal <model>`: one command per prompt type, the same options. */
+export function makeRunCommand(promptType: PromptType, description: string): Command {
+  return new Command(promptType)
+    .description(description)
+    .argument('[checkpoint]', 'a local checkpoint directory (config.json, model.safetensors, tokenizer.json)')
+    .addOption(new Option('--model <url>', 'an OpenAI-compatible server (http://HOST:PORT/v1); repeat to spread requests over several').argParser((v: string, prev: string[] = []) => [...prev, v]))
+    .option('--model-name <name>', 'the model name the server expects', 'default')
+    .option('--data <names>', 'comma-separated datasets', DEFAULT_DATASETS.join(','))
+    .option('--limit <n>', 'keep the first N problems of each dataset (-1: all)', '-1')
+    .option('--start <i>', 'first problem (after --limit)', '0')
+    .option('--end <i>', 'one past the last problem (-1: to the end)', '-1')
+    .option('--out <dir>', 'output directory (default: runs/<model>)')
+    .option('--max-tokens <n>', 'new tokens per model call', '1024')
+    .option('--seed <s>', 'sampling seed', '0')
+    .option('--temperature <t>', 'sampling temperature (0: greedy)', '0')
+    .option('--top-p <p>', 'nucleus sampling mass (ignored when greedy)', '1')
+    .option('--n-sampling <n>', 'completions per problem', '1')
+    .option('--batch-size <n>', 'prompts decoded together by a local checkpoint', '16')
+    .option('--concurrency <n>', 'requests in flight per server', '8')
+    .option('--timeout <s>', 'seconds per program in the sandbox (tora/pal)', '5')
+    .option('--overwrite', 'discard finished outputs and journals instead of resuming')
+    .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)')
+    .action(async (checkpoint: string | undefined, opts: RunOptions) => {
+      // Everything is validated before a model is loaded or a file written.
+      const datasets = opts.data.split(',').map((d) => d.trim()).filter(Boolean);
+      datasets.forEach((d) => getDataset(d));
+      const specs = [...(checkpoint ? [checkpoint] : []), ...(opts.model ?? [])];
+      if (specs.length === 0) throw new RhoError('BAD_CONFIG', 'no model: give a checkpoint directory or --model http://HOST:PORT/v1');
+      const base = {
+        promptType,
+        limit: Number(opts.limit) === -1 ? -1 : int(opts.limit, '--limit', 1),
+        start: int(opts.start, '--start', 0),
+        end: Number(opts.end) === -1 ? -1 : int(opts.end, '--end', 1),
+        maxTokens: int(opts.maxTokens, '--max-tokens', 1),
+        seed: int(opts.seed, '--seed', 0),
+        temperature: num(opts.temperature, '--temperature', 0, 10),
+        topP: num(opts.topP, '--top-p', 0, 1),
+        nSampling: int(opts.nSampling, '--n-sampling', 1),
+        overwrite: opts.overwrite,
+      };
+      const batchSize = int(opts.batchSize, '--batch-size', 1);
+      const timeoutS = num(opts.timeout, '--timeout', 0.1, 3600);
+      const dataDir = resolveDataDir(opts.dataDir);
+      const modelLabel = specs[0]!.startsWith('http') ? opts.modelName ?? 'default' : basename(resolve(specs[0]!));
+      const outDir = resolve(opts.out ?? `runs/${modelLabel}`);
+
+      const model = await openModel(specs, { modelName: opts.modelName, batchSize, concurrency: int(opts.concurrency, '--concurrency', 1) });
+      const executor = promptType === 'tora' || promptType === 'pal' ? new (await import('../interpreter/interpreter.ts')).Interpreter({ timeoutS }) : undefined;
+      const results: Array<{ data: string; r: RunResult }> = [];
+      try {
+        for (const data of datasets) {
+          let bar: ReturnType<typeof progressBar> | undefined;
+          const r = await runEval(
+            model,
+            { ...base, data, dataDir, outDir, chunkSize: specs[0]!.startsWith('http') ? 64 : batchSize },
+            { executor, onProgress: (done, total) => (bar ??= progressBar(`${promptType} ${data}`, total, { minTotal: 1 })).update(done) },
+          );
+          bar?.stop();
+          results.push({ data, r });
+          console.log(`${data}: acc ${r.metrics.acc.toFixed(1)} (${r.metrics.num_samples} samples) -> ${r.outPath}`);
+        }
+      } finally {
+        await executor?.dispose();
+        await model.dispose?.();
+      }
+      printSummary(promptType, modelLabel, results);
+    });
+}

@@ -1,0 +1,28 @@
+import { basename, resolve } from 'node:path';
+import { Command } from 'commander';
+import { RhoError, runMain } from '@rho/core/base';
+import { LocalCheckpointModel } from '../backends/local.ts';
+import { CompletionServer } from '../serve/server.ts';
+
+// `pnpm serve ./ckpt [--port N]`: an OpenAI-compatible completions server over a local checkpoint.
+runMain(async () => {
+  const program = new Command('serve')
+    .description('serve a local checkpoint as an OpenAI-compatible /v1/completions and /v1/models endpoint')
+    .argument('<checkpoint>', 'checkpoint directory (config.json, model.safetensors, tokenizer.json)')
+    .option('--port <n>', 'port (0: any free port)', '8000')
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--batch-size <n>', 'concurrent prompts decoded together', '16')
+    .option('--name <id>', 'model id reported by /v1/models (default: the directory name)');
+  program.parse(process.argv);
+  const [dir] = program.args as [string];
+  const o = program.opts<{ port: string; host: string; batchSize: string; name?: string }>();
+  const port = Number(o.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RhoError('BAD_CONFIG', `--port must be 0..65535, got ${o.port}`);
+  const model = await LocalCheckpointModel.open(resolve(dir), { batchSize: Number(o.batchSize), name: o.name ?? basename(resolve(dir)) });
+  const server = new CompletionServer(model, { host: o.host, port, batchSize: Number(o.batchSize), countTokens: (t) => model.encode(t).length });
+  const url = await server.listen();
+  console.log(`serving ${resolve(dir)} at ${url}`);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}, 'serve');

@@ -1,0 +1,172 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { writeJsonAtomic, writeJsonlAtomic } from '@rho/core/base';
+import type { CompletionModel } from '../backends/types.ts';
+import { loadExamples, type Example } from '../datasets/index.ts';
+import { runExecute } from '../extract/run-execute.ts';
+import { mathEqual } from '../grader/math-equal.ts';
+import { groundTruthForScoring } from '../groundtruth/parse.ts';
+import type { ExecResult, ProgramExecutor } from '../interpreter/types.ts';
+import { pyStrip } from '../interpreter/truncate.ts';
+import { formatOutputName, metricsPathFor } from '../outputs/layout.ts';
+import { SampleJournal } from '../outputs/journal.ts';
+import { constructPrompt, STOP_WORDS, type PromptType } from '../prompts/index.ts';
+import { computeMetrics, type Metrics } from '../rescore/metrics.ts';
+import { runToolLoop } from '../runners/tool-loop.ts';
+
+export interface RunConfig {
+  data: string;
+  promptType: PromptType;
+  dataDir: string;
+  outDir: string;
+  /** Keep the first N problems (the harness's num_test_sample; -1 = all). */
+  limit: number;
+  start: number;
+  /** -1 = to the end. */
+  end: number;
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  seed: number;
+  nSampling: number;
+  /** Problems per generation round; each is written to the journal as soon as it is graded. */
+  chunkSize: number;
+  overwrite?: boolean;
+}
+
+export interface OutputSample {
+  idx: number;
+  question: string;
+  gt_cot: string;
+  gt: string;
+  code: string[];
+  pred: (string | null)[];
+  report: (string | null)[];
+  score: boolean[];
+  [field: string]: unknown;
+}
+
+export interface RunResult {
+  outPath: string;
+  metrics: Metrics & Record<string, unknown>;
+  /** The outputs file was already complete: nothing was generated. */
+  skipped: boolean;
+}
+
+/** The output file of a run, named as the Python harness names it. */
+export function outputPathFor(cfg: Pick<RunConfig, 'outDir' | 'data' | 'promptType' | 'limit' | 'seed' | 'temperature' | 'start' | 'end'>): string {
+  return join(
+    cfg.outDir,
+    cfg.data,
+    formatOutputName({ split: 'test', promptType: cfg.promptType, numTestSample: cfg.limit, seed: cfg.seed, temperature: cfg.temperature.toFixed(1), start: cfg.start, end: cfg.end }),
+  );
+}
+
+/** The harness's selection: the first `limit` problems, then the [start, end) slice. */
+export function selectExamples(all: Example[], limit: number, start: number, end: number): Example[] {
+  const kept = limit > 0 ? all.slice(0, limit) : all;
+  return kept.slice(start, end === -1 ? kept.length : end);
+}
+
+/**
+ * One dataset under one prompt type: generate (cot: one call; tora/pal: the tool loop), grade each
+ * problem as it finishes and append it to a journal, then write the outputs file and metrics
+ * atomically. Rerunning skips finished problems, so a killed run loses only those in flight.
+ */
+export async function runEval(
+  model: CompletionModel,
+  cfg: RunConfig,
+  deps: { executor?: ProgramExecutor; onProgress?: (done: number, total: number) => void } = {},
+): Promise<RunResult> {
+  const outPath = outputPathFor(cfg);
+  const metricsPath = metricsPathFor(outPath, cfg.promptType);
+  const journalPath = join(dirname(outPath), `.${basename(outPath)}.partial`);
+  if (cfg.overwrite) rmSync(journalPath, { force: true });
+  else if (existsSync(outPath) && existsSync(metricsPath)) {
+    rmSync(journalPath, { force: true }); // left behind by a kill between the final write and cleanup
+    return { outPath, metrics: JSON.parse(readFileSync(metricsPath, 'utf8')), skipped: true };
+  }
+
+  const examples = selectExamples(loadExamples(cfg.data, cfg.dataDir), cfg.limit, cfg.start, cfg.end);
+  const journal = new SampleJournal<OutputSample>(journalPath);
+  const pending = examples.filter((e) => !journal.has(e.idx));
+  const t0 = performance.now();
+  let generatedTokens = 0;
+  let done = examples.length - pending.length;
+  deps.onProgress?.(done, examples.length);
+  try {
+    for (let s = 0; s < pending.length; s += cfg.chunkSize) {
+      const chunk = pending.slice(s, s + cfg.chunkSize);
+      const prompts = chunk.flatMap((e) => Array<string>(cfg.nSampling).fill(constructPrompt(e, cfg.promptType, cfg.dataDir)));
+      const { completions, executions, tokens } = await generateChunk(model, prompts, cfg, deps.executor);
+      generatedTokens += tokens;
+      chunk.forEach((ex, i) => {
+        const codes = completions.slice(i * cfg.nSampling, (i + 1) * cfg.nSampling);
+        const execs = executions?.slice(i * cfg.nSampling, (i + 1) * cfg.nSampling);
+        journal.append(gradeSample(ex, codes, execs, cfg));
+      });
+      done += chunk.length;
+      deps.onProgress?.(done, examples.length);
+    }
+  } finally {
+    journal.close();
+  }
+
+  const samples = journal.rows(examples.map((e) => e.idx));
+  const seconds = (performance.now() - t0) / 1000;
+  const metrics = {
+    ...computeMetrics(samples, 0),
+    time_use_in_second: +seconds.toFixed(3),
+    time_use_in_minute: `${Math.floor(seconds / 60)}:${String(Math.round(seconds % 60)).padStart(2, '0')}`,
+    generated_tokens: generatedTokens,
+    generated_tokens_per_s: seconds > 0 ? +(generatedTokens / seconds).toFixed(2) : 0,
+    model: model.name,
+  };
+  writeJsonlAtomic(outPath, samples);
+  writeJsonAtomic(metricsPath, metrics);
+  rmSync(journalPath, { force: true });
+  return { outPath, metrics, skipped: false };
+}
+
+async function generateChunk(
+  model: CompletionModel,
+  prompts: string[],
+  cfg: RunConfig,
+  executor: ProgramExecutor | undefined,
+): Promise<{ completions: string[]; executions?: ExecResult[][]; tokens: number }> {
+  // Greedy decoding ignores top_p; the harness sends 1 then.
+  const topP = cfg.temperature === 0 ? 1 : cfg.topP;
+  let tokens = 0;
+  const counting: CompletionModel = {
+    name: model.name,
+    complete: async (p, o) => {
+      const res = await model.complete(p, o);
+      for (const r of res) tokens += r.tokens ?? 0;
+      return res;
+    },
+  };
+  if (cfg.promptType === 'tora' || cfg.promptType === 'pal') {
+    if (!executor) throw new Error('tool-integrated runs need an executor');
+    const res = await runToolLoop(counting, prompts, executor, { mode: cfg.promptType, maxTokens: cfg.maxTokens, temperature: cfg.temperature, topP, seed: cfg.seed });
+    return { completions: res.map((r) => r.completion), executions: res.map((r) => r.executions), tokens };
+  }
+  const res = await counting.complete(prompts, { stop: [...STOP_WORDS[cfg.promptType]], maxTokens: cfg.maxTokens, temperature: cfg.temperature, topP, seed: cfg.seed });
+  return { completions: res.map((r) => pyStrip(r.text)), tokens };
+}
+
+/** A finished problem as the harness writes it: its fields, completions, predictions, verdicts. */
+export function gradeSample(ex: Example, codes: string[], execs: ExecResult[][] | undefined, cfg: Pick<RunConfig, 'data' | 'promptType'>): OutputSample {
+  const { gtCot, gt } = groundTruthForScoring(ex.record, cfg.data);
+  const pred: (string | null)[] = [];
+  const report: (string | null)[] = [];
+  const score: boolean[] = [];
+  codes.forEach((code, j) => {
+    // pal's value came from the sandbox during the loop; the grader reads it back from there.
+    const last = execs?.[j]?.at(-1);
+    const p = runExecute(code, cfg.promptType, cfg.data, last ? () => ({ prediction: last.result, report: last.report }) : undefined);
+    pred.push(p.pred);
+    report.push(p.report);
+    score.push(mathEqual(p.pred, gt).equal);
+  });
+  return { idx: ex.idx, question: ex.question, gt_cot: gtCot, gt, ...ex.fields, code: codes, pred, report, score };
+}
