@@ -45,3 +45,12 @@ describe('convertWordNumber (word2number)', () => {
     expect(convertWordNumber(s)).toBe(s);
   });
 });
+
+describe('long inputs', () => {
+  it('normalises a long answer with many \\text{ groups without a quadratic scan', async () => {
+    const { stripString } = await import('./strip-string.ts');
+    const long = `${'\\text{a'.repeat(20000)}}`;
+    expect(typeof stripString(long)).toBe('string');
+    expect(stripString('5\\text{ cm}\\text{ long}')).toBe('5');
+  });
+});

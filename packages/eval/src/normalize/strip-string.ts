@@ -44,6 +44,18 @@ export function fixSqrt(string: string): string {
   return string.replace(/\\sqrt([\p{L}\p{N}_]+)/gu, '\\sqrt{$1}');
 }
 
+/**
+ * re.sub(r"\\text{.*?}$", "", s) without the regex (whose lazy scan is quadratic on long
+ * strings): newlines are gone by now, so it matches exactly when s ends with '}' and then runs
+ * from the first "\text{" to the end.
+ */
+function cutTrailingText(s: string): string {
+  if (!s.endsWith('}')) return s;
+  const at = s.indexOf('\\text{');
+  if (at < 0 || at + '\\text{'.length > s.length - 1) return s;
+  return s.slice(0, at);
+}
+
 function replaceAll(s: string, from: string, to: string): string {
   return s.includes(from) ? s.split(from).join(to) : s;
 }
@@ -67,7 +79,7 @@ export function stripString(input: string): string {
   s = replaceAll(s, '\\}', '}');
 
   // A trailing \text{...} is a unit, unless removing it leaves nothing.
-  const noUnit = pyStrip(s.replace(/\\text\{[^\n]*?\}$/u, ''));
+  const noUnit = pyStrip(cutTrailingText(s));
   if (noUnit !== '' && noUnit !== s) s = noUnit;
 
   s = removeUnitTexts(s);
