@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RhoError } from '../errors.ts';
 import { Tokenizer } from './tokenizer.ts';
 import { trainBpe } from './train.ts';
-import { DATA_DIR, lenmlEncoder, mergeRanks, referenceByteLevelEncode, testSetLines } from './testing/reference.ts';
+import { DATA_DIR, lenmlEncoder, mergeRanks, referenceByteLevelEncode, referenceTrainMerges, testSetLines } from './testing/reference.ts';
 
 type Model = { vocab: Record<string, number>; merges: string[] };
 
@@ -45,11 +45,24 @@ describe('trainBpe on the GSM8K training corpus', () => {
     });
   const lines = testSetLines(Infinity);
 
+  it('learns the same merges as a trainer that recounts every pair before each merge', () => {
+    const texts = corpus.slice(0, 300);
+    const vocabSize = 4 + 256 + 300;
+    const ours = (trainBpe(texts, { vocabSize }).model as Model).merges;
+    expect(ours).toHaveLength(300);
+    expect(ours).toEqual(referenceTrainMerges(texts, { specials: 4, vocabSize, minFrequency: 2 }));
+  });
+
   for (const splitDigits of [false, true]) {
     describe(splitDigits ? 'digits split' : 'GPT-2 pre-tokenization', () => {
-      const json = trainBpe(corpus, { vocabSize: 4096, splitDigits });
-      const tok = Tokenizer.fromJSON(json);
-      const model = json.model as Model;
+      let json: Record<string, unknown>;
+      let tok: Tokenizer;
+      let model: Model;
+      beforeAll(() => {
+        json = trainBpe(corpus, { vocabSize: 4096, splitDigits });
+        tok = Tokenizer.fromJSON(json);
+        model = json.model as Model;
+      });
 
       it('fills the vocabulary and loads', () => {
         expect(tok.vocabSize).toBe(4096);

@@ -132,3 +132,47 @@ export function referenceByteLevelEncode(
   }
   return ids;
 }
+
+/**
+ * Textbook BPE training: recount every pair of every word before each merge; take the most
+ * frequent pair (ties: smaller left id, then smaller right id); ids are specials, the 256 bytes in
+ * byte order, then merged tokens in order of creation. Returns the merges as "left right".
+ */
+export function referenceTrainMerges(texts: string[], opts: { specials: number; vocabSize: number; minFrequency: number }): string[] {
+  const pat = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+  const strs: string[] = [...Array<string>(opts.specials).fill(''), ...Array.from({ length: 256 }, (_, b) => B2U.get(b)!)];
+  const counts = new Map<string, number>();
+  for (const t of texts) for (const w of t.match(pat) ?? []) counts.set(w, (counts.get(w) ?? 0) + 1);
+  let words = [...counts].map(([w, n]) => ({ ids: [...Buffer.from(w, 'utf8')].map((b) => opts.specials + b), n }));
+  const merges: string[] = [];
+  while (strs.length < opts.vocabSize) {
+    const pairs = new Map<string, { a: number; b: number; n: number }>();
+    for (const { ids, n } of words) {
+      for (let i = 0; i + 1 < ids.length; i++) {
+        const k = `${ids[i]},${ids[i + 1]}`;
+        const p = pairs.get(k) ?? { a: ids[i]!, b: ids[i + 1]!, n: 0 };
+        p.n += n;
+        pairs.set(k, p);
+      }
+    }
+    let best: { a: number; b: number; n: number } | undefined;
+    for (const p of pairs.values()) {
+      if (!best || p.n > best.n || (p.n === best.n && (p.a < best.a || (p.a === best.a && p.b < best.b)))) best = p;
+    }
+    if (!best || best.n < opts.minFrequency) break;
+    const id = strs.length;
+    strs.push(strs[best.a]! + strs[best.b]!);
+    merges.push(`${strs[best.a]} ${strs[best.b]}`);
+    words = words.map(({ ids, n }) => {
+      const out: number[] = [];
+      for (let i = 0; i < ids.length; i++) {
+        if (i + 1 < ids.length && ids[i] === best.a && ids[i + 1] === best.b) {
+          out.push(id);
+          i++;
+        } else out.push(ids[i]!);
+      }
+      return { ids: out, n };
+    });
+  }
+  return merges;
+}
