@@ -2,4 +2,4 @@ export { extractAnswer, findAnswerSpan, MULTI_CHOICE_DATASETS } from './answer.t
 export { lastBoxedContent } from './boxed.ts';
 export { extractMultiChoice, NO_CHOICE } from './multi-choice.ts';
 export { extractProgram, extractProgramOutput } from './program.ts';
-export { runExecute, type ExecResult, type Prediction, type ProgramExecutor } from './run-execute.ts';
+export { runExecute, type PalResult, type Prediction, type PalExecutor } from './run-execute.ts';

@@ -9,13 +9,13 @@ import { stripString } from '../normalize/strip-string.ts';
 import { extractAnswer } from './answer.ts';
 import { extractProgram, extractProgramOutput } from './program.ts';
 
-export interface ExecResult {
+export interface PalResult {
   prediction: string;
   report: string | null;
 }
 
 /** Runs a program and returns what the harness's PythonExecutor.apply returns. */
-export type ProgramExecutor = (program: string) => ExecResult;
+export type PalExecutor = (program: string) => PalResult;
 
 export interface Prediction {
   /** null where the completion was empty or "error" (the harness's None). */
@@ -23,7 +23,7 @@ export interface Prediction {
   report: string | null;
 }
 
-export function runExecute(completion: string | null | undefined, promptType: string, dataName: string, executor?: ProgramExecutor): Prediction {
+export function runExecute(completion: string | null | undefined, promptType: string, dataName: string, executor?: PalExecutor): Prediction {
   if (!completion || completion === 'error') return { pred: null, report: null };
   let prediction: string;
   let report: string | null = null;

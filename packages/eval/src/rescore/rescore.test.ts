@@ -82,3 +82,28 @@ describe('computeMetrics', () => {
     expect(m).toEqual({ num_samples: 3, num_scores: 5, timeout_samples: 1, empty_samples: 2, acc: 33.3 });
   });
 });
+
+describe('rescoreSamplesAsync (pal)', () => {
+  it('runs each distinct program once and scores its result', async () => {
+    const ran: string[][] = [];
+    const { records, metrics } = await (await import('./rescore.ts')).rescoreSamplesAsync({
+      dataName: 'gsm8k',
+      promptType: 'pal',
+      dataset: DATA,
+      records: [
+        { idx: 0, code: ['```python\ndef solution():\n    return 18\n```'] },
+        { idx: 1, code: ['```python\ndef solution():\n    return 18\n```'] },
+        { idx: 2, code: [''] },
+      ],
+      runPrograms: async (programs) => {
+        ran.push(programs);
+        return programs.map(() => ({ result: '18.0', report: 'Done' }));
+      },
+    });
+    expect(ran).toHaveLength(1);
+    expect(ran[0]).toHaveLength(1);
+    expect(records.map((r) => r.pred[0])).toEqual(['18', '18', null]);
+    expect(records.map((r) => r.score[0])).toEqual([true, false, false]);
+    expect(metrics.empty_samples).toBe(1);
+  });
+});

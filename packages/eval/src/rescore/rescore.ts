@@ -5,7 +5,8 @@
  */
 // core's index pulls in tensor code; the error class alone keeps scoring light (same module, same class).
 import { RhoError } from '../../../core/src/errors.ts';
-import { runExecute, type ProgramExecutor } from '../extract/run-execute.ts';
+import { extractProgram } from '../extract/program.ts';
+import { runExecute, type PalExecutor, type PalResult } from '../extract/run-execute.ts';
 import { mathEqual, type EqualOptions } from '../grader/math-equal.ts';
 import { groundTruthForScoring } from '../groundtruth/parse.ts';
 import { computeMetrics, type Metrics } from './metrics.ts';
@@ -30,7 +31,7 @@ export interface RescoreInput {
   records: readonly OutputRecord[];
   /** idx -> raw dataset record (a line of data/<name>/test.jsonl; see datasetIndex). */
   dataset: ReadonlyMap<number, Record<string, unknown>>;
-  executor?: ProgramExecutor;
+  executor?: PalExecutor;
   equal?: EqualOptions;
   /** Called after each record (progress bars). */
   onRecord?: (done: number, total: number) => void;
@@ -94,4 +95,29 @@ export function rescoreSamples(input: RescoreInput): RescoreResult {
     input.onRecord?.(n + 1, ordered.length);
   });
   return { records: out, metrics: computeMetrics(out, timeouts) };
+}
+
+/** Runs programs (pal's `solution()`), returning str(result) and the report, in input order. */
+export type ProgramRunner = (programs: string[]) => Promise<{ result: string; report: string | null }[]>;
+
+/**
+ * rescoreSamples for prompt types whose predictions come from running programs (pal/pot): every
+ * distinct program is run once through `runPrograms` (the sandbox), then scoring goes on as usual.
+ */
+export async function rescoreSamplesAsync(input: Omit<RescoreInput, 'executor'> & { runPrograms?: ProgramRunner }): Promise<RescoreResult> {
+  const { runPrograms, ...rest } = input;
+  if (input.promptType !== 'pal' && input.promptType !== 'pot') return rescoreSamples(rest);
+  if (!runPrograms) {
+    throw new RhoError('UNSUPPORTED', `prompt type ${input.promptType} needs a program runner to derive predictions`, {
+      field: 'promptType',
+      hint: 'pass runPrograms (the Python sandbox)',
+    });
+  }
+  const programs = new Set<string>();
+  for (const r of input.records) for (const c of r.code) if (c && c !== 'error') programs.add(extractProgram(c));
+  const list = [...programs];
+  const results = await runPrograms(list);
+  const byProgram = new Map<string, PalResult>(list.map((p, i) => [p, { prediction: results[i]?.result ?? '', report: results[i]?.report ?? null }]));
+  const executor: PalExecutor = (program) => byProgram.get(program) ?? { prediction: '', report: 'not run' };
+  return rescoreSamples({ ...rest, executor });
 }
