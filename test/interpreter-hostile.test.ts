@@ -50,7 +50,8 @@ const hostile = () => ({
   'fork bomb': 'import os\nwhile True:\n    os.fork()',
   'allocate 20 GB': 'x = bytearray(20 * 1024 ** 3)\nprint(len(x))',
   'infinite loop': 'while True:\n    pass',
-  'print 100 MB': 'print("x" * 100_000_000)',
+  // 100 MB in 1 kB prints: reaches the output cap after ~1000 lines whatever the machine's load.
+  'print 100 MB': 'for _ in range(100_000):\n    print("x" * 1000)',
   'kill the parent': 'import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nprint("sent")',
   'read stdin': 'x = input()\nprint(x)',
 });
