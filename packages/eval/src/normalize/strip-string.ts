@@ -60,7 +60,14 @@ function replaceAll(s: string, from: string, to: string): string {
   return s.includes(from) ? s.split(from).join(to) : s;
 }
 
+const PLAIN_INT = /^-?(?:0|[1-9][0-9]*)$/;
+const PLAIN_DECIMAL = /^-?[0-9]+\.[0-9]+$/;
+
 export function stripString(input: string): string {
+  // Fast paths, same result as the full pass: a plain integer without leading zeros comes through
+  // every step unchanged; a plain decimal only loses an all-zero fraction ("2.50" stays).
+  if (PLAIN_INT.test(input)) return input;
+  if (PLAIN_DECIMAL.test(input)) return input.replace(/([0-9]+)\.0*$/, '$1');
   let s = pyStrip(input);
   s = replaceAll(s, '\n', '');
   s = pyRstrip(s, '.');
