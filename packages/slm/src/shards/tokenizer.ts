@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { RhoError } from '@rho/core';
+import { RhoError, Tokenizer } from '@rho/core';
 
 /** What slm needs of a tokenizer; core's Tokenizer satisfies it. */
 export interface TextTokenizer {
@@ -52,18 +52,29 @@ export interface LoadedTokenizer {
 }
 
 /**
- * `bytes`, a tokenizer.json, or a checkpoint directory holding one. Files are read through core's
- * Tokenizer (Hugging Face tokenizer.json).
+ * `bytes`, a tokenizer.json, or a checkpoint directory holding one (read with core's Tokenizer).
  */
 export async function loadTokenizer(spec: string): Promise<LoadedTokenizer> {
   if (spec === 'bytes') return { tokenizer: new ByteTokenizer(), kind: 'bytes', sha256: 'bytes', path: null };
   const path = existsSync(spec) && statSync(spec).isDirectory() ? join(spec, 'tokenizer.json') : spec;
   if (!existsSync(path)) throw new RhoError('NOT_FOUND', 'no tokenizer.json', { file: path, hint: 'pass --tokenizer bytes, a tokenizer.json, or a checkpoint directory' });
   const bytes = readFileSync(path);
-  const core = (await import('@rho/core')) as Record<string, unknown>;
-  const Tok = core.Tokenizer as { fromFile?: (p: string) => TextTokenizer | Promise<TextTokenizer> } | undefined;
-  if (!Tok?.fromFile) throw new RhoError('UNSUPPORTED', "this build's @rho/core has no Tokenizer yet", { file: path, hint: 'use --tokenizer bytes' });
-  const tokenizer = await Tok.fromFile(path);
+  const tok = Tokenizer.fromFile(path);
+  // core's Tokenizer throws on a missing bos/eos; slm only needs to know whether there is one.
+  const safe = (get: () => number) => {
+    try {
+      return get();
+    } catch {
+      return null;
+    }
+  };
+  const tokenizer: TextTokenizer = {
+    vocabSize: tok.vocabSize,
+    bosId: safe(() => tok.bosId),
+    eosId: safe(() => tok.eosId),
+    encode: (text, opts) => tok.encode(text, { addBos: opts?.addBos ?? false, addEos: false }),
+    decode: (ids, opts) => tok.decode(ids, opts),
+  };
   return { tokenizer, kind: 'file', sha256: sha256(bytes), path };
 }
 

@@ -1,0 +1,57 @@
+import { Command, Option } from 'commander';
+import { TrainConfig, parseWithSchema } from '../../trainer/config.ts';
+import { runTraining } from '../../trainer/run.ts';
+import { ensureBackend } from '../backend.ts';
+import { int, num, progressBar } from '../progress.ts';
+
+interface Opts extends Record<string, unknown> {
+  init: string;
+  corpus: string;
+  out: string;
+  refScores?: string;
+}
+
+export default new Command('train')
+  .description('train a model on a prepared corpus: clm (every token) or slm (top --ratio of tokens by excess loss)')
+  .addOption(new Option('--mode <mode>', 'clm: all tokens; slm: selected tokens').choices(['clm', 'slm']).makeOptionMandatory())
+  .requiredOption('--init <ckpt>', 'checkpoint to start from (pnpm core init); ignored when --out holds a checkpoint (resume)')
+  .requiredOption('--corpus <dir>', 'prepared corpus (pnpm slm prepare)')
+  .requiredOption('--out <dir>', 'run directory: run.json, metrics.jsonl, checkpoints/step-N')
+  .option('--ref-scores <dir>', 'reference losses of the corpus (pnpm slm score), for --mode slm')
+  .option('--ratio <r>', 'share of tokens selected, in (0, 1]', num)
+  .addOption(new Option('--select-by <score>', 'excess = current − reference, current, or reference (lowest first)').choices(['excess', 'current', 'reference']))
+  .option('--reweight', 'soft weights sigmoid((score − cut)/temperature) instead of a hard top-k')
+  .option('--temperature <t>', 'temperature of --reweight', num)
+  .option('--steps <n>', 'optimizer steps', int)
+  .option('--batch-size <n>', 'windows per step', int)
+  .option('--seq-len <n>', 'window length (must match the scores)', int)
+  .option('--lr <x>', 'peak learning rate', num)
+  .option('--min-lr <x>', 'final learning rate of the cosine schedule', num)
+  .option('--warmup-steps <n>', 'linear warmup steps', int)
+  .option('--weight-decay <x>', 'AdamW weight decay', num)
+  .option('--max-grad-norm <x>', 'global gradient-norm clip (0: off)', num)
+  .option('--seed <n>', 'data order seed', int)
+  .option('--checkpoint-every <n>', 'steps between checkpoints', int)
+  .option('--eval-every <n>', 'steps between validation losses', int)
+  .option('--eval-windows <n>', 'validation windows evaluated', int)
+  .action(async (o: Opts) => {
+    const { init, corpus, out, refScores, ...rest } = o;
+    const cfg = parseWithSchema(TrainConfig, Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), 'train options');
+    await ensureBackend();
+    const bar = progressBar(`train ${cfg.mode}`, cfg.steps);
+    const { rows, model, resumedFrom } = await runTraining({
+      ...cfg,
+      init,
+      corpus,
+      out,
+      refScores: refScores ?? null,
+      select: { ratio: cfg.ratio, selectBy: cfg.selectBy, reweight: cfg.reweight, temperature: cfg.temperature },
+      onStep: (r) => bar.update(r.step, `loss ${r.loss.toFixed(3)}${r.val_loss !== undefined ? ` val ${r.val_loss.toFixed(3)}` : ''} ${Math.round(r.tokens_per_s)} tok/s`),
+    });
+    bar.stop();
+    model.dispose();
+    const last = rows.at(-1);
+    const val = rows.filter((r) => r.val_loss !== undefined).at(-1);
+    if (resumedFrom > 0) process.stdout.write(`resumed from step ${resumedFrom}\n`);
+    process.stdout.write(`${cfg.mode}: step ${last?.step ?? 0}, train loss ${last?.loss_all.toFixed(4)}, val loss ${val?.val_loss?.toFixed(4) ?? 'n/a'} -> ${out}\n`);
+  });
