@@ -8,3 +8,14 @@ export { mathEqual, isEquivalent, type EqualOptions, type Verdict, type EqualRea
 export { parseGroundTruth, groundTruthForScoring, GROUND_TRUTH_DATASETS, type GroundTruth } from './groundtruth/index.ts';
 export { rescoreSamples, rescoreSamplesAsync, type ProgramRunner, computeMetrics, datasetIndex, dataFolderFor, type OutputRecord, type RescoredRecord, type RescoreInput, type RescoreResult, type Metrics } from './rescore/index.ts';
 export * from './datafetch/index.ts';
+// H4: sandboxed interpreter, model interface, tora/pal loop
+export type { CompletionModel, CompletionOptions, Completion } from './backends/types.ts';
+export { ScriptedModel } from './backends/scripted.ts';
+export type { ExecResult, ExecOptions, IsolationLevel, Program, ProgramExecutor, ProgramLanguage, ProgramMode } from './interpreter/types.ts';
+export { Interpreter } from './interpreter/interpreter.ts';
+export { PythonSandbox, PYTHON_SANDBOX_DEFAULTS, type PythonSandboxOptions } from './interpreter/python-sandbox.ts';
+export { findPython, type PythonInfo } from './interpreter/python-env.ts';
+export { runJavascript } from './interpreter/javascript.ts';
+export { extractLastProgram } from './interpreter/program.ts';
+export { runToolLoop, TOOL_STOP_WORDS, MAX_FUNC_CALL_MESSAGE, type ToolLoopOptions, type ToolLoopSample } from './runners/tool-loop.ts';
+export { recordedRounds, type RecordedRound } from './runners/rounds.ts';
