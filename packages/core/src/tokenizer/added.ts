@@ -7,7 +7,9 @@ export type Segment = { text: string; id?: undefined } | { text: string; id: num
 /**
  * Finds added tokens (`<s>`, `<|endoftext|>`, ...) in raw text before normalization, leftmost
  * and longest first, so they encode as their own ids and never through BPE. `lstrip`/`rstrip`
- * tokens swallow the whitespace beside them.
+ * tokens swallow the whitespace beside them; `single_word` ones match only as a whole word.
+ * Hugging Face matches non-special `normalized` tokens in normalized text; here every added token
+ * is matched in the raw text (the same for every tokenizer whose added tokens are plain words).
  */
 export function buildAddedSplitter(tokens: readonly AddedToken[]): (text: string) => Segment[] {
   if (tokens.length === 0) return (text) => (text ? [{ text }] : []);
@@ -18,7 +20,9 @@ export function buildAddedSplitter(tokens: readonly AddedToken[]): (text: string
     const out: Segment[] = [];
     let last = 0;
     for (const m of text.matchAll(re)) {
+      if (m.index < last) continue; // inside whitespace an rstrip token already took
       const tok = byContent.get(m[0])!;
+      if (tok.single_word && (isWordChar(text[m.index - 1]) || isWordChar(text[m.index + m[0].length]))) continue;
       let start = m.index;
       let end = start + m[0].length;
       if (tok.lstrip) while (start > last && /\s/u.test(text[start - 1]!)) start--;
@@ -26,9 +30,10 @@ export function buildAddedSplitter(tokens: readonly AddedToken[]): (text: string
       if (start > last) out.push({ text: text.slice(last, start) });
       out.push({ text: m[0], id: tok.id });
       last = end;
-      re.lastIndex = end;
     }
     if (last < text.length) out.push({ text: text.slice(last) });
     return out;
   };
 }
+
+const isWordChar = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}_]/u.test(c);
