@@ -42,8 +42,11 @@ export function evaluate(e: Expr, env: ReadonlyMap<string, number>): number {
       return e.args.reduce((s, a) => s + evaluate(a, env), 0);
     case 'mul':
       return e.args.reduce((s, a) => s * evaluate(a, env), 1);
-    case 'div':
-      return evaluate(e.num, env) / evaluate(e.den, env);
+    case 'div': {
+      // x/0 is sympy's zoo, which no float comparison accepts
+      const d = evaluate(e.den, env);
+      return d === 0 ? NaN : evaluate(e.num, env) / d;
+    }
     case 'neg':
       return -evaluate(e.arg, env);
     case 'pow':

@@ -186,3 +186,16 @@ describe('numeric helpers', () => {
     expect(isClose(NaN, NaN, 1e-4)).toBe(false);
   });
 });
+
+describe('relations', () => {
+  it.each([
+    ['x<3', '3>x', true],
+    ['x\\le 3', '3\\ge x', true],
+    ['x<3', 'x\\le 3', false],
+    ['x<3', 'x<4', false],
+    ['x+1=3', 'x=2', true],
+    ['\\frac{1}{0}', '\\infty', false],
+  ] as [string, string, boolean][])('%j vs %j -> %j', (pred, gt, expected) => {
+    expect(mathEqual(pred, gt).equal).toBe(expected);
+  });
+});

@@ -40,6 +40,8 @@ function sampleEnv(names: Iterable<string>, round: number): Map<string, number> 
 
 const ROUNDS = 3;
 
+const REVERSED: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=', '=': '=', '!=': '!=' };
+
 function tightClose(a: number, b: number): boolean {
   if (a === b) return true;
   if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
@@ -80,7 +82,12 @@ export function symbolicEqualExprs(a: Expr, b: Expr): boolean {
   }
   if (a.k === 'tuple' || b.k === 'tuple') return false;
   if (a.k === 'rel' || b.k === 'rel') {
-    if (a.k !== 'rel' || b.k !== 'rel' || a.op !== '=' || b.op !== '=') return false;
+    if (a.k !== 'rel' || b.k !== 'rel') return false;
+    // Relational.equals: the same relation with equal sides, either way round
+    const sidesEqual = (x: Expr, y: Expr) => sameValueEverywhere(x, y);
+    if (a.op === b.op && sidesEqual(a.lhs, b.lhs) && sidesEqual(a.rhs, b.rhs)) return true;
+    if (REVERSED[a.op] === b.op && sidesEqual(a.lhs, b.rhs) && sidesEqual(a.rhs, b.lhs)) return true;
+    if (a.op !== '=' || b.op !== '=') return false;
     const da: Expr = { k: 'add', args: [a.lhs, { k: 'neg', arg: a.rhs }] };
     const db: Expr = { k: 'add', args: [b.lhs, { k: 'neg', arg: b.rhs }] };
     return sameValueEverywhere(da, db, Math.abs);
