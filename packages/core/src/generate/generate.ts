@@ -35,7 +35,8 @@ export interface GenerateResult {
 /**
  * Batched decoding with a KV cache. Prompts of different lengths are left-padded; padding is
  * masked out and each row keeps its own positions, so a row's tokens do not depend on the others.
- * Rows that finish leave the batch.
+ * Rows that finish leave the batch. The model keeps its inference weight copies afterwards
+ * (`model.unfuse()` frees them).
  */
 export function generate(model: LlamaModel, promptIds: readonly (readonly number[])[], opts: GenerateOptions): GenerateResult {
   const cfg = model.config;
@@ -89,13 +90,8 @@ export function generate(model: LlamaModel, promptIds: readonly (readonly number
     return still;
   };
 
-  const fuseHere = !model.isFused();
-  if (fuseHere) model.fuseForInference();
-  try {
-    return (opts.useCache ?? true) ? withCache(model, promptIds, step, opts, { tokens, stopReason, texts }) : withoutCache(model, promptIds, tokens, step, opts, { tokens, stopReason, texts });
-  } finally {
-    if (fuseHere) model.unfuse();
-  }
+  const result = { tokens, stopReason, texts };
+  return (opts.useCache ?? true) ? withCache(model, promptIds, step, opts, result) : withoutCache(model, promptIds, tokens, step, opts, result);
 }
 
 type Step = (logits: tf.Tensor3D, active: number[]) => number[];
@@ -127,7 +123,7 @@ function withCache(model: LlamaModel, prompts: readonly (readonly number[])[], s
       cache.mask.splice(0, cache.mask.length, ...mask);
       const maskT = cache.maskTensor();
       const bias = attentionBias(prompts.length, ids.shape[1], 0, maskT);
-      const out = model.forward({ ids, positions, bias, lastOnly: true });
+      const out = model.forward({ ids, positions, bias, lastOnly: true, inference: true });
       tf.dispose([ids, positions, maskT, bias]);
       cache.update(out.present);
       logits = out.logits;
@@ -148,7 +144,7 @@ function withCache(model: LlamaModel, prompts: readonly (readonly number[])[], s
       const positions = tf.tensor2d(pos, [b, 1], 'int32');
       const maskT = cache.maskTensor();
       const bias = attentionBias(b, 1, cache.length - 1, maskT);
-      const out = model.forward({ ids, positions, bias, past: cache.layers, lastOnly: true });
+      const out = model.forward({ ids, positions, bias, past: cache.layers, lastOnly: true, inference: true });
       tf.dispose([ids, positions, maskT, bias, logits]);
       cache.update(out.present);
       logits = out.logits;
@@ -167,7 +163,7 @@ function withoutCache(model: LlamaModel, prompts: readonly (readonly number[])[]
     const { ids, positions, mask } = leftPad(rows);
     const maskT = tf.tensor2d(mask.flat(), [rows.length, ids.shape[1]], 'int32');
     const bias = attentionBias(rows.length, ids.shape[1], 0, maskT);
-    const { logits, present } = model.forward({ ids, positions, bias, lastOnly: true });
+    const { logits, present } = model.forward({ ids, positions, bias, lastOnly: true, inference: true });
     tf.dispose([ids, positions, maskT, bias, ...present.flatMap((kv) => [kv.k, kv.v])]);
     let still: number[];
     try {

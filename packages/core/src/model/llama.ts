@@ -17,12 +17,20 @@ export interface ForwardInput {
   past?: readonly LayerKv[];
   /** Only the logits of the last position ([B,1,V]): what decoding needs, V times less work in the head. */
   lastOnly?: boolean;
+  /**
+   * Use the inference weight copies (built on first use, rebuilt when the variables change). Not
+   * differentiable with respect to the variables: for generation and scoring, never training.
+   */
+  inference?: boolean;
 }
 
-/** Inference-only weight layouts (concatenated projections) that save matmul calls per token. */
-interface FusedLayer {
-  qkv: tf.Tensor2D;
-  gateUp: tf.Tensor2D;
+/** Inference-only weight layouts, all [in, out]; per layer except the head. */
+interface FusedWeights {
+  qkv: tf.Tensor2D[];
+  o: tf.Tensor2D[];
+  gateUp: tf.Tensor2D[];
+  down: tf.Tensor2D[];
+  head: tf.Tensor2D;
 }
 
 /**
@@ -32,7 +40,8 @@ interface FusedLayer {
  */
 export class LlamaModel {
   private readonly invFreq: tf.Tensor1D;
-  private fused: FusedLayer[] | null = null;
+  private fused: FusedWeights | null = null;
+  private fusedFrom: (readonly [tf.Variable, object])[] = [];
 
   private constructor(
     readonly config: LlamaConfig,
@@ -77,27 +86,31 @@ export class LlamaModel {
     return v;
   }
 
-  /** Logits [B,T,V] for int32 ids [B,T]. With a padding mask, padded positions are not attended to and real tokens keep their unpadded positions. */
-  logits(ids: tf.Tensor2D, opts: { attentionMask?: tf.Tensor2D } = {}): tf.Tensor3D {
+  /**
+   * Logits [B,T,V] for int32 ids [B,T]. With a padding mask, padded positions are not attended to
+   * and real tokens keep their unpadded positions. `inference: true`: see `tokenLosses`.
+   */
+  logits(ids: tf.Tensor2D, opts: { attentionMask?: tf.Tensor2D; inference?: boolean } = {}): tf.Tensor3D {
     this.checkIds(ids);
     return tf.tidy(() => {
       const [b, t] = ids.shape;
       const mask = opts.attentionMask;
       const positions = mask ? positionsFromMask(mask) : arangePositions(b, t);
       const bias = attentionBias(b, t, 0, mask);
-      return this.forward({ ids, positions, bias }).logits;
+      return this.forward({ ids, positions, bias, inference: opts.inference }).logits;
     });
   }
 
   /**
    * Cross-entropy of ids[:, t+1] given ids[:, :t+1], [B,T-1]; 0 where the target is padding.
-   * Differentiable: the scalar training loss is a (masked) mean of this.
+   * Differentiable: the scalar training loss is a (masked) mean of this. `inference: true` (scoring
+   * only) runs on the faster inference weight copies and is not differentiable.
    */
-  tokenLosses(ids: tf.Tensor2D, mask?: tf.Tensor2D): tf.Tensor2D {
+  tokenLosses(ids: tf.Tensor2D, mask?: tf.Tensor2D, opts: { inference?: boolean } = {}): tf.Tensor2D {
     return tf.tidy(() => {
       const [b, t] = ids.shape;
       const v = this.config.vocabSize;
-      const logits = this.logits(ids, { attentionMask: mask });
+      const logits = this.logits(ids, { attentionMask: mask, inference: opts.inference });
       const n = b * (t - 1);
       const flat = tf.reshape(tf.slice(logits, [0, 0, 0], [b, t - 1, v]), [n, v]);
       const targets = tf.reshape(tf.slice(ids, [0, 1], [b, t - 1]), [n]);
@@ -126,8 +139,11 @@ export class LlamaModel {
    */
   forward(input: ForwardInput): { logits: tf.Tensor3D; present: LayerKv[] } {
     const c = this.config;
-    const useFused = this.fused !== null;
+    if (input.inference) this.fuseForInference();
+    const f = input.inference ? this.fused : null;
     type Out = { logits: tf.Tensor3D; present: LayerKv[] };
+    // y = x W^T with W in HF layout [out, in]; inference uses copies stored [in, out] (see fuseForInference)
+    const linear = (x: tf.Tensor2D, name: string): tf.Tensor2D => tf.matMul(x, this.w(name) as tf.Tensor2D, false, true);
     return tf.tidy((): tf.TensorContainer => {
       const [b, t] = input.ids.shape;
       const d = c.hiddenSize;
@@ -143,18 +159,18 @@ export class LlamaModel {
         const p = `model.layers.${l}.`;
         const x = rmsNorm(h, this.w(`${p}input_layernorm.weight`), c.rmsNormEps);
         let q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D;
-        if (useFused) {
-          const qkv = tf.matMul(x, this.fused![l]!.qkv, false, true);
-          [q, k, v] = tf.split(qkv, [nh * hd, nkv * hd, nkv * hd], 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        if (f) {
+          [q, k, v] = tf.split(tf.matMul(x, f.qkv[l]!), [nh * hd, nkv * hd, nkv * hd], 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
         } else {
-          q = tf.matMul(x, this.w(`${p}self_attn.q_proj.weight`), false, true);
-          k = tf.matMul(x, this.w(`${p}self_attn.k_proj.weight`), false, true);
-          v = tf.matMul(x, this.w(`${p}self_attn.v_proj.weight`), false, true);
+          q = linear(x, `${p}self_attn.q_proj.weight`);
+          k = linear(x, `${p}self_attn.k_proj.weight`);
+          v = linear(x, `${p}self_attn.v_proj.weight`);
         }
-        const heads = (m: tf.Tensor2D, n: number) => tf.transpose(tf.reshape(m, [b, t, n, hd]), [0, 2, 1, 3]) as tf.Tensor4D;
-        const qh = applyRope(heads(q, nh), cos, sin); // [B,H,T,hd]
-        let kh = applyRope(heads(k, nkv), cos, sin); // [B,KV,T,hd]
-        let vh = heads(v, nkv);
+        // rope on [B,T,heads,hd], then heads first: [B,heads,T,hd]
+        const rope = (m: tf.Tensor2D, n: number) => tf.transpose(applyRope(tf.reshape(m, [b, t, n, hd]), cos, sin), [0, 2, 1, 3]) as tf.Tensor4D;
+        const qh = rope(q, nh);
+        let kh = rope(k, nkv);
+        let vh = tf.transpose(tf.reshape(v, [b, t, nkv, hd]), [0, 2, 1, 3]) as tf.Tensor4D;
         const past = input.past?.[l];
         if (past) {
           kh = tf.concat([past.k, kh], 2);
@@ -169,18 +185,18 @@ export class LlamaModel {
         scores = tf.add(scores, input.bias);
         const probs = tf.reshape(tf.softmax(scores), [b, nkv, group * t, s]);
         const ctx = tf.reshape(tf.matMul(probs, vh), [b, nh, t, hd]);
-        const merged = tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [b * t, nh * hd]);
-        h = tf.add(h, tf.matMul(merged, this.w(`${p}self_attn.o_proj.weight`), false, true));
+        const merged = tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [b * t, nh * hd]) as tf.Tensor2D;
+        h = tf.add(h, f ? tf.matMul(merged, f.o[l]!) : linear(merged, `${p}self_attn.o_proj.weight`)) as tf.Tensor2D;
         const y = rmsNorm(h, this.w(`${p}post_attention_layernorm.weight`), c.rmsNormEps);
         let gate: tf.Tensor2D, up: tf.Tensor2D;
-        if (useFused) {
-          [gate, up] = tf.split(tf.matMul(y, this.fused![l]!.gateUp, false, true), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+        if (f) {
+          [gate, up] = tf.split(tf.matMul(y, f.gateUp[l]!), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
         } else {
-          gate = tf.matMul(y, this.w(`${p}mlp.gate_proj.weight`), false, true);
-          up = tf.matMul(y, this.w(`${p}mlp.up_proj.weight`), false, true);
+          gate = linear(y, `${p}mlp.gate_proj.weight`);
+          up = linear(y, `${p}mlp.up_proj.weight`);
         }
-        const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // SwiGLU: silu(gate) * up
-        h = tf.add(h, tf.matMul(act, this.w(`${p}mlp.down_proj.weight`), false, true));
+        const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D; // SwiGLU: silu(gate) * up
+        h = tf.add(h, f ? tf.matMul(act, f.down[l]!) : linear(act, `${p}mlp.down_proj.weight`)) as tf.Tensor2D;
       }
       let rows = tf.reshape(h, [b, t, d]) as tf.Tensor3D;
       let tt = t;
@@ -189,26 +205,39 @@ export class LlamaModel {
         tt = 1;
       }
       const normed = rmsNorm(tf.reshape(rows, [b * tt, d]), this.w('model.norm.weight'), c.rmsNormEps);
-      const head = c.tieWordEmbeddings ? this.w('model.embed_tokens.weight') : this.w('lm_head.weight');
-      const logits = tf.reshape(tf.matMul(normed, head, false, true), [b, tt, c.vocabSize]) as tf.Tensor3D;
+      const headName = c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+      const logits = tf.reshape(f ? tf.matMul(normed, f.head) : linear(normed, headName), [b, tt, c.vocabSize]) as tf.Tensor3D;
       return { logits, present } as unknown as tf.TensorContainer;
     }) as unknown as Out;
   }
 
   /**
-   * Concatenate q/k/v and gate/up weights for inference, so each block runs 4 matmuls instead of 7.
-   * Call `unfuse()` (or dispose) after; while fused, training updates to the weights are not seen.
+   * Inference copies of the linear weights, transposed to [in, out] (a plain matmul is several
+   * times faster than one with transposeB on the wasm and cpu backends) and with q/k/v and
+   * gate/up concatenated (fewer kernel calls per token). They cost one more copy of the weights and
+   * are kept until `unfuse()`/`dispose()`; a call after the variables were assigned new values
+   * (a training step) rebuilds them, so generation never sees stale weights.
    */
   fuseForInference(): void {
-    if (this.fused) return;
-    this.fused = [];
-    for (let l = 0; l < this.config.numHiddenLayers; l++) {
-      const p = `model.layers.${l}.`;
-      this.fused.push({
-        qkv: tf.concat([this.w(`${p}self_attn.q_proj.weight`), this.w(`${p}self_attn.k_proj.weight`), this.w(`${p}self_attn.v_proj.weight`)], 0) as tf.Tensor2D,
-        gateUp: tf.concat([this.w(`${p}mlp.gate_proj.weight`), this.w(`${p}mlp.up_proj.weight`)], 0) as tf.Tensor2D,
-      });
-    }
+    if (this.fused && this.fusedFrom.every(([v, id]) => v.dataId === id)) return;
+    this.unfuse();
+    // Variable.assign (what optimizers do) gives a variable a new dataId: that is how staleness shows.
+    this.fusedFrom = [...this.weights.values()].map((v) => [v, v.dataId] as const);
+    const t = (name: string) => tf.transpose(this.w(name)) as tf.Tensor2D;
+    const layers = Array.from({ length: this.config.numHiddenLayers }, (_, l) => `model.layers.${l}.`);
+    this.fused = tf.tidy(() => {
+      const f: FusedWeights = {
+        qkv: layers.map((p) => tf.concat([t(`${p}self_attn.q_proj.weight`), t(`${p}self_attn.k_proj.weight`), t(`${p}self_attn.v_proj.weight`)], 1)),
+        o: layers.map((p) => t(`${p}self_attn.o_proj.weight`)),
+        gateUp: layers.map((p) => tf.concat([t(`${p}mlp.gate_proj.weight`), t(`${p}mlp.up_proj.weight`)], 1)),
+        down: layers.map((p) => t(`${p}mlp.down_proj.weight`)),
+        head: t(this.config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight'),
+      };
+      return f as unknown as tf.TensorContainer;
+    }) as unknown as FusedWeights;
+    // fusing may happen inside a caller's tidy (logits() runs forward in one): the copies outlive it
+    const f = this.fused;
+    for (const x of [...f.qkv, ...f.o, ...f.gateUp, ...f.down, f.head]) tf.keep(x);
   }
 
   isFused(): boolean {
@@ -217,8 +246,10 @@ export class LlamaModel {
 
   unfuse(): void {
     if (!this.fused) return;
-    for (const f of this.fused) tf.dispose([f.qkv, f.gateUp]);
+    const f = this.fused;
+    tf.dispose([...f.qkv, ...f.o, ...f.gateUp, ...f.down, f.head]);
     this.fused = null;
+    this.fusedFrom = [];
   }
 
   dispose(): void {
