@@ -8,7 +8,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = join(here, 'build', 'rho_blas.node');
+// --out <file>: build elsewhere (tests); --strict: a failed build exits 1 instead of warning
+const outAt = process.argv.indexOf('--out');
+const out = outAt >= 0 ? resolve(process.argv[outAt + 1] ?? '') : join(here, 'build', 'rho_blas.node');
 const strict = process.argv.includes('--strict');
 
 function headerDir() {

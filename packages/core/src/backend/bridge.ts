@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { wasmUnsortedSegmentSum } from './segment-sum.ts';
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -19,14 +20,20 @@ export function missingKernels(target: string, reference = 'cpu'): string[] {
 }
 
 /**
- * Registers, for every kernel the wasm backend lacks, a bridge that copies the inputs out of the
+ * Registers our wasm UnsortedSegmentSum (the gradient of gather, on the hot path of every
+ * training step) and, for every other kernel the wasm backend lacks, a bridge that copies the inputs out of the
  * wasm heap, runs the cpu backend's kernel on a private cpu backend, and copies the outputs back.
  * These kernels are off the hot path (the embedding gradient once per step), so the copies cost
  * little, and wasm becomes a superset of cpu rather than a backend on which training fails.
  */
 export function bridgeMissingWasmKernels(): string[] {
+  const own: string[] = [];
+  if (!tf.getKernel(tf.UnsortedSegmentSum, 'wasm')) {
+    tf.registerKernel(wasmUnsortedSegmentSum);
+    own.push(tf.UnsortedSegmentSum);
+  }
   const names = missingKernels('wasm').filter((n) => !NOT_BRIDGED.has(n));
-  if (names.length === 0) return [];
+  if (names.length === 0) return own;
   const cpu = new MathBackendCPU();
   const cpuKernels = new Map(tf.getKernelsForBackend('cpu').map((k) => [k.kernelName, k]));
   for (const name of names) {
@@ -62,5 +69,5 @@ export function bridgeMissingWasmKernels(): string[] {
       },
     });
   }
-  return names;
+  return [...own, ...names];
 }

@@ -1,3 +1,6 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { RhoError } from '../errors.ts';
 
@@ -10,14 +13,31 @@ export interface BackendCandidate {
   load(): Promise<unknown>;
 }
 
-// A variable specifier keeps TypeScript and bundlers from requiring packages that are optional
-// and usually absent (their install downloads libtensorflow).
-const optionalImport = (spec: string): Promise<unknown> => import(spec);
+/**
+ * Loads tfjs-node(-gpu) when it is installed with its native binding. Both are optional and
+ * usually absent; when present but unbuilt (pnpm skipped or failed its install script, which
+ * downloads libtensorflow) importing them costs a second of loading the whole @tensorflow/tfjs
+ * umbrella before failing, so the binding is looked for first.
+ */
+async function loadTfjsNode(pkg: string): Promise<unknown> {
+  let root: string;
+  try {
+    root = dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
+  } catch {
+    throw new Error(`${pkg} is not installed`);
+  }
+  const lib = join(root, 'lib');
+  const built = existsSync(lib) && readdirSync(lib).some((d) => existsSync(join(lib, d, 'tfjs_binding.node')));
+  if (!built) throw new Error(`${pkg} is installed without its native binding (its install script did not run or could not download libtensorflow)`);
+  // a variable specifier: TypeScript must not require these optional packages to exist
+  const spec: string = pkg;
+  return import(spec);
+}
 
 /** Fastest first. tfjs-node-gpu and tfjs-node both register as `tensorflow`. */
 export const DEFAULT_CANDIDATES: readonly BackendCandidate[] = Object.freeze([
-  { id: 'tfjs-node-gpu', tfName: 'tensorflow', load: () => optionalImport('@tensorflow/tfjs-node-gpu') },
-  { id: 'tfjs-node', tfName: 'tensorflow', load: () => optionalImport('@tensorflow/tfjs-node') },
+  { id: 'tfjs-node-gpu', tfName: 'tensorflow', load: () => loadTfjsNode('@tensorflow/tfjs-node-gpu') },
+  { id: 'tfjs-node', tfName: 'tensorflow', load: () => loadTfjsNode('@tensorflow/tfjs-node') },
   { id: 'wasm', tfName: 'wasm', load: () => import('@tensorflow/tfjs-backend-wasm') },
   { id: 'cpu', tfName: 'cpu', load: () => import('@tensorflow/tfjs-backend-cpu') },
 ]);

@@ -1,0 +1,60 @@
+/**
+ * End to end: the OpenBLAS addon built from source with the system compiler, and the backend line
+ * and figures a real command prints. (Training on wasm: packages/core/src/backend/wasm-training.test.ts.)
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadNativeBlas } from '../packages/core/src/backend/index.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const tmp = mkdtempSync(join(tmpdir(), 'rho-backend-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('native addon', () => {
+  it('builds from source against the local Node headers and OpenBLAS, and multiplies correctly', () => {
+    const out = join(tmp, 'rho_blas.node');
+    execFileSync(process.execPath, [join(ROOT, 'packages/core/native/build.mjs'), '--strict', '--out', out], { stdio: 'pipe', timeout: 120_000 });
+    const loaded = loadNativeBlas(out);
+    if (!loaded.ok) throw new Error(loaded.reason);
+    // 2 batches of (3x4)ᵀ·(4x5)... A stored transposed [4,3], B [4,5]; checked against a plain loop
+    const m = 3, k = 4, n = 5;
+    const a = Float32Array.from({ length: 2 * k * m }, (_, i) => Math.sin(i));
+    const b = Float32Array.from({ length: 2 * k * n }, (_, i) => Math.cos(i));
+    const c = new Float32Array(2 * m * n);
+    loaded.blas.sgemmBatched(a, b, c, Int32Array.from([0, k * m]), Int32Array.from([0, k * n]), m, n, k, true, false);
+    for (let batch = 0; batch < 2; batch++) {
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let want = 0;
+          for (let p = 0; p < k; p++) want += a[batch * k * m + p * m + i]! * b[batch * k * n + p * n + j]!;
+          expect(c[batch * m * n + i * n + j]).toBeCloseTo(want, 5);
+        }
+      }
+    }
+    expect(loaded.blas.threads()).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('rejects mismatched arguments instead of reading out of bounds', () => {
+    const loaded = loadNativeBlas(join(tmp, 'rho_blas.node'));
+    if (!loaded.ok) throw new Error(loaded.reason);
+    const small = new Float32Array(4);
+    expect(() => loaded.blas.sgemmBatched(small, small, new Float32Array(4), Int32Array.from([0]), Int32Array.from([0]), 3, 3, 3, false, false)).toThrow(/too small|out of range/);
+  });
+});
+
+describe('pnpm bench backend (a real command)', () => {
+  it('prints the backend line once on stderr and its figures as JSON', () => {
+    const env = { ...process.env, RHO_BACKEND: '' };
+    const r = spawnSync('pnpm', ['-s', 'bench', 'backend', '--json', '--iters', '1'], { cwd: ROOT, env, encoding: 'utf8', timeout: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('backend: '));
+    expect(lines).toHaveLength(1);
+    const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(json.backend).toBe(lines[0]!.slice('backend: '.length).split(' ')[0]);
+    expect(json.matmul_gflops).toBeGreaterThan(0);
+    if (loadNativeBlas().ok) expect(json.matmul).toBe('openblas');
+  }, 300_000);
+});
