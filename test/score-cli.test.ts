@@ -2,20 +2,14 @@
  * `pnpm eval score` and `pnpm eval equal` as a user runs them: real files on disk, the real data
  * directory, a fresh process each time.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../packages/core/src/base.ts';
 
-const DATA = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
-const TSX = resolve(REPO_ROOT, 'node_modules/.bin/tsx');
-const EVAL = resolve(REPO_ROOT, 'packages/eval/src/cli/main.ts');
+import { cli, DATA } from './cli.ts';
 
-function evalCli(args: string[], input?: string, env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(TSX, [EVAL, ...args], { encoding: 'utf8', input, env: { ...process.env, ...env } });
-}
+const evalCli = (args: string[], input?: string, env: NodeJS.ProcessEnv = {}) => cli('eval', args, { input, env });
 
 function readJsonl(path: string): Record<string, unknown>[] {
   return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -31,12 +25,12 @@ function strippedCopy(root: string, rel: string, limit?: number): string {
 }
 
 describe('pnpm eval score', () => {
-  it('re-scores stripped outputs to the published accuracy, inferring dataset and prompt from the path', () => {
+  it('re-scores stripped outputs to the published accuracy, inferring dataset and prompt from the path', async () => {
     const root = mkdtempSync(join(tmpdir(), 'score-'));
     const rel = 'rho-math-7b-v0.1/minerva_math/test_cot_-1_seed0_t0.0_s0_e-1.jsonl';
     strippedCopy(root, rel);
     const out = join(root, 'out');
-    const res = evalCli(['score', root, '--out', out, '--data-dir', DATA]);
+    const res = await evalCli(['score', root, '--out', out, '--data-dir', DATA]);
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/minerva_math\s+cot\s+acc\s+32\.2/);
     const metrics = JSON.parse(readFileSync(join(out, rel.replace('.jsonl', '_cot_metrics.json')), 'utf8'));
@@ -48,68 +42,68 @@ describe('pnpm eval score', () => {
     expect(agree).toBeGreaterThanOrEqual(0.998);
   });
 
-  it('writes beside the input in rescored/ by default, and honours --data/--prompt-type for other names', () => {
+  it('writes beside the input in rescored/ by default, and honours --data/--prompt-type for other names', async () => {
     const root = mkdtempSync(join(tmpdir(), 'score-'));
     const src = strippedCopy(root, 'rho-math-7b-interpreter-v0.1/gsm8k/test_tora_-1_seed0_t0.0_s0_e-1.jsonl', 40);
     const renamed = join(root, 'mine.jsonl');
     writeFileSync(renamed, readFileSync(src));
-    const res = evalCli(['score', renamed, '--data', 'gsm8k', '--prompt-type', 'tora', '--data-dir', DATA]);
+    const res = await evalCli(['score', renamed, '--data', 'gsm8k', '--prompt-type', 'tora', '--data-dir', DATA]);
     expect(res.status, res.stderr).toBe(0);
     expect(existsSync(join(root, 'rescored', 'mine.jsonl'))).toBe(true);
     expect(existsSync(join(root, 'rescored', 'mine_tora_metrics.json'))).toBe(true);
-    const noInfer = evalCli(['score', renamed, '--data-dir', DATA]);
+    const noInfer = await evalCli(['score', renamed, '--data-dir', DATA]);
     expect(noInfer.status).not.toBe(0);
     expect(noInfer.stderr).toMatch(/--data and --prompt-type/);
   });
 
-  it('names file and line of a malformed line, and writes nothing', () => {
+  it('names file and line of a malformed line, and writes nothing', async () => {
     const root = mkdtempSync(join(tmpdir(), 'score-'));
-    const good = strippedCopy(root, 'm/gsm8k/test_cot_-1_seed0_t0.0_s0_e-1.jsonl'.replace('m/', 'rho-math-7b-v0.1/'), 5);
+    // A good file first: it must not be written either when a later one is bad.
+    strippedCopy(root, 'rho-math-7b-v0.1/gsm8k/test_cot_-1_seed0_t0.0_s0_e-1.jsonl', 5);
     const badPath = join(root, 'rho-math-7b-v0.1/svamp/test_cot_-1_seed0_t0.0_s0_e-1.jsonl');
     mkdirSync(resolve(badPath, '..'), { recursive: true });
     writeFileSync(badPath, '{"idx": 0, "code": ["The answer is 5"]}\n{"idx": 1, "code": [\n');
-    void good;
     const out = join(root, 'out');
-    const res = evalCli(['score', root, '--out', out, '--data-dir', DATA]);
+    const res = await evalCli(['score', root, '--out', out, '--data-dir', DATA]);
     expect(res.status).not.toBe(0);
     expect(res.stderr).toContain(`${badPath}:2`);
     expect(existsSync(out) ? readdirSync(out, { recursive: true }).filter((f) => String(f).endsWith('.json') || String(f).endsWith('.jsonl')) : []).toEqual([]);
   });
 
-  it('lists the known datasets for an unknown one', () => {
+  it('lists the known datasets for an unknown one', async () => {
     const root = mkdtempSync(join(tmpdir(), 'score-'));
     const p = join(root, 'x.jsonl');
     writeFileSync(p, '{"idx": 0, "code": ["1"]}\n');
-    const res = evalCli(['score', p, '--data', 'gsm9k', '--prompt-type', 'cot', '--data-dir', DATA]);
+    const res = await evalCli(['score', p, '--data', 'gsm9k', '--prompt-type', 'cot', '--data-dir', DATA]);
     expect(res.status).not.toBe(0);
     expect(res.stderr).toMatch(/unknown dataset "gsm9k"; known: .*gsm8k.*minerva_math/);
   });
 
-  it('says how to get a missing data directory', () => {
+  it('says how to get a missing data directory', async () => {
     const root = mkdtempSync(join(tmpdir(), 'score-'));
     const p = join(root, 'x.jsonl');
     writeFileSync(p, '{"idx": 0, "code": ["1"]}\n');
-    const res = evalCli(['score', p, '--data', 'gsm8k', '--prompt-type', 'cot'], undefined, { RHO_DATA_DIR: join(root, 'nope') });
+    const res = await evalCli(['score', p, '--data', 'gsm8k', '--prompt-type', 'cot'], undefined, { RHO_DATA_DIR: join(root, 'nope') });
     expect(res.status).not.toBe(0);
     expect(res.stderr).toMatch(/pnpm data fetch/);
   });
 });
 
 describe('pnpm eval equal', () => {
-  it('checks one pair', () => {
-    const res = evalCli(['equal', '--pred', '0.5', '--gt', '\\frac{1}{2}']);
+  it('checks one pair', async () => {
+    const res = await evalCli(['equal', '--pred', '0.5', '--gt', '\\frac{1}{2}']);
     expect(res.status, res.stderr).toBe(0);
     expect(JSON.parse(res.stdout)).toEqual({ pred: '0.5', gt: '\\frac{1}{2}', equal: true });
   });
-  it('annotates each line of a pairs stream, keeping other fields', () => {
+  it('annotates each line of a pairs stream, keeping other fields', async () => {
     const input = ['{"id": "a", "pred": "\\\\dfrac{3}{4}", "gt": "0.75"}', '{"id": "b", "pred": "(1,2)", "gt": "(2,1)"}', '{"id": "c", "pred": null, "gt": "1"}'].join('\n');
-    const res = evalCli(['equal', '-'], input);
+    const res = await evalCli(['equal', '-'], input);
     expect(res.status, res.stderr).toBe(0);
     const rows = res.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(rows.map((r) => [r.id, r.equal])).toEqual([['a', true], ['b', false], ['c', false]]);
   });
-  it('rejects a line without gt, naming the line, printing nothing', () => {
-    const res = evalCli(['equal', '-'], '{"pred": "1", "gt": "1"}\n{"pred": "2"}\n');
+  it('rejects a line without gt, naming the line, printing nothing', async () => {
+    const res = await evalCli(['equal', '-'], '{"pred": "1", "gt": "1"}\n{"pred": "2"}\n');
     expect(res.status).not.toBe(0);
     expect(res.stdout).toBe('');
     expect(res.stderr).toMatch(/<stdin>:2.*gt/);

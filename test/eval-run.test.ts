@@ -1,0 +1,157 @@
+/**
+ * `pnpm eval cot|tora` end to end with the real parts: a random checkpoint written to disk by
+ * `pnpm core init`, the real datasets, the local backend, and `pnpm serve` over HTTP on 127.0.0.1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../packages/core/src/base.ts';
+
+import { cli, DATA, run, TSX } from './cli.ts';
+
+const SEVEN = ['gsm8k', 'minerva_math', 'svamp', 'asdiv', 'mawps', 'tabmwp', 'sat_math'];
+const root = mkdtempSync(join(tmpdir(), 'eval-run-'));
+const ckpt = join(root, 'ckpt');
+
+function readJsonl(path: string): Array<Record<string, unknown>> {
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+const outFile = (dir: string, data: string, prompt: string, n: number) => join(dir, data, `test_${prompt}_${n}_seed0_t0.0_s0_e-1.jsonl`);
+
+let server: ChildProcess | undefined;
+let serverUrl = '';
+
+beforeAll(async () => {
+  // A small byte-level BPE and a 2-layer model whose short context keeps few-shot prompts cheap.
+  const corpus = join(root, 'corpus.jsonl');
+  writeFileSync(corpus, readFileSync(join(DATA, 'corpus/gsm8k-train.jsonl'), 'utf8').split('\n').slice(0, 400).join('\n') + '\n');
+  let r = await cli('core', ['tokenizer', 'train', '--corpus', corpus, '--field', 'question,answer', '--vocab-size', '512', '--out', join(root, 'tok')]);
+  expect(r.status, r.stderr).toBe(0);
+  const config = {
+    architectures: ['LlamaForCausalLM'], model_type: 'llama', vocab_size: 512, hidden_size: 64, intermediate_size: 192,
+    num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 256, rms_norm_eps: 1e-5,
+    rope_theta: 10000, hidden_act: 'silu', tie_word_embeddings: false, bos_token_id: 1, eos_token_id: 2,
+  };
+  writeFileSync(join(root, 'config.json'), JSON.stringify(config));
+  r = await cli('core', ['init', '--config', join(root, 'config.json'), '--tokenizer', join(root, 'tok/tokenizer.json'), '--out', ckpt, '--seed', '3']);
+  expect(r.status, r.stderr).toBe(0);
+
+  server = spawn(TSX, [resolve(REPO_ROOT, 'packages/eval/src/cli/serve.ts'), ckpt, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  serverUrl = await new Promise<string>((res, rej) => {
+    let out = '';
+    server!.stdout!.on('data', (c) => {
+      out += c;
+      const m = /at (http:\/\/\S+)/.exec(out);
+      if (m) res(m[1]!);
+    });
+    server!.on('exit', (code) => rej(new Error(`serve exited with ${code}`)));
+  });
+});
+
+afterAll(() => {
+  server?.kill('SIGTERM');
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('pnpm eval over a local checkpoint and over pnpm serve', () => {
+  for (const prompt of ['cot', 'tora'] as const) {
+    it(`${prompt}: both backends write the seven datasets, identical completions, and eval score agrees`, async () => {
+      const local = join(root, `local-${prompt}`);
+      const http = join(root, `http-${prompt}`);
+      let r = await cli('eval', [prompt, ckpt, '--limit', '3', '--max-tokens', '12', '--out', local, '--data-dir', DATA]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/avg/);
+      r = await cli('eval', [prompt, '--model', serverUrl, '--model-name', 'ckpt', '--limit', '3', '--max-tokens', '12', '--out', http, '--data-dir', DATA]);
+      expect(r.status, r.stderr).toBe(0);
+      for (const data of SEVEN) {
+        const a = readJsonl(outFile(local, data, prompt, 3));
+        const b = readJsonl(outFile(http, data, prompt, 3));
+        expect(a.map((s) => s.idx)).toEqual([0, 1, 2]);
+        expect(b.map((s) => s.code)).toEqual(a.map((s) => s.code));
+        expect((a[0]!.code as string[])[0]!.length).toBeGreaterThan(0);
+      }
+      // Re-scoring the run's own files gives the metrics the run wrote.
+      const rescored = join(root, `rescored-${prompt}`);
+      r = await cli('eval', ['score', local, '--out', rescored, '--data-dir', DATA]);
+      expect(r.status, r.stderr).toBe(0);
+      for (const data of SEVEN) {
+        const metricsName = `test_${prompt}_3_seed0_t0.0_s0_e-1_${prompt}_metrics.json`;
+        const run = JSON.parse(readFileSync(join(local, data, metricsName), 'utf8'));
+        const again = JSON.parse(readFileSync(join(rescored, data, metricsName), 'utf8'));
+        for (const k of ['num_samples', 'num_scores', 'empty_samples', 'acc']) expect(again[k], `${data} ${k}`).toEqual(run[k]);
+        expect(readJsonl(join(rescored, data, `test_${prompt}_3_seed0_t0.0_s0_e-1.jsonl`)).map((s) => s.pred)).toEqual(
+          readJsonl(outFile(local, data, prompt, 3)).map((s) => s.pred),
+        );
+      }
+    });
+  }
+
+  it('survives SIGKILL at random points: the rerun completes and equals an uninterrupted run', async () => {
+    const args = (out: string) => [resolve(REPO_ROOT, 'packages/eval/src/cli/main.ts'), 'cot', ckpt, '--data', 'svamp', '--limit', '10', '--max-tokens', '10', '--batch-size', '1', '--out', out, '--data-dir', DATA];
+    const clean = join(root, 'kill-clean');
+    expect((await run(TSX, args(clean))).status).toBe(0);
+    const killed = join(root, 'kill-run');
+    const file = outFile(killed, 'svamp', 'cot', 10);
+    let rng = 12345;
+    const rand = () => ((rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    let kills = 0;
+    for (let attempt = 0; attempt < 20 && kills < 6 && !existsSync(file); attempt++) {
+      const child = spawn(TSX, args(killed), { stdio: 'ignore', detached: true });
+      const exited = new Promise<void>((r) => child.on('exit', () => r()));
+      // Somewhere between start-up and a few samples in.
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000 + rand() * 6000))]);
+      if (child.exitCode === null) {
+        process.kill(-child.pid!, 'SIGKILL');
+        kills++;
+      }
+      await exited;
+      const dir = join(killed, 'svamp');
+      const journal = existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).find((f) => f.name.endsWith('.partial')) : undefined;
+      if (journal) {
+        const lines = readFileSync(join(killed, 'svamp', journal.name), 'utf8').split('\n').filter(Boolean);
+        const ids = lines.flatMap((l) => { try { return [JSON.parse(l).idx]; } catch { return []; } });
+        expect(new Set(ids).size).toBe(ids.length);
+      }
+    }
+    if (!existsSync(file)) expect((await run(TSX, args(killed))).status).toBe(0);
+    expect(kills).toBeGreaterThanOrEqual(5);
+    const a = readJsonl(file);
+    expect(a.map((s) => s.idx)).toEqual([...Array(10).keys()]);
+    expect(a).toEqual(readJsonl(outFile(clean, 'svamp', 'cot', 10)));
+  });
+});
+
+describe('pnpm eval: bad input gives one clear line, a non-zero exit, and nothing written', () => {
+  it('an unreachable server', async () => {
+    const out = join(root, 'bad-1');
+    const r = await cli('eval', ['cot', '--model', 'http://127.0.0.1:9/v1', '--limit', '1', '--out', out, '--data-dir', DATA]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/unreachable/);
+    expect(existsSync(out)).toBe(false);
+  });
+  it('a checkpoint without tokenizer.json', async () => {
+    const bare = join(root, 'no-tok');
+    await run('cp', ['-r', ckpt, bare]);
+    rmSync(join(bare, 'tokenizer.json'));
+    const out = join(root, 'bad-2');
+    const r = await cli('eval', ['cot', bare, '--limit', '1', '--out', out, '--data-dir', DATA]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/no tokenizer\.json/);
+    expect(existsSync(out)).toBe(false);
+  });
+  it('an unknown dataset', async () => {
+    const out = join(root, 'bad-3');
+    const r = await cli('eval', ['cot', ckpt, '--data', 'gsm8k,nope', '--out', out, '--data-dir', DATA]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/unknown dataset "nope"; known:/);
+    expect(existsSync(out)).toBe(false);
+  });
+  it('an unknown prompt type', async () => {
+    const r = await cli('eval', ['cott', ckpt]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/unknown command 'cott'/);
+  });
+});
