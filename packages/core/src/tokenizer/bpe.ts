@@ -16,6 +16,7 @@ const BYTE_TOKEN = /^<0x[0-9A-F]{2}>$/;
 const POS_SPAN = 2 ** 24;
 const ID_SPAN = 2 ** 21;
 const CACHE_LIMIT = 200_000;
+const CACHE_MAX_WORD = 256;
 
 /**
  * Byte-pair encoding with Hugging Face `tokenizers` semantics: characters (or their UTF-8 byte
@@ -114,8 +115,11 @@ export class BpeModel {
     let ids = this.cache.get(word);
     if (ids === undefined) {
       ids = this.merge(word);
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      this.cache.set(word, ids);
+      // Long pieces rarely repeat; keeping them would only hold memory.
+      if (word.length <= CACHE_MAX_WORD) {
+        if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+        this.cache.set(word, ids);
+      }
     }
     // Unknown characters on either side of a chunk boundary would have fused in one piece.
     if (this.spec.fuseUnk && ids.length > 0 && ids[0] === this.unkId && out.length > 0 && out[out.length - 1] === this.unkId) {
