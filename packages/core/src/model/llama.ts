@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { RhoError } from '../errors.ts';
 import { expectedTensorShapes, type LlamaConfig } from '../config/llama-config.ts';
-import { applyRope, inverseFrequencies, ropeCosSin } from './rope.ts';
+import { applyRope, inverseFrequencies, rotateHalfMatrix, ropeCosSin } from './rope.ts';
 import { arangePositions, attentionBias, positionsFromMask } from './mask.ts';
 
 /** Keys and values of one layer for the tokens seen so far: [B, kvHeads, S, headDim]. */
@@ -24,14 +24,19 @@ export interface ForwardInput {
   inference?: boolean;
 }
 
-/** Inference-only weight layouts, all [in, out]; per layer except the head. */
+/** Inference copies of the linear weights, transposed to [in, out]; per layer except the head. */
 interface FusedWeights {
-  qkv: tf.Tensor2D[];
+  q: tf.Tensor2D[];
+  k: tf.Tensor2D[];
+  v: tf.Tensor2D[];
   o: tf.Tensor2D[];
-  gateUp: tf.Tensor2D[];
+  gate: tf.Tensor2D[];
+  up: tf.Tensor2D[];
   down: tf.Tensor2D[];
   head: tf.Tensor2D;
 }
+
+const fusedTensors = (f: FusedWeights) => [...f.q, ...f.k, ...f.v, ...f.o, ...f.gate, ...f.up, ...f.down, f.head];
 
 /**
  * A Llama causal LM (Hugging Face LlamaForCausalLM formula): embedding, pre-norm blocks of
@@ -40,6 +45,7 @@ interface FusedWeights {
  */
 export class LlamaModel {
   private readonly invFreq: tf.Tensor1D;
+  private readonly rotate: tf.Tensor2D;
   private fused: FusedWeights | null = null;
   private fusedFrom: (readonly [tf.Variable, object])[] = [];
 
@@ -48,6 +54,7 @@ export class LlamaModel {
     readonly weights: Map<string, tf.Variable>,
   ) {
     this.invFreq = tf.tensor1d(inverseFrequencies(config.headDim, config.ropeTheta));
+    this.rotate = rotateHalfMatrix(config.headDim);
   }
 
   /** Random weights as transformers initialises them: N(0, initializer_range) for linear and embedding, ones for norms. */
@@ -160,14 +167,14 @@ export class LlamaModel {
         const x = rmsNorm(h, this.w(`${p}input_layernorm.weight`), c.rmsNormEps);
         let q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D;
         if (f) {
-          [q, k, v] = tf.split(tf.matMul(x, f.qkv[l]!), [nh * hd, nkv * hd, nkv * hd], 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+          [q, k, v] = [tf.matMul(x, f.q[l]!), tf.matMul(x, f.k[l]!), tf.matMul(x, f.v[l]!)];
         } else {
           q = linear(x, `${p}self_attn.q_proj.weight`);
           k = linear(x, `${p}self_attn.k_proj.weight`);
           v = linear(x, `${p}self_attn.v_proj.weight`);
         }
         // rope on [B,T,heads,hd], then heads first: [B,heads,T,hd]
-        const rope = (m: tf.Tensor2D, n: number) => tf.transpose(applyRope(tf.reshape(m, [b, t, n, hd]), cos, sin), [0, 2, 1, 3]) as tf.Tensor4D;
+        const rope = (m: tf.Tensor2D, n: number) => tf.transpose(applyRope(tf.reshape(m, [b, t, n, hd]), cos, sin, this.rotate), [0, 2, 1, 3]) as tf.Tensor4D;
         const qh = rope(q, nh);
         let kh = rope(k, nkv);
         let vh = tf.transpose(tf.reshape(v, [b, t, nkv, hd]), [0, 2, 1, 3]) as tf.Tensor4D;
@@ -190,7 +197,7 @@ export class LlamaModel {
         const y = rmsNorm(h, this.w(`${p}post_attention_layernorm.weight`), c.rmsNormEps);
         let gate: tf.Tensor2D, up: tf.Tensor2D;
         if (f) {
-          [gate, up] = tf.split(tf.matMul(y, f.gateUp[l]!), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+          [gate, up] = [tf.matMul(y, f.gate[l]!), tf.matMul(y, f.up[l]!)];
         } else {
           gate = linear(y, `${p}mlp.gate_proj.weight`);
           up = linear(y, `${p}mlp.up_proj.weight`);
@@ -212,9 +219,9 @@ export class LlamaModel {
   }
 
   /**
-   * Inference copies of the linear weights, transposed to [in, out] (a plain matmul is several
-   * times faster than one with transposeB on the wasm and cpu backends) and with q/k/v and
-   * gate/up concatenated (fewer kernel calls per token). They cost one more copy of the weights and
+   * Inference copies of the linear weights, transposed to [in, out]: a plain matmul is several
+   * times faster than one with transposeB on the wasm and cpu backends. (Concatenating q/k/v or
+   * gate/up saves kernel calls but the split after it costs more on wasm.) They cost one more copy of the weights and
    * are kept until `unfuse()`/`dispose()`; a call after the variables were assigned new values
    * (a training step) rebuilds them, so generation never sees stale weights.
    */
@@ -227,9 +234,12 @@ export class LlamaModel {
     const layers = Array.from({ length: this.config.numHiddenLayers }, (_, l) => `model.layers.${l}.`);
     this.fused = tf.tidy(() => {
       const f: FusedWeights = {
-        qkv: layers.map((p) => tf.concat([t(`${p}self_attn.q_proj.weight`), t(`${p}self_attn.k_proj.weight`), t(`${p}self_attn.v_proj.weight`)], 1)),
+        q: layers.map((p) => t(`${p}self_attn.q_proj.weight`)),
+        k: layers.map((p) => t(`${p}self_attn.k_proj.weight`)),
+        v: layers.map((p) => t(`${p}self_attn.v_proj.weight`)),
         o: layers.map((p) => t(`${p}self_attn.o_proj.weight`)),
-        gateUp: layers.map((p) => tf.concat([t(`${p}mlp.gate_proj.weight`), t(`${p}mlp.up_proj.weight`)], 1)),
+        gate: layers.map((p) => t(`${p}mlp.gate_proj.weight`)),
+        up: layers.map((p) => t(`${p}mlp.up_proj.weight`)),
         down: layers.map((p) => t(`${p}mlp.down_proj.weight`)),
         head: t(this.config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight'),
       };
@@ -237,7 +247,7 @@ export class LlamaModel {
     }) as unknown as FusedWeights;
     // fusing may happen inside a caller's tidy (logits() runs forward in one): the copies outlive it
     const f = this.fused;
-    for (const x of [...f.qkv, ...f.o, ...f.gateUp, ...f.down, f.head]) tf.keep(x);
+    for (const x of fusedTensors(f)) tf.keep(x);
   }
 
   isFused(): boolean {
@@ -247,7 +257,7 @@ export class LlamaModel {
   unfuse(): void {
     if (!this.fused) return;
     const f = this.fused;
-    tf.dispose([...f.qkv, ...f.o, ...f.gateUp, ...f.down, f.head]);
+    tf.dispose(fusedTensors(f));
     this.fused = null;
     this.fusedFrom = [];
   }
@@ -257,6 +267,7 @@ export class LlamaModel {
     for (const v of this.weights.values()) v.dispose();
     this.weights.clear();
     this.invFreq.dispose();
+    this.rotate.dispose();
   }
 }
 

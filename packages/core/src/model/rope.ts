@@ -11,28 +11,36 @@ export function inverseFrequencies(headDim: number, theta: number): Float32Array
   return out;
 }
 
-/**
- * cos and sign-folded sin for `positions` [B,T] int32, shaped [B,T,1,headDim] to broadcast over
- * heads: `sin` is [-sin, sin] over the two halves, so rotate_half becomes a swap of the halves.
- */
+/** cos and sin for `positions` [B,T] int32, shaped [B,T,1,headDim] to broadcast over heads. */
 export function ropeCosSin(positions: tf.Tensor2D, invFreq: tf.Tensor1D): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
   return tf.tidy(() => {
     const [b, t] = positions.shape;
     const half = invFreq.shape[0];
     const angles = tf.mul(tf.reshape(tf.cast(positions, 'float32'), [b, t, 1, 1]), tf.reshape(invFreq, [1, 1, 1, half]));
-    const sin = tf.sin(angles);
-    return { cos: tf.tile(tf.cos(angles), [1, 1, 1, 2]) as tf.Tensor4D, sin: tf.concat([tf.neg(sin), sin], 3) as tf.Tensor4D };
+    const emb = tf.tile(angles, [1, 1, 1, 2]);
+    return { cos: tf.cos(emb) as tf.Tensor4D, sin: tf.sin(emb) as tf.Tensor4D };
   });
 }
 
 /**
- * x·cos + rotate_half(x)·sin with rotate_half(x) = [-x2, x1]; x is [B,T,heads,headDim]. The halves
- * are swapped by reversing a size-2 axis (one op), the minus sign lives in `sin`.
+ * rotate_half as a matrix: x·R = [-x2, x1]. One small matmul replaces split/neg/concat (or a
+ * reverse), which are slow copies on the wasm backend, and its gradient is another matmul.
  */
-export function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
+export function rotateHalfMatrix(headDim: number): tf.Tensor2D {
+  const half = headDim / 2;
+  const r = new Float32Array(headDim * headDim);
+  for (let j = 0; j < half; j++) {
+    r[(j + half) * headDim + j] = -1; // out[j] = -x[j + half]
+    r[j * headDim + j + half] = 1; // out[j + half] = x[j]
+  }
+  return tf.tensor2d(r, [headDim, headDim]);
+}
+
+/** x·cos + rotate_half(x)·sin (HF convention); x is [B,T,heads,headDim], `rotate` from rotateHalfMatrix. */
+export function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D, rotate: tf.Tensor2D): tf.Tensor4D {
   return tf.tidy(() => {
     const [b, t, n, hd] = x.shape;
-    const swapped = tf.reshape(tf.reverse(tf.reshape(x, [b, t, n, 2, hd / 2]), 3), [b, t, n, hd]);
-    return tf.add(tf.mul(x, cos), tf.mul(swapped, sin)) as tf.Tensor4D;
+    const rotated = tf.reshape(tf.matMul(tf.reshape(x, [b * t * n, hd]), rotate), [b, t, n, hd]);
+    return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as tf.Tensor4D;
   });
 }
