@@ -15,6 +15,8 @@ export interface ServeOptions {
   batchSize?: number;
   /** Counts prompt tokens for `usage`. */
   countTokens?: (text: string) => number;
+  /** How long an idle server waits for more requests to join the first one's batch. */
+  batchWindowMs?: number;
 }
 
 const CompletionBody = z.object({
@@ -109,8 +111,9 @@ export class CompletionServer {
   private enqueue(prompt: string, opts: CompletionOptions): Promise<Completion> {
     return new Promise((resolve, reject) => {
       this.queue.push({ prompt, opts, resolve, reject });
-      // Let requests arriving in the same tick join the batch.
-      setImmediate(() => void this.drain());
+      // Requests of one client burst arrive a few ms apart: let them join one batch rather than
+      // decoding the first alone. A busy server picks the queue up when its batch ends.
+      if (!this.busy && this.queue.length === 1) setTimeout(() => void this.drain(), this.opts.batchWindowMs ?? 10);
     });
   }
 

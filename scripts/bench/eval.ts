@@ -1,0 +1,74 @@
+/**
+ * `pnpm bench eval [--preset small] [--json]`: completions/s and generated tokens/s of the local
+ * backend (a random checkpoint of the preset, 64-token prompts, 128 new tokens) at batch sizes 1,
+ * 8, 16 and 32, and the same batch-16 load through the OpenAI-compatible server on 127.0.0.1.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend, initCheckpoint, presetConfig, readCorpusTexts, trainBpe, resolveDataDir } from '@rho/core';
+import { writeJsonAtomic } from '@rho/core/base';
+import { HttpCompletionModel } from '../../packages/eval/src/backends/http.ts';
+import { LocalCheckpointModel } from '../../packages/eval/src/backends/local.ts';
+import type { CompletionModel } from '../../packages/eval/src/backends/types.ts';
+import { CompletionServer } from '../../packages/eval/src/serve/server.ts';
+import { printBenchResult } from './_table.ts';
+
+const { values } = parseArgs({ options: { json: { type: 'boolean' }, preset: { type: 'string', default: 'small' }, 'new-tokens': { type: 'string', default: '128' }, 'data-dir': { type: 'string' }, help: { type: 'boolean' } } });
+if (values.help) {
+  console.log('usage: pnpm bench eval [--preset tiny|small|base] [--new-tokens N] [--json] [--data-dir DIR]');
+  process.exit(0);
+}
+const NEW = Number(values['new-tokens']);
+const PROMPT_TOKENS = 64;
+const backend = await initBackend();
+const config = presetConfig(values.preset!);
+const dir = mkdtempSync(join(tmpdir(), 'bench-eval-'));
+
+// A tokenizer of the preset's vocabulary size, trained on the GSM8K corpus, so prompts are real text.
+const texts = readCorpusTexts([join(resolveDataDir(values['data-dir']), 'corpus/gsm8k-train.jsonl')], ['question', 'answer']).slice(0, 3000);
+writeJsonAtomic(join(dir, 'tok.json'), trainBpe(texts, { vocabSize: config.vocabSize }));
+await initCheckpoint({ config, out: join(dir, 'ckpt'), seed: 0, tokenizerPath: join(dir, 'tok.json') });
+
+const local = await LocalCheckpointModel.open(join(dir, 'ckpt'), { batchSize: 32 });
+// Prompts of exactly 64 tokens: corpus text cut at the token level and decoded back.
+const prompts = texts.slice(0, 64).map((t) => {
+  const ids = local.encode(t + ' ' + t + ' ' + t);
+  return (local as unknown as { tokenizer: { decode(ids: number[], o: object): string } }).tokenizer.decode(ids.slice(1, PROMPT_TOKENS), { skipSpecial: true });
+});
+
+async function measure(model: CompletionModel, batch: number): Promise<{ completions_per_s: number; tokens_per_s: number }> {
+  const ps = prompts.slice(0, batch);
+  await model.complete(ps.slice(0, 1), { stop: [], maxTokens: 4, temperature: 0 }); // warm-up
+  const t0 = performance.now();
+  const res = await model.complete(ps, { stop: [], maxTokens: NEW, temperature: 0 });
+  const s = (performance.now() - t0) / 1000;
+  const tokens = res.reduce((a, r) => a + (r.tokens ?? 0), 0);
+  return { completions_per_s: +(res.length / s).toFixed(3), tokens_per_s: +(tokens / s).toFixed(1) };
+}
+
+const rows: Array<[string, string]> = [];
+const json: Record<string, unknown> = { backend, preset: values.preset, prompt_tokens: PROMPT_TOKENS, new_tokens: NEW };
+for (const b of [1, 8, 16, 32]) {
+  (local as unknown as { opts: { batchSize: number } }).opts.batchSize = b;
+  const m = await measure(local, b);
+  json[`local_b${b}_tokens_per_s`] = m.tokens_per_s;
+  json[`local_b${b}_completions_per_s`] = m.completions_per_s;
+  rows.push([`local batch ${b}`, `${m.tokens_per_s} tok/s, ${m.completions_per_s} completions/s`]);
+}
+(local as unknown as { opts: { batchSize: number } }).opts.batchSize = 16;
+const server = new CompletionServer(local, { port: 0, batchSize: 16 });
+const url = await server.listen();
+const http = new HttpCompletionModel({ urls: [url], model: 'bench', concurrency: 16 });
+const h = await measure(http, 16);
+await server.close();
+json.http_b16_tokens_per_s = h.tokens_per_s;
+json.http_b16_completions_per_s = h.completions_per_s;
+json.http_overhead = +(1 - h.tokens_per_s / (json.local_b16_tokens_per_s as number)).toFixed(4);
+rows.push(['pnpm serve, 16 concurrent', `${h.tokens_per_s} tok/s, ${h.completions_per_s} completions/s`]);
+rows.push(['HTTP overhead at 16', `${(100 * (json.http_overhead as number)).toFixed(1)}% (target < 10%)`]);
+rows.push(['PyTorch KV decode, small', '170 tok/s at batch 1, 1012 at batch 16 (target: half)']);
+await local.dispose();
+rmSync(dir, { recursive: true, force: true });
+printBenchResult(`eval: generation through the local backend and pnpm serve (${values.preset}, backend ${backend})`, rows, json, Boolean(values.json));
