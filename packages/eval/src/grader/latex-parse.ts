@@ -7,7 +7,8 @@
 import { exprKey, freeSymbols, type Expr } from './expr.ts';
 
 type Tok =
-  | { t: 'num'; v: string }
+  /** dotted: followed by a '.' that no digit follows */
+  | { t: 'num'; v: string; dotted?: boolean }
   | { t: 'letter'; v: string }
   | { t: 'cmd'; v: string }
   | { t: 'op'; v: string }
@@ -58,6 +59,12 @@ function tokenize(s: string, mode: LatexMode): Tok[] {
     if (num) {
       out.push({ t: 'num', v: num[0] });
       i += num[0].length;
+      // A '.' after digits with no digit after it trips sympy's number rule (see dottedNumber).
+      if (mode === 'sympy' && /^[ \t\r\n]*\.(?![0-9])/.test(s.slice(i))) {
+        out[out.length - 1] = { t: 'num', v: num[0], dotted: true };
+        out.push({ t: 'op', v: '.' });
+        i = s.indexOf('.', i) + 1;
+      }
       continue;
     }
     if (/[a-zA-Z]/.test(c)) {
@@ -128,16 +135,41 @@ const GRAMMAR_CMDS = new Set([
 ]);
 
 class Fail extends Error {}
+/** A lexer error reached while parsing or looking ahead: sympy raises, no backtracking. */
+class LexFail extends Error {}
 
 class Parser {
   private i = 0;
+  /** Position of the factor being parsed in an implicit product (0: the first). */
+  private factorIndex = 0;
   constructor(
     private readonly toks: Tok[],
     private readonly mode: LatexMode,
   ) {}
 
   private peek(): Tok | undefined {
-    return this.toks[this.i];
+    const t = this.toks[this.i];
+    if (t?.t === 'err' && this.mode === 'sympy') throw new LexFail(t.v);
+    return t;
+  }
+
+  /**
+   * ANTLR's prediction enters an optional continuation (another term, factor, exponent) only when
+   * it can be parsed; otherwise the expression ends there and sympy ignores the rest. Parse it
+   * speculatively and rewind on failure.
+   */
+  private attempt<T>(fn: () => T): T | null {
+    if (this.mode !== 'sympy') return fn();
+    const save = this.i;
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof Fail) {
+        this.i = save;
+        return null;
+      }
+      throw e;
+    }
   }
   private isOp(v: string): boolean {
     const t = this.peek();
@@ -157,8 +189,7 @@ class Parser {
    */
   parseAll(): Expr {
     const e = this.relation();
-    const next = this.peek();
-    if (next?.t === 'err') throw new Fail('lexer error');
+    this.peek();
     if (this.mode === 'latex2sympy' && this.i !== this.toks.length) throw new Fail('trailing input');
     return e;
   }
@@ -168,8 +199,13 @@ class Parser {
     for (;;) {
       const t = this.peek();
       if (!t || (t.t !== 'op' && t.t !== 'cmd') || !(t.v in RELS)) return lhs;
+      const save = this.i;
       this.i++;
-      const rhs = this.additive();
+      const rhs = this.attempt(() => this.additive());
+      if (!rhs) {
+        this.i = save;
+        return lhs;
+      }
       lhs = { k: 'rel', op: RELS[t.v]!, lhs, rhs };
     }
   }
@@ -177,13 +213,16 @@ class Parser {
   additive(): Expr {
     const args: Expr[] = [this.multiplicative()];
     for (;;) {
-      if (this.isOp('+')) {
-        this.i++;
-        args.push(this.multiplicative());
-      } else if (this.isOp('-')) {
-        this.i++;
-        args.push({ k: 'neg', arg: this.multiplicative() });
-      } else break;
+      const plus = this.isOp('+');
+      if (!plus && !this.isOp('-')) break;
+      const save = this.i;
+      this.i++;
+      const term = this.attempt(() => this.multiplicative());
+      if (!term) {
+        this.i = save;
+        break;
+      }
+      args.push(plus ? term : { k: 'neg', arg: term });
     }
     return args.length === 1 ? args[0]! : { k: 'add', args };
   }
@@ -191,13 +230,17 @@ class Parser {
   multiplicative(): Expr {
     let acc = this.unary();
     for (;;) {
-      if (this.isOp('*') || this.isOp('\\cdot') || this.isOp('\\times')) {
-        this.i++;
-        acc = { k: 'mul', args: [acc, this.unary()] };
-      } else if (this.isOp('/') || this.isOp('\\div') || this.isOp(':')) {
-        this.i++;
-        acc = { k: 'div', num: acc, den: this.unary() };
-      } else break;
+      const times = this.isOp('*') || this.isOp('\\cdot') || this.isOp('\\times');
+      const over = !times && (this.isOp('/') || this.isOp('\\div') || this.isOp(':'));
+      if (!times && !over) break;
+      const save = this.i;
+      this.i++;
+      const rhs = this.attempt(() => this.unary());
+      if (!rhs) {
+        this.i = save;
+        break;
+      }
+      acc = times ? { k: 'mul', args: [acc, rhs] } : { k: 'div', num: acc, den: rhs };
     }
     return acc;
   }
@@ -211,8 +254,17 @@ class Parser {
       this.i++;
       return this.unary();
     }
+    const outer = this.factorIndex;
+    this.factorIndex = 0;
     const factors: Expr[] = [this.postfix()];
-    while (this.startsAtom()) factors.push(this.postfix());
+    while (this.startsAtom()) {
+      this.factorIndex = factors.length;
+      const f = this.attempt(() => this.postfix());
+      this.factorIndex = 0;
+      if (!f) break;
+      factors.push(f);
+    }
+    this.factorIndex = outer;
     if (factors.length === 1) return factors[0]!;
     // sympy: a lone 'x' between two symbol-free factors is a times sign ("2x3")
     const kept = factors.filter((f, i) => {
@@ -243,8 +295,14 @@ class Parser {
         this.i++;
         e = { k: 'fn', name: 'factorial', args: [e] };
       } else if (this.isOp('^')) {
+        const save = this.i;
         this.i++;
-        e = { k: 'pow', base: e, exp: this.supArg() };
+        const exp = this.attempt(() => this.supArg());
+        if (!exp) {
+          this.i = save;
+          break;
+        }
+        e = { k: 'pow', base: e, exp };
       } else break;
     }
     return e;
@@ -310,7 +368,7 @@ class Parser {
     if (!t) throw new Fail('eof');
     if (t.t === 'num') {
       this.i++;
-      return num(t.v);
+      return t.dotted ? this.dottedNumber(t.v) : num(t.v);
     }
     if (t.t === 'letter' || this.isSymbolCmd(t)) {
       this.i++;
@@ -351,6 +409,21 @@ class Parser {
       }
     }
     throw new Fail(`unexpected ${t.v}`);
+  }
+
+  /**
+   * What sympy's ANTLR parser makes of digits followed by a stray '.' (observed: "2." and "x+2."
+   * raise, "x2." is x, "12." is 1, "1.25." is 1.2, "1.3." is 1.3): a decimal loses its last
+   * fraction digit when it has two or more; an integer loses its last digit, fails as an
+   * implicit factor, and raises when nothing is left. The parse ends at the '.' either way.
+   */
+  private dottedNumber(text: string): Expr {
+    const dot = text.indexOf('.');
+    if (dot >= 0) return num(text.length - dot - 1 >= 2 ? text.slice(0, -1) : text);
+    if (this.factorIndex > 0) throw new Fail('dotted implicit factor');
+    const prefix = /^[0-9]+(?:,[0-9]{3})*/.exec(text.slice(0, -1))?.[0] ?? '';
+    if (prefix === '') throw new LexFail('dotted number');
+    return num(prefix);
   }
 
   atom(): Expr {
@@ -538,7 +611,7 @@ function parseWith(s: string, mode: LatexMode): Expr | null {
   try {
     return new Parser(toks, mode).parseAll();
   } catch (e) {
-    if (e instanceof Fail || e instanceof RangeError) return null;
+    if (e instanceof Fail || e instanceof LexFail || e instanceof RangeError) return null;
     throw e;
   }
 }
