@@ -1,0 +1,17 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '/work/main/packages/core/src/backend/index.ts';
+import { LlamaModel, makeConfig } from '/work/main/packages/core/src/index.ts';
+await initBackend();
+const config = makeConfig({ vocab_size: 256, hidden_size: 64, intermediate_size: 192, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 128 });
+const model = LlamaModel.init(config, 7);
+const B = 8, T = 65;
+const ids = tf.tensor2d(Int32Array.from({ length: B * T }, (_, i) => (i * 7) % 256), [B, T], 'int32');
+let t0 = performance.now();
+const l = model.tokenLosses(ids); l.dataSync(); l.dispose();
+console.log('fwd', (performance.now() - t0).toFixed(0));
+t0 = performance.now();
+const prof = await tf.profile(() => { const { value, grads } = tf.variableGrads(() => tf.mean(model.tokenLosses(ids)) as tf.Scalar, model.trainableVariables()); value.dataSync(); });
+console.log('fwd+bwd', (performance.now() - t0).toFixed(0));
+const byName = new Map<string, number>();
+for (const k of prof.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+console.log([...byName].sort((a, b) => b[1] - a[1]).slice(0, 12));
