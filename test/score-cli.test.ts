@@ -56,6 +56,18 @@ describe('pnpm eval score', () => {
     expect(noInfer.stderr).toMatch(/--data and --prompt-type/);
   });
 
+  it('re-runs pal programs in the sandbox to get their solution() values', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'score-'));
+    const path = join(root, 'm/gsm8k/test_pal_2_seed0_t0.0_s0_e-1.jsonl');
+    mkdirSync(resolve(path, '..'), { recursive: true });
+    const program = (expr: string) => `Let me write a program.\n\`\`\`python\ndef solution():\n    x = ${expr}\n    return x\n\`\`\``;
+    writeFileSync(path, [{ idx: 0, code: [program('(16 - 3 - 4) * 2')] }, { idx: 1, code: [program('2 + 2')] }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const res = await evalCli(['score', root, '--out', join(root, 'out'), '--data-dir', DATA]);
+    expect(res.status, res.stderr).toBe(0);
+    const rows = readJsonl(join(root, 'out/m/gsm8k/test_pal_2_seed0_t0.0_s0_e-1.jsonl'));
+    expect(rows.map((r) => [r.pred, r.report, r.score])).toEqual([[['18'], ['Done'], [true]], [['4'], ['Done'], [false]]]);
+  });
+
   it('names file and line of a malformed line, and writes nothing', async () => {
     const root = mkdtempSync(join(tmpdir(), 'score-'));
     // A good file first: it must not be written either when a later one is bad.

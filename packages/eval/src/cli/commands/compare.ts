@@ -60,7 +60,7 @@ export default new Command('compare')
   .option('--strict', 'exit non-zero when any row is beyond the tolerance')
   .option('--json', 'print the rows as one JSON object (last line)')
   .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)')
-  .action((input: string, opts: CompareOptions) => {
+  .action(async (input: string, opts: CompareOptions) => {
     const tolerance = Number(opts.tolerance);
     if (!Number.isFinite(tolerance) || tolerance < 0) throw new RhoError('BAD_CONFIG', `--tolerance must be a non-negative number, got ${opts.tolerance}`);
     const fixed = opts.published ? loadPublished(opts.published) : undefined;
@@ -68,7 +68,7 @@ export default new Command('compare')
     const { files } = collectOutputFiles(input);
     const byModel = new Map<string, OurResult[]>();
     for (const f of files) {
-      const s = scoreFile({ file: f.path, dataDir });
+      const s = await scoreFile({ file: f.path, dataDir });
       const model = basename(dirname(dirname(f.path)));
       const list = byModel.get(model) ?? [];
       list.push({ model, data: s.data, promptType: s.promptType, acc: s.metrics.acc, reportedAcc: reportedAcc(f.path, s.promptType) });

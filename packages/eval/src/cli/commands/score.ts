@@ -20,7 +20,7 @@ export default new Command('score')
   .option('--prompt-type <type>', 'cot | tora | pal | direct (default: from the file name)')
   .option('--out <dir>', 'where re-scored files go, with the same relative layout (default: a rescored/ folder beside the input)')
   .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)')
-  .action((input: string, opts: ScoreOptions) => {
+  .action(async (input: string, opts: ScoreOptions) => {
     const dataDir = resolveDataDir(opts.dataDir);
     const { files, defaultOut } = collectOutputFiles(input);
     const outRoot = resolve(opts.out ?? defaultOut);
@@ -29,7 +29,7 @@ export default new Command('score')
     const scored: Array<ScoredFile & { rel: string }> = [];
     for (const f of files) {
       let bar: ReturnType<typeof progressBar> | undefined;
-      const res = scoreFile({
+      const res = await scoreFile({
         file: f.path,
         dataDir,
         data: opts.data,
