@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { wasmUnsortedSegmentSum } from './segment-sum.ts';
+import { wasmIdentity, wasmReverse } from './wasm-kernels.ts';
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -31,6 +32,13 @@ export function bridgeMissingWasmKernels(): string[] {
   if (!tf.getKernel(tf.UnsortedSegmentSum, 'wasm')) {
     tf.registerKernel(wasmUnsortedSegmentSum);
     own.push(tf.UnsortedSegmentSum);
+  }
+  // faster replacements for stock kernels on a training step's path
+  for (const make of [wasmIdentity, wasmReverse]) {
+    const config = make(undefined);
+    const stock = tf.getKernel(config.kernelName, 'wasm');
+    tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel(make(stock));
   }
   const names = missingKernels('wasm').filter((n) => !NOT_BRIDGED.has(n));
   if (names.length === 0) return own;

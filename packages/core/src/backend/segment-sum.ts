@@ -33,7 +33,7 @@ export const wasmUnsortedSegmentSum: tf.KernelConfig = {
       if (s < 0 || s >= numSegments) continue;
       const src = i * inner;
       const dst = s * inner;
-      for (let j = 0; j < inner; j++) o[dst + j] += xs[src + j]!;
+      for (let j = 0; j < inner; j++) o[dst + j] = o[dst + j]! + xs[src + j]!;
     }
     return out;
   },
