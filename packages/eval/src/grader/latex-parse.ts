@@ -180,6 +180,7 @@ class Parser {
     this.i++;
   }
   private isSymbolCmd(t: Tok | undefined): boolean {
+    if (this.mode === 'latex2sympy' && t?.t === 'cmd' && (t.v === '\\begin' || t.v === '\\end')) return false;
     return t !== undefined && t.t === 'cmd' && !GRAMMAR_CMDS.has(t.v) && /^\\[a-zA-Z]+$/.test(t.v);
   }
 
@@ -461,6 +462,10 @@ class Parser {
       }
       this.i = save;
     }
+    if (this.mode === 'latex2sympy' && t.t === 'cmd' && t.v === '\\begin') {
+      this.i++;
+      return this.matrix();
+    }
     if (t.t === 'num' || t.t === 'letter' || this.isSymbolCmd(t)) return this.simpleAtom();
     switch (t.v) {
       case '\\frac':
@@ -511,12 +516,6 @@ class Parser {
         this.expect('}');
         return { k: 'sym', name };
       }
-      case '\\begin':
-        if (this.mode === 'latex2sympy') {
-          this.i++;
-          return this.matrix();
-        }
-        break;
       default:
         break;
     }

@@ -1,0 +1,20 @@
+/**
+ * 200 pairs built from MATH answers (another problem's answer, a decimal approximation, reversed
+ * tuples, \dfrac spellings, a stray trailing '.') whose verdicts were produced by the harness's
+ * math_equal running on real sympy (parse_latex, parse_expr; latex2sympy2 was not available).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { mathEqual } from './math-equal.ts';
+
+const PAIRS = JSON.parse(readFileSync(new URL('./sympy-pairs.json', import.meta.url), 'utf8')) as [string, string, boolean][];
+
+describe('mathEqual agrees with the sympy-backed harness', () => {
+  it('has the table', () => {
+    expect(PAIRS.length).toBe(200);
+    expect(PAIRS.filter((p) => p[2]).length).toBe(100);
+  });
+  it.each(PAIRS)('%j vs %j -> %j', (pred, gt, expected) => {
+    expect(mathEqual(pred, gt).equal).toBe(expected);
+  });
+});
