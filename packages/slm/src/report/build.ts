@@ -45,13 +45,15 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
 <figure class="chart" id="train-chart">${await renderSvg(lineChart(trainPoints, 'tokens seen', 'training loss (all tokens)'))}</figure></div>`,
   });
 
-  const baseline = runs.find((r) => r.options.mode === 'clm');
+  // The clm baseline is the clm run on the same corpus as the (first) slm run, when there is one.
+  const focus = runs.find((r) => r.options.mode === 'slm') ?? runs[0]!;
+  const baseline = runs.find((r) => r.options.mode === 'clm' && sameCorpus(r, focus)) ?? runs.find((r) => r.options.mode === 'clm');
   const target = baseline ? finalVal(baseline.rows) : null;
   sections.push({
     id: 'summary',
     title: 'Runs',
     body: table(
-      ['run', 'mode', 'ratio', 'steps', 'tokens seen', 'final val loss', `first step ≤ clm final (${target?.toFixed(4) ?? 'n/a'})`],
+      ['run', 'mode', 'ratio', 'steps', 'tokens seen', 'final val loss', `first step ≤ ${baseline?.name ?? 'clm'} final (${target?.toFixed(4) ?? 'n/a'})`],
       runs.map((r) => {
         const reach = target === null ? null : firstReaching(r.rows, target);
         return [r.name, r.options.mode, r.options.mode === 'slm' ? r.options.select.ratio : null, r.rows.at(-1)?.step ?? 0, r.rows.at(-1)?.tokens_seen ?? 0, finalVal(r.rows), reach ? reach.step : null];
@@ -59,8 +61,7 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
     ),
   });
 
-  // Token view and categories, on the same sample windows of the (first slm, else first) run's corpus.
-  const focus = runs.find((r) => r.options.mode === 'slm') ?? runs[0]!;
+  // Token view and categories, on the same sample windows of the focus run's corpus.
   const { batches, corpus } = sampleBatches(focus, o.sampleWindows);
   const categories: Record<string, CategoryRow[]> = {};
   try {
@@ -117,8 +118,13 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
         parts.push(`<h3>${escapeHtml(run.name)}</h3><p class="note">needs at least two checkpoints</p>`);
         continue;
       }
+      const own = sameCorpus(run, focus) ? null : sampleBatches(run, o.sampleWindows);
       const losses: Float32Array[] = [];
-      for (const c of cks) losses.push(await checkpointLosses(c.dir, sameCorpus(run, focus) ? batches : sampleBatches(run, o.sampleWindows).batches));
+      try {
+        for (const c of cks) losses.push(await checkpointLosses(c.dir, own ? own.batches : batches));
+      } finally {
+        own?.corpus.dispose();
+      }
       const cats = categorize(
         cks.map((c) => c.step),
         losses,
