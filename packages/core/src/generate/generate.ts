@@ -56,6 +56,12 @@ export function generate(model: LlamaModel, promptIds: readonly (readonly number
   const texts: string[] | undefined = opts.stop ? promptIds.map(() => '') : undefined;
   if (n === 0 || opts.maxNewTokens === 0) return { tokens, stopReason, texts };
 
+  const stopStrings = (opts.stop?.strings ?? []).filter((x) => x.length > 0);
+  // A stop string completed by the newest token lies in the last few tokens: decoding only those
+  // keeps the check O(1) per step. A token is at least one byte of text, a character at most 4
+  // (byte fallback), and the margin keeps decoder quirks at the window's start away from the match.
+  const stopWindow = 4 * Math.max(0, ...stopStrings.map((x) => x.length)) + 16;
+
   /** Choose the next token of each active row; returns which rows are still going. */
   const step = (logits: tf.Tensor3D, active: number[]): number[] => {
     const v = cfg.vocabSize;
@@ -71,27 +77,29 @@ export function generate(model: LlamaModel, promptIds: readonly (readonly number
     const still: number[] = [];
     active.forEach((row, r) => {
       const tok = next[r]!;
-      tokens[row]!.push(tok);
+      const toks = tokens[row]!;
+      toks.push(tok);
       if (eos.has(tok)) {
         stopReason[row] = 'eos';
-      } else if (opts.stop && opts.stop.strings.length) {
-        const text = opts.stop.decode(tokens[row]!);
-        const at = findStop(text, opts.stop.strings);
+      } else if (stopStrings.length && findStop(opts.stop!.decode(toks.slice(-stopWindow)), stopStrings) >= 0) {
+        // found in the decoded tail: cut the full text at the first stop string
+        const text = opts.stop!.decode(toks);
+        const at = findStop(text, stopStrings);
         if (at >= 0) {
           stopReason[row] = 'stop';
           texts![row] = text.slice(0, at);
-        } else {
-          texts![row] = text;
         }
       }
-      if (stopReason[row] === 'length' && tokens[row]!.length < opts.maxNewTokens) still.push(r);
+      if (stopReason[row] === 'length' && toks.length < opts.maxNewTokens) still.push(r);
     });
-    if (texts && !opts.stop?.strings.length) active.forEach((row) => (texts[row] = opts.stop!.decode(tokens[row]!)));
     return still;
   };
 
   const result = { tokens, stopReason, texts };
-  return (opts.useCache ?? true) ? withCache(model, promptIds, step, opts, result) : withoutCache(model, promptIds, tokens, step, opts, result);
+  if (opts.useCache ?? true) withCache(model, promptIds, step, opts, result);
+  else withoutCache(model, promptIds, tokens, step, opts, result);
+  if (texts) stopReason.forEach((r, row) => r !== 'stop' && (texts[row] = opts.stop!.decode(tokens[row]!)));
+  return result;
 }
 
 type Step = (logits: tf.Tensor3D, active: number[]) => number[];
