@@ -6,3 +6,4 @@ export * from './rng.ts';
 export * from './schedule.ts';
 export * from './state.ts';
 export * from './step.ts';
+export * from './flops.ts';

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // vitest resolves tfjs-core's ESM sources; plain Node gets them through initBackend().
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTrainerState, evalLoss, meanTokenLoss, targetCount, trainStep, type TokenBatch, type TrainConfig } from './step.ts';
+import { createTrainerState, evalLoss, meanTokenLoss, targetCount, tokenLossValues, trainStep, type TokenBatch, type TrainConfig } from './step.ts';
 import { BigramLM } from './testing/bigram-lm.ts';
 
 beforeAll(async () => {
@@ -96,6 +96,17 @@ describe('trainStep', () => {
       const changed = [0, 1, 2, 3].some((d) => after[tok * 4 + d] !== before[tok * 4 + d]);
       expect(changed).toBe(tok === 1);
     }
+  });
+
+  it('scores per-token losses whose mean is the evaluation loss, leaving no tensors', () => {
+    const { model } = setup();
+    const b = batchOf(rows);
+    const count = tf.memory().numTensors;
+    const v = tokenLossValues(model, b);
+    expect(tf.memory().numTensors).toBe(count);
+    expect(v.length).toBe(4 * 5);
+    expect(v.every((x) => x > 0)).toBe(true);
+    expect(v.reduce((s, x) => s + x, 0) / v.length).toBeCloseTo(evalLoss(model, b, meanTokenLoss), 5);
   });
 
   it('counts only real targets under a padding mask', () => {

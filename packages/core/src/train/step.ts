@@ -9,7 +9,7 @@ import { lrAt, type ScheduleConfig } from './schedule.ts';
 export interface TrainableModel {
   readonly weights: ReadonlyMap<string, tf.Variable>;
   /** [B,T-1]: cross-entropy of ids[:,t+1] given the prefix; 0 where the target is padding. */
-  tokenLosses(ids: tf.Tensor2D, mask?: tf.Tensor2D): tf.Tensor2D;
+  tokenLosses(ids: tf.Tensor2D, mask?: tf.Tensor2D, opts?: { inference?: boolean }): tf.Tensor2D;
 }
 
 /** Row-major token ids [batchSize, seqLen]; mask 1 = real token, 0 = padding. */
@@ -157,6 +157,24 @@ export function evalLoss<B extends TokenBatch>(model: TrainableModel, batch: B, 
     });
     const v = t.dataSync()[0]!;
     t.dispose();
+    return v;
+  } finally {
+    ids.dispose();
+    mask?.dispose();
+  }
+}
+
+/**
+ * Per-token losses of a batch as numbers, row-major [B, T−1], without gradient (scoring).
+ * `inference` lets a model use faster weight copies that are not differentiable.
+ */
+export function tokenLossValues(model: TrainableModel, batch: TokenBatch, opts: { inference?: boolean } = {}): Float32Array {
+  checkBatch(batch);
+  const { ids, mask } = batchTensors(batch);
+  try {
+    const l = model.tokenLosses(ids, mask, opts);
+    const v = l.dataSync() as Float32Array;
+    l.dispose();
     return v;
   } finally {
     ids.dispose();
