@@ -134,9 +134,14 @@ const GRAMMAR_CMDS = new Set([
   '\\Longrightarrow', '\\\\',
 ]);
 
-class Fail extends Error {}
+/** Thrown to abandon a parse; not an Error, so throwing it captures no stack (parsing backtracks a lot). */
+class Fail {
+  constructor(readonly reason: string) {}
+}
 /** A lexer error reached while parsing or looking ahead: sympy raises, no backtracking. */
-class LexFail extends Error {}
+class LexFail {
+  constructor(readonly reason: string) {}
+}
 
 class Parser {
   private i = 0;

@@ -32,7 +32,10 @@ const CONSTS: Record<string, Expr> = {
 };
 const FUNCS = new Set(['sqrt', 'sin', 'cos', 'tan', 'cot', 'sec', 'csc', 'asin', 'acos', 'atan', 'log', 'ln', 'exp', 'Abs', 'abs', 'factorial', 'binomial', 'floor', 'ceiling']);
 
-class Fail extends Error {}
+/** Thrown to abandon a parse; not an Error, so throwing it captures no stack (parsing backtracks a lot). */
+class Fail {
+  constructor(readonly reason: string) {}
+}
 
 class Parser {
   private i = 0;
