@@ -61,33 +61,24 @@ export function pyInt(s: string): bigint | null {
   return BigInt(t.replace(/_/g, ''));
 }
 
-/** repr()/str() of a Python float. */
+/** repr()/str() of a Python float: the same shortest round-trip digits, Python's layout. */
 export function pyFloatRepr(x: number): string {
   if (Number.isNaN(x)) return 'nan';
   if (x === Infinity) return 'inf';
   if (x === -Infinity) return '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
-  // Shortest round-trip digits, as both languages use; only the layout differs.
-  const exp = Math.floor(Math.log10(Math.abs(x)));
   const [mant, e] = x.toExponential().split('e') as [string, string];
-  let decExp = Number(e);
-  if (!Number.isFinite(decExp)) decExp = exp;
+  const decExp = Number(e);
+  // Python switches to exponent notation below 1e-4 and from 1e16 on, with two-digit exponents.
   if (decExp < -4 || decExp >= 16) {
-    const m = mant.includes('.') ? mant : mant;
-    const sign = decExp < 0 ? '-' : '+';
     const abs = Math.abs(decExp);
-    return `${m}e${sign}${abs < 10 ? '0' : ''}${abs}`;
+    return `${mant}e${decExp < 0 ? '-' : '+'}${abs < 10 ? '0' : ''}${abs}`;
   }
   const digits = mant.replace('-', '').replace('.', '');
-  const neg = x < 0 ? '-' : '';
-  let body: string;
-  if (decExp >= 0) {
-    if (digits.length <= decExp + 1) body = digits + '0'.repeat(decExp + 1 - digits.length) + '.0';
-    else body = `${digits.slice(0, decExp + 1)}.${digits.slice(decExp + 1)}`;
-  } else {
-    body = `0.${'0'.repeat(-decExp - 1)}${digits}`;
-  }
-  return neg + body;
+  const sign = x < 0 ? '-' : '';
+  if (decExp < 0) return `${sign}0.${'0'.repeat(-decExp - 1)}${digits}`;
+  if (digits.length <= decExp + 1) return `${sign}${digits}${'0'.repeat(decExp + 1 - digits.length)}.0`;
+  return `${sign}${digits.slice(0, decExp + 1)}.${digits.slice(decExp + 1)}`;
 }
 
 /**

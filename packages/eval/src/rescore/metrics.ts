@@ -41,10 +41,8 @@ function typeKey(t: unknown): string {
 export function computeMetrics(samples: readonly ScoredSample[], timeoutSamples: number): Metrics {
   if (samples.length === 0) return { num_samples: 0, num_scores: 0, timeout_samples: timeoutSamples, empty_samples: 0, acc: 0 };
   const numScores = samples.reduce((s, x) => s + x.score.length, 0);
-  const maxLen = Math.max(...samples.map((s) => s.score.length));
-  // Rows shorter than the longest are padded with their last score; acc is column 0's mean.
+  // The harness pads short rows with their last score, which leaves column 0 (acc) as it is.
   const col0 = samples.map((s) => (s.score.length > 0 ? s.score[0]! : false));
-  void maxLen;
   const result: Metrics = {
     num_samples: samples.length,
     num_scores: numScores,
