@@ -3,7 +3,7 @@
  * against the PyTorch dump of ../shared/fixtures/tiny-llama, F32 and BF16, and failing on a
  * perturbed checkpoint; `pnpm core init` writing a checkpoint that loads and generates.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,17 +18,25 @@ const EXPECTED = join(TINY, 'expected.json');
 const tmp = mkdtempSync(join(tmpdir(), 'core-check-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function core(...args: string[]) {
-  const r = spawnSync('pnpm', ['--silent', 'core', ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+/** Run `pnpm core ...` (async: a blocking spawn would starve vitest's worker RPC on a busy machine). */
+function core(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('pnpm', ['--silent', 'core', ...args], { cwd: REPO_ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, out, err }));
+  });
 }
 
 interface Row { quantity: string; maxAbsError: number; tolerance: number; ok: boolean }
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as { ok: boolean; weightDtype: string; rows: Row[] };
 
 describe('pnpm core check', () => {
-  it('passes on the F32 fixture: logits, losses, mean loss, greedy continuation', () => {
-    const r = core('check', TINY, EXPECTED, '--json');
+  it('passes on the F32 fixture: logits, losses, mean loss, greedy continuation', async () => {
+    const r = await core('check', TINY, EXPECTED, '--json');
     expect(r.code, r.err).toBe(0);
     const res = lastJson(r.out);
     expect(res.weightDtype).toBe('F32');
@@ -40,8 +48,8 @@ describe('pnpm core check', () => {
     expect(r.out).toMatch(/all within tolerance/);
   });
 
-  it('passes on the BF16 fixture against bf16_logits', () => {
-    const r = core('check', join(TINY, 'bf16'), EXPECTED, '--json');
+  it('passes on the BF16 fixture against bf16_logits', async () => {
+    const r = await core('check', join(TINY, 'bf16'), EXPECTED, '--json');
     expect(r.code, r.err).toBe(0);
     const res = lastJson(r.out);
     expect(res.weightDtype).toBe('BF16');
@@ -49,14 +57,14 @@ describe('pnpm core check', () => {
     for (const row of res.rows) expect(row.maxAbsError).toBeLessThanOrEqual(row.tolerance);
   });
 
-  it('fails, naming what is off, when one weight is nudged by 1e-2', () => {
+  it('fails, naming what is off, when one weight is nudged by 1e-2', async () => {
     const dir = join(tmp, 'nudged');
     cpSync(TINY, dir, { recursive: true });
     const tensors = readSafetensors(join(dir, 'model.safetensors'));
     const w = tensors.get('lm_head.weight')!;
     w.data[5 * 64 + 3]! += 1e-2;
     writeSafetensors(join(dir, 'model.safetensors'), tensors);
-    const r = core('check', dir, EXPECTED, '--json');
+    const r = await core('check', dir, EXPECTED, '--json');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/FAIL\s+logits/);
     const logits = lastJson(r.out).rows.find((x) => x.quantity === 'logits')!;
@@ -64,13 +72,13 @@ describe('pnpm core check', () => {
     expect(logits.maxAbsError).toBeGreaterThan(1e-4);
   });
 
-  it('reports a checkpoint with a missing tensor once, naming it and its expected shape', () => {
+  it('reports a checkpoint with a missing tensor once, naming it and its expected shape', async () => {
     const dir = join(tmp, 'missing');
     cpSync(TINY, dir, { recursive: true });
     const tensors = readSafetensors(join(dir, 'model.safetensors'));
     tensors.delete('model.layers.0.self_attn.o_proj.weight');
     writeSafetensors(join(dir, 'model.safetensors'), tensors);
-    const r = core('check', dir, EXPECTED);
+    const r = await core('check', dir, EXPECTED);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/lacks tensor model\.layers\.0\.self_attn\.o_proj\.weight \(expected shape \[64,64\]\)/);
     expect(r.err).not.toMatch(/internal error/);
@@ -87,7 +95,7 @@ describe('pnpm core init', () => {
     writeFileSync(cfgPath, JSON.stringify({ vocab_size: 32000, hidden_size: 64, intermediate_size: 128, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, tie_word_embeddings: true, bos_token_id: 7, eos_token_id: 8 }));
     const a = join(tmp, 'init-a');
     const args = ['init', '--config', cfgPath, '--seed', '5', '--tokenizer', llamaTokenizer];
-    const r = core(...args, '--out', a);
+    const r = await core(...args, '--out', a);
     expect(r.code, r.err).toBe(0);
     expect(existsSync(join(a, 'model.safetensors'))).toBe(true);
     const cfg = JSON.parse(readFileSync(join(a, 'config.json'), 'utf8'));
@@ -104,11 +112,11 @@ describe('pnpm core init', () => {
     expect([...t.get('model.norm.weight')!.data].every((x) => x === 1)).toBe(true);
     // same seed, same bytes; another seed, other weights
     const b = join(tmp, 'init-b');
-    const rb = core(...args, '--out', b);
+    const rb = await core(...args, '--out', b);
     expect(rb.code, rb.err).toBe(0);
     expect(readFileSync(join(a, 'model.safetensors')).equals(readFileSync(join(b, 'model.safetensors')))).toBe(true);
     const c = join(tmp, 'init-c');
-    const rc = core(...args.map((x) => (x === '5' ? '6' : x)), '--out', c);
+    const rc = await core(...args.map((x) => (x === '5' ? '6' : x)), '--out', c);
     expect(rc.code, rc.err).toBe(0);
     expect(readFileSync(join(a, 'model.safetensors')).equals(readFileSync(join(c, 'model.safetensors')))).toBe(false);
 
@@ -121,8 +129,8 @@ describe('pnpm core init', () => {
     model.dispose();
   });
 
-  it('refuses a tokenizer larger than the preset vocabulary', () => {
-    const r = core('init', '--preset', 'tiny', '--tokenizer', llamaTokenizer, '--out', join(tmp, 'too-big'));
+  it('refuses a tokenizer larger than the preset vocabulary', async () => {
+    const r = await core('init', '--preset', 'tiny', '--tokenizer', llamaTokenizer, '--out', join(tmp, 'too-big'));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/the tokenizer uses 32000 ids, the config's vocab_size is 4096/);
   });

@@ -3,7 +3,8 @@
  * format is IEEE half precision with round-to-nearest-even) reading what we write and writing
  * what we read, with real python3.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,17 +47,16 @@ hb = json.dumps(header).encode()
 open(sys.argv[1], 'wb').write(struct.pack('<Q', len(hb)) + hb + f32 + f16)
 `;
 
-function python(script: string, ...args: string[]): string {
-  const r = spawnSync('python3', ['-c', script, ...args], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
-  return r.stdout;
+async function python(script: string, ...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)('python3', ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  return stdout;
 }
 
 // values with bits below half precision, so rounding matters
 const values = Float32Array.from({ length: 200 }, (_, i) => Math.fround(Math.sin(i * 12.9898) * 43758.5453 % 7) * (i % 3 ? 1 : 1e-3));
 
 describe('safetensors against Python struct', () => {
-  it('Python reads what we write, in every dtype', () => {
+  it('Python reads what we write, in every dtype', async () => {
     const p = join(tmp, 'ours.safetensors');
     const tensors = new Map<string, SafeTensor>([
       ['x.f32', { dtype: 'F32', shape: [10, 20], data: values }],
@@ -64,7 +64,7 @@ describe('safetensors against Python struct', () => {
       ['x.bf16', { dtype: 'BF16', shape: [2, 100], data: values }],
     ]);
     writeSafetensors(p, tensors, { format: 'pt' });
-    const py = JSON.parse(python(PY_READ, p)) as Record<string, { dtype: string; shape: number[]; values: number[] }>;
+    const py = JSON.parse(await python(PY_READ, p)) as Record<string, { dtype: string; shape: number[]; values: number[] }>;
     expect(py.__metadata__).toEqual({ format: 'pt' });
     const ours = readSafetensors(p);
     for (const [name, t] of tensors) {
@@ -76,9 +76,9 @@ describe('safetensors against Python struct', () => {
     py['x.f16']!.values.forEach((v, i) => expect(Math.abs(v - values[i]!)).toBeLessThanOrEqual(Math.abs(values[i]!) * 2 ** -11 + 2 ** -25));
   });
 
-  it('we read what Python writes; our F16 rounding equals that of Python', () => {
+  it('we read what Python writes; our F16 rounding equals that of Python', async () => {
     const p = join(tmp, 'theirs.safetensors');
-    python(PY_WRITE, p, JSON.stringify([...values]));
+    await python(PY_WRITE, p, JSON.stringify([...values]));
     const t = readSafetensors(p);
     expect([...t.get('a')!.data]).toEqual([...values]);
     expect(t.get('b')!.shape).toEqual([1, 200]);
