@@ -18,7 +18,8 @@ function running(pid: number): boolean {
 
 describe('python sandbox without bubblewrap', () => {
   const stderr = vi.spyOn(process.stderr, 'write');
-  const a = new PythonSandbox({ isolation: 'rlimits', concurrency: 1, timeoutS: 1 });
+  // nproc raised: the test starts a background process to see the process group killed.
+  const a = new PythonSandbox({ isolation: 'rlimits', concurrency: 1, timeoutS: 1, nproc: 1 << 20 });
   const b = new PythonSandbox({ isolation: 'rlimits', concurrency: 1, timeoutS: 1 });
   afterAll(async () => {
     await a.dispose();

@@ -70,7 +70,10 @@ describe('hostile programs in the Python sandbox', () => {
       console.log(`${name}: ${JSON.stringify(bad.report)}${bad.timedOut ? ' (timed out)' : ''}`);
       expect(good.output, `program after "${name}"`).toBe(String(i * 2 + 1));
       const fsOrNet = ['read the canary', 'overwrite the canary', 'write in the home', 'TCP connect to the host', 'spawn a subprocess', 'fork bomb', 'kill the parent'].includes(name);
-      if (isolation !== 'bwrap' && fsOrNet) return; // only bubblewrap (and its per-program uid) contains these
+      if (isolation !== 'bwrap' && fsOrNet) return; // only bubblewrap contains these
+      // Without root there is no uid per program: the kill reaches the server, which as pid 1 of
+      // its namespace ignores it (the benign program after it shows it survived), so no error.
+      if (name === 'kill the parent' && process.getuid?.() !== 0) return;
       expect(bad.report, name).not.toBe('Done');
       expect(bad.result, name).toBe('');
       expect(bad.output, name).not.toContain(SECRET);

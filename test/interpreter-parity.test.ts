@@ -14,7 +14,7 @@ const file = resolve(dataDir, 'reference-outputs/rho-math-7b-interpreter-v0.1/gs
 
 describe('sandboxed re-execution of the GSM8K reference programs', () => {
   // Programs mostly wait on process start-up, not CPU: more servers than cores keeps the run short.
-  const sandbox = new PythonSandbox({ concurrency: 4 });
+  const sandbox = new PythonSandbox({ concurrency: 6 });
   afterAll(() => sandbox.dispose());
 
   it('reproduces the recorded output of at least 98% of the programs', async () => {

@@ -18,8 +18,9 @@ export interface PythonSandboxOptions {
   /** Address-space limit per program (RLIMIT_AS). */
   memoryBytes: number;
   /**
-   * Processes/threads per program, its own included (RLIMIT_NPROC; effective when each program
-   * gets its own uid, i.e. under bwrap as root). 1: no subprocesses, no threads.
+   * RLIMIT_NPROC. With a uid per program (bwrap as root) it counts the program's processes and
+   * threads, its own included; otherwise all of the user's, so 1 forbids any fork either way
+   * (root without bwrap is exempt). 1: no subprocesses, no threads.
    */
   nproc: number;
   /** Largest file a program may write (RLIMIT_FSIZE). */

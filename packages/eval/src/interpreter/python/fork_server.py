@@ -87,7 +87,15 @@ def execute(code, mode, output_cap):
     return truncate(str(result).strip()), truncate(str(report).strip()), report == "Done"
 
 
-def child_main(req, cfg, w, workdir):
+def set_limit(res, value):
+    """Lower a resource limit to `value` (never above the hard limit we were given)."""
+    _, hard = resource.getrlimit(res)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    resource.setrlimit(res, (value, value))
+
+
+def confine(req, cfg, w, workdir):
     os.setsid()
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
@@ -96,21 +104,31 @@ def child_main(req, cfg, w, workdir):
     os.closerange(w + 1, 1 << 16)
     os.chdir(workdir)
     lim = cfg["limits"]
-    cpu = int(req["timeout"]) + 1
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (lim["fsize"], lim["fsize"]))
-    resource.setrlimit(resource.RLIMIT_AS, (lim["address_space"], lim["address_space"]))
+    set_limit(resource.RLIMIT_CPU, int(req["timeout"]) + 1)
+    set_limit(resource.RLIMIT_CORE, 0)
+    set_limit(resource.RLIMIT_FSIZE, lim["fsize"])
+    set_limit(resource.RLIMIT_AS, lim["address_space"])
+    # RLIMIT_NPROC counts every process of the real uid: with a uid of its own, the program's
+    # processes only; without one, the user's (so a limit of 1 still forbids any fork). Root
+    # outside a user namespace is exempt.
+    set_limit(resource.RLIMIT_NPROC, lim["nproc"])
     uid = cfg["uid"]
     if uid >= 0:
-        # A uid of its own: RLIMIT_NPROC counts only this program's processes, and the program
-        # cannot signal the server or read what only root can.
-        resource.setrlimit(resource.RLIMIT_NPROC, (lim["nproc"], lim["nproc"]))
+        # A uid of its own: the program cannot signal the server or read what only root can.
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
+
+
+def child_main(req, cfg, w, workdir):
+    try:
+        confine(req, cfg, w, workdir)
+    except BaseException as e:  # never run a program half-confined
+        reply = {"result": "", "report": f"SandboxError: could not confine the program: {e!r}"}
+        os.write(w, json.dumps(reply).encode())
+        os._exit(70)
     me = os.getpid()
-    result, report, ok = execute(req["code"], req["mode"], lim["output"])
+    result, report, ok = execute(req["code"], req["mode"], cfg["limits"]["output"])
     if os.getpid() != me:  # a process the program forked, returning through our frames
         os._exit(0)
     data = json.dumps({"result": result, "report": report}).encode()
