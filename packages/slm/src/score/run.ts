@@ -12,6 +12,14 @@ export interface TokenScorer {
   tokenLosses(ids: tf.Tensor2D, mask?: tf.Tensor2D): tf.Tensor2D;
 }
 
+/** Per-target losses [B, T−1] of one padded batch, read back to the host. */
+export function batchLosses(model: TokenScorer, ids: Int32Array, mask: ArrayLike<number>, batchSize: number, seqLen: number): Float32Array {
+  const losses = tf.tidy(() => model.tokenLosses(tf.tensor2d(ids, [batchSize, seqLen], 'int32'), tf.tensor2d(Int32Array.from(mask), [batchSize, seqLen], 'int32')));
+  const data = losses.dataSync() as Float32Array;
+  losses.dispose();
+  return data;
+}
+
 export interface ScoreOptions {
   corpus: Corpus;
   split: string;
@@ -71,13 +79,7 @@ export function scoreSplit(model: TokenScorer, o: ScoreOptions): ScoresMeta {
     for (let w0 = first; w0 < last; w0 += o.batchSize) {
       const windows = Array.from({ length: Math.min(o.batchSize, last - w0) }, (_, i) => w0 + i);
       const batch = buildBatch(windows, windows.length, o.seqLen, (a, c) => split.tokens.read(a, c));
-      const losses = tf.tidy(() => {
-        const ids = tf.tensor2d(batch.ids, [batch.batchSize, o.seqLen], 'int32');
-        const mask = tf.tensor2d(batch.mask, [batch.batchSize, o.seqLen], 'int32');
-        return model.tokenLosses(ids, mask);
-      });
-      const data = losses.dataSync();
-      losses.dispose();
+      const data = batchLosses(model, batch.ids, batch.mask, batch.batchSize, o.seqLen);
       for (let b = 0; b < windows.length; b++) {
         for (let t = 0; t < o.seqLen - 1; t++) {
           if (!batch.targetMask[b * (o.seqLen - 1) + t]) continue;

@@ -1,0 +1,95 @@
+/**
+ * `pnpm bench slm [--preset tiny|small|base] [--steps N] [--json]`: issue 7's figures on the
+ * backend in use: reference scoring tokens/s (forward + per-token losses), clm and slm (top 60%
+ * by excess loss) training tokens/s through the same trainer step, and the slm step's overhead
+ * over clm. clm and slm steps alternate, so machine load hits both alike.
+ */
+import { createTrainerState, initBackend, LlamaModel, presetConfig, presetTraining, PRESET_NAMES, trainStep, type TrainerState } from '../../packages/core/src/index.ts';
+import type { SlmBatch } from '../../packages/slm/src/trainer/batches.ts';
+import { makeLossFn } from '../../packages/slm/src/trainer/loss.ts';
+import { batchLosses } from '../../packages/slm/src/score/run.ts';
+import { printBenchResult } from './_table.ts';
+
+/** Issue 7: PyTorch on this machine, same model (small preset). */
+const PYTORCH = { clm: 1326, slm: 1294, score: 4304 };
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(`usage: pnpm bench slm [--preset ${PRESET_NAMES.join('|')}] [--steps N] [--json]
+  --preset   model and batch shape (default small)
+  --steps    timed steps per mode after one warm-up each (default 3)
+  --json     one JSON object as the last line`);
+  process.exit(0);
+}
+const valueOf = (flag: string, dflt: string) => {
+  const i = args.indexOf(flag);
+  return i >= 0 ? (args[i + 1] ?? dflt) : dflt;
+};
+const preset = valueOf('--preset', 'small');
+const steps = Number(valueOf('--steps', '3'));
+if (!PRESET_NAMES.includes(preset as never) || !Number.isInteger(steps) || steps < 1) {
+  console.error(`bench slm: --preset must be one of ${PRESET_NAMES.join(', ')} and --steps a positive integer`);
+  process.exit(1);
+}
+const json = args.includes('--json');
+
+const backend = await initBackend();
+const config = presetConfig(preset);
+const { seqLen: T, batchSize: B, lr, weightDecay } = presetTraining(preset);
+const model = LlamaModel.init(config, 0);
+let seed = 12345;
+const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const ids = Int32Array.from({ length: B * T }, () => 3 + Math.floor(rnd() * (config.vocabSize - 3)));
+const batch: SlmBatch = {
+  ids,
+  mask: new Int32Array(B * T).fill(1),
+  batchSize: B,
+  seqLen: T,
+  valid: new Float32Array(B * (T - 1)).fill(1),
+  nValid: B * (T - 1),
+  reference: Float32Array.from({ length: B * (T - 1) }, () => rnd() * 8),
+  noise: null,
+};
+const select = { ratio: 0.6, selectBy: 'excess' as const };
+const state = (): TrainerState => createTrainerState({ schedule: { maxLr: lr, minLr: lr / 10, warmupSteps: 0, totalSteps: 1000 }, maxGradNorm: 1, adamw: { weightDecay } }, { seed: 0 });
+const states = { clm: state(), slm: state() };
+const fns = { clm: makeLossFn('clm', select), slm: makeLossFn('slm', select) };
+const step = (mode: 'clm' | 'slm') => {
+  const t0 = performance.now();
+  trainStep(model, batch, fns[mode], states[mode]);
+  return (performance.now() - t0) / 1000;
+};
+const score = () => {
+  const t0 = performance.now();
+  batchLosses(model, ids, batch.mask, B, T);
+  return (performance.now() - t0) / 1000;
+};
+
+step('clm');
+step('slm');
+score();
+const time = { clm: 0, slm: 0, score: 0 };
+for (let i = 0; i < steps; i++) {
+  time.clm += step('clm');
+  time.slm += step('slm');
+  time.score += score();
+}
+const tokens = steps * batch.nValid;
+const clm = tokens / time.clm;
+const slm = tokens / time.slm;
+const scoreTps = tokens / time.score;
+const overhead = time.slm / time.clm - 1;
+printBenchResult(
+  `slm bench: preset ${preset} (batch ${B} x ${T}), backend ${backend}, ${steps} timed steps per mode`,
+  [
+    ['scoring tokens/s', scoreTps],
+    ['clm training tokens/s', clm],
+    ['slm training tokens/s (top 60%)', slm],
+    ['slm step overhead over clm', `${(100 * overhead).toFixed(1)}%  (target < 3%; PyTorch +2.5%)`],
+    ['scoring / clm training', `${(scoreTps / clm).toFixed(2)}x  (target >= 3x; PyTorch 3.2x)`],
+    ...(preset === 'small' ? ([['PyTorch clm / slm / scoring tokens/s', `${PYTORCH.clm} / ${PYTORCH.slm} / ${PYTORCH.score}`]] as Array<[string, string]>) : []),
+  ],
+  { preset, backend, steps, score_tokens_per_s: scoreTps, clm_tokens_per_s: clm, slm_tokens_per_s: slm, slm_overhead: overhead, score_over_train: scoreTps / clm },
+  json,
+);
+model.dispose();
