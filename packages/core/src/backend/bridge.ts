@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { wasmUnsortedSegmentSum } from './segment-sum.ts';
-import { wasmIdentity, wasmReverse } from './wasm-kernels.ts';
+import { wasmIdentity, wasmOneHot, wasmReverse } from './wasm-kernels.ts';
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -34,7 +34,8 @@ export function bridgeMissingWasmKernels(): string[] {
     own.push(tf.UnsortedSegmentSum);
   }
   // faster replacements for stock kernels on a training step's path
-  for (const make of [wasmIdentity, wasmReverse]) {
+  // and a correct one where the stock kernel is wrong (OneHot ignores its dtype)
+  for (const make of [wasmIdentity, wasmReverse, wasmOneHot]) {
     const config = make(undefined);
     const stock = tf.getKernel(config.kernelName, 'wasm');
     tf.unregisterKernel(config.kernelName, 'wasm');

@@ -11,6 +11,7 @@ export { loadNativeBlas, NATIVE_ADDON_PATH, type NativeBlas } from './native.ts'
 export { planBatchMatmul } from './batch-offsets.ts';
 export { matmulPeakGflops } from './peak.ts';
 export { registerAllGradients } from './gradients.ts';
+export { sparseCrossEntropy } from './cross-entropy.ts';
 
 export interface BackendInfo {
   /** tfjs backend name: tensorflow, wasm or cpu */
@@ -60,6 +61,9 @@ export function installBackendKernels(name: string, env: NodeJS.ProcessEnv = pro
     tf.registerKernel(config);
   }
   nativeInstalled.add(name);
+  // OpenBLAS uses every core by default; RHO_BLAS_THREADS caps it (say, beside other jobs)
+  const threads = Number(env.RHO_BLAS_THREADS);
+  if (Number.isInteger(threads) && threads > 0) native.blas.threads(threads);
   return { matmul: 'openblas', bridged };
 }
 

@@ -32,6 +32,14 @@ describe('our wasm kernels', () => {
     expect(Array.from(tf.reverse(tf.scalar(4)).dataSync())).toEqual([4]);
   });
 
+  it('OneHot honours its dtype and values (the stock wasm kernel writes int32 bits into float32)', async () => {
+    const f = () => tf.oneHot(tf.tensor1d([2, 0, 5, -1], 'int32'), 4, 3, -1, 'float32');
+    const want = await onCpu(f);
+    expect(want).toEqual([-1, -1, 3, -1, 3, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1]);
+    expect(Array.from(f().dataSync())).toEqual(want);
+    expect(Array.from(tf.oneHot(tf.tensor1d([1], 'int32'), 2).dataSync())).toEqual([0, 1]);
+  });
+
   it('Identity shares storage safely: the copy outlives the original', () => {
     const x = tf.tensor2d([[1, 2], [3, 4]]);
     const y = tf.clone(x);

@@ -68,3 +68,29 @@ export function wasmReverse(fallback: tf.KernelConfig | undefined): tf.KernelCon
     },
   };
 }
+
+/**
+ * OneHot with the requested dtype. The stock wasm kernel writes int32 bit patterns whatever the
+ * dtype, so `tf.oneHot(ids, depth, 1, 0, 'float32')` reads back 1.4e-45 instead of 1.
+ */
+export function wasmOneHot(): tf.KernelConfig {
+  return {
+    kernelName: tf.OneHot,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const { indices } = args.inputs as { indices: tf.TensorInfo };
+      const { depth, onValue, offValue, dtype } = args.attrs as unknown as tf.OneHotAttrs;
+      const backend = args.backend as unknown as WasmBackendLike;
+      const out = backend.makeOutput([...indices.shape, depth], dtype);
+      const dst = backend.typedArrayFromHeap(out);
+      const ids = backend.typedArrayFromHeap(indices);
+      dst.fill(offValue);
+      for (let i = 0; i < ids.length; i++) {
+        const k = ids[i]!;
+        // out-of-range indices give an all-off row, as in TensorFlow
+        if (k >= 0 && k < depth) dst[i * depth + k] = onValue;
+      }
+      return out;
+    },
+  };
+}
