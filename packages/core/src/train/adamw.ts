@@ -33,6 +33,8 @@ export interface AdamWState {
   t: number;
   expAvg: Map<string, Float32Array>;
   expAvgSq: Map<string, Float32Array>;
+  /** Parameter shapes, so stored moments keep them (sizes are what importState checks). */
+  shapes?: Map<string, number[]>;
 }
 
 /**
@@ -85,7 +87,7 @@ export class AdamW {
   /** A copy of the moments, for a checkpoint. */
   exportState(): AdamWState {
     const read = (vars: Map<string, tf.Variable>) => new Map([...vars].map(([k, x]) => [k, Float32Array.from(x.dataSync() as Float32Array)]));
-    return { t: this.t, expAvg: read(this.m), expAvgSq: read(this.v) };
+    return { t: this.t, expAvg: read(this.m), expAvgSq: read(this.v), shapes: new Map([...this.m].map(([k, x]) => [k, [...x.shape]])) };
   }
 
   /** Replace the moments with a checkpoint's; every parameter named there must exist in `params`. */

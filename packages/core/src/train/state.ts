@@ -90,7 +90,7 @@ export function trainerStateFiles(state: TrainerState): Record<string, Uint8Arra
   };
   const tensors = new Map<string, SafeTensor>();
   for (const [prefix, moments] of [['exp_avg', opt.expAvg], ['exp_avg_sq', opt.expAvgSq]] as const) {
-    for (const [name, data] of moments) tensors.set(`${prefix}.${name}`, { dtype: 'F32', shape: [data.length], data });
+    for (const [name, data] of moments) tensors.set(`${prefix}.${name}`, { dtype: 'F32', shape: opt.shapes?.get(name) ?? [data.length], data });
   }
   return {
     [TRAINER_STATE_FILE]: JSON.stringify(json, null, 2) + '\n',
