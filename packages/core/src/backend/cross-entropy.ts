@@ -12,7 +12,8 @@ export function sparseCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): t
   if (targets.shape[0] !== n) {
     throw new Error(`sparseCrossEntropy: ${n} rows of logits but ${targets.shape[0]} targets`);
   }
-  const op = tf.customGrad((x: tf.Tensor, t: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, t, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
     const ids = tf.cast(t, 'int32');
     const lse = tf.logSumExp(x, 1); // [N]
     const flat = tf.add(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(v, 'int32')), ids);
@@ -20,11 +21,11 @@ export function sparseCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): t
     save([x, ids, lse]);
     return {
       value: tf.sub(lse, picked),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sids, slse] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
         const probs = tf.exp(tf.sub(sx, tf.expandDims(slse, 1)));
         const g = tf.sub(probs, tf.oneHot(sids, v, 1, 0, 'float32'));
-        return [tf.mul(g, tf.expandDims(dy as tf.Tensor, 1)), tf.zerosLike(t)];
+        return [tf.mul(g, tf.expandDims(dy, 1)), tf.zerosLike(t)];
       },
     };
   });
