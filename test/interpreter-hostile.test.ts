@@ -58,7 +58,11 @@ const hostile = () => ({
 
 describe('hostile programs in the Python sandbox', () => {
   it('records each as an error, runs the rest of the batch, and leaves the canary and the parent alone', async () => {
-    const cases = Object.entries(hostile());
+    const level = await sandbox.isolation();
+    // Root without bubblewrap is exempt from RLIMIT_NPROC: a real fork bomb would hurt the machine.
+    const unsafe = level !== 'bwrap' && process.getuid?.() === 0 ? ['fork bomb'] : [];
+    if (unsafe.length) console.log(`isolation ${level} as root: not running ${unsafe.join(', ')}`);
+    const cases = Object.entries(hostile()).filter(([name]) => !unsafe.includes(name));
     // A benign program after every hostile one: the batch must go on with correct results.
     const programs = cases.flatMap(([, code], i) => [code, `print(${i} * 2 + 1)`]);
     const results = await sandbox.runBatch(programs, 'tora');

@@ -78,6 +78,13 @@ function warnOnce(reason: string): void {
 /**
  * Runs Python programs with the harness's semantics, each in a fresh forked interpreter inside a
  * sandbox. Holds `concurrency` fork servers, started on first use; dispose() stops them.
+ *
+ * Layers, strongest first. bwrap: new PID/net/IPC/UTS namespaces, read-only system and python,
+ * nothing of the user's files, a private size-bounded /tmp emptied after every program, the server
+ * as pid 1, and (as root) a fresh uid per server for the programs. Always: RLIMIT_CPU/AS/NPROC/
+ * FSIZE/CORE, a cleared environment, the program in its own session and process group, killed with
+ * whatever it left behind, a wall-clock limit, an output cap, stdin closed. Without working bwrap
+ * the second layer alone, with one loud warning; `isolation` in each result says which ran.
  */
 export class PythonSandbox {
   readonly opts: PythonSandboxOptions;
