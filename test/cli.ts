@@ -17,7 +17,7 @@ export interface CliResult {
 
 export function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, FORCE_COLOR: '0', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: REPO_ROOT, env: { ...process.env, FORCE_COLOR: '0', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -28,7 +28,10 @@ export function run(cmd: string, args: string[], opts: { input?: string; env?: N
   });
 }
 
-/** `pnpm <pkg> <args>` without pnpm's own start-up: tsx on the package's CLI entry. */
+/** node with TypeScript loading, as the root package.json scripts start every command. */
+export const NODE_TS: readonly string[] = ['--import', 'tsx'];
+
+/** `pnpm <pkg> <args>` without pnpm's own start-up. */
 export function cli(pkg: 'core' | 'eval' | 'slm', args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  return run(TSX, [resolve(REPO_ROOT, `packages/${pkg}/src/cli/main.ts`), ...args], opts);
+  return run(process.execPath, [...NODE_TS, resolve(REPO_ROOT, `packages/${pkg}/src/cli/main.ts`), ...args], opts);
 }

@@ -1,7 +1,7 @@
 /**
  * `pnpm bench grade [--json] [--runs N] [--data-dir DIR]`: re-scores the three released Rho-1
- * output files (3138 samples) end to end — a fresh `eval score` process, from its start until the
- * metrics are written — and checks the verdicts against the stored per-sample scores.
+ * output files (3138 samples) end to end — a fresh `eval score` process as `pnpm eval` starts it
+ * (node --import tsx), from its start until the metrics are written — and checks the verdicts against the stored per-sample scores.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,7 +23,6 @@ const FILES = [
   'rho-math-7b-v0.1/minerva_math/test_cot_-1_seed0_t0.0_s0_e-1.jsonl',
   'rho-math-7b-interpreter-v0.1/gsm8k/test_tora_-1_seed0_t0.0_s0_e-1.jsonl',
 ];
-const tsx = resolve(REPO_ROOT, 'node_modules/.bin/tsx');
 const runs = Math.max(1, Number(values.runs));
 const walls: number[] = [];
 let out = '';
@@ -31,7 +30,7 @@ for (let r = 0; r < runs; r++) {
   rmSync(out || '/nonexistent', { recursive: true, force: true });
   out = mkdtempSync(join(tmpdir(), 'bench-grade-'));
   const t0 = performance.now();
-  const res = spawnSync(tsx, [resolve(REPO_ROOT, 'packages/eval/src/cli/main.ts'), 'score', refs, '--out', out, '--data-dir', dataDir], { encoding: 'utf8' });
+  const res = spawnSync(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'packages/eval/src/cli/main.ts'), 'score', refs, '--out', out, '--data-dir', dataDir], { encoding: 'utf8', cwd: REPO_ROOT });
   walls.push((performance.now() - t0) / 1000);
   if (res.status !== 0) {
     console.error(res.stderr || res.stdout);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { RhoError } from '../errors.ts';
 
 /**
@@ -17,6 +18,9 @@ export function reportAndExit(e: unknown, prog = 'rho'): never {
 
 /** Run an async CLI main, reporting any error once. */
 export function runMain(main: () => Promise<void> | void, prog: string): void {
+  // pnpm runs scripts from the workspace root; relative paths mean what they meant where the user typed them.
+  const userCwd = process.env.INIT_CWD;
+  if (userCwd && userCwd !== process.cwd() && existsSync(userCwd)) process.chdir(userCwd);
   Promise.resolve()
     .then(main)
     .catch((e) => reportAndExit(e, prog));
