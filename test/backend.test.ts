@@ -3,7 +3,7 @@
  * and figures a real command prints. (Training on wasm: packages/core/src/backend/wasm-training.test.ts.)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,28 @@ describe('native addon', () => {
     if (!loaded.ok) throw new Error(loaded.reason);
     const small = new Float32Array(4);
     expect(() => loaded.blas.sgemmBatched(small, small, new Float32Array(4), Int32Array.from([0]), Int32Array.from([0]), 3, 3, 3, false, false)).toThrow(/too small|out of range/);
+  });
+});
+
+describe('native addon fallback', () => {
+  it('a failed build warns and succeeds (installs never fail on it); --strict fails', () => {
+    const build = join(ROOT, 'packages/core/native/build.mjs');
+    const env = { ...process.env, CC: 'false' };
+    const soft = spawnSync(process.execPath, [build, '--out', join(tmp, 'never.node')], { env, encoding: 'utf8' });
+    expect(soft.status).toBe(0);
+    expect(soft.stderr).toMatch(/rho native: not built \(false failed/);
+    const strict = spawnSync(process.execPath, [build, '--strict', '--out', join(tmp, 'never.node')], { env, encoding: 'utf8' });
+    expect(strict.status).toBe(1);
+    expect(existsSync(join(tmp, 'never.node'))).toBe(false);
+  });
+
+  it('a missing or broken addon is reported, not thrown', () => {
+    const missing = loadNativeBlas(join(tmp, 'absent.node'));
+    expect(missing.ok).toBe(false);
+    expect(!missing.ok && missing.reason).toMatch(/not built/);
+    writeFileSync(join(tmp, 'broken.node'), 'not a shared object');
+    const broken = loadNativeBlas(join(tmp, 'broken.node'));
+    expect(!broken.ok && broken.reason).toMatch(/failed to load/);
   });
 });
 
