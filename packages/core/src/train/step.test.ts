@@ -119,6 +119,7 @@ describe('trainStep', () => {
     const { model, state } = setup();
     expect(() => trainStep(model, { ids: new Int32Array(5), batchSize: 2, seqLen: 3 }, meanTokenLoss, state)).toThrow(/batchSize·seqLen/);
     const count = tf.memory().numTensors;
+    expect(() => trainStep(model, [batchOf(rows), { ids: new Int32Array(5), batchSize: 1, seqLen: 1 }], meanTokenLoss, state)).toThrow(/at least 2 tokens/);
     expect(() => trainStep(model, batchOf(rows), (l) => tf.div(tf.sum(l), 0) as tf.Scalar, state)).toThrow(/training loss is Infinity/);
     expect(tf.memory().numTensors).toBe(count);
     expect(state.step).toBe(0);

@@ -94,6 +94,7 @@ export function targetCount(batch: TokenBatch): number {
 export function trainStep<B extends TokenBatch>(model: TrainableModel, batch: B | readonly B[], lossFn: LossFn<B>, state: TrainerState): StepMetrics {
   const micro = Array.isArray(batch) ? (batch as readonly B[]) : [batch as B];
   if (micro.length === 0) throw new RhoError('BAD_INPUT', 'trainStep needs at least one micro-batch');
+  micro.forEach(checkBatch);
   const params = trainableParams(model);
   const byVarName = new Map([...params].map(([name, v]) => [v.name, name]));
   const varList = [...params.values()];
@@ -102,7 +103,6 @@ export function trainStep<B extends TokenBatch>(model: TrainableModel, batch: B 
   let tokens = 0;
   const metricSums: Record<string, number> = {};
   for (const mb of micro) {
-    checkBatch(mb);
     let metrics: Record<string, number> | undefined;
     const { ids, mask } = batchTensors(mb);
     let value: tf.Scalar;
