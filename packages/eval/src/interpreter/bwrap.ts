@@ -75,10 +75,11 @@ export function bwrapArgs(spec: BwrapSpec, inspect: (p: string) => PathKind = in
   for (const d of [...binds, spec.serverAt]) {
     for (let p = dirname(d); p !== '/' && !covered(p, roots); p = dirname(p)) parents.add(p);
   }
+  // /tmp first: a python installed under /tmp (a virtualenv, say) is then bound on top of it.
+  args.push('--proc', '/proc', '--dev', '/dev', '--size', String(spec.tmpBytes), '--perms', '1777', '--tmpfs', '/tmp');
   for (const p of [...parents].sort((a, b) => a.length - b.length)) args.push('--perms', '0755', '--dir', p);
   for (const d of binds) args.push('--ro-bind', d, d);
   args.push('--ro-bind', spec.serverScript, spec.serverAt);
-  args.push('--proc', '/proc', '--dev', '/dev', '--size', String(spec.tmpBytes), '--perms', '1777', '--tmpfs', '/tmp');
   args.push('--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try');
   args.push('--die-with-parent', '--new-session', '--as-pid-1');
   if (spec.root) for (const c of SERVER_CAPS) args.push('--cap-add', c);

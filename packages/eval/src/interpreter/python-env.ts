@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { RhoError } from '@rho/core/base';
 
@@ -17,8 +17,8 @@ export interface PythonInfo {
 const PROBE = [
   'import json, os, sys, sympy',
   'dirs = [sys.prefix, sys.base_prefix, sys.exec_prefix] + [p for p in sys.path if p]',
-  'print(json.dumps({"executable": os.path.realpath(sys.executable), "version": sys.version.split()[0],',
-  '  "sympy": sympy.__version__, "dirs": [os.path.realpath(d) for d in dirs if os.path.isdir(d)]}))',
+  'print(json.dumps({"executable": os.path.abspath(sys.executable), "version": sys.version.split()[0],',
+  '  "sympy": sympy.__version__, "dirs": [os.path.abspath(d) for d in dirs if os.path.isdir(d)]}))',
 ].join('\n');
 
 const cache = new Map<string, Promise<PythonInfo>>();
@@ -49,9 +49,8 @@ async function probeAll(candidates: string[], explicit: boolean): Promise<Python
     try {
       // -I as the sandbox runs it: no user site, no PYTHON* variables.
       const { stdout } = await run(c, ['-I', '-c', PROBE], { timeout: 60_000 });
-      const info = JSON.parse(stdout) as PythonInfo;
-      info.executable = realpathSync(info.executable);
-      return info;
+      // Not resolved through symlinks: a virtualenv's python finds its packages from its own path.
+      return JSON.parse(stdout) as PythonInfo;
     } catch (e) {
       const msg = (e as { stderr?: string }).stderr?.trim().split('\n').pop() ?? (e as Error).message;
       failures.push(`${c}: ${msg}`);

@@ -166,9 +166,12 @@ def become_subreaper():
         ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
-def clear(root):
-    """Empty the scratch root (the sandbox's /tmp) so no program sees another's files."""
+def clear(root, keep):
+    """Empty the scratch root (the sandbox's /tmp) so no program sees another's files, except what
+    was there at start (e.g. a virtualenv under /tmp, bound read-only)."""
     for name in os.listdir(root):
+        if name in keep:
+            continue
         path = os.path.join(root, name)
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, ignore_errors=True)
@@ -229,7 +232,7 @@ def run_one(req, cfg, n):
             os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
     sweep(pid, cfg["uid"])
-    clear(cfg["workdir"])
+    clear(cfg["workdir"], cfg["keep"])
     code = os.waitstatus_to_exitcode(status)
     exit_code = code if code >= 0 else 128 - code
     if timed_out:
@@ -255,6 +258,7 @@ def main():
     if sys.argv[1] == "--once":
         return once()
     cfg = json.loads(sys.argv[1])
+    cfg["keep"] = frozenset(os.listdir(cfg["workdir"]))
     # As pid 1 of its namespace the server only receives signals it handles; handle none.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     if os.getpid() != 1:
