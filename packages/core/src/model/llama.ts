@@ -145,109 +145,135 @@ export class LlamaModel {
    * keys/values of past + new tokens per layer. Caller owns (and disposes) everything returned.
    */
   forward(input: ForwardInput): { logits: tf.Tensor3D; present: LayerKv[] } {
+    if (input.inference) {
+      this.fuseForInference();
+      return this.forwardInference(input, this.fused!);
+    }
     const c = this.config;
-    if (input.inference) this.fuseForInference();
-    const f = input.inference ? this.fused : null;
     type Out = { logits: tf.Tensor3D; present: LayerKv[] };
-    // y = x W^T with W in HF layout [out, in]; inference uses copies stored [in, out] (see fuseForInference)
+    // y = x W^T with W in HF layout [out, in]
     const linear = (x: tf.Tensor2D, name: string): tf.Tensor2D => tf.matMul(x, this.w(name) as tf.Tensor2D, false, true);
     return tf.tidy((): tf.TensorContainer => {
       const [b, t] = input.ids.shape;
-      const d = c.hiddenSize;
       const hd = c.headDim;
       const nh = c.numAttentionHeads;
       const nkv = c.numKeyValueHeads;
-      const group = nh / nkv;
       const { cos, sin } = ropeCosSin(input.positions, this.invFreq);
       const scale = 1 / Math.sqrt(hd);
+      const bias = groupBias(input.bias, nh / nkv);
       let h = tf.gather(this.w('model.embed_tokens.weight'), tf.reshape(input.ids, [b * t])) as tf.Tensor2D; // [B*T, D]
       const present: LayerKv[] = [];
       for (let l = 0; l < c.numHiddenLayers; l++) {
         const p = `model.layers.${l}.`;
         const x = rmsNorm(h, this.w(`${p}input_layernorm.weight`), c.rmsNormEps);
-        let q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D;
-        if (f) {
-          [q, k, v] = [tf.matMul(x, f.q[l]!), tf.matMul(x, f.k[l]!), tf.matMul(x, f.v[l]!)];
-        } else {
-          q = linear(x, `${p}self_attn.q_proj.weight`);
-          k = linear(x, `${p}self_attn.k_proj.weight`);
-          v = linear(x, `${p}self_attn.v_proj.weight`);
-        }
         // rope on [B,T,heads,hd], then heads first: [B,heads,T,hd]
         const rope = (m: tf.Tensor2D, n: number) => tf.transpose(applyRope(tf.reshape(m, [b, t, n, hd]), cos, sin, this.rotate), [0, 2, 1, 3]) as tf.Tensor4D;
-        const qh = rope(q, nh);
-        let kh = rope(k, nkv);
-        let vh = tf.transpose(tf.reshape(v, [b, t, nkv, hd]), [0, 2, 1, 3]) as tf.Tensor4D;
-        const past = input.past?.[l];
-        if (past) {
-          kh = tf.concat([past.k, kh], 2);
-          vh = tf.concat([past.v, vh], 2);
-        }
-        present.push({ k: kh, v: vh });
-        const s = kh.shape[2];
-        // Grouped-query attention without repeating keys: the `group` query heads that share a
-        // key/value head are stacked along the query axis, [B,KV,G*T,hd] x [B,KV,S,hd]^T.
-        const qg = tf.reshape(qh, [b, nkv, group * t, hd]);
-        let scores = tf.reshape(tf.mul(tf.matMul(qg, kh, false, true), scale), [b, nh, t, s]);
-        scores = tf.add(scores, input.bias);
-        const probs = tf.reshape(tf.softmax(scores), [b, nkv, group * t, s]);
-        const ctx = tf.reshape(tf.matMul(probs, vh), [b, nh, t, hd]);
-        const merged = tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [b * t, nh * hd]) as tf.Tensor2D;
-        h = tf.add(h, f ? tf.matMul(merged, f.o[l]!) : linear(merged, `${p}self_attn.o_proj.weight`)) as tf.Tensor2D;
+        const qh = rope(tf.mul(linear(x, `${p}self_attn.q_proj.weight`), scale), nh);
+        const kh = rope(linear(x, `${p}self_attn.k_proj.weight`), nkv);
+        const vh = tf.transpose(tf.reshape(linear(x, `${p}self_attn.v_proj.weight`), [b, t, nkv, hd]), [0, 2, 1, 3]) as tf.Tensor4D;
+        const a = attention(qh, kh, vh, input.past?.[l], bias, nkv);
+        present.push(a.kv);
+        h = tf.add(h, linear(a.merged, `${p}self_attn.o_proj.weight`));
         const y = rmsNorm(h, this.w(`${p}post_attention_layernorm.weight`), c.rmsNormEps);
-        let gate: tf.Tensor2D, up: tf.Tensor2D;
-        if (f) {
-          [gate, up] = [tf.matMul(y, f.gate[l]!), tf.matMul(y, f.up[l]!)];
-        } else {
-          gate = linear(y, `${p}mlp.gate_proj.weight`);
-          up = linear(y, `${p}mlp.up_proj.weight`);
-        }
-        const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D; // SwiGLU: silu(gate) * up
-        h = tf.add(h, f ? tf.matMul(act, f.down[l]!) : linear(act, `${p}mlp.down_proj.weight`)) as tf.Tensor2D;
+        const gate = linear(y, `${p}mlp.gate_proj.weight`);
+        const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), linear(y, `${p}mlp.up_proj.weight`)) as tf.Tensor2D; // SwiGLU: silu(gate) * up
+        h = tf.add(h, linear(act, `${p}mlp.down_proj.weight`));
       }
-      let rows = tf.reshape(h, [b, t, d]) as tf.Tensor3D;
-      let tt = t;
-      if (input.lastOnly) {
-        rows = tf.slice(rows, [0, t - 1, 0], [b, 1, d]);
-        tt = 1;
-      }
-      const normed = rmsNorm(tf.reshape(rows, [b * tt, d]), this.w('model.norm.weight'), c.rmsNormEps);
-      const headName = c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-      const logits = tf.reshape(f ? tf.matMul(normed, f.head) : linear(normed, headName), [b, tt, c.vocabSize]) as tf.Tensor3D;
+      const last = lastRows(h, b, t, input.lastOnly);
+      const normed = rmsNorm(last.rows, this.w('model.norm.weight'), c.rmsNormEps);
+      const logits = tf.reshape(linear(normed, c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight'), [b, last.t, c.vocabSize]) as tf.Tensor3D;
       return { logits, present } as unknown as tf.TensorContainer;
     }) as unknown as Out;
   }
 
   /**
-   * Inference copies of the linear weights, transposed to [in, out]: a plain matmul is several
-   * times faster than one with transposeB on the wasm and cpu backends. (Concatenating q/k/v or
-   * gate/up saves kernel calls but the split after it costs more on wasm.) They cost one more copy of the weights and
-   * are kept until `unfuse()`/`dispose()`; a call after the variables were assigned new values
-   * (a training step) rebuilds them, so generation never sees stale weights.
+   * The same computation on the inference weights (see fuseForInference): norm weights and the
+   * attention scale are folded into the projections, RoPE works on the flat projections, so a
+   * layer runs no transposed matmul and (decoding one token) no transposes.
+   */
+  private forwardInference(input: ForwardInput, f: FusedWeights): { logits: tf.Tensor3D; present: LayerKv[] } {
+    const c = this.config;
+    type Out = { logits: tf.Tensor3D; present: LayerKv[] };
+    return tf.tidy((): tf.TensorContainer => {
+      const [b, t] = input.ids.shape;
+      const hd = c.headDim;
+      const nh = c.numAttentionHeads;
+      const nkv = c.numKeyValueHeads;
+      const group = nh / nkv;
+      const { cos, sin } = ropeCosSin(input.positions, this.invFreq); // [B,T,1,hd]
+      // cos/sin laid out like the flat projections [B*T, heads*hd]
+      const flat = (x: tf.Tensor4D, n: number) => tf.reshape(tf.tile(x, [1, 1, n, 1]), [b * t, n * hd]);
+      const cosQ = flat(cos, nh);
+      const sinQ = flat(sin, nh);
+      const cosK = nkv === nh ? cosQ : flat(cos, nkv);
+      const sinK = nkv === nh ? sinQ : flat(sin, nkv);
+      const bias = groupBias(input.bias, group);
+      // rotate_half of each head of a flat projection [B*T, n*hd]: one small matmul on a view
+      const ropeFlat = (m: tf.Tensor2D, cosF: tf.Tensor, sinF: tf.Tensor) => {
+        const rotated = tf.reshape(tf.matMul(tf.reshape(m, [-1, hd]), this.rotate), m.shape);
+        return tf.add(tf.mul(m, cosF), tf.mul(rotated, sinF));
+      };
+      let h = tf.gather(this.w('model.embed_tokens.weight'), tf.reshape(input.ids, [b * t])) as tf.Tensor2D;
+      const present: LayerKv[] = [];
+      const heads = (m: tf.Tensor, n: number) =>
+        (t === 1 ? tf.reshape(m, [b, n, 1, hd]) : tf.transpose(tf.reshape(m, [b, t, n, hd]), [0, 2, 1, 3])) as tf.Tensor4D;
+      for (let l = 0; l < c.numHiddenLayers; l++) {
+        const x = rmsUnit(h, c.rmsNormEps);
+        const q = ropeFlat(tf.matMul(x, f.q[l]!), cosQ, sinQ);
+        const k = ropeFlat(tf.matMul(x, f.k[l]!), cosK, sinK);
+        const a = attention(heads(q, nh), heads(k, nkv), heads(tf.matMul(x, f.v[l]!), nkv), input.past?.[l], bias, nkv);
+        present.push(a.kv);
+        h = tf.add(h, tf.matMul(a.merged, f.o[l]!));
+        const y = rmsUnit(h, c.rmsNormEps);
+        const gate = tf.matMul(y, f.gate[l]!);
+        h = tf.add(h, tf.matMul(tf.mul(tf.mul(gate, tf.sigmoid(gate)), tf.matMul(y, f.up[l]!)) as tf.Tensor2D, f.down[l]!));
+      }
+      const last = lastRows(h, b, t, input.lastOnly);
+      const logits = tf.reshape(tf.matMul(rmsUnit(last.rows, c.rmsNormEps), f.head), [b, last.t, c.vocabSize]) as tf.Tensor3D;
+      return { logits, present } as unknown as tf.TensorContainer;
+    }) as unknown as Out;
+  }
+
+  /**
+   * Build the inference copies of the weights, all [in, out] (a plain matmul is several times
+   * faster than one with transposeB on the wasm and cpu backends), with each RMSNorm weight
+   * folded into the projection after it and 1/sqrt(head_dim) into q. Concatenating projections
+   * would save kernel calls but the split after it is a slow copy on wasm; folding rotate_half
+   * into extra q/k projections saves reshapes but adds a sixth to the weights read per token.
+   * The copies cost one more set of weights and are kept until
+   * `unfuse()`/`dispose()`; a call after the variables were assigned new values (a training
+   * step) rebuilds them, so generation never sees stale weights.
    */
   fuseForInference(): void {
     if (this.fused && this.fusedFrom.every(([v, id]) => v.dataId === id)) return;
     this.unfuse();
     // Variable.assign (what optimizers do) gives a variable a new dataId: that is how staleness shows.
     this.fusedFrom = [...this.weights.values()].map((v) => [v, v.dataId] as const);
-    const t = (name: string) => tf.transpose(this.w(name)) as tf.Tensor2D;
-    const layers = Array.from({ length: this.config.numHiddenLayers }, (_, l) => `model.layers.${l}.`);
+    const c = this.config;
+    /** W^T [in, out], rows scaled by a norm weight when given. */
+    const t = (name: string, norm?: string, scale = 1) => {
+      let w = tf.transpose(this.w(name)) as tf.Tensor2D;
+      if (norm) w = tf.mul(w, tf.reshape(this.w(norm), [-1, 1]));
+      return (scale === 1 ? w : tf.mul(w, scale)) as tf.Tensor2D;
+    };
+    const layers = Array.from({ length: c.numHiddenLayers }, (_, l) => `model.layers.${l}.`);
     this.fused = tf.tidy(() => {
+      const q = layers.map((p) => t(`${p}self_attn.q_proj.weight`, `${p}input_layernorm.weight`, 1 / Math.sqrt(c.headDim)));
+      const k = layers.map((p) => t(`${p}self_attn.k_proj.weight`, `${p}input_layernorm.weight`));
       const f: FusedWeights = {
-        q: layers.map((p) => t(`${p}self_attn.q_proj.weight`)),
-        k: layers.map((p) => t(`${p}self_attn.k_proj.weight`)),
-        v: layers.map((p) => t(`${p}self_attn.v_proj.weight`)),
+        q,
+        k,
+        v: layers.map((p) => t(`${p}self_attn.v_proj.weight`, `${p}input_layernorm.weight`)),
         o: layers.map((p) => t(`${p}self_attn.o_proj.weight`)),
-        gate: layers.map((p) => t(`${p}mlp.gate_proj.weight`)),
-        up: layers.map((p) => t(`${p}mlp.up_proj.weight`)),
+        gate: layers.map((p) => t(`${p}mlp.gate_proj.weight`, `${p}post_attention_layernorm.weight`)),
+        up: layers.map((p) => t(`${p}mlp.up_proj.weight`, `${p}post_attention_layernorm.weight`)),
         down: layers.map((p) => t(`${p}mlp.down_proj.weight`)),
-        head: t(this.config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight'),
+        head: t(c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight', 'model.norm.weight'),
       };
       return f as unknown as tf.TensorContainer;
     }) as unknown as FusedWeights;
     // fusing may happen inside a caller's tidy (logits() runs forward in one): the copies outlive it
-    const f = this.fused;
-    for (const x of fusedTensors(f)) tf.keep(x);
+    for (const x of fusedTensors(this.fused)) tf.keep(x);
   }
 
   isFused(): boolean {
@@ -272,8 +298,44 @@ export class LlamaModel {
 }
 
 function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor, eps: number): tf.Tensor2D {
-  const variance = tf.mean(tf.square(x), -1, true);
-  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), weight) as tf.Tensor2D;
+  return tf.mul(rmsUnit(x, eps), weight) as tf.Tensor2D;
+}
+
+/** RMSNorm without its weight: x / sqrt(mean(x²) + eps) over the last axis. */
+function rmsUnit(x: tf.Tensor2D, eps: number): tf.Tensor2D {
+  return tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))) as tf.Tensor2D;
+}
+
+/**
+ * The attention bias [B|1,1,T,S] repeated for the `group` query heads stacked per key/value head,
+ * [B|1,1,G*T,S], matching the query layout in `attention` (done once per forward, not per layer).
+ */
+function groupBias(bias: tf.Tensor4D, group: number): tf.Tensor4D {
+  return group === 1 ? bias : (tf.tile(bias, [1, 1, group, 1]) as tf.Tensor4D);
+}
+
+/**
+ * Causal grouped-query attention. q [B,H,T,hd] (already scaled), k/v [B,KV,T,hd] of the new
+ * tokens, appended to `past`. The `group` query heads that share a key/value head are stacked
+ * along the query axis, [B,KV,G*T,hd] x [B,KV,S,hd]^T, so keys are never repeated.
+ * Returns the merged context [B*T, H*hd] and the keys/values of past + new tokens.
+ */
+function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, past: LayerKv | undefined, bias: tf.Tensor4D, nkv: number): { merged: tf.Tensor2D; kv: LayerKv } {
+  const [b, nh, t, hd] = q.shape;
+  const group = nh / nkv;
+  const keys = past ? (tf.concat([past.k, k], 2) as tf.Tensor4D) : k;
+  const values = past ? (tf.concat([past.v, v], 2) as tf.Tensor4D) : v;
+  const scores = tf.add(tf.matMul(tf.reshape(q, [b, nkv, group * t, hd]), keys, false, true), bias);
+  const ctx = tf.matMul(tf.softmax(scores), values); // [B,KV,G*T,hd] = [B,H,T,hd]
+  const merged = t === 1 ? tf.reshape(ctx, [b, nh * hd]) : tf.reshape(tf.transpose(tf.reshape(ctx, [b, nh, t, hd]), [0, 2, 1, 3]), [b * t, nh * hd]);
+  return { merged: merged as tf.Tensor2D, kv: { k: keys, v: values } };
+}
+
+/** Hidden states [B*T, D] of every position, or of the last one only ([B, D]). */
+function lastRows(h: tf.Tensor2D, b: number, t: number, lastOnly?: boolean): { rows: tf.Tensor2D; t: number } {
+  if (!lastOnly || t === 1) return { rows: h, t };
+  const d = h.shape[1];
+  return { rows: tf.reshape(tf.slice(tf.reshape(h, [b, t, d]), [0, t - 1, 0], [b, 1, d]), [b, d]) as tf.Tensor2D, t: 1 };
 }
 
 /** Tensors whose presence in a checkpoint changes nothing (old transformers saved RoPE buffers). */
