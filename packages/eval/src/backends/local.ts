@@ -12,6 +12,9 @@ export interface LocalModelOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+// Types only: the module itself is imported when a local model is opened.
+import type { LlamaModel, Tokenizer } from '@rho/core';
+
 type Core = typeof import('@rho/core');
 
 /**
@@ -25,8 +28,8 @@ export class LocalCheckpointModel implements CompletionModel {
   private constructor(
     readonly name: string,
     private readonly core: Core,
-    private readonly model: InstanceType<Core['LlamaModel']>,
-    private readonly tokenizer: InstanceType<Core['Tokenizer']>,
+    private readonly model: LlamaModel,
+    private readonly tokenizer: Tokenizer,
     private readonly opts: LocalModelOptions,
   ) {}
 

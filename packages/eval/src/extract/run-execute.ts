@@ -4,7 +4,7 @@
  * "program_only" types read the last ```output block.
  */
 // core's index pulls in tensor code; the error class alone keeps scoring light (same module, same class).
-import { RhoError } from '../../../core/src/errors.ts';
+import { RhoError } from '@rho/core/base';
 import { stripString } from '../normalize/strip-string.ts';
 import { extractAnswer } from './answer.ts';
 import { extractProgram, extractProgramOutput } from './program.ts';

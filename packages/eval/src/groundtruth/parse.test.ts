@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RhoError } from '../../../core/src/errors.ts';
+import { RhoError } from '@rho/core/base';
 import { groundTruthForScoring, parseGroundTruth } from './parse.ts';
 
 describe('parseGroundTruth', () => {

@@ -3,7 +3,7 @@
  * raw dataset record (one jsonl line of data/<name>/test.jsonl).
  */
 // core's index pulls in tensor code; the error class alone keeps scoring light (same module, same class).
-import { RhoError } from '../../../core/src/errors.ts';
+import { RhoError } from '@rho/core/base';
 import { extractAnswer } from '../extract/answer.ts';
 import { stripString } from '../normalize/strip-string.ts';
 import { pyFloat, pyFloatRepr, pyInt, pyStr, pyStrip } from '../normalize/python.ts';

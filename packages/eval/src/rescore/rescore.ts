@@ -4,7 +4,7 @@
  * record, each pair graded by mathEqual. Any pred/gt/score already in the input is ignored.
  */
 // core's index pulls in tensor code; the error class alone keeps scoring light (same module, same class).
-import { RhoError } from '../../../core/src/errors.ts';
+import { RhoError } from '@rho/core/base';
 import { extractProgram } from '../extract/program.ts';
 import { runExecute, type PalExecutor, type PalResult } from '../extract/run-execute.ts';
 import { mathEqual, type EqualOptions } from '../grader/math-equal.ts';

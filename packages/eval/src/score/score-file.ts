@@ -1,9 +1,7 @@
 import { readJsonl, RhoError } from '@rho/core/base';
 import { getDataset, loadRecords } from '../datasets/index.ts';
 import { inferFromPath } from '../outputs/layout.ts';
-import { extractProgram } from '../extract/program.ts';
-import type { ProgramExecutor } from '../extract/run-execute.ts';
-import { datasetIndex, rescoreSamples, type OutputRecord, type RescoreResult } from '../rescore/index.ts';
+import { datasetIndex, rescoreSamplesAsync, type OutputRecord, type RescoreResult } from '../rescore/index.ts';
 
 export const SCORABLE_PROMPT_TYPES = ['cot', 'tora', 'pal', 'direct', 'pot', 'program_only', 'tool-integrated'] as const;
 
@@ -43,18 +41,12 @@ export function resolveScoringTarget(file: string, data?: string, promptType?: s
   return { data: d, promptType: p };
 }
 
-/**
- * pal predictions are the value of the program's solution(), so its programs run again, in the
- * sandbox, before grading; the grader then looks each one's result up.
- */
-async function programExecutor(records: readonly OutputRecord[], timeoutS: number): Promise<ProgramExecutor> {
-  const programs = [...new Set(records.flatMap((r) => r.code.filter((c): c is string => typeof c === 'string' && c !== '' && c !== 'error').map(extractProgram)))];
+/** pal predictions are the value of the program's solution(): the programs run again, in the sandbox. */
+async function runInSandbox(programs: string[], timeoutS: number) {
   const { Interpreter } = await import('../interpreter/interpreter.ts');
   const interp = new Interpreter({ timeoutS });
   try {
-    const results = await interp.execBatch(programs.map((code) => ({ code, lang: 'python' as const })), { mode: 'pal', timeoutS });
-    const byProgram = new Map(programs.map((p, i) => [p, { prediction: results[i]!.result, report: results[i]!.report }]));
-    return (program) => byProgram.get(program) ?? { prediction: '', report: 'not executed' };
+    return await interp.execBatch(programs.map((code) => ({ code, lang: 'python' as const })), { mode: 'pal', timeoutS });
   } finally {
     await interp.dispose();
   }
@@ -79,9 +71,8 @@ export async function scoreFile(opts: ScoreFileOptions): Promise<ScoredFile> {
     }
     if (!Array.isArray(r.code)) throw new RhoError('BAD_INPUT', 'sample has no "code" list of completions', { file: opts.file, line: i + 1, field: 'code' });
   });
-  const executor = promptType === 'pal' || promptType === 'pot' ? await programExecutor(records, opts.timeoutS ?? 5) : undefined;
   try {
-    const result = rescoreSamples({ dataName: data, promptType, records, dataset, executor, onRecord: opts.onRecord });
+    const result = await rescoreSamplesAsync({ dataName: data, promptType, records, dataset, onRecord: opts.onRecord, runPrograms: (programs) => runInSandbox(programs, opts.timeoutS ?? 5) });
     return { ...result, file: opts.file, data, promptType };
   } catch (e) {
     if (e instanceof RhoError && !e.context.file) throw new RhoError(e.code, e.message, { ...e.context, file: opts.file }, { cause: e });
