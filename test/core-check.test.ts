@@ -40,7 +40,7 @@ describe('pnpm core check', () => {
     expect(r.code, r.err).toBe(0);
     const res = lastJson(r.out);
     expect(res.weightDtype).toBe('F32');
-    expect(res.rows.map((x) => x.quantity)).toEqual(['logits', 'token_losses', 'mean_loss', 'greedy_tokens_differing']);
+    expect(res.rows.map((x) => x.quantity)).toEqual(['logits', 'logits_inference', 'token_losses', 'mean_loss', 'greedy_tokens_differing']);
     const expected = JSON.parse(readFileSync(EXPECTED, 'utf8'));
     expect(res.rows[0]!.tolerance).toBe(expected.tolerance.logits_abs);
     for (const row of res.rows) expect(row.maxAbsError).toBeLessThanOrEqual(row.tolerance);

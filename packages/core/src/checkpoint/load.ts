@@ -32,16 +32,20 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const where = weightFiles(dir).files.length === 1 ? weightFiles(dir).files[0] : dir;
   checkTensorShapes(config, new Map([...raw].map(([k, t]) => [k, t.shape])), where);
   const dtypes = new Set([...raw.values()].map((t) => t.dtype));
+  const weightDtype: FloatDtype = dtypes.has('F32') ? 'F32' : dtypes.has('BF16') ? 'BF16' : dtypes.has('F16') ? 'F16' : 'F32';
   const tensors = new Map<string, tf.Tensor>();
   try {
-    for (const [name, t] of raw) tensors.set(name, tf.tensor(t.data, t.shape, 'float32'));
+    for (const [name, t] of raw) {
+      tensors.set(name, tf.tensor(t.data, t.shape, 'float32'));
+      raw.delete(name); // let the JS copy go as soon as the backend holds one (large checkpoints)
+    }
     const model = LlamaModel.fromWeights(config, tensors, where);
     const tok = join(dir, TOKENIZER_FILE);
     return {
       config,
       model,
       tokenizerPath: existsSync(tok) ? tok : undefined,
-      weightDtype: dtypes.has('F32') ? 'F32' : dtypes.has('BF16') ? 'BF16' : dtypes.has('F16') ? 'F16' : 'F32',
+      weightDtype,
     };
   } finally {
     tf.dispose([...tensors.values()]);

@@ -95,6 +95,11 @@ export function checkParity(model: LlamaModel, exp: ExpectedDump, weightDtype: F
     lossesT.dispose();
     const push = (quantity: string, err: number, tol: number, note?: string) => rows.push({ quantity, maxAbsError: err, tolerance: tol, ok: err <= tol, note });
     push(bf16 ? 'bf16_logits' : 'logits', maxAbsDiff(logits, refLogits, 'logits'), logitTol);
+    // the inference weights (folded norms, [in,out] layout) that generation and scoring use
+    const fastT = model.logits(ids, { inference: true });
+    const fast = fastT.arraySync();
+    fastT.dispose();
+    push(bf16 ? 'bf16_logits_inference' : 'logits_inference', maxAbsDiff(fast, refLogits, 'logits'), logitTol, 'generation/scoring path');
     push('token_losses', maxAbsDiff(losses, refLosses, 'token_losses'), lossTol, bf16 ? 'reference: from bf16_logits' : undefined);
     push('mean_loss', Math.abs(mean(losses) - refMean), lossTol);
     if (exp.greedy) {
