@@ -97,7 +97,7 @@ export class PythonSandbox {
   private disposed = false;
 
   constructor(options: Partial<PythonSandboxOptions> = {}) {
-    this.opts = { ...PYTHON_SANDBOX_DEFAULTS, ...options };
+    this.opts = { ...PYTHON_SANDBOX_DEFAULTS, isolation: isolationFromEnv(process.env.RHO_SANDBOX), ...options };
     if (!(this.opts.concurrency >= 1)) throw new RhoError('BAD_CONFIG', 'concurrency must be at least 1', { field: 'concurrency', got: this.opts.concurrency });
     if (!(this.opts.timeoutS > 0)) throw new RhoError('BAD_CONFIG', 'timeout must be positive', { field: 'timeout', got: this.opts.timeoutS });
     this.limit = pLimit(this.opts.concurrency);
@@ -211,6 +211,13 @@ export class PythonSandbox {
     this.scratch.push(dir);
     return ForkServer.start(py.executable, ['-I', SERVER_SCRIPT, this.config(-1, dir)], { env: { ...PROGRAM_ENV, HOME: dir, TMPDIR: dir }, cwd: dir, readyTimeoutMs: 60_000 });
   }
+}
+
+/** RHO_SANDBOX=auto|bwrap|rlimits picks the isolation when the caller does not. */
+export function isolationFromEnv(value: string | undefined): PythonSandboxOptions['isolation'] {
+  if (value === undefined || value === '') return PYTHON_SANDBOX_DEFAULTS.isolation;
+  if (value === 'auto' || value === 'bwrap' || value === 'rlimits') return value;
+  throw new RhoError('BAD_CONFIG', `unknown sandbox isolation: ${value}`, { field: 'RHO_SANDBOX', expected: 'auto | bwrap | rlimits', got: value });
 }
 
 function toResult(r: ServerReply, isolation: IsolationLevel): ExecResult {
