@@ -4,6 +4,7 @@ import { LlamaModel, makeConfig, readJsonl, saveCheckpoint, trainBpe, writeJsonA
 import { buildReport, DEFAULT_REPORT } from '../report/build.ts';
 import { finalVal, firstReaching } from '../report/summary.ts';
 import { scoreSplit } from '../score/run.ts';
+import { localScorer } from '../score/remote.ts';
 import { Corpus } from '../shards/corpus.ts';
 import { corpusExists, prepareCorpus } from '../shards/prepare.ts';
 import { shuffledOrder } from '../shards/windows.ts';
@@ -130,7 +131,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     const { loadCheckpoint } = await import('@rho/core');
     const { model } = await loadCheckpoint(refFinal);
     try {
-      scoreSplit(model, { corpus, split: 'train', out: scores, seqLen: p.train.seqLen, batchSize: p.train.batchSize, dtype: p.scoreDtype, shardWindows: 64, reference: refFinal });
+      await scoreSplit(localScorer(model), { corpus, split: 'train', out: scores, seqLen: p.train.seqLen, batchSize: p.train.batchSize, dtype: p.scoreDtype, shardWindows: 64, reference: refFinal });
     } finally {
       model.dispose();
       corpus.dispose();

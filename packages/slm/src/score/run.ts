@@ -5,6 +5,7 @@ import { RhoError, writeFileAtomic, writeJsonAtomic } from '@rho/core';
 import type { Corpus } from '../shards/corpus.ts';
 import { buildBatch, windowCount } from '../shards/windows.ts';
 import { encodeScores } from './float16.ts';
+import type { WindowScorer } from './remote.ts';
 import { readScoresMeta, SCORES_FORMAT, type ScoresMeta, shardCount, shardLength, shardName } from './store.ts';
 
 /** What scoring needs of a model (LlamaModel has it): per-token losses of a padded batch. */
@@ -40,7 +41,7 @@ export interface ScoreOptions {
  * are kept (after checking meta.json describes the same job), so a killed run continues where
  * it stopped and ends with the same files as an uninterrupted one.
  */
-export function scoreSplit(model: TokenScorer, o: ScoreOptions): ScoresMeta {
+export async function scoreSplit(scorer: WindowScorer, o: ScoreOptions): Promise<ScoresMeta> {
   const split = o.corpus.split(o.split);
   const s = o.corpus.meta.splits[o.split]!;
   const meta: ScoresMeta = {
@@ -79,7 +80,7 @@ export function scoreSplit(model: TokenScorer, o: ScoreOptions): ScoresMeta {
     for (let w0 = first; w0 < last; w0 += o.batchSize) {
       const windows = Array.from({ length: Math.min(o.batchSize, last - w0) }, (_, i) => w0 + i);
       const batch = buildBatch(windows, windows.length, o.seqLen, (a, c) => split.tokens.read(a, c));
-      const data = batchLosses(model, batch.ids, batch.mask, batch.batchSize, o.seqLen);
+      const data = await scorer.lossesOf(batch);
       for (let b = 0; b < windows.length; b++) {
         for (let t = 0; t < o.seqLen - 1; t++) {
           if (!batch.targetMask[b * (o.seqLen - 1) + t]) continue;

@@ -9,6 +9,7 @@ import { Corpus } from '../shards/corpus.ts';
 import { prepareCorpus } from '../shards/prepare.ts';
 import { ByteTokenizer } from '../shards/tokenizer.ts';
 import { scoreSplit, type TokenScorer } from './run.ts';
+import { localScorer } from './remote.ts';
 import { checkAlignment, readScoresMeta, ScoreReader } from './store.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'slm-score-'));
@@ -41,10 +42,10 @@ describe('scoreSplit', () => {
   afterAll(() => c.dispose());
   const opts = { corpus: c, split: 'train', seqLen: 16, batchSize: 3, shardWindows: 10, reference: 'probe' };
 
-  it('stores each token’s loss at its own position, in the context of its window', () => {
+  it('stores each token’s loss at its own position, in the context of its window', async () => {
     for (const dtype of ['float32', 'float16'] as const) {
       const out = join(tmp, `scores-${dtype}`);
-      const meta = scoreSplit(probe, { ...opts, out, dtype });
+      const meta = await scoreSplit(localScorer(probe), { ...opts, out, dtype });
       expect(meta.complete).toBe(true);
       expect(meta.shards).toBeGreaterThan(2);
       const r = new ScoreReader(out, readScoresMeta(out));
@@ -62,18 +63,18 @@ describe('scoreSplit', () => {
     }
   });
 
-  it('resumes shard by shard and ends with the same files as an uninterrupted run', () => {
+  it('resumes shard by shard and ends with the same files as an uninterrupted run', async () => {
     const full = join(tmp, 'full');
-    scoreSplit(probe, { ...opts, out: full, dtype: 'float16' });
+    await scoreSplit(localScorer(probe), { ...opts, out: full, dtype: 'float16' });
     const part = join(tmp, 'part');
-    const first = scoreSplit(probe, { ...opts, out: part, dtype: 'float16', maxNewShards: 2 });
+    const first = await scoreSplit(localScorer(probe), { ...opts, out: part, dtype: 'float16', maxNewShards: 2 });
     expect(first.complete).toBe(false);
     expect(readdirSync(part).filter((f) => f.endsWith('.f16'))).toHaveLength(2);
     expect(() => checkAlignment(readScoresMeta(part), c.meta, 'train', 16, part)).toThrow(/did not finish/);
-    scoreSplit(probe, { ...opts, out: part, dtype: 'float16' });
+    await scoreSplit(localScorer(probe), { ...opts, out: part, dtype: 'float16' });
     for (const f of readdirSync(full)) expect(readFileSync(join(part, f))).toEqual(readFileSync(join(full, f)));
     // A different job in the same directory is refused.
-    expect(() => scoreSplit(probe, { ...opts, out: part, dtype: 'float16', seqLen: 8 })).toThrow(RhoError);
+    await expect(scoreSplit(localScorer(probe), { ...opts, out: part, dtype: 'float16', seqLen: 8 })).rejects.toThrow(RhoError);
   });
 
   it('rejects scores that do not align with the corpus or the window length', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, LlamaModel, loadCheckpoint, makeConfig, RhoError, saveCheckpoint } from '@rho/core';
 import { scoreSplit } from '../score/run.ts';
+import { localScorer } from '../score/remote.ts';
 import { Corpus } from '../shards/corpus.ts';
 import { prepareCorpus } from '../shards/prepare.ts';
 import { ByteTokenizer } from '../shards/tokenizer.ts';
@@ -26,7 +27,7 @@ beforeAll(async () => {
   const model = LlamaModel.init(config, 3);
   await saveCheckpoint(init, model);
   const corpus = Corpus.open(corpusDir);
-  scoreSplit(model, { corpus, split: 'train', out: scoresDir, seqLen: 24, batchSize: 4, dtype: 'float32', shardWindows: 8, reference: 'init' });
+  await scoreSplit(localScorer(model), { corpus, split: 'train', out: scoresDir, seqLen: 24, batchSize: 4, dtype: 'float32', shardWindows: 8, reference: 'init' });
   corpus.dispose();
   model.dispose();
 });
