@@ -25,6 +25,9 @@ if (args.includes('--help') || args.includes('-h')) {
   console.log(`usage: pnpm bench core [--preset ${PRESET_NAMES.join('|')}] [--json] [--steps N]
   --preset   model and batch shape (default tiny)
   --steps    timed training steps after one warm-up (default 3)
+  --micro    split each batch into N micro-batches (gradient accumulation; scoring runs per
+             micro-batch too): same tokens per step, less memory. Default 1; 4 for base, whose
+             4×512×32000 logits and their gradients overflow the wasm heap in one piece
   --json     one JSON object as the last line
   env RHO_BACKEND=cpu|wasm|..., RHO_NATIVE=0 for tfjs's own matmul`);
   process.exit(0);
@@ -35,6 +38,7 @@ const valueOf = (flag: string, dflt: string) => {
 };
 const preset = valueOf('--preset', 'tiny');
 const steps = Number(valueOf('--steps', '3'));
+const micro = Number(valueOf('--micro', preset === 'base' ? '4' : '1'));
 if (!PRESET_NAMES.includes(preset as never)) {
   console.error(`bench core: unknown preset '${preset}'; known: ${PRESET_NAMES.join(', ')}`);
   process.exit(1);
@@ -44,6 +48,10 @@ if (!Number.isInteger(steps) || steps < 1) {
   process.exit(1);
 }
 const json = args.includes('--json');
+if (!Number.isInteger(micro) || micro < 1) {
+  console.error(`bench core: --micro must be a positive integer, got ${valueOf('--micro', '')}`);
+  process.exit(1);
+}
 const note = (s: string) => process.stderr.write(`bench core: ${s}\n`);
 
 const info = await initBackendInfo();
@@ -63,19 +71,27 @@ async function timeIt(fn: () => void | Promise<void>): Promise<number> {
 
 // training: forward + backward + clipping + AdamW, preset batch
 const batch: TokenBatch = { ids: randomIds(batchSize * seqLen), batchSize, seqLen };
+if (batchSize % micro !== 0) {
+  console.error(`bench core: --micro ${micro} does not divide the batch size ${batchSize}`);
+  process.exit(1);
+}
+const rowsPer = batchSize / micro;
+const micros: TokenBatch[] = Array.from({ length: micro }, (_, i) => ({ ids: batch.ids.subarray(i * rowsPer * seqLen, (i + 1) * rowsPer * seqLen), batchSize: rowsPer, seqLen }));
 const state = createTrainerState({ schedule: { maxLr: lr, minLr: lr / 10, warmupSteps: 0, totalSteps: 1000 }, maxGradNorm: 1, adamw: { weightDecay } }, { seed: 0 });
-note(`train ${preset}: ${batchSize}×${seqLen} tokens, 1 warm-up + ${steps} steps`);
-trainStep(model, batch, meanTokenLoss, state);
+note(`train ${preset}: ${batchSize}×${seqLen} tokens${micro > 1 ? ` in ${micro} micro-batches` : ''}, 1 warm-up + ${steps} steps`);
+trainStep(model, micros, meanTokenLoss, state);
 const tensorsBefore = liveTensorCount();
 const trainS = await timeIt(() => {
-  for (let i = 0; i < steps; i++) trainStep(model, batch, meanTokenLoss, state);
+  for (let i = 0; i < steps; i++) trainStep(model, micros, meanTokenLoss, state);
 });
 const tensorDrift = liveTensorCount() - tensorsBefore;
 const trainTps = (steps * batchSize * seqLen) / trainS;
 state.optimizer.dispose();
 
 // scoring: per-token losses of the same batch, no gradient
-const score = () => void tokenLossValues(model, batch, { inference: true });
+const score = () => {
+  for (const mb of micros) tokenLossValues(model, mb, { inference: true });
+};
 note('score');
 score();
 const scoreReps = 2;
@@ -105,7 +121,7 @@ const util = mfu(trainTps, config, seqLen, peak);
 const ref = PYTORCH[preset]!;
 const row = (label: string, ours: number, theirs: number, digits = 0): [string, string] => [label, `${ours.toFixed(digits).padStart(9)}   PyTorch ${theirs.toFixed(digits).padStart(7)}   (${((100 * ours) / theirs).toFixed(0)}%)`];
 printBenchResult(
-  `core bench: preset ${preset}, backend ${info.name} (matmul ${info.matmul}), ${batchSize}×${seqLen} training batch`,
+  `core bench: preset ${preset}, backend ${info.name} (matmul ${info.matmul}), ${batchSize}×${seqLen} training batch${micro > 1 ? ` as ${micro} micro-batches` : ''}`,
   [
     row('train tokens/s', trainTps, ref.train),
     row('score tokens/s', scoreTps, ref.score),
@@ -120,6 +136,7 @@ printBenchResult(
   ],
   {
     preset,
+    micro_batches: micro,
     backend: info.name,
     matmul: info.matmul,
     train_tokens_per_s: trainTps,
