@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,8 +19,17 @@ let loaded: Promise<void> | undefined;
  */
 export function registerAllGradients(): Promise<void> {
   loaded ??= (async () => {
-    const file = join(CACHE_DIR, `tfjs-gradients-${tf.version_core}.mjs`);
-    if (!existsSync(file)) await bundleGradients(file);
+    const name = `tfjs-gradients-${tf.version_core}.mjs`;
+    let file = join(CACHE_DIR, name);
+    if (!existsSync(file)) {
+      try {
+        await bundleGradients(file);
+      } catch {
+        // a read-only node_modules: bundle into the temp directory instead
+        file = join(tmpdir(), `rho-${process.getuid?.() ?? 'user'}`, name);
+        if (!existsSync(file)) await bundleGradients(file);
+      }
+    }
     await import(pathToFileURL(file).href);
   })();
   loaded.catch(() => { loaded = undefined; });
