@@ -90,37 +90,51 @@ describe('pnpm eval over a local checkpoint and over pnpm serve', () => {
   }
 
   it('survives SIGKILL at random points: the rerun completes and equals an uninterrupted run', async () => {
-    const args = (out: string) => [resolve(REPO_ROOT, 'packages/eval/src/cli/main.ts'), 'cot', ckpt, '--data', 'svamp', '--limit', '10', '--max-tokens', '10', '--batch-size', '1', '--out', out, '--data-dir', DATA];
+    const args = (out: string) => [resolve(REPO_ROOT, 'packages/eval/src/cli/main.ts'), 'cot', ckpt, '--data', 'svamp', '--limit', '16', '--max-tokens', '10', '--batch-size', '1', '--out', out, '--data-dir', DATA];
     const clean = join(root, 'kill-clean');
     expect((await run(TSX, args(clean))).status).toBe(0);
     const killed = join(root, 'kill-run');
-    const file = outFile(killed, 'svamp', 'cot', 10);
+    const file = outFile(killed, 'svamp', 'cot', 16);
     let rng = 12345;
     const rand = () => ((rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const dir = join(killed, 'svamp');
+    const journalLines = () => {
+      const j = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.partial')) : undefined;
+      return j ? readFileSync(join(dir, j), 'utf8').split('\n').filter(Boolean) : [];
+    };
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     let kills = 0;
     for (let attempt = 0; attempt < 20 && kills < 6 && !existsSync(file); attempt++) {
+      const before = journalLines().length;
       const child = spawn(TSX, args(killed), { stdio: 'ignore', detached: true });
-      const exited = new Promise<void>((r) => child.on('exit', () => r()));
-      // Somewhere between start-up and a few samples in.
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000 + rand() * 6000))]);
-      if (child.exitCode === null) {
+      let exited = false;
+      const done = new Promise<void>((r) => child.on('exit', () => ((exited = true), r())));
+      if (attempt === 0) {
+        await sleep(300 + rand() * 1500); // once during start-up
+      } else {
+        // Wait for this run to finish at least one more problem, then kill at a random moment after.
+        while (!exited && journalLines().length <= before) await sleep(50);
+        await sleep(rand() * 150);
+      }
+      if (!exited) {
         process.kill(-child.pid!, 'SIGKILL');
         kills++;
       }
-      await exited;
-      const dir = join(killed, 'svamp');
-      const journal = existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).find((f) => f.name.endsWith('.partial')) : undefined;
-      if (journal) {
-        const lines = readFileSync(join(killed, 'svamp', journal.name), 'utf8').split('\n').filter(Boolean);
-        const ids = lines.flatMap((l) => { try { return [JSON.parse(l).idx]; } catch { return []; } });
-        expect(new Set(ids).size).toBe(ids.length);
-      }
+      await done;
+      const ids = journalLines().flatMap((l) => {
+        try {
+          return [JSON.parse(l).idx as number];
+        } catch {
+          return []; // a line torn by the kill; the next run cuts it off
+        }
+      });
+      expect(new Set(ids).size).toBe(ids.length);
     }
     if (!existsSync(file)) expect((await run(TSX, args(killed))).status).toBe(0);
     expect(kills).toBeGreaterThanOrEqual(5);
     const a = readJsonl(file);
-    expect(a.map((s) => s.idx)).toEqual([...Array(10).keys()]);
-    expect(a).toEqual(readJsonl(outFile(clean, 'svamp', 'cot', 10)));
+    expect(a.map((s) => s.idx)).toEqual([...Array(16).keys()]);
+    expect(a).toEqual(readJsonl(outFile(clean, 'svamp', 'cot', 16)));
   });
 });
 
