@@ -92,6 +92,7 @@ export async function runEval(
   const pending = examples.filter((e) => !journal.has(e.idx));
   const t0 = performance.now();
   let generatedTokens = 0;
+  const isolation = new Set<string>();
   let done = examples.length - pending.length;
   deps.onProgress?.(done, examples.length);
   try {
@@ -100,6 +101,7 @@ export async function runEval(
       const prompts = chunk.flatMap((e) => Array<string>(cfg.nSampling).fill(constructPrompt(e, cfg.promptType, cfg.dataDir)));
       const { completions, executions, tokens } = await generateChunk(model, prompts, cfg, deps.executor);
       generatedTokens += tokens;
+      executions?.flat().forEach((e) => isolation.add(e.isolation));
       chunk.forEach((ex, i) => {
         const codes = completions.slice(i * cfg.nSampling, (i + 1) * cfg.nSampling);
         const execs = executions?.slice(i * cfg.nSampling, (i + 1) * cfg.nSampling);
@@ -121,6 +123,8 @@ export async function runEval(
     generated_tokens: generatedTokens,
     generated_tokens_per_s: seconds > 0 ? +(generatedTokens / seconds).toFixed(2) : 0,
     model: model.name,
+    // The sandbox isolation the programs of this session ran under (tora/pal).
+    ...(isolation.size ? { isolation: [...isolation].sort() } : {}),
   };
   writeJsonlAtomic(outPath, samples);
   writeJsonAtomic(metricsPath, metrics);

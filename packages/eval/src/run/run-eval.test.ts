@@ -1,0 +1,73 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '@rho/core/base';
+import { ScriptedModel } from '../backends/scripted.ts';
+import type { ExecOptions, ExecResult, Program, ProgramExecutor } from '../interpreter/types.ts';
+import { outputPathFor, runEval, selectExamples, type RunConfig } from './run-eval.ts';
+
+const DATA = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
+
+function config(outDir: string, over: Partial<RunConfig> = {}): RunConfig {
+  return { data: 'gsm8k', promptType: 'cot', dataDir: DATA, outDir, limit: 4, start: 0, end: -1, maxTokens: 64, temperature: 0, topP: 1, seed: 0, nSampling: 1, chunkSize: 2, ...over };
+}
+
+/** Answers 18 to the first GSM8K problem and 5 to everything else. */
+const answers = (p: string) => (p.trimEnd().endsWith("How much in dollars does she make every day at the farmers' market?\nAnswer:") ? ' She makes 18 dollars. The answer is 18.\n\nQuestion: next' : ' The answer is 5.');
+
+class FakeSandbox implements ProgramExecutor {
+  async execBatch(programs: Program[], _opts: ExecOptions): Promise<ExecResult[]> {
+    return programs.map(() => ({ output: '18', result: '18', report: 'Done', timedOut: false, exitCode: 0, isolation: 'bwrap' }));
+  }
+  async dispose(): Promise<void> {}
+}
+
+describe('runEval', () => {
+  it('selects like the harness: first `limit`, then [start, end)', () => {
+    const ex = Array.from({ length: 10 }, (_, i) => ({ idx: i }) as never);
+    expect(selectExamples(ex, 6, 2, 4).map((e: { idx: number }) => e.idx)).toEqual([2, 3]);
+    expect(selectExamples(ex, -1, 8, -1).map((e: { idx: number }) => e.idx)).toEqual([8, 9]);
+  });
+
+  it('writes harness-layout outputs and metrics, cutting at the stop words, and grades each problem', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'run-'));
+    const model = new ScriptedModel(answers);
+    const r = await runEval(model, config(out));
+    expect(r.outPath).toBe(join(out, 'gsm8k', 'test_cot_4_seed0_t0.0_s0_e-1.jsonl'));
+    const rows = readFileSync(r.outPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((s) => s.idx)).toEqual([0, 1, 2, 3]);
+    expect(rows[0].code).toEqual(['She makes 18 dollars. The answer is 18.']);
+    expect(rows.map((s) => s.score[0])).toEqual([true, false, false, false]);
+    expect(r.metrics).toMatchObject({ num_samples: 4, acc: 25 });
+    expect(model.calls[0]!.opts.stop).toEqual(['</s>', '\n\nQuestion:', '\n\nProblem:']);
+    expect(readdirSync(join(out, 'gsm8k')).some((f) => f.endsWith('.partial'))).toBe(false);
+  });
+
+  it('resumes: finished problems are not generated again, and a complete run is not redone', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'run-'));
+    const failing = new ScriptedModel((p) => {
+      if (failing.calls.length > 1) throw new Error('killed');
+      return answers(p);
+    });
+    await expect(runEval(failing, config(out))).rejects.toThrow('killed');
+    expect(existsSync(outputPathFor(config(out)))).toBe(false);
+    const again = new ScriptedModel(answers);
+    const r = await runEval(again, config(out));
+    expect(again.calls.flatMap((c) => c.prompts)).toHaveLength(2); // only the second chunk
+    expect(r.metrics).toMatchObject({ num_samples: 4, acc: 25 });
+    const third = new ScriptedModel(answers);
+    expect((await runEval(third, config(out))).skipped).toBe(true);
+    expect(third.calls).toHaveLength(0);
+  });
+
+  it('tora: programs run through the executor, and the isolation they had goes into the metrics', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'run-'));
+    const model = new ScriptedModel((p) => (p.includes('```output') ? 'So the answer is $\\boxed{18}$.' : '```python\nprint(16 - 3 - 4)\n```\n'));
+    const r = await runEval(model, config(out, { promptType: 'tora', limit: 1 }), { executor: new FakeSandbox() });
+    const row = JSON.parse(readFileSync(r.outPath, 'utf8').trim());
+    expect(row.code[0]).toContain('```output\n18\n```');
+    expect(row.pred).toEqual(['18']);
+    expect(r.metrics.isolation).toEqual(['bwrap']);
+  });
+});
