@@ -2,11 +2,13 @@
  * `pnpm bench slm [--preset tiny|small|base] [--steps N] [--json]`: issue 7's figures on the
  * backend in use: reference scoring tokens/s (forward + per-token losses), clm and slm (top 60%
  * by excess loss) training tokens/s through the same trainer step, and the slm step's overhead
- * over clm. clm and slm steps alternate, so machine load hits both alike.
+ * over clm (median step times; clm and slm steps alternate, so machine load hits both alike),
+ * and the cost of the selection alone, which is what slm adds to a step.
  */
 import { createTrainerState, initBackend, LlamaModel, presetConfig, presetTraining, PRESET_NAMES, trainStep, type TrainerState } from '../../packages/core/src/index.ts';
 import type { SlmBatch } from '../../packages/slm/src/trainer/batches.ts';
 import { makeLossFn } from '../../packages/slm/src/trainer/loss.ts';
+import { selectWeightsTf, weightedLossTf, tf } from '../../packages/slm/src/select/tf.ts';
 import { batchLosses } from '../../packages/slm/src/score/run.ts';
 import { printBenchResult } from './_table.ts';
 
@@ -68,28 +70,49 @@ const score = () => {
 step('clm');
 step('slm');
 score();
-const time = { clm: 0, slm: 0, score: 0 };
+const times = { clm: [] as number[], slm: [] as number[], score: [] as number[] };
 for (let i = 0; i < steps; i++) {
   // Alternate which mode goes first, so neither always follows the scoring pass.
-  for (const mode of i % 2 ? (['slm', 'clm'] as const) : (['clm', 'slm'] as const)) time[mode] += step(mode);
-  time.score += score();
+  for (const mode of i % 2 ? (['slm', 'clm'] as const) : (['clm', 'slm'] as const)) times[mode].push(step(mode));
+  times.score.push(score());
 }
-const tokens = steps * batch.nValid;
+// The work slm adds to a step, timed alone: selection (top-k with tie-break) and the weighted loss.
+const selectTimes: number[] = [];
+const refT = tf.tensor2d(batch.reference!, [B, T - 1]);
+const validT = tf.tensor2d(batch.valid, [B, T - 1]);
+const lossesT = tf.randomUniform([B, T - 1], 0, 8) as tf.Tensor2D;
+for (let i = 0; i < 21; i++) {
+  const t0 = performance.now();
+  const r = tf.tidy(() => {
+    const w = selectWeightsTf(lossesT, refT, validT, batch.nValid, select);
+    return [w, weightedLossTf(lossesT, w)];
+  });
+  r[0]!.dataSync();
+  r[1]!.dataSync();
+  tf.dispose(r);
+  selectTimes.push((performance.now() - t0) / 1000);
+}
+tf.dispose([refT, validT, lossesT]);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const time = { clm: median(times.clm), slm: median(times.slm), score: median(times.score) };
+const tokens = batch.nValid;
 const clm = tokens / time.clm;
 const slm = tokens / time.slm;
 const scoreTps = tokens / time.score;
 const overhead = time.slm / time.clm - 1;
+const selectCost = median(selectTimes) / time.clm;
 printBenchResult(
   `slm bench: preset ${preset} (batch ${B} x ${T}), backend ${backend}, ${steps} timed steps per mode`,
   [
     ['scoring tokens/s', scoreTps],
     ['clm training tokens/s', clm],
     ['slm training tokens/s (top 60%)', slm],
-    ['slm step overhead over clm', `${(100 * overhead).toFixed(1)}%  (target < 3%; PyTorch +2.5%)`],
+    ['slm step overhead over clm (median step)', `${(100 * overhead).toFixed(1)}%  (target < 3%; PyTorch +2.5%)`],
+    ['selection alone, share of a clm step', `${(100 * selectCost).toFixed(2)}%  (${(1000 * median(selectTimes)).toFixed(1)} ms)`],
     ['scoring / clm training', `${(scoreTps / clm).toFixed(2)}x  (target >= 3x; PyTorch 3.2x)`],
     ...(preset === 'small' ? ([['PyTorch clm / slm / scoring tokens/s', `${PYTORCH.clm} / ${PYTORCH.slm} / ${PYTORCH.score}`]] as Array<[string, string]>) : []),
   ],
-  { preset, backend, steps, score_tokens_per_s: scoreTps, clm_tokens_per_s: clm, slm_tokens_per_s: slm, slm_overhead: overhead, score_over_train: scoreTps / clm },
+  { preset, backend, steps, score_tokens_per_s: scoreTps, clm_tokens_per_s: clm, slm_tokens_per_s: slm, slm_overhead: overhead, select_overhead: selectCost, score_over_train: scoreTps / clm },
   json,
 );
 model.dispose();
