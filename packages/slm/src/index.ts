@@ -1,1 +1,11 @@
-export {};
+export * from './select/index.ts';
+export * from './shards/index.ts';
+export * from './score/index.ts';
+export { runTraining, listCheckpoints, type TrainOptions } from './trainer/run.ts';
+export { makeLossFn, meanLoss, type Mode } from './trainer/loss.ts';
+export { readMetrics, noiseRejection, type StepRow } from './trainer/metrics.ts';
+export { TrainConfig } from './trainer/config.ts';
+export * from './report/index.ts';
+export { injectNoise, DEFAULT_NOISE, type NoiseOptions } from './experiment/noise.ts';
+export { loadRecipe, DEFAULT_RECIPE } from './experiment/recipe.ts';
+export { runExperiment, type ExperimentResult } from './experiment/run.ts';
