@@ -42,6 +42,8 @@ export class CompletionServer {
   private server?: Server;
   private queue: Job[] = [];
   private busy = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private firstWait: number | undefined;
   private created = Math.floor(Date.now() / 1000);
   private nextId = 0;
 
@@ -111,15 +113,36 @@ export class CompletionServer {
   private enqueue(prompt: string, opts: CompletionOptions): Promise<Completion> {
     return new Promise((resolve, reject) => {
       this.queue.push({ prompt, opts, resolve, reject });
-      // Requests of one client burst arrive a few ms apart: let them join one batch rather than
-      // decoding the first alone. A busy server picks the queue up when its batch ends.
-      if (!this.busy && this.queue.length === 1) setTimeout(() => void this.drain(), this.opts.batchWindowMs ?? 10);
+      this.schedule();
     });
+  }
+
+  /**
+   * Requests of one client burst arrive a few ms apart: an idle server starts decoding when the
+   * batch is full, or when no request has arrived for `batchWindowMs` (at most 10 windows after
+   * the first), rather than decoding the first request alone. A busy server picks the queue up
+   * when its batch ends.
+   */
+  private schedule(): void {
+    if (this.busy) return;
+    const window = this.opts.batchWindowMs ?? 10;
+    if (this.queue.length >= (this.opts.batchSize ?? 16)) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      void this.drain();
+      return;
+    }
+    this.firstWait ??= Date.now();
+    clearTimeout(this.timer);
+    const left = Math.max(0, this.firstWait + 10 * window - Date.now());
+    this.timer = setTimeout(() => void this.drain(), Math.min(window, left));
   }
 
   private async drain(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
+    this.timer = undefined;
+    this.firstWait = undefined;
     try {
       while (this.queue.length > 0) {
         const head = this.queue[0]!;
