@@ -66,8 +66,19 @@ for (const b of [1, 8, 16, 32]) {
 const server = new CompletionServer(local, { port: 0, batchSize: 16 });
 const url = await server.listen();
 const http = new HttpCompletionModel({ urls: [url], model: 'bench', concurrency: 16 });
-const h = await measure(http, 16);
+// Local and HTTP at batch 16 alternate, so a disturbance of the machine hits both alike.
+let h = { completions_per_s: 0, tokens_per_s: 0 };
+for (let round = 0; round < 2; round++) {
+  const l = await measure(local, 16, 1);
+  if (l.tokens_per_s > (json.local_b16_tokens_per_s as number)) {
+    json.local_b16_tokens_per_s = l.tokens_per_s;
+    json.local_b16_completions_per_s = l.completions_per_s;
+  }
+  const m = await measure(http, 16, 1);
+  if (m.tokens_per_s > h.tokens_per_s) h = m;
+}
 await server.close();
+rows[2] = ['local batch 16', `${json.local_b16_tokens_per_s} tok/s, ${json.local_b16_completions_per_s} completions/s`];
 json.http_b16_tokens_per_s = h.tokens_per_s;
 json.http_b16_completions_per_s = h.completions_per_s;
 json.http_overhead = +(1 - h.tokens_per_s / (json.local_b16_tokens_per_s as number)).toFixed(4);
