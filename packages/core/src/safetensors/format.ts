@@ -90,13 +90,7 @@ export function readSafetensors(src: string | Uint8Array, opts: { only?: Readonl
   if (!existsSync(file)) throw new RhoError('NOT_FOUND', 'no such safetensors file', { file });
   const fd = openSync(file, 'r');
   try {
-    const size = fstatSync(fd).size;
-    const lenBuf = new Uint8Array(8);
-    readSync(fd, lenBuf, 0, 8, 0);
-    const n = Math.min(Number(new DataView(lenBuf.buffer).getBigUint64(0, true)), MAX_HEADER + 1);
-    const head = new Uint8Array(Math.min(8 + n, size));
-    readSync(fd, head, 0, head.length, 0);
-    const h = parseHeader(head, file, size);
+    const h = readHeaderAt(fd, file);
     for (const [name, e] of h.tensors) {
       if (opts.only && !opts.only.has(name)) continue;
       const dtype = checkEntry(name, e, file);
@@ -115,18 +109,23 @@ export function readSafetensors(src: string | Uint8Array, opts: { only?: Readonl
   }
 }
 
+/** The header of an open file: only its first 8 + header-length bytes are read. */
+function readHeaderAt(fd: number, file: string): SafetensorsHeader {
+  const size = fstatSync(fd).size;
+  const lenBuf = new Uint8Array(8);
+  readSync(fd, lenBuf, 0, 8, 0);
+  const n = Math.min(Number(new DataView(lenBuf.buffer).getBigUint64(0, true)), MAX_HEADER + 1);
+  const head = new Uint8Array(Math.min(8 + n, size));
+  readSync(fd, head, 0, head.length, 0);
+  return parseHeader(head, file, size);
+}
+
 /** Names, dtypes and shapes of a file's tensors, without reading the data. */
 export function readSafetensorsHeader(file: string): SafetensorsHeader {
   if (!existsSync(file)) throw new RhoError('NOT_FOUND', 'no such safetensors file', { file });
   const fd = openSync(file, 'r');
   try {
-    const size = fstatSync(fd).size;
-    const lenBuf = new Uint8Array(8);
-    readSync(fd, lenBuf, 0, 8, 0);
-    const n = Math.min(Number(new DataView(lenBuf.buffer).getBigUint64(0, true)), MAX_HEADER + 1);
-    const head = new Uint8Array(Math.min(8 + n, size));
-    readSync(fd, head, 0, head.length, 0);
-    return parseHeader(head, file, size);
+    return readHeaderAt(fd, file);
   } finally {
     closeSync(fd);
   }
