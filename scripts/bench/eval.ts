@@ -35,7 +35,7 @@ const local = await LocalCheckpointModel.open(join(dir, 'ckpt'), { batchSize: 32
 // Prompts of exactly 64 tokens: corpus text cut at the token level and decoded back.
 const prompts = texts.slice(0, 64).map((t) => {
   const ids = local.encode(t + ' ' + t + ' ' + t);
-  return (local as unknown as { tokenizer: { decode(ids: number[], o: object): string } }).tokenizer.decode(ids.slice(1, PROMPT_TOKENS), { skipSpecial: true });
+  return local.decode(ids.slice(1, PROMPT_TOKENS));
 });
 
 /** Best of `repeats` timed runs after a warm-up, so one disturbance does not decide a figure. */
@@ -56,13 +56,13 @@ async function measure(model: CompletionModel, batch: number, repeats = 2): Prom
 const rows: Array<[string, string]> = [];
 const json: Record<string, unknown> = { backend, preset: values.preset, prompt_tokens: PROMPT_TOKENS, new_tokens: NEW };
 for (const b of [1, 8, 16, 32]) {
-  (local as unknown as { opts: { batchSize: number } }).opts.batchSize = b;
+  local.setBatchSize(b);
   const m = await measure(local, b);
   json[`local_b${b}_tokens_per_s`] = m.tokens_per_s;
   json[`local_b${b}_completions_per_s`] = m.completions_per_s;
   rows.push([`local batch ${b}`, `${m.tokens_per_s} tok/s, ${m.completions_per_s} completions/s`]);
 }
-(local as unknown as { opts: { batchSize: number } }).opts.batchSize = 16;
+local.setBatchSize(16);
 const server = new CompletionServer(local, { port: 0, batchSize: 16 });
 const url = await server.listen();
 const http = new HttpCompletionModel({ urls: [url], model: 'bench', concurrency: 16 });

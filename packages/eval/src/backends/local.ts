@@ -30,7 +30,7 @@ export class LocalCheckpointModel implements CompletionModel {
     private readonly core: Core,
     private readonly model: LlamaModel,
     private readonly tokenizer: Tokenizer,
-    private readonly opts: LocalModelOptions,
+    private opts: LocalModelOptions,
   ) {}
 
   static async open(dir: string, opts: LocalModelOptions = {}): Promise<LocalCheckpointModel> {
@@ -50,6 +50,15 @@ export class LocalCheckpointModel implements CompletionModel {
   /** Token ids of a prompt as the model sees it (BOS as the tokenizer's post-processor adds it). */
   encode(text: string): number[] {
     return this.tokenizer.encode(text);
+  }
+
+  decode(ids: number[]): string {
+    return this.tokenizer.decode(ids, { skipSpecial: true });
+  }
+
+  /** Prompts decoded together from now on (benchmarks sweep it). */
+  setBatchSize(n: number): void {
+    this.opts.batchSize = n;
   }
 
   async complete(prompts: string[], opts: CompletionOptions): Promise<Completion[]> {
