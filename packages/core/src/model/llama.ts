@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { RhoError } from '../errors.ts';
+import { sparseCrossEntropy } from '../backend/cross-entropy.ts';
 import { expectedTensorShapes, type LlamaConfig } from '../config/llama-config.ts';
 import { applyRope, inverseFrequencies, rotateHalfMatrix, ropeCosSin } from './rope.ts';
 import { arangePositions, attentionBias, positionsFromMask } from './mask.ts';
@@ -121,8 +122,8 @@ export class LlamaModel {
       const n = b * (t - 1);
       const flat = tf.reshape(tf.slice(logits, [0, 0, 0], [b, t - 1, v]), [n, v]);
       const targets = tf.reshape(tf.slice(ids, [0, 1], [b, t - 1]), [n]);
-      const picked = tf.gather(tf.reshape(flat, [n * v]), tf.add(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(v, 'int32')), tf.cast(targets, 'int32')));
-      let losses = tf.reshape(tf.sub(tf.logSumExp(flat, 1), picked), [b, t - 1]);
+      // Its written-out gradient (softmax − onehot) avoids autodiff's passes over all N·V logits.
+      let losses = tf.reshape(sparseCrossEntropy(flat as tf.Tensor2D, targets as tf.Tensor1D), [b, t - 1]);
       if (mask) losses = tf.mul(losses, tf.cast(tf.slice(mask, [0, 1], [b, t - 1]), 'float32'));
       return losses as tf.Tensor2D;
     });
