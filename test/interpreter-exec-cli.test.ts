@@ -2,27 +2,18 @@
  * `pnpm eval exec` end to end: the real CLI process, a program file and a program on stdin, one
  * JSON object each; a failing program is a result (exit 0), a bad option is an error (exit 1).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../packages/core/src/index.ts';
+import { cli } from './cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rho-exec-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function evalCli(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'packages/eval/src/cli/main.ts'), ...args], { cwd: REPO_ROOT });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c) => (stdout += c));
-    p.stderr.on('data', (c) => (stderr += c));
-    p.on('error', rej);
-    p.on('close', (code) => res({ code, stdout, stderr }));
-    p.stdin.end(stdin);
-  });
+async function evalCli(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const r = await cli('eval', args, { input: stdin });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('pnpm eval exec', () => {
