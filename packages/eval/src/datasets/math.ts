@@ -22,20 +22,11 @@ const schema = z.looseObject({ problem: z.string(), solution: z.string() });
 // records carry an `answer` field.
 const rawAnswer = (r: RawRecord) => lastBoxed(r.solution as string);
 
+/** MATH's two test files share everything but their name and folder. */
+const mathSpec = (name: string, dir: string): DatasetSpec => ({ name, dir, schema, question: (r) => r.problem as string, rawAnswer });
+
 /** MATH, all 5000 test problems. */
-export const math: DatasetSpec = {
-  name: 'math',
-  dir: 'math',
-  schema,
-  question: (r) => r.problem as string,
-  rawAnswer,
-};
+export const math: DatasetSpec = mathSpec('math', 'math');
 
 /** MATH-500 (the OpenAI "Let's verify step by step" subset), which the harness calls minerva_math. */
-export const minervaMath: DatasetSpec = {
-  name: 'minerva_math',
-  dir: 'math_oai',
-  schema,
-  question: (r) => r.problem as string,
-  rawAnswer,
-};
+export const minervaMath: DatasetSpec = mathSpec('minerva_math', 'math_oai');
