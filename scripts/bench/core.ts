@@ -6,7 +6,7 @@
  * figures on the same 2-core machine are printed beside ours.
  */
 import { initBackendInfo, matmulPeakGflops } from '../../packages/core/src/backend/index.ts';
-import { generate, LlamaModel, presetConfig, presetTraining, PRESET_NAMES } from '../../packages/core/src/index.ts';
+import { generate, LlamaModel, presetConfig, presetTraining, PRESET_NAMES, resolveDecoder, type DecoderChoice } from '../../packages/core/src/index.ts';
 import { createTrainerState, liveTensorCount, meanTokenLoss, mfu, nextInt, rngFromSeed, tokenLossValues, trainStep, type TokenBatch } from '../../packages/core/src/train/index.ts';
 import { printBenchResult } from './_table.ts';
 
@@ -28,8 +28,10 @@ if (args.includes('--help') || args.includes('-h')) {
   --micro    split each batch into N micro-batches (gradient accumulation; scoring runs per
              micro-batch too): same tokens per step, less memory. Default 1; 4 for base, whose
              4×512×32000 logits and their gradients overflow the wasm heap in one piece
+  --decoder  who runs cached decoding steps: auto (default: native on cpu/wasm when the addon is
+             built), native (the addon's fused step) or tfjs (model.forward per token)
   --json     one JSON object as the last line
-  env RHO_BACKEND=cpu|wasm|..., RHO_NATIVE=0 for tfjs's own matmul`);
+  env RHO_BACKEND=cpu|wasm|..., RHO_NATIVE=0 for tfjs's own matmul and decoder`);
   process.exit(0);
 }
 const valueOf = (flag: string, dflt: string) => {
@@ -52,9 +54,21 @@ if (!Number.isInteger(micro) || micro < 1) {
   console.error(`bench core: --micro must be a positive integer, got ${valueOf('--micro', '')}`);
   process.exit(1);
 }
+const decoderChoice = valueOf('--decoder', 'auto') as DecoderChoice;
+if (!['auto', 'native', 'tfjs'].includes(decoderChoice)) {
+  console.error(`bench core: --decoder must be auto, native or tfjs, got '${decoderChoice}'`);
+  process.exit(1);
+}
 const note = (s: string) => process.stderr.write(`bench core: ${s}\n`);
 
 const info = await initBackendInfo();
+let decoder: 'native' | 'tfjs';
+try {
+  decoder = resolveDecoder(decoderChoice);
+} catch (err) {
+  console.error(`bench core: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}
 // measured on both sides of the training timing and the best kept: on a shared machine one
 // reading can land in a busy moment and inflate MFU
 const peakBefore = await matmulPeakGflops(1024, 5);
@@ -107,10 +121,10 @@ const scoreTps = (scoreReps * batchSize * seqLen) / scoreS;
 const prompts = (n: number) => Array.from({ length: n }, () => Array.from(randomIds(PROMPT)));
 const decode = async (n: number, useCache: boolean) => {
   note(`decode batch ${n}${useCache ? '' : ' without cache'}`);
-  generate(model, prompts(n), { maxNewTokens: 4, eosId: null, useCache });
+  generate(model, prompts(n), { maxNewTokens: 4, eosId: null, useCache, decoder });
   const p = prompts(n);
   const s = await timeIt(() => {
-    generate(model, p, { maxNewTokens: NEW_TOKENS, eosId: null, useCache });
+    generate(model, p, { maxNewTokens: NEW_TOKENS, eosId: null, useCache, decoder });
   });
   return (n * NEW_TOKENS) / s;
 };
@@ -128,6 +142,7 @@ printBenchResult(
   [
     row('train tokens/s', trainTps, ref.train),
     row('score tokens/s', scoreTps, ref.score),
+    ['KV-cache decoder', decoder],
     row('decode b1 tokens/s (KV cache)', b1, ref.b1),
     row('decode b16 tokens/s (KV cache)', b16, ref.b16),
     row('decode b1 tokens/s (no cache)', nocache, ref.nocache),
@@ -142,6 +157,7 @@ printBenchResult(
     micro_batches: micro,
     backend: info.name,
     matmul: info.matmul,
+    decoder,
     train_tokens_per_s: trainTps,
     score_tokens_per_s: scoreTps,
     decode_b1_tokens_per_s: b1,

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "rho_decode.h"
+
 // OpenBLAS threads one GEMM at a time, which pays off for large products but not for the many
 // small ones of attention (B·heads products of T×T×headDim): there its thread hand-off costs more
 // than the arithmetic (measured 4x slower than one thread). Batches of small products are instead
@@ -171,6 +173,10 @@ static napi_value Init(napi_env env, napi_value exports) {
   CHECK(napi_set_named_property(env, exports, "sgemmBatched", fn));
   CHECK(napi_create_function(env, "threads", NAPI_AUTO_LENGTH, Threads, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "threads", fn));
+  if (!rho_decode_register(env, exports)) {
+    napi_throw_error(env, "RHO_NATIVE", "registering the decoder functions failed");
+    return NULL;
+  }
   return exports;
 }
 

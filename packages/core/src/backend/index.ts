@@ -7,7 +7,7 @@ import { DEFAULT_CANDIDATES, selectBackend, type BackendCandidate } from './sele
 
 export { candidatesFor, DEFAULT_CANDIDATES, selectBackend, type BackendCandidate } from './select.ts';
 export { missingKernels } from './bridge.ts';
-export { loadNativeBlas, NATIVE_ADDON_PATH, type NativeBlas } from './native.ts';
+export { loadNativeBlas, NATIVE_ADDON_PATH, type NativeBlas, type NativeHandle } from './native.ts';
 export { planBatchMatmul } from './batch-offsets.ts';
 export { matmulPeakGflops } from './peak.ts';
 export { registerAllGradients } from './gradients.ts';

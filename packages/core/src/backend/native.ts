@@ -15,7 +15,17 @@ export interface NativeBlas {
   ): void;
   /** Sets OpenBLAS's thread count when given a positive number; returns the count in use. */
   threads(n?: number): number;
+  // The fused decoder (src/rho_decode.c); see generate/native-decoder.ts. Absent in an addon built
+  // from an older source, which is why they are optional.
+  decoderModel?(dims: Int32Array, eps: number, invFreq: Float32Array, embed: Float32Array, layerWeights: Float32Array[], head: Float32Array): NativeHandle;
+  decoderCache?(model: NativeHandle, batch: number, capacity: number, keys: Float32Array[], values: Float32Array[], past: number, start: Int32Array): NativeHandle;
+  decodeStep?(model: NativeHandle, cache: NativeHandle, rows: Int32Array, tokens: Int32Array, positions: Int32Array, logits: Float32Array): void;
+  decoderRelease?(handle: NativeHandle): void;
+  decoderCacheLength?(cache: NativeHandle): number;
 }
+
+/** An opaque native object (a model's decoding weights or a key/value cache). */
+export type NativeHandle = { readonly __native: unique symbol };
 
 export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../../native/build/rho_blas.node', import.meta.url));
 

@@ -4,6 +4,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { makeConfig } from '../config/llama-config.ts';
 import { LlamaModel } from '../model/llama.ts';
 import { generate } from './generate.ts';
+import type { DecoderChoice } from './native-decoder.ts';
+import { loadNativeBlas } from '../backend/native.ts';
 import { argmax } from './sampling.ts';
 
 beforeAll(async () => {
@@ -27,27 +29,30 @@ function greedyByRecompute(model: LlamaModel, prompt: number[], n: number): numb
   return seq.slice(prompt.length);
 }
 
-describe('generate', () => {
+// In CI the addon must have been built (libopenblas-dev installed); elsewhere its absence skips the native runs.
+const decoders: DecoderChoice[] = loadNativeBlas().ok || process.env.CI ? ['tfjs', 'native'] : ['tfjs'];
+
+describe.each(decoders)('generate (%s decoder)', (decoder) => {
   it('KV-cache decoding of a batch of different-length prompts equals full recomputation per prompt', () => {
     const model = LlamaModel.init(config, 21);
-    const out = generate(model, prompts, { maxNewTokens: 10, eosId: null });
+    const out = generate(model, prompts, { decoder, maxNewTokens: 10, eosId: null });
     const ref = prompts.map((p) => greedyByRecompute(model, p, 10));
     expect(out.tokens).toEqual(ref);
     expect(out.stopReason).toEqual(['length', 'length', 'length', 'length']);
     // the tokens are not all one id: the check compares something
     expect(new Set(out.tokens.flat()).size).toBeGreaterThan(3);
-    const noCache = generate(model, prompts, { maxNewTokens: 10, eosId: null, useCache: false });
+    const noCache = generate(model, prompts, { decoder, maxNewTokens: 10, eosId: null, useCache: false });
     expect(noCache.tokens).toEqual(ref);
     model.dispose();
   });
 
   it('stops rows at EOS independently and leaks no tensors', () => {
     const model = LlamaModel.init(config, 22);
-    const free = generate(model, prompts, { maxNewTokens: 12, eosId: null });
+    const free = generate(model, prompts, { decoder, maxNewTokens: 12, eosId: null });
     // pick as "EOS" a token that row 1 produces mid-way: that row must stop there, others go on
     const eos = free.tokens[1]![4]!;
     const before = tf.memory().numTensors;
-    const out = generate(model, prompts, { maxNewTokens: 12, eosId: eos });
+    const out = generate(model, prompts, { decoder, maxNewTokens: 12, eosId: eos });
     expect(tf.memory().numTensors).toBe(before);
     out.tokens.forEach((toks, i) => {
       const k = free.tokens[i]!.indexOf(eos);
@@ -60,12 +65,12 @@ describe('generate', () => {
   it('stop strings are found on decoded text and cut from it', () => {
     const model = LlamaModel.init(config, 23);
     const decode = (ids: number[]) => ids.map((i) => String.fromCharCode(65 + (i % 26))).join('');
-    const free = generate(model, [prompts[0]!], { maxNewTokens: 12, eosId: null, stop: { strings: [], decode } });
+    const free = generate(model, [prompts[0]!], { decoder, maxNewTokens: 12, eosId: null, stop: { strings: [], decode } });
     const text = free.texts![0]!;
     expect(text.length).toBe(12);
     const stop = text.slice(5, 7);
     const at = text.indexOf(stop);
-    const out = generate(model, [prompts[0]!], { maxNewTokens: 12, eosId: null, stop: { strings: ['never-there', stop], decode } });
+    const out = generate(model, [prompts[0]!], { decoder, maxNewTokens: 12, eosId: null, stop: { strings: ['never-there', stop], decode } });
     expect(out.stopReason[0]).toBe('stop');
     expect(out.texts![0]).toBe(text.slice(0, at));
     expect(out.tokens[0]).toEqual(free.tokens[0]!.slice(0, at + 2));
@@ -75,9 +80,9 @@ describe('generate', () => {
   it('sampling with a seed is reproducible, differs across seeds, and cached == uncached', () => {
     const model = LlamaModel.init(config, 24);
     const opts = { maxNewTokens: 16, temperature: 1.5, topP: 0.95, eosId: null } as const;
-    const a = generate(model, prompts, { ...opts, seed: 1 });
-    const b = generate(model, prompts, { ...opts, seed: 1 });
-    const c = generate(model, prompts, { ...opts, seed: 2 });
+    const a = generate(model, prompts, { decoder, ...opts, seed: 1 });
+    const b = generate(model, prompts, { decoder, ...opts, seed: 1 });
+    const c = generate(model, prompts, { decoder, ...opts, seed: 2 });
     const d = generate(model, prompts, { ...opts, seed: 1, useCache: false });
     expect(b.tokens).toEqual(a.tokens);
     expect(c.tokens).not.toEqual(a.tokens);
@@ -87,8 +92,8 @@ describe('generate', () => {
 
   it('rejects out-of-vocabulary prompt ids and empty prompts', () => {
     const model = LlamaModel.init(config, 25);
-    expect(() => generate(model, [[1, 64]], { maxNewTokens: 2 })).toThrow(/token id 64 is outside the vocabulary/);
-    expect(() => generate(model, [[]], { maxNewTokens: 2 })).toThrow(/prompt 0 is empty/);
+    expect(() => generate(model, [[1, 64]], { decoder, maxNewTokens: 2 })).toThrow(/token id 64 is outside the vocabulary/);
+    expect(() => generate(model, [[]], { decoder, maxNewTokens: 2 })).toThrow(/prompt 0 is empty/);
     model.dispose();
   });
 });

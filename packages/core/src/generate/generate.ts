@@ -4,7 +4,8 @@ import { eosIds } from '../config/llama-config.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import { attentionBias } from '../model/mask.ts';
 import { KvCache } from './kv-cache.ts';
-import { findStop, makeRng, sampleToken } from './sampling.ts';
+import { NativeDecodeSession, resolveDecoder, type DecoderChoice } from './native-decoder.ts';
+import { argmax, findStop, makeRng, sampleToken } from './sampling.ts';
 
 export type StopReason = 'eos' | 'stop' | 'length';
 
@@ -20,6 +21,8 @@ export interface GenerateOptions {
   eosId?: number | readonly number[] | null;
   /** Recompute the whole sequence each step instead of using the KV cache (for benchmarks and tests). */
   useCache?: boolean;
+  /** Who runs the cached decoding steps (see DecoderChoice); default `auto`. */
+  decoder?: DecoderChoice;
   /** Called after each decoding step with the number of new tokens so far (progress bars). */
   onStep?: (step: number) => void;
 }
@@ -63,15 +66,18 @@ export function generate(model: LlamaModel, promptIds: readonly (readonly number
   const stopWindow = 4 * Math.max(0, ...stopStrings.map((x) => x.length)) + 16;
 
   /** Choose the next token of each active row; returns which rows are still going. */
-  const step = (logits: tf.Tensor3D, active: number[]): number[] => {
+  const step = (logits: tf.Tensor3D | Float32Array, active: number[]): number[] => {
     const v = cfg.vocabSize;
     let next: ArrayLike<number>;
-    if (temperature <= 0) {
-      const best = tf.tidy(() => tf.argMax(tf.reshape(logits, [active.length, v]), 1));
+    if (temperature <= 0 && logits instanceof Float32Array) {
+      next = active.map((_, r) => argmax(logits.subarray(r * v, (r + 1) * v)));
+    } else if (temperature <= 0) {
+      // on device: only the winners come back
+      const best = tf.tidy(() => tf.argMax(tf.reshape(logits as tf.Tensor3D, [active.length, v]), 1));
       next = best.dataSync() as Int32Array;
       best.dispose();
     } else {
-      const all = logits.dataSync() as Float32Array;
+      const all = logits instanceof Float32Array ? logits : (logits.dataSync() as Float32Array);
       next = active.map((_, r) => sampleToken(all.subarray(r * v, (r + 1) * v), temperature, topP, rng));
     }
     const still: number[] = [];
@@ -96,13 +102,14 @@ export function generate(model: LlamaModel, promptIds: readonly (readonly number
   };
 
   const result = { tokens, stopReason, texts };
-  if (opts.useCache ?? true) withCache(model, promptIds, step, opts, result);
-  else withoutCache(model, promptIds, tokens, step, opts, result);
+  if (!(opts.useCache ?? true)) withoutCache(model, promptIds, tokens, step, opts, result);
+  else if (resolveDecoder(opts.decoder) === 'native') withNativeCache(model, promptIds, step, opts, result);
+  else withCache(model, promptIds, step, opts, result);
   if (texts) stopReason.forEach((r, row) => r !== 'stop' && (texts[row] = opts.stop!.decode(tokens[row]!)));
   return result;
 }
 
-type Step = (logits: tf.Tensor3D, active: number[]) => number[];
+type Step = (logits: tf.Tensor3D | Float32Array, active: number[]) => number[];
 
 function leftPad(rows: readonly (readonly number[])[]): { ids: tf.Tensor2D; positions: tf.Tensor2D; mask: number[][] } {
   const len = Math.max(...rows.map((r) => r.length));
@@ -160,6 +167,48 @@ function withCache(model: LlamaModel, prompts: readonly (readonly number[])[], s
   } finally {
     if (logits) logits.dispose();
     cache.dispose();
+  }
+  return result;
+}
+
+/**
+ * The prefill as in withCache (tfjs: long prompts are big matmuls), then every decoding step in one
+ * native call over a native copy of the cache. Rows keep their batch index in the native cache, so
+ * finished rows are just left out of later steps.
+ */
+function withNativeCache(model: LlamaModel, prompts: readonly (readonly number[])[], step: Step, opts: GenerateOptions, result: GenerateResult): GenerateResult {
+  let active = prompts.map((_, i) => i);
+  let session: NativeDecodeSession;
+  let logits: tf.Tensor3D | Float32Array;
+  {
+    const { ids, positions, mask } = leftPad(prompts);
+    const maskT = tf.tensor2d(mask.flat(), [prompts.length, ids.shape[1]], 'int32');
+    const bias = attentionBias(prompts.length, ids.shape[1], 0, maskT);
+    const out = model.forward({ ids, positions, bias, lastOnly: true, inference: true });
+    const kv = out.present.flatMap((l) => [l.k, l.v]);
+    tf.dispose([ids, positions, maskT, bias]);
+    try {
+      const start = prompts.map((p) => ids.shape[1] - p.length);
+      // the native cache grows by doubling; start with room for a typical answer, not the maximum
+      session = new NativeDecodeSession(model, out.present, start, ids.shape[1] + Math.min(opts.maxNewTokens, 256));
+      logits = out.logits.dataSync() as Float32Array;
+    } finally {
+      tf.dispose([out.logits, ...kv]);
+    }
+  }
+  try {
+    for (let s = 0; ; s++) {
+      const still = step(logits, active);
+      opts.onStep?.(s + 1);
+      if (still.length === 0) break;
+      active = still.map((r) => active[r]!);
+      const last = active.map((row) => result.tokens[row]!.at(-1)!);
+      // the newest token's position: the real tokens before it
+      const pos = active.map((row) => prompts[row]!.length + result.tokens[row]!.length - 1);
+      logits = session.step(active, last, pos);
+    }
+  } finally {
+    session.dispose();
   }
   return result;
 }

@@ -1,3 +1,4 @@
 export * from './generate.ts';
 export * from './kv-cache.ts';
 export * from './sampling.ts';
+export * from './native-decoder.ts';

@@ -26,7 +26,7 @@ export interface ForwardInput {
 }
 
 /** Inference copies of the linear weights, transposed to [in, out]; per layer except the head. */
-interface FusedWeights {
+export interface FusedWeights {
   q: tf.Tensor2D[];
   k: tf.Tensor2D[];
   v: tf.Tensor2D[];
@@ -49,6 +49,9 @@ export class LlamaModel {
   private readonly rotate: tf.Tensor2D;
   private fused: FusedWeights | null = null;
   private fusedFrom: (readonly [tf.Variable, object])[] = [];
+  /** Bumped each time the inference copies are rebuilt, so derived copies (native decoding) know they are stale. */
+  private fusedVersion = 0;
+  private readonly unfuseHooks = new Set<() => void>();
 
   private constructor(
     readonly config: LlamaConfig,
@@ -275,6 +278,21 @@ export class LlamaModel {
     }) as unknown as FusedWeights;
     // fusing may happen inside a caller's tidy (logits() runs forward in one): the copies outlive it
     for (const x of fusedTensors(this.fused)) tf.keep(x);
+    this.fusedVersion++;
+  }
+
+  /**
+   * The inference copies (built or refreshed first) and their version, for code that derives its
+   * own copy of them; `onUnfuse` hooks run when they are freed or rebuilt.
+   */
+  inferenceWeights(): { weights: FusedWeights; version: number; embed: tf.Variable } {
+    this.fuseForInference();
+    return { weights: this.fused!, version: this.fusedVersion, embed: this.w('model.embed_tokens.weight') };
+  }
+
+  /** Runs `hook` whenever the inference copies are freed (unfuse, dispose, or a rebuild after training). */
+  onUnfuse(hook: () => void): void {
+    this.unfuseHooks.add(hook);
   }
 
   isFused(): boolean {
@@ -282,6 +300,8 @@ export class LlamaModel {
   }
 
   unfuse(): void {
+    for (const hook of this.unfuseHooks) hook();
+    this.unfuseHooks.clear();
     if (!this.fused) return;
     const f = this.fused;
     tf.dispose(fusedTensors(f));

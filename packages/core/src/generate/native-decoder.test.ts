@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadNativeBlas } from '../backend/native.ts';
+import { makeConfig, type LlamaConfig } from '../config/llama-config.ts';
+import { LlamaModel } from '../model/llama.ts';
+import { attentionBias } from '../model/mask.ts';
+import { generate } from './generate.ts';
+import { NativeDecodeSession, resolveDecoder } from './native-decoder.ts';
+import { makeRng } from './sampling.ts';
+
+// In CI the addon must have been built (libopenblas-dev installed); elsewhere its absence skips.
+const run = loadNativeBlas().ok || process.env.CI ? describe : describe.skip;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const CONFIGS: Record<string, LlamaConfig> = {
+  // grouped-query (6 heads over 2), untied, a large rope_theta
+  gqa: makeConfig({ vocab_size: 50, hidden_size: 48, intermediate_size: 96, num_hidden_layers: 3, num_attention_heads: 6, num_key_value_heads: 2, rope_theta: 500000, initializer_range: 0.2 }),
+  // tied embeddings, one key/value head, a small eps
+  tied: makeConfig({ vocab_size: 40, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 1, tie_word_embeddings: true, rms_norm_eps: 1e-6, initializer_range: 0.3 }),
+};
+
+/** Last-position logits of one unpadded sequence, by the plain (training) forward: no cache, no inference copies. */
+function reference(model: LlamaModel, seq: number[]): Float32Array {
+  return tf.tidy(() => {
+    const l = model.logits(tf.tensor2d([seq], undefined, 'int32'));
+    return tf.slice(l, [0, seq.length - 1, 0], [1, 1, model.config.vocabSize]);
+  }).dataSync() as Float32Array;
+}
+
+/** Prefill of left-padded prompts as generate does it; returns the session and the prompt logits. */
+function prefill(model: LlamaModel, prompts: number[][], capacity: number): NativeDecodeSession {
+  const len = Math.max(...prompts.map((p) => p.length));
+  const pad = (p: number[]) => [...new Array<number>(len - p.length).fill(0), ...p];
+  const ids = tf.tensor2d(prompts.map(pad), undefined, 'int32');
+  const mask = tf.tensor2d(prompts.map((p) => pad(p.map(() => 1))), undefined, 'int32');
+  const positions = tf.tensor2d(prompts.map((p) => pad(p.map((_, i) => i))), undefined, 'int32');
+  const bias = attentionBias(prompts.length, len, 0, mask);
+  const out = model.forward({ ids, positions, bias, lastOnly: true, inference: true });
+  const session = new NativeDecodeSession(model, out.present, prompts.map((p) => len - p.length), capacity);
+  tf.dispose([ids, mask, positions, bias, out.logits, ...out.present.flatMap((kv) => [kv.k, kv.v])]);
+  return session;
+}
+
+run('native decoder', () => {
+  it.each(Object.keys(CONFIGS))('%s: each step’s logits equal a full forward of the sequence, rows dropping out, the cache growing', (name) => {
+    const config = CONFIGS[name]!;
+    const model = LlamaModel.init(config, 7);
+    const rng = makeRng(3);
+    const tok = () => Math.floor(rng() * config.vocabSize);
+    const seqs = [[1, 5, 9], [1, 20, 33, 39, 31, 7, 8], [2], [3, 3, 3, 3, 30]];
+    // capacity == prompt length: the first step already has to grow the cache, and later ones again
+    const session = prefill(model, seqs, 7);
+    let active = [0, 1, 2, 3];
+    let worst = 0;
+    let scale = 0;
+    for (let step = 0; step < 150; step++) {
+      if (step === 3) active = [0, 2, 3]; // row 1 finished
+      if (step === 9) active = [3, 0]; // and row 2; order need not follow the batch
+      const fed = active.map(() => tok());
+      const logits = session.step(active, fed, active.map((r) => seqs[r]!.length));
+      active.forEach((r, i) => {
+        seqs[r]!.push(fed[i]!);
+        if (step % 37 !== 0 && step > 12) return; // the full forward is the slow part: sample steps
+        const want = reference(model, seqs[r]!);
+        const got = logits.subarray(i * config.vocabSize, (i + 1) * config.vocabSize);
+        for (let v = 0; v < want.length; v++) {
+          worst = Math.max(worst, Math.abs(got[v]! - want[v]!));
+          scale = Math.max(scale, Math.abs(want[v]!));
+        }
+      });
+    }
+    session.dispose();
+    expect(scale).toBeGreaterThan(0.1); // logits that are not all ~0: the comparison means something
+    expect(worst).toBeLessThan(1e-4);
+    model.dispose();
+  });
+
+  it('after the weights change (a training step), generation uses the new ones', () => {
+    const model = LlamaModel.init(CONFIGS.gqa!, 8);
+    const prompts = [[1, 2, 3], [4, 5, 6, 7, 8]];
+    const before = generate(model, prompts, { maxNewTokens: 8, eosId: null, decoder: 'native' });
+    const w = model.weights.get('model.layers.0.mlp.down_proj.weight')!;
+    w.assign(tf.mul(w, 5));
+    const after = generate(model, prompts, { maxNewTokens: 8, eosId: null, decoder: 'native' });
+    const viaTfjs = generate(model, prompts, { maxNewTokens: 8, eosId: null, decoder: 'tfjs' });
+    expect(after.tokens).toEqual(viaTfjs.tokens);
+    expect(after.tokens).not.toEqual(before.tokens);
+    model.dispose();
+  });
+
+  it('rejects a token outside the vocabulary, a row outside the batch, and use after dispose', () => {
+    const model = LlamaModel.init(CONFIGS.tied!, 9);
+    const session = prefill(model, [[1, 2], [3]], 4);
+    expect(() => session.step([0], [40], [2])).toThrow(/out of range/);
+    expect(() => session.step([2], [1], [2])).toThrow(/out of range/);
+    expect(() => session.step([0, 1], [1], [2, 1])).toThrow(/one length/);
+    expect(session.step([1], [5], [1]).length).toBe(40);
+    session.dispose();
+    expect(() => session.step([0], [1], [2])).toThrow(/disposed/);
+    model.dispose();
+  });
+
+  it('is chosen by default on cpu/wasm, and can be turned off or demanded', () => {
+    expect(resolveDecoder('auto', {})).toBe('native');
+    expect(resolveDecoder('auto', { RHO_NATIVE_DECODE: '0' })).toBe('tfjs');
+    expect(resolveDecoder('tfjs', {})).toBe('tfjs');
+    expect(() => resolveDecoder('native', { RHO_NATIVE: '0' })).toThrow(/RHO_NATIVE=0/);
+  });
+});
