@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadNativeBlas } from '../packages/core/src/backend/native.ts';
 import { REPO_ROOT } from '../packages/core/src/datadir.ts';
 import { readSafetensors, writeSafetensors } from '../packages/core/src/safetensors/format.ts';
 
@@ -31,7 +32,7 @@ function core(...args: string[]): Promise<{ code: number | null; out: string; er
   });
 }
 
-interface Row { quantity: string; maxAbsError: number; tolerance: number; ok: boolean }
+interface Row { quantity: string; maxAbsError: number; tolerance: number; ok: boolean; note?: string }
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as { ok: boolean; weightDtype: string; rows: Row[] };
 
 describe('pnpm core check', () => {
@@ -40,7 +41,10 @@ describe('pnpm core check', () => {
     expect(r.code, r.err).toBe(0);
     const res = lastJson(r.out);
     expect(res.weightDtype).toBe('F32');
-    expect(res.rows.map((x) => x.quantity)).toEqual(['logits', 'logits_inference', 'token_losses', 'mean_loss', 'greedy_tokens_differing']);
+    expect(res.rows.map((x) => x.quantity).slice(0, 5)).toEqual(['logits', 'logits_inference', 'token_losses', 'mean_loss', 'greedy_tokens_differing']);
+    // the greedy continuation through each decoder: tfjs's, and (addon built, as in CI) the native one
+    const decoders = res.rows.filter((x) => x.quantity === 'greedy_tokens_differing').map((x) => /(\w+) decoder/.exec(x.note ?? '')?.[1]);
+    expect(decoders).toEqual(loadNativeBlas().ok || process.env.CI ? ['tfjs', 'native'] : ['tfjs']);
     const expected = JSON.parse(readFileSync(EXPECTED, 'utf8'));
     expect(res.rows[0]!.tolerance).toBe(expected.tolerance.logits_abs);
     for (const row of res.rows) expect(row.maxAbsError).toBeLessThanOrEqual(row.tolerance);

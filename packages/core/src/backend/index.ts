@@ -67,8 +67,8 @@ export function installBackendKernels(name: string, env: NodeJS.ProcessEnv = pro
   return { matmul: 'openblas', bridged };
 }
 
-function describe(info: BackendInfo, threads?: number): string {
-  const matmul = info.matmul === 'openblas' ? `matmul: OpenBLAS${threads ? `, ${threads} threads` : ''}` : info.nativeReason ? `matmul: tfjs (${info.nativeReason})` : '';
+function describe(info: BackendInfo, threads?: number, decoder?: string): string {
+  const matmul = info.matmul === 'openblas' ? `matmul: OpenBLAS${threads ? `, ${threads} threads` : ''}${decoder ? `; ${decoder}` : ''}` : info.nativeReason ? `matmul: tfjs (${info.nativeReason})` : '';
   const extra = info.id !== info.name ? info.id : '';
   const detail = [extra, matmul].filter(Boolean).join('; ');
   return `backend: ${info.name}${detail ? ` (${detail})` : ''}`;
@@ -95,7 +95,9 @@ export function initBackendInfo(options: InitBackendOptions = {}): Promise<Backe
     const info: BackendInfo = { name, id: candidate.id, skipped, ...installBackendKernels(name, env) };
     const threads = info.matmul === 'openblas' ? loadNativeBlas() : undefined;
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-    log(describe(info, threads?.ok ? threads.blas.threads() : undefined));
+    // what generate's default ('auto') decoder will be (see generate/native-decoder.ts)
+    const decoder = threads?.ok ? (typeof threads.blas.decodeStep !== 'function' ? 'decoding: tfjs (addon predates the fused decoder)' : env.RHO_NATIVE_DECODE === '0' ? 'decoding: tfjs (RHO_NATIVE_DECODE=0)' : 'decoding: native') : undefined;
+    log(describe(info, threads?.ok ? threads.blas.threads() : undefined, decoder));
     return info;
   })();
   // a failed selection may be retried (for instance after fixing RHO_BACKEND)

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { RhoError } from '../errors.ts';
 import { generate } from '../generate/generate.ts';
+import { resolveDecoder } from '../generate/native-decoder.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import type { FloatDtype } from '../safetensors/dtype.ts';
 
@@ -106,9 +107,13 @@ export function checkParity(model: LlamaModel, exp: ExpectedDump, weightDtype: F
       const g = exp.greedy;
       const want = g.output.slice(g.prompt.length);
       // HF greedy stops at EOS; the dump's continuation tells us how far it went, so no EOS stop here.
-      const got = generate(model, [g.prompt], { maxNewTokens: g.max_new_tokens, eosId: null }).tokens[0]!.slice(0, want.length);
-      const wrong = want.reduce((n, t, i) => n + (got[i] === t ? 0 : 1), 0) + Math.abs(want.length - got.length);
-      push('greedy_tokens_differing', wrong, 0, `${want.length} tokens${wrong ? `; got ${JSON.stringify(got)}, want ${JSON.stringify(want)}` : ''}`);
+      // Both decoders that can run here are checked: tfjs's, and the native fused step on cpu/wasm.
+      const decoders = resolveDecoder('auto') === 'native' ? (['tfjs', 'native'] as const) : (['tfjs'] as const);
+      for (const decoder of decoders) {
+        const got = generate(model, [g.prompt], { maxNewTokens: g.max_new_tokens, eosId: null, decoder }).tokens[0]!.slice(0, want.length);
+        const wrong = want.reduce((n, t, i) => n + (got[i] === t ? 0 : 1), 0) + Math.abs(want.length - got.length);
+        push('greedy_tokens_differing', wrong, 0, `${want.length} tokens, ${decoder} decoder${wrong ? `; got ${JSON.stringify(got)}, want ${JSON.stringify(want)}` : ''}`);
+      }
     }
   } finally {
     ids.dispose();

@@ -77,6 +77,8 @@ export class NativeDecodeSession {
   private readonly model: NativeHandle;
   private cache: NativeHandle | null;
   private readonly vocab: number;
+  /** Reused by every step: a fresh B·V array per token is garbage enough to keep the GC busy. */
+  private readonly logits: Float32Array;
 
   /**
    * @param present keys/values of the prefill, [B, KV, past, hd] per layer (not disposed here)
@@ -86,6 +88,7 @@ export class NativeDecodeSession {
     this.native = api();
     this.model = nativeModel(model, this.native);
     this.vocab = model.config.vocabSize;
+    this.logits = new Float32Array(start.length * this.vocab);
     const past = present[0]?.k.shape[2] ?? 0;
     this.cache = this.native.decoderCache(
       this.model, start.length, capacity,
@@ -96,11 +99,12 @@ export class NativeDecodeSession {
 
   /**
    * Feeds one token per listed row (rows index the batch the session was made with; finished rows
-   * are simply left out) at the given positions; returns their next-token logits, [rows, vocab].
+   * are simply left out) at the given positions; returns their next-token logits, [rows, vocab],
+   * in a buffer that the next step overwrites.
    */
   step(rows: readonly number[], tokens: readonly number[], positions: readonly number[]): Float32Array {
     if (!this.cache) throw new RhoError('RUNTIME', 'decoding session already disposed');
-    const logits = new Float32Array(rows.length * this.vocab);
+    const logits = this.logits.subarray(0, rows.length * this.vocab);
     this.native.decodeStep(this.model, this.cache, Int32Array.from(rows), Int32Array.from(tokens), Int32Array.from(positions), logits);
     return logits;
   }
