@@ -5,6 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { reportAndExit } from '../packages/core/src/cli/report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const names = readdirSync(join(here, 'bench')).filter((f) => f.endsWith('.ts') && !f.includes('.test.') && !f.startsWith('_')).map((f) => f.slice(0, -3));
@@ -19,4 +20,9 @@ if (!existsSync(file)) {
   process.exit(1);
 }
 process.argv = [process.argv[0]!, file, ...rest];
-await import(file);
+try {
+  await import(file);
+} catch (err) {
+  // a missing data directory or a bad checkpoint: one line (and its hint), not a stack trace
+  reportAndExit(err, `bench ${name}`);
+}

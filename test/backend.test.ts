@@ -35,6 +35,8 @@ describe('native addon', () => {
       }
     }
     expect(loaded.blas.threads()).toBeGreaterThan(0);
+    // the fused decoder is part of the same build (its arithmetic: generate/native-decoder.test.ts)
+    expect(typeof loaded.blas.decodeStep).toBe('function');
   }, 120_000);
 
   it('rejects mismatched arguments instead of reading out of bounds', () => {
@@ -79,4 +81,25 @@ describe('pnpm bench backend (a real command)', () => {
     expect(json.matmul_gflops).toBeGreaterThan(0);
     if (loadNativeBlas().ok) expect(json.matmul).toBe('openblas');
   }, 300_000);
+});
+
+describe('pnpm bench core (a real command)', () => {
+  it('prints every figure issue 4 names, and the decoder in use', () => {
+    const r = spawnSync('pnpm', ['-s', 'bench', 'core', '--preset', 'tiny', '--steps', '1', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    for (const key of ['train_tokens_per_s', 'score_tokens_per_s', 'decode_b1_tokens_per_s', 'decode_b16_tokens_per_s', 'nocache_b1_tokens_per_s', 'peak_rss_mb', 'mfu']) {
+      expect(Number.isFinite(json[key]) && json[key] > 0, key).toBe(true);
+    }
+    expect(json.tensor_drift_per_step).toBe(0);
+    expect(json.decoder).toBe(loadNativeBlas().ok || process.env.CI ? 'native' : 'tfjs');
+    expect(r.stdout).toMatch(/KV-cache decoder\s+(native|tfjs)/);
+  }, 300_000);
+
+  it('a benchmark without its data directory fails with one line naming it, not a stack trace', () => {
+    const r = spawnSync('pnpm', ['-s', 'bench', 'eval', '--data-dir', join(tmp, 'no-such-dir')], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/bench eval: error: data directory .*no-such-dir does not exist/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 120_000);
 });
