@@ -62,13 +62,7 @@ if (!['auto', 'native', 'tfjs'].includes(decoderChoice)) {
 const note = (s: string) => process.stderr.write(`bench core: ${s}\n`);
 
 const info = await initBackendInfo();
-let decoder: 'native' | 'tfjs';
-try {
-  decoder = resolveDecoder(decoderChoice);
-} catch (err) {
-  console.error(`bench core: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-}
+const decoder = resolveDecoder(decoderChoice);
 // measured on both sides of the training timing and the best kept: on a shared machine one
 // reading can land in a busy moment and inflate MFU
 const peakBefore = await matmulPeakGflops(1024, 5);

@@ -44,7 +44,7 @@ try {
     cc,
     // -fopenmp-simd: honours `omp simd` reductions (vectorised dot products) with no OpenMP runtime
     ['-O3', '-fopenmp-simd', '-fPIC', '-shared', '-Wall', '-DNODE_GYP_MODULE_NAME=rho_blas', `-I${inc}`,
-      join(here, 'src', 'rho_blas.c'), join(here, 'src', 'rho_decode.c'), '-o', tmp, '-lopenblas', '-lm'],
+      join(here, 'src', 'rho_blas.c'), join(here, 'src', 'rho_decode.c'), join(here, 'src', 'rho_loss.c'), '-o', tmp, '-lopenblas', '-lm', '-lpthread'],
     { stdio: ['ignore', 'inherit', 'inherit'], timeout: 120_000 },
   );
   // rename so a concurrent loader never sees a half-written library

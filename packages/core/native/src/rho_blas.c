@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "rho_decode.h"
+#include "rho_loss.h"
 
 // OpenBLAS threads one GEMM at a time, which pays off for large products but not for the many
 // small ones of attention (B·heads products of T×T×headDim): there its thread hand-off costs more
@@ -173,8 +174,8 @@ static napi_value Init(napi_env env, napi_value exports) {
   CHECK(napi_set_named_property(env, exports, "sgemmBatched", fn));
   CHECK(napi_create_function(env, "threads", NAPI_AUTO_LENGTH, Threads, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "threads", fn));
-  if (!rho_decode_register(env, exports)) {
-    napi_throw_error(env, "RHO_NATIVE", "registering the decoder functions failed");
+  if (!rho_decode_register(env, exports) || !rho_loss_register(env, exports)) {
+    napi_throw_error(env, "RHO_NATIVE", "registering the decoder and loss functions failed");
     return NULL;
   }
   return exports;

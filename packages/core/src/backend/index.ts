@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { bridgeMissingWasmKernels } from './bridge.ts';
 import { registerAllGradients } from './gradients.ts';
+import { nativeCrossEntropyKernels } from './cross-entropy-kernel.ts';
 import { nativeMatmulKernels } from './matmul-kernel.ts';
 import { loadNativeBlas } from './native.ts';
 import { DEFAULT_CANDIDATES, selectBackend, type BackendCandidate } from './select.ts';
@@ -59,6 +60,13 @@ export function installBackendKernels(name: string, env: NodeJS.ProcessEnv = pro
   for (const config of nativeMatmulKernels(name, native.blas, fallback)) {
     tf.unregisterKernel(config.kernelName, name);
     tf.registerKernel(config);
+  }
+  // the cross-entropy kernels are new names: sparseCrossEntropy uses them when registered
+  const { crossEntropyForward, crossEntropyBackward } = native.blas;
+  if (crossEntropyForward && crossEntropyBackward) {
+    for (const config of nativeCrossEntropyKernels(name, { crossEntropyForward, crossEntropyBackward, threads: native.blas.threads })) {
+      if (!tf.getKernel(config.kernelName, name)) tf.registerKernel(config);
+    }
   }
   nativeInstalled.add(name);
   // OpenBLAS uses every core by default; RHO_BLAS_THREADS caps it (say, beside other jobs)

@@ -22,6 +22,9 @@ export interface NativeBlas {
   decodeStep?(model: NativeHandle, cache: NativeHandle, rows: Int32Array, tokens: Int32Array, positions: Int32Array, logits: Float32Array): void;
   decoderRelease?(handle: NativeHandle): void;
   decoderCacheLength?(cache: NativeHandle): number;
+  // Sparse softmax cross-entropy (src/rho_loss.c), rows split over `threads`; see cross-entropy-kernel.ts.
+  crossEntropyForward?(x: Float32Array, targets: Int32Array, vocab: number, loss: Float32Array, lse: Float32Array, threads: number): void;
+  crossEntropyBackward?(x: Float32Array, targets: Int32Array, lse: Float32Array, dy: Float32Array, vocab: number, dx: Float32Array, threads: number): void;
 }
 
 /** An opaque native object (a model's decoding weights or a key/value cache). */
