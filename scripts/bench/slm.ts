@@ -19,7 +19,7 @@ const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
   console.log(`usage: pnpm bench slm [--preset ${PRESET_NAMES.join('|')}] [--steps N] [--json]
   --preset   model and batch shape (default small)
-  --steps    timed steps per mode after one warm-up each (default 3)
+  --steps    timed steps per mode after one warm-up each (default 5: slm's overhead is a few percent, so the median needs several)
   --json     one JSON object as the last line`);
   process.exit(0);
 }
@@ -28,7 +28,7 @@ const valueOf = (flag: string, dflt: string) => {
   return i >= 0 ? (args[i + 1] ?? dflt) : dflt;
 };
 const preset = valueOf('--preset', 'small');
-const steps = Number(valueOf('--steps', '3'));
+const steps = Number(valueOf('--steps', '5'));
 if (!PRESET_NAMES.includes(preset as never) || !Number.isInteger(steps) || steps < 1) {
   console.error(`bench slm: --preset must be one of ${PRESET_NAMES.join(', ')} and --steps a positive integer`);
   process.exit(1);
