@@ -10,6 +10,7 @@
 
 #include "rho_decode.h"
 #include "rho_loss.h"
+#include "rho_napi.h"
 
 // OpenBLAS threads one GEMM at a time, which pays off for large products but not for the many
 // small ones of attention (B·heads products of T×T×headDim): there its thread hand-off costs more
@@ -41,34 +42,12 @@ static void *run_job(void *p) {
   return NULL;
 }
 
-#define CHECK(call)                                                      \
-  do {                                                                   \
-    if ((call) != napi_ok) {                                             \
-      napi_throw_error(env, "RHO_NATIVE", "N-API call failed: " #call); \
-      return NULL;                                                       \
-    }                                                                    \
-  } while (0)
-
 static bool get_f32(napi_env env, napi_value v, float **data, size_t *len) {
-  bool is_ta = false;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return false;
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  if (napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok) return false;
-  if (type != napi_float32_array) return false;
-  *data = (float *)ptr;
-  return true;
+  return (*data = rho_typed(env, v, napi_float32_array, len)) != NULL;
 }
 
 static bool get_i32(napi_env env, napi_value v, int32_t **data, size_t *len) {
-  bool is_ta = false;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return false;
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  if (napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok) return false;
-  if (type != napi_int32_array) return false;
-  *data = (int32_t *)ptr;
-  return true;
+  return (*data = rho_typed(env, v, napi_int32_array, len)) != NULL;
 }
 
 // sgemmBatched(a, b, c, aOffsets: Int32Array, bOffsets: Int32Array, m, n, k, transA, transB)

@@ -4,6 +4,7 @@
 // weights folded into the projection after them, 1/sqrt(head_dim) folded into q), attending to a
 // key/value cache that lives here, in plain C memory. Prefill stays in tfjs (big matmuls).
 #include "rho_decode.h"
+#include "rho_napi.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -31,26 +32,9 @@ typedef struct {
   float *k, *v;    // [L][B][KV][cap][hd]
 } cache_t;
 
-#define CHECK(call)                                                      \
-  do {                                                                   \
-    if ((call) != napi_ok) {                                             \
-      napi_throw_error(env, "RHO_NATIVE", "N-API call failed: " #call); \
-      return NULL;                                                       \
-    }                                                                    \
-  } while (0)
-
-static void *typed(napi_env env, napi_value v, napi_typedarray_type want, size_t *len) {
-  bool is_ta = false;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return NULL;
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  if (napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok || type != want) return NULL;
-  return ptr ? ptr : (void *)"";  // an empty array has no buffer: still a valid argument
-}
-
 static float *copy_f32(napi_env env, napi_value v, size_t want, const char *what) {
   size_t len = 0;
-  float *src = typed(env, v, napi_float32_array, &len);
+  float *src = rho_typed(env, v, napi_float32_array, &len);
   if (!src || len != want) {
     char msg[160];
     snprintf(msg, sizeof msg, "%s: expected a Float32Array of %zu values, got %zu", what, want, src ? len : 0);
@@ -122,7 +106,7 @@ static napi_value DecoderModel(napi_env env, napi_callback_info info) {
     return NULL;
   }
   size_t nd = 0;
-  int32_t *dims = typed(env, argv[0], napi_int32_array, &nd);
+  int32_t *dims = rho_typed(env, argv[0], napi_int32_array, &nd);
   if (!dims || nd != 7) {
     napi_throw_type_error(env, "RHO_NATIVE", "dims must be an Int32Array [L, D, H, KV, hd, F, V]");
     return NULL;
@@ -197,7 +181,7 @@ static napi_value DecoderCache(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_int32(env, argv[2], &cap));
   CHECK(napi_get_value_int32(env, argv[5], &past));
   size_t ns = 0;
-  int32_t *start = typed(env, argv[6], napi_int32_array, &ns);
+  int32_t *start = rho_typed(env, argv[6], napi_int32_array, &ns);
   if (B <= 0 || past < 0 || cap < past || cap <= 0 || !start || ns != (size_t)B) {
     napi_throw_range_error(env, "RHO_NATIVE", "decoderCache: need batch > 0, 0 <= past <= capacity, capacity > 0, start of batch entries");
     return NULL;
@@ -230,7 +214,7 @@ static napi_value DecoderCache(napi_env env, napi_callback_info info) {
       napi_value el;
       size_t len = 0;
       float *src = NULL;
-      if (napi_get_element(env, argv[3 + which], l, &el) == napi_ok) src = typed(env, el, napi_float32_array, &len);
+      if (napi_get_element(env, argv[3 + which], l, &el) == napi_ok) src = rho_typed(env, el, napi_float32_array, &len);
       if (!src || len != rows * past * c->hd) {
         cache_free(c);
         free(c);
@@ -324,10 +308,10 @@ static napi_value DecodeStep(napi_env env, napi_callback_info info) {
   cache_t *c = unwrap(env, argv[1], CACHE_MAGIC);
   if (!c) return NULL;
   size_t nr = 0, nt = 0, np = 0, nl = 0;
-  int32_t *rows = typed(env, argv[2], napi_int32_array, &nr);
-  int32_t *tokens = typed(env, argv[3], napi_int32_array, &nt);
-  int32_t *positions = typed(env, argv[4], napi_int32_array, &np);
-  float *logits = typed(env, argv[5], napi_float32_array, &nl);
+  int32_t *rows = rho_typed(env, argv[2], napi_int32_array, &nr);
+  int32_t *tokens = rho_typed(env, argv[3], napi_int32_array, &nt);
+  int32_t *positions = rho_typed(env, argv[4], napi_int32_array, &np);
+  float *logits = rho_typed(env, argv[5], napi_float32_array, &nl);
   const int B = (int)nr;
   if (!rows || !tokens || !positions || !logits || nt != nr || np != nr || nl != nr * (size_t)m->V || B == 0) {
     napi_throw_type_error(env, "RHO_NATIVE", "decodeStep: rows, tokens, positions (Int32Array) of one length n > 0, logits Float32Array of n*vocab");

@@ -3,6 +3,7 @@
 // exp, max, sum and broadcasts over them took a fifth of each training step. Here each pass is one
 // vectorised loop per row, rows split over threads.
 #include "rho_loss.h"
+#include "rho_napi.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -123,15 +124,6 @@ static void split(job_t all, size_t n, int threads, void *(*fn)(void *)) {
     if (running[i]) pthread_join(tid[i], NULL);
 }
 
-static void *typed(napi_env env, napi_value v, napi_typedarray_type want, size_t *len) {
-  bool is_ta = false;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return NULL;
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  if (napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok || type != want) return NULL;
-  return ptr ? ptr : (void *)"";
-}
-
 #define GET_ARGS(count)                                                            \
   size_t argc = count;                                                             \
   napi_value argv[count];                                                          \
@@ -154,9 +146,9 @@ static napi_value Forward(napi_env env, napi_callback_info info) {
   GET_ARGS(6);
   size_t nx = 0, nt = 0, nl = 0, ns = 0;
   int32_t v, threads;
-  const float *x = typed(env, argv[0], napi_float32_array, &nx);
-  const int32_t *t = typed(env, argv[1], napi_int32_array, &nt);
-  float *loss = typed(env, argv[3], napi_float32_array, &nl), *lse = typed(env, argv[4], napi_float32_array, &ns);
+  const float *x = rho_typed(env, argv[0], napi_float32_array, &nx);
+  const int32_t *t = rho_typed(env, argv[1], napi_int32_array, &nt);
+  float *loss = rho_typed(env, argv[3], napi_float32_array, &nl), *lse = rho_typed(env, argv[4], napi_float32_array, &ns);
   if (napi_get_value_int32(env, argv[2], &v) != napi_ok || napi_get_value_int32(env, argv[5], &threads) != napi_ok || v <= 0 || !x ||
       !t || !loss || !lse || nx != nt * (size_t)v || nl != nt || ns != nt) {
     napi_throw_type_error(env, "RHO_NATIVE", "crossEntropyForward: x [n*v], targets [n], v > 0, loss [n], lse [n], threads");
@@ -173,10 +165,10 @@ static napi_value Backward(napi_env env, napi_callback_info info) {
   GET_ARGS(7);
   size_t nx = 0, nt = 0, ns = 0, nd = 0, no = 0;
   int32_t v, threads;
-  const float *x = typed(env, argv[0], napi_float32_array, &nx);
-  const int32_t *t = typed(env, argv[1], napi_int32_array, &nt);
-  const float *lse = typed(env, argv[2], napi_float32_array, &ns), *dy = typed(env, argv[3], napi_float32_array, &nd);
-  float *dx = typed(env, argv[5], napi_float32_array, &no);
+  const float *x = rho_typed(env, argv[0], napi_float32_array, &nx);
+  const int32_t *t = rho_typed(env, argv[1], napi_int32_array, &nt);
+  const float *lse = rho_typed(env, argv[2], napi_float32_array, &ns), *dy = rho_typed(env, argv[3], napi_float32_array, &nd);
+  float *dx = rho_typed(env, argv[5], napi_float32_array, &no);
   if (napi_get_value_int32(env, argv[4], &v) != napi_ok || napi_get_value_int32(env, argv[6], &threads) != napi_ok || v <= 0 || !x ||
       !t || !lse || !dy || !dx || nx != nt * (size_t)v || ns != nt || nd != nt || no != nx) {
     napi_throw_type_error(env, "RHO_NATIVE", "crossEntropyBackward: x [n*v], targets [n], lse [n], dy [n], v > 0, dx [n*v], threads");
