@@ -10,6 +10,7 @@
 
 #include "rho_decode.h"
 #include "rho_loss.h"
+#include "rho_optim.h"
 #include "rho_napi.h"
 
 // OpenBLAS threads one GEMM at a time, which pays off for large products but not for the many
@@ -153,8 +154,8 @@ static napi_value Init(napi_env env, napi_value exports) {
   CHECK(napi_set_named_property(env, exports, "sgemmBatched", fn));
   CHECK(napi_create_function(env, "threads", NAPI_AUTO_LENGTH, Threads, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "threads", fn));
-  if (!rho_decode_register(env, exports) || !rho_loss_register(env, exports)) {
-    napi_throw_error(env, "RHO_NATIVE", "registering the decoder and loss functions failed");
+  if (!rho_decode_register(env, exports) || !rho_loss_register(env, exports) || !rho_optim_register(env, exports)) {
+    napi_throw_error(env, "RHO_NATIVE", "registering the decoder, loss and optimizer functions failed");
     return NULL;
   }
   return exports;

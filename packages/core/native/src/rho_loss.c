@@ -4,13 +4,11 @@
 // vectorised loop per row, rows split over threads.
 #include "rho_loss.h"
 #include "rho_napi.h"
+#include "rho_parallel.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
-
-#define MAX_THREADS 64
 
 // exp(x) for -87 <= x <= 0 (logits minus their row max), Cephes' expf polynomial: within 2 ulp of
 // expf. Written with plain arithmetic and integer bit tricks so the compiler vectorises the loops
@@ -41,7 +39,7 @@ typedef struct {
   const float *x, *dy, *lse_in;
   const int32_t *t;
   float *loss, *lse, *dx;
-  size_t begin, end, v;
+  size_t v;
 } job_t;
 
 // out = max(row - shift, -87). A separate pass: GCC does not vectorise the clamp inside the exp loops.
@@ -57,14 +55,15 @@ static inline void scaled_softmax(const float *restrict row, float *restrict out
   for (size_t k = 0; k < v; k++) out[k] = exp_clamped(out[k]) * g;
 }
 
-__attribute__((target_clones("avx2", "default"))) static void forward_rows(const job_t *j) {
+__attribute__((target_clones("avx2", "default"))) static void forward_rows(void *ctx, size_t begin, size_t end) {
+  const job_t *j = ctx;
   const size_t v = j->v;
   float *d = malloc(v * sizeof(float));  // row - max, clamped: see scaled_softmax
   if (!d) {
-    for (size_t i = j->begin; i < j->end; i++) j->lse[i] = j->loss[i] = NAN;
+    for (size_t i = begin; i < end; i++) j->lse[i] = j->loss[i] = NAN;
     return;
   }
-  for (size_t i = j->begin; i < j->end; i++) {
+  for (size_t i = begin; i < end; i++) {
     const float *row = j->x + i * v;
     float m = -INFINITY;
 #pragma omp simd reduction(max : m)
@@ -82,46 +81,13 @@ __attribute__((target_clones("avx2", "default"))) static void forward_rows(const
 
 
 
-__attribute__((target_clones("avx2", "default"))) static void backward_rows(const job_t *j) {
+__attribute__((target_clones("avx2", "default"))) static void backward_rows(void *ctx, size_t begin, size_t end) {
+  const job_t *j = ctx;
   const size_t v = j->v;
-  for (size_t i = j->begin; i < j->end; i++) {
+  for (size_t i = begin; i < end; i++) {
     scaled_softmax(j->x + i * v, j->dx + i * v, v, j->lse_in[i], j->dy[i]);
     j->dx[i * v + j->t[i]] -= j->dy[i];  // softmax - onehot(target), scaled by dy
   }
-}
-
-static void *run_forward(void *p) {
-  forward_rows(p);
-  return NULL;
-}
-
-static void *run_backward(void *p) {
-  backward_rows(p);
-  return NULL;
-}
-
-static void split(job_t all, size_t n, int threads, void *(*fn)(void *)) {
-  if (threads > MAX_THREADS) threads = MAX_THREADS;
-  if ((size_t)threads > n) threads = (int)n;
-  if (threads < 2) {
-    fn(&all);
-    return;
-  }
-  pthread_t tid[MAX_THREADS];
-  bool running[MAX_THREADS] = {false};
-  job_t jobs[MAX_THREADS];
-  for (int i = 0; i < threads; i++) {
-    jobs[i] = all;
-    jobs[i].begin = n * i / threads;
-    jobs[i].end = n * (i + 1) / threads;
-  }
-  for (int i = 1; i < threads; i++) {
-    running[i] = pthread_create(&tid[i], NULL, fn, &jobs[i]) == 0;
-    if (!running[i]) fn(&jobs[i]);
-  }
-  fn(&jobs[0]);
-  for (int i = 1; i < threads; i++)
-    if (running[i]) pthread_join(tid[i], NULL);
 }
 
 #define GET_ARGS(count)                                                            \
@@ -155,8 +121,8 @@ static napi_value Forward(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (!check_targets(env, t, nt, v)) return NULL;
-  job_t all = {.x = x, .t = t, .loss = loss, .lse = lse, .begin = 0, .end = nt, .v = v};
-  split(all, nt, threads, run_forward);
+  job_t job = {.x = x, .t = t, .loss = loss, .lse = lse, .v = v};
+  rho_parallel(nt, threads, forward_rows, &job);
   return NULL;
 }
 
@@ -175,8 +141,8 @@ static napi_value Backward(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (!check_targets(env, t, nt, v)) return NULL;
-  job_t all = {.x = x, .t = t, .lse_in = lse, .dy = dy, .dx = dx, .begin = 0, .end = nt, .v = v};
-  split(all, nt, threads, run_backward);
+  job_t job = {.x = x, .t = t, .lse_in = lse, .dy = dy, .dx = dx, .v = v};
+  rho_parallel(nt, threads, backward_rows, &job);
   return NULL;
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { bridgeMissingWasmKernels } from './bridge.ts';
 import { registerAllGradients } from './gradients.ts';
+import { nativeAdamWKernel } from './adamw-kernel.ts';
 import { nativeCrossEntropyKernels } from './cross-entropy-kernel.ts';
 import { nativeMatmulKernels } from './matmul-kernel.ts';
 import { loadNativeBlas } from './native.ts';
@@ -61,13 +62,13 @@ export function installBackendKernels(name: string, env: NodeJS.ProcessEnv = pro
     tf.unregisterKernel(config.kernelName, name);
     tf.registerKernel(config);
   }
-  // the cross-entropy kernels are new names: sparseCrossEntropy uses them when registered
-  const { crossEntropyForward, crossEntropyBackward } = native.blas;
-  if (crossEntropyForward && crossEntropyBackward) {
-    for (const config of nativeCrossEntropyKernels(name, { crossEntropyForward, crossEntropyBackward, threads: native.blas.threads })) {
-      if (!tf.getKernel(config.kernelName, name)) tf.registerKernel(config);
-    }
-  }
+  // kernels under new names: sparseCrossEntropy and AdamW use them when registered
+  const { crossEntropyForward, crossEntropyBackward, adamwUpdate, threads: blasThreads } = native.blas;
+  const extra = [
+    ...(crossEntropyForward && crossEntropyBackward ? nativeCrossEntropyKernels(name, { crossEntropyForward, crossEntropyBackward, threads: blasThreads }) : []),
+    ...(adamwUpdate ? [nativeAdamWKernel(name, { adamwUpdate, threads: blasThreads })] : []),
+  ];
+  for (const config of extra) if (!tf.getKernel(config.kernelName, name)) tf.registerKernel(config);
   nativeInstalled.add(name);
   // OpenBLAS uses every core by default; RHO_BLAS_THREADS caps it (say, beside other jobs)
   const threads = Number(env.RHO_BLAS_THREADS);

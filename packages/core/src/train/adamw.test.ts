@@ -1,11 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ADAMW } from '../backend/adamw-kernel.ts';
+import { installBackendKernels, loadNativeBlas } from '../backend/index.ts';
 import { AdamW, decaysByDefault } from './adamw.ts';
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+// The update composed from tf ops, and the native one-pass kernel (cpu and wasm) where the addon is
+// built (always in CI). The same expectations hold for each.
+const SETUPS: { backend: 'cpu' | 'wasm'; native: boolean }[] = [
+  ...(loadNativeBlas().ok || process.env.CI ? [{ backend: 'cpu', native: true }, { backend: 'wasm', native: true }] as const : []),
+  { backend: 'cpu', native: false },
+];
 
 /** torch.optim.AdamW's update written out in float64, element by element. */
 function referenceAdamW(p0: number[], grads: number[][], lrs: number[], o: { beta1: number; beta2: number; eps: number; wd: number }): number[] {
@@ -27,7 +33,14 @@ function referenceAdamW(p0: number[], grads: number[][], lrs: number[], o: { bet
   return p;
 }
 
-describe('AdamW', () => {
+describe.each(SETUPS)('AdamW on $backend, native kernel: $native', ({ backend, native }) => {
+  beforeAll(async () => {
+    expect(await tf.setBackend(backend)).toBe(true);
+    installBackendKernels(backend);
+    if (!native) tf.unregisterKernel(ADAMW, backend);
+    expect(tf.getKernel(ADAMW, backend) !== undefined).toBe(native);
+  }, 60_000);
+
   const hyper = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 };
   const p0 = [0.5, -1.25, 2, 0.01, -0.3, 1.5];
   const grads = [
@@ -63,6 +76,26 @@ describe('AdamW', () => {
     expect(opt.steps).toBe(4);
     opt.dispose();
     for (const x of params.values()) x.dispose();
+  });
+
+  it('updates a parameter large enough to be split across threads like a small one', () => {
+    const n = 300 * 300;
+    const p0big = Array.from({ length: n }, (_, i) => Math.sin(i));
+    const gbig = [0, 1].map((k) => Array.from({ length: n }, (_, i) => Math.cos(0.7 * i + k)));
+    const params = new Map([['model.layers.0.mlp.down_proj.weight', tf.variable(tf.tensor2d(p0big, [300, 300]))]]);
+    const opt = new AdamW(hyper);
+    gbig.forEach((g, k) => {
+      const gs = new Map([['model.layers.0.mlp.down_proj.weight', tf.tensor2d(g, [300, 300])]]);
+      opt.apply(params, gs, lrs[k]!);
+      gs.forEach((x) => x.dispose());
+    });
+    const want = referenceAdamW(p0big, gbig, lrs.slice(0, 2), { beta1: hyper.beta1, beta2: hyper.beta2, eps: hyper.eps, wd: 0.1 });
+    const got = params.get('model.layers.0.mlp.down_proj.weight')!.dataSync();
+    let worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+    expect(worst).toBeLessThan(1e-6);
+    opt.dispose();
+    params.forEach((x) => x.dispose());
   });
 
   it('continues identically after exporting and importing its state', () => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { RhoError } from '../errors.ts';
+import { ADAMW, type AdamWKernelAttrs } from '../backend/adamw-kernel.ts';
 
 export interface AdamWConfig {
   beta1: number;
@@ -65,6 +66,8 @@ export class AdamW {
     const { beta1, beta2, eps, weightDecay } = this.cfg;
     const stepSize = lr / (1 - beta1 ** this.t);
     const bc2Sqrt = Math.sqrt(1 - beta2 ** this.t);
+    // one native pass per parameter where the kernel is registered (cpu/wasm with the addon)
+    const native = tf.getKernel(ADAMW, tf.getBackend()) !== undefined;
     for (const [name, g] of grads) {
       const p = params.get(name);
       if (!p) throw new RhoError('BAD_INPUT', `gradient for unknown parameter ${name}`, { field: name });
@@ -73,6 +76,14 @@ export class AdamW {
       const v = this.moment(this.v, name, p);
       const decay = weightDecay > 0 && this.cfg.decays(name, p.shape) ? 1 - lr * weightDecay : 1;
       tf.tidy(() => {
+        if (native && g.dtype === 'float32') {
+          const attrs: AdamWKernelAttrs = { beta1, beta2, eps, decay, stepSize, bc2Sqrt };
+          const [p1, m1, v1] = tf.engine().runKernel(ADAMW, { p, g, m, v }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+          p.assign(p1!);
+          m.assign(m1!);
+          v.assign(v1!);
+          return;
+        }
         const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
         const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
         const denom = tf.add(tf.div(tf.sqrt(v1), bc2Sqrt), eps);
