@@ -55,13 +55,7 @@ static bool get_i32(napi_env env, napi_value v, int32_t **data, size_t *len) {
 // For batch i: C[i] (m x n, row-major, contiguous) = op(A at aOffsets[i]) * op(B at bOffsets[i]).
 // Offsets are computed by the caller, which is how broadcast batch dimensions are expressed.
 static napi_value SgemmBatched(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
-  napi_value argv[10];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 10) {
-    napi_throw_type_error(env, "RHO_NATIVE", "sgemmBatched expects 10 arguments");
-    return NULL;
-  }
+  RHO_ARGS("sgemmBatched", 10);
   float *a, *b, *c;
   size_t alen, blen, clen, aolen, bolen;
   int32_t *aoff, *boff;

@@ -98,13 +98,7 @@ static void *unwrap(napi_env env, napi_value v, uint32_t magic) {
 
 // decoderModel(dims: Int32Array [L, D, H, KV, hd, F, V], eps, invFreq, embed, layerWeights: Float32Array[7L], head)
 static napi_value DecoderModel(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 6) {
-    napi_throw_type_error(env, "RHO_NATIVE", "decoderModel expects 6 arguments");
-    return NULL;
-  }
+  RHO_ARGS("decoderModel", 6);
   size_t nd = 0;
   int32_t *dims = rho_typed(env, argv[0], napi_int32_array, &nd);
   if (!dims || nd != 7) {
@@ -154,26 +148,13 @@ static napi_value DecoderModel(napi_env env, napi_callback_info info) {
     return NULL;  // an exception is pending
   }
   m->magic = MODEL_MAGIC;
-  napi_value out;
-  if (napi_create_external(env, m, finalize_model, NULL, &out) != napi_ok) {
-    model_free(m);
-    free(m);
-    napi_throw_error(env, "RHO_NATIVE", "napi_create_external failed");
-    return NULL;
-  }
-  return out;
+  return rho_external(env, m, finalize_model);
 }
 
 // decoderCache(model, batch, capacity, keys: Float32Array[L], values: Float32Array[L], past, start: Int32Array[batch])
 // keys/values of layer l: [batch, KV, past, hd] (what the tfjs prefill returns); start[b]: first real slot of row b.
 static napi_value DecoderCache(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 7) {
-    napi_throw_type_error(env, "RHO_NATIVE", "decoderCache expects 7 arguments");
-    return NULL;
-  }
+  RHO_ARGS("decoderCache", 7);
   model_t *m = unwrap(env, argv[0], MODEL_MAGIC);
   if (!m) return NULL;
   int32_t B, cap, past;
@@ -226,14 +207,7 @@ static napi_value DecoderCache(napi_env env, napi_callback_info info) {
     }
   }
   c->magic = CACHE_MAGIC;
-  napi_value out;
-  if (napi_create_external(env, c, finalize_cache, NULL, &out) != napi_ok) {
-    cache_free(c);
-    free(c);
-    napi_throw_error(env, "RHO_NATIVE", "napi_create_external failed");
-    return NULL;
-  }
-  return out;
+  return rho_external(env, c, finalize_cache);
 }
 
 // Re-lays the cache out with room for `cap` slots per row (the slot count is the row stride).
@@ -296,13 +270,7 @@ static void rope(float *x, int n, int hd, int pos, const float *invfreq, float *
 // One new token for each listed cache row, written to slot cache.len (which then grows by one;
 // the cache's capacity is only its initial size).
 static napi_value DecodeStep(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 6) {
-    napi_throw_type_error(env, "RHO_NATIVE", "decodeStep expects 6 arguments");
-    return NULL;
-  }
+  RHO_ARGS("decodeStep", 6);
   model_t *m = unwrap(env, argv[0], MODEL_MAGIC);
   if (!m) return NULL;
   cache_t *c = unwrap(env, argv[1], CACHE_MAGIC);

@@ -90,14 +90,6 @@ __attribute__((target_clones("avx2", "default"))) static void backward_rows(void
   }
 }
 
-#define GET_ARGS(count)                                                            \
-  size_t argc = count;                                                             \
-  napi_value argv[count];                                                          \
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count) { \
-    napi_throw_type_error(env, "RHO_NATIVE", "expected " #count " arguments");     \
-    return NULL;                                                                   \
-  }
-
 static bool check_targets(napi_env env, const int32_t *t, size_t n, size_t v) {
   for (size_t i = 0; i < n; i++)
     if (t[i] < 0 || (size_t)t[i] >= v) {
@@ -109,7 +101,7 @@ static bool check_targets(napi_env env, const int32_t *t, size_t n, size_t v) {
 
 // crossEntropyForward(x: Float32Array [n*v], targets: Int32Array [n], v, loss: Float32Array [n], lse: Float32Array [n], threads)
 static napi_value Forward(napi_env env, napi_callback_info info) {
-  GET_ARGS(6);
+  RHO_ARGS("crossEntropyForward", 6);
   size_t nx = 0, nt = 0, nl = 0, ns = 0;
   int32_t v, threads;
   const float *x = rho_typed(env, argv[0], napi_float32_array, &nx);
@@ -128,7 +120,7 @@ static napi_value Forward(napi_env env, napi_callback_info info) {
 
 // crossEntropyBackward(x [n*v], targets [n], lse [n], dy [n], v, dx [n*v], threads)
 static napi_value Backward(napi_env env, napi_callback_info info) {
-  GET_ARGS(7);
+  RHO_ARGS("crossEntropyBackward", 7);
   size_t nx = 0, nt = 0, ns = 0, nd = 0, no = 0;
   int32_t v, threads;
   const float *x = rho_typed(env, argv[0], napi_float32_array, &nx);

@@ -38,12 +38,10 @@ __attribute__((target_clones("avx2", "default"))) static void update_range(void 
 // adamwUpdate(p, g, m, v, pOut, mOut, vOut: Float32Array of one length,
 //             coefs: Float64Array [beta1, beta2, eps, decay, stepSize, bc2Sqrt], threads)
 static napi_value AdamwUpdate(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  RHO_ARGS("adamwUpdate", 9);
   float *arr[7];
   size_t len[7], nc = 0;
-  bool ok = argc == 9;
+  bool ok = true;
   for (int i = 0; ok && i < 7; i++) ok = (arr[i] = rho_typed(env, argv[i], napi_float32_array, &len[i])) != NULL && len[i] == len[0];
   const double *c = ok ? rho_typed(env, argv[7], napi_float64_array, &nc) : NULL;
   int32_t threads = 1;
