@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { RhoError } from '../errors.ts';
 import { eosIds } from '../config/llama-config.ts';
-import type { LlamaModel } from '../model/llama.ts';
+import type { LayerKv, LlamaModel } from '../model/llama.ts';
 import { attentionBias } from '../model/mask.ts';
 import { KvCache } from './kv-cache.ts';
 import { NativeDecodeSession, resolveDecoder, type DecoderChoice } from './native-decoder.ts';
@@ -128,18 +128,27 @@ function leftPad(rows: readonly (readonly number[])[]): { ids: tf.Tensor2D; posi
   return { ids: tf.tensor2d(ids, [rows.length, len], 'int32'), positions: tf.tensor2d(pos, [rows.length, len], 'int32'), mask };
 }
 
+/** The left-padded prompts through the model at once: last-position logits, every layer's keys/values, the padding mask. */
+function prefill(model: LlamaModel, prompts: readonly (readonly number[])[]): { logits: tf.Tensor3D; present: LayerKv[]; mask: number[][] } {
+  const { ids, positions, mask } = leftPad(prompts);
+  const maskT = tf.tensor2d(mask.flat(), [prompts.length, ids.shape[1]], 'int32');
+  const bias = attentionBias(prompts.length, ids.shape[1], 0, maskT);
+  try {
+    const out = model.forward({ ids, positions, bias, lastOnly: true, inference: true });
+    return { ...out, mask };
+  } finally {
+    tf.dispose([ids, positions, maskT, bias]);
+  }
+}
+
 function withCache(model: LlamaModel, prompts: readonly (readonly number[])[], step: Step, opts: GenerateOptions, result: GenerateResult): GenerateResult {
   const cache = new KvCache(prompts.length);
   let active = prompts.map((_, i) => i);
   let logits: tf.Tensor3D | null = null;
   try {
     {
-      const { ids, positions, mask } = leftPad(prompts);
-      cache.mask.splice(0, cache.mask.length, ...mask);
-      const maskT = cache.maskTensor();
-      const bias = attentionBias(prompts.length, ids.shape[1], 0, maskT);
-      const out = model.forward({ ids, positions, bias, lastOnly: true, inference: true });
-      tf.dispose([ids, positions, maskT, bias]);
+      const out = prefill(model, prompts);
+      cache.mask.splice(0, cache.mask.length, ...out.mask);
       cache.update(out.present);
       logits = out.logits;
     }
@@ -181,19 +190,15 @@ function withNativeCache(model: LlamaModel, prompts: readonly (readonly number[]
   let session: NativeDecodeSession;
   let logits: tf.Tensor3D | Float32Array;
   {
-    const { ids, positions, mask } = leftPad(prompts);
-    const maskT = tf.tensor2d(mask.flat(), [prompts.length, ids.shape[1]], 'int32');
-    const bias = attentionBias(prompts.length, ids.shape[1], 0, maskT);
-    const out = model.forward({ ids, positions, bias, lastOnly: true, inference: true });
-    const kv = out.present.flatMap((l) => [l.k, l.v]);
-    tf.dispose([ids, positions, maskT, bias]);
+    const out = prefill(model, prompts);
+    const len = out.mask[0]!.length;
     try {
-      const start = prompts.map((p) => ids.shape[1] - p.length);
+      const start = prompts.map((p) => len - p.length);
       // the native cache grows by doubling; start with room for a typical answer, not the maximum
-      session = new NativeDecodeSession(model, out.present, start, ids.shape[1] + Math.min(opts.maxNewTokens, 256));
+      session = new NativeDecodeSession(model, out.present, start, len + Math.min(opts.maxNewTokens, 256));
       logits = out.logits.dataSync() as Float32Array;
     } finally {
-      tf.dispose([out.logits, ...kv]);
+      tf.dispose([out.logits, ...out.present.flatMap((l) => [l.k, l.v])]);
     }
   }
   try {
