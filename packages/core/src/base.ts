@@ -1,4 +1,4 @@
-// The tensor-free part of core: errors, data directory, file I/O, CLI plumbing. Packages that only
+// The tensor-free part of core: errors, data directory, file I/O, CLI plumbing, the seeded generator. Packages that only
 // need these (the grader, the data tools) import '@rho/core/base' and never load TensorFlow.js.
 export * from './errors.ts';
 export * from './datadir.ts';
@@ -6,3 +6,4 @@ export * from './io/atomic.ts';
 export * from './io/jsonl.ts';
 export * from './cli/report.ts';
 export * from './cli/program.ts';
+export { makeRng } from './generate/sampling.ts';

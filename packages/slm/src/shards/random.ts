@@ -1,11 +1,9 @@
-/** mulberry32: a small seeded generator, identical on every platform, for reproducible choices. */
+import { makeRng } from '@rho/core/base';
+
+/**
+ * Core's seeded generator (mulberry32) for reproducible choices. Seed 0 is taken as 1, as this
+ * package always did, so recorded experiments (noise positions, window order) reproduce.
+ */
 export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return makeRng(seed >>> 0 || 1);
 }
