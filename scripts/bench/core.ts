@@ -5,6 +5,7 @@
  * (prompt 64, 128 new tokens), peak RSS, and MFU against a measured 2048² matmul peak. PyTorch's
  * figures on the same 2-core machine are printed beside ours.
  */
+import { parseArgs } from 'node:util';
 import { initBackendInfo, matmulPeakGflops } from '../../packages/core/src/backend/index.ts';
 import { generate, LlamaModel, presetConfig, presetTraining, PRESET_NAMES, resolveDecoder, type DecoderChoice } from '../../packages/core/src/index.ts';
 import { createTrainerState, liveTensorCount, meanTokenLoss, mfu, nextInt, rngFromSeed, tokenLossValues, trainStep, type TokenBatch } from '../../packages/core/src/train/index.ts';
@@ -19,9 +20,12 @@ const PYTORCH: Record<string, { train: number; score: number; b1: number; b16: n
 const PROMPT = 64;
 const NEW_TOKENS = 128;
 
-// the root has no dependencies of its own, so arguments are read by hand
-const args = process.argv.slice(2);
-if (args.includes('--help') || args.includes('-h')) {
+// strict: false keeps unknown flags harmless, as before
+const { values: opt } = parseArgs({
+  strict: false,
+  options: { preset: { type: 'string', default: 'tiny' }, steps: { type: 'string', default: '3' }, micro: { type: 'string' }, decoder: { type: 'string', default: 'auto' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+});
+if (opt.help) {
   console.log(`usage: pnpm bench core [--preset ${PRESET_NAMES.join('|')}] [--json] [--steps N]
   --preset   model and batch shape (default tiny)
   --steps    timed training steps after one warm-up (default 3)
@@ -34,27 +38,23 @@ if (args.includes('--help') || args.includes('-h')) {
   env RHO_BACKEND=cpu|wasm|..., RHO_NATIVE=0 for tfjs's own matmul and decoder`);
   process.exit(0);
 }
-const valueOf = (flag: string, dflt: string) => {
-  const i = args.indexOf(flag);
-  return i >= 0 ? (args[i + 1] ?? dflt) : dflt;
-};
-const preset = valueOf('--preset', 'tiny');
-const steps = Number(valueOf('--steps', '3'));
-const micro = Number(valueOf('--micro', preset === 'base' ? '4' : '1'));
+const preset = String(opt.preset);
+const steps = Number(opt.steps);
+const micro = Number(opt.micro ?? (preset === 'base' ? '4' : '1'));
 if (!PRESET_NAMES.includes(preset as never)) {
   console.error(`bench core: unknown preset '${preset}'; known: ${PRESET_NAMES.join(', ')}`);
   process.exit(1);
 }
 if (!Number.isInteger(steps) || steps < 1) {
-  console.error(`bench core: --steps must be a positive integer, got ${valueOf('--steps', '')}`);
+  console.error(`bench core: --steps must be a positive integer, got ${opt.steps}`);
   process.exit(1);
 }
-const json = args.includes('--json');
+const json = opt.json === true;
 if (!Number.isInteger(micro) || micro < 1) {
-  console.error(`bench core: --micro must be a positive integer, got ${valueOf('--micro', '')}`);
+  console.error(`bench core: --micro must be a positive integer, got ${opt.micro}`);
   process.exit(1);
 }
-const decoderChoice = valueOf('--decoder', 'auto') as DecoderChoice;
+const decoderChoice = String(opt.decoder) as DecoderChoice;
 if (!['auto', 'native', 'tfjs'].includes(decoderChoice)) {
   console.error(`bench core: --decoder must be auto, native or tfjs, got '${decoderChoice}'`);
   process.exit(1);

@@ -5,6 +5,7 @@
  * over clm (median step times; clm and slm steps alternate, so machine load hits both alike),
  * and the cost of the selection alone, which is what slm adds to a step.
  */
+import { parseArgs } from 'node:util';
 import { createTrainerState, initBackend, LlamaModel, presetConfig, presetTraining, PRESET_NAMES, trainStep, type TrainerState } from '../../packages/core/src/index.ts';
 import type { SlmBatch } from '../../packages/slm/src/trainer/batches.ts';
 import { makeLossFn } from '../../packages/slm/src/trainer/loss.ts';
@@ -15,25 +16,25 @@ import { printBenchResult } from './_table.ts';
 /** Issue 7: PyTorch on this machine, same model (small preset). */
 const PYTORCH = { clm: 1326, slm: 1294, score: 4304 };
 
-const args = process.argv.slice(2);
-if (args.includes('--help') || args.includes('-h')) {
+// strict: false keeps unknown flags harmless, as before
+const { values: opt } = parseArgs({
+  strict: false,
+  options: { preset: { type: 'string', default: 'small' }, steps: { type: 'string', default: '5' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+});
+if (opt.help) {
   console.log(`usage: pnpm bench slm [--preset ${PRESET_NAMES.join('|')}] [--steps N] [--json]
   --preset   model and batch shape (default small)
   --steps    timed steps per mode after one warm-up each (default 5: slm's overhead is a few percent, so the median needs several)
   --json     one JSON object as the last line`);
   process.exit(0);
 }
-const valueOf = (flag: string, dflt: string) => {
-  const i = args.indexOf(flag);
-  return i >= 0 ? (args[i + 1] ?? dflt) : dflt;
-};
-const preset = valueOf('--preset', 'small');
-const steps = Number(valueOf('--steps', '5'));
+const preset = String(opt.preset);
+const steps = Number(opt.steps);
 if (!PRESET_NAMES.includes(preset as never) || !Number.isInteger(steps) || steps < 1) {
   console.error(`bench slm: --preset must be one of ${PRESET_NAMES.join(', ')} and --steps a positive integer`);
   process.exit(1);
 }
-const json = args.includes('--json');
+const json = opt.json === true;
 
 const backend = await initBackend();
 const config = presetConfig(preset);
