@@ -4,12 +4,12 @@ import { registerAllGradients } from './gradients.ts';
 import { nativeAdamWKernel } from './adamw-kernel.ts';
 import { nativeCrossEntropyKernels } from './cross-entropy-kernel.ts';
 import { nativeMatmulKernels } from './matmul-kernel.ts';
-import { loadNativeBlas } from './native.ts';
+import { loadNativeBlas, nativeDecoderUnavailable } from './native.ts';
 import { DEFAULT_CANDIDATES, selectBackend, type BackendCandidate } from './select.ts';
 
 export { candidatesFor, DEFAULT_CANDIDATES, selectBackend, type BackendCandidate } from './select.ts';
 export { missingKernels } from './bridge.ts';
-export { loadNativeBlas, NATIVE_ADDON_PATH, type NativeBlas, type NativeHandle } from './native.ts';
+export { loadNativeBlas, nativeDecoderUnavailable, NATIVE_ADDON_PATH, type NativeBlas, type NativeHandle } from './native.ts';
 export { planBatchMatmul } from './batch-offsets.ts';
 export { matmulPeakGflops } from './peak.ts';
 export { registerAllGradients } from './gradients.ts';
@@ -105,7 +105,8 @@ export function initBackendInfo(options: InitBackendOptions = {}): Promise<Backe
     const threads = info.matmul === 'openblas' ? loadNativeBlas() : undefined;
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     // what generate's default ('auto') decoder will be (see generate/native-decoder.ts)
-    const decoder = threads?.ok ? (typeof threads.blas.decodeStep !== 'function' ? 'decoding: tfjs (addon predates the fused decoder)' : env.RHO_NATIVE_DECODE === '0' ? 'decoding: tfjs (RHO_NATIVE_DECODE=0)' : 'decoding: native') : undefined;
+    const why = nativeDecoderUnavailable(name, env);
+    const decoder = threads?.ok ? `decoding: ${why === null ? 'native' : `tfjs (${why})`}` : undefined;
     log(describe(info, threads?.ok ? threads.blas.threads() : undefined, decoder));
     return info;
   })();

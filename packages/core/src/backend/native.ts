@@ -59,3 +59,17 @@ export function loadNativeBlas(path: string = NATIVE_ADDON_PATH): NativeLoad {
   if (path === NATIVE_ADDON_PATH) cached = result;
   return result;
 }
+
+/**
+ * Why the fused native decoder cannot run on `backend`, or null when it can: what generate's
+ * `auto` decoder choice and the printed backend line both go by.
+ */
+export function nativeDecoderUnavailable(backend: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.RHO_NATIVE === '0') return 'disabled by RHO_NATIVE=0';
+  if (env.RHO_NATIVE_DECODE === '0') return 'disabled by RHO_NATIVE_DECODE=0';
+  if (backend !== 'cpu' && backend !== 'wasm') return `the ${backend} backend decodes with its own kernels`;
+  const native = loadNativeBlas();
+  if (!native.ok) return native.reason;
+  if (typeof native.blas.decodeStep !== 'function') return 'the addon predates the fused decoder; run node packages/core/native/build.mjs';
+  return null;
+}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { RhoError } from '../errors.ts';
-import { loadNativeBlas, type NativeBlas, type NativeHandle } from '../backend/native.ts';
+import { loadNativeBlas, nativeDecoderUnavailable, type NativeBlas, type NativeHandle } from '../backend/native.ts';
 import type { LayerKv, LlamaModel } from '../model/llama.ts';
 import { inverseFrequencies } from '../model/rope.ts';
 
@@ -15,22 +15,10 @@ export type DecoderChoice = 'auto' | 'native' | 'tfjs';
 
 type DecoderApi = Required<Pick<NativeBlas, 'decoderModel' | 'decoderCache' | 'decodeStep' | 'decoderRelease'>>;
 
-/** Why the native decoder cannot run here, or null when it can. */
-export function nativeDecoderUnavailable(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (env.RHO_NATIVE === '0') return 'disabled by RHO_NATIVE=0';
-  if (env.RHO_NATIVE_DECODE === '0') return 'disabled by RHO_NATIVE_DECODE=0';
-  const backend = tf.getBackend();
-  if (backend !== 'cpu' && backend !== 'wasm') return `the ${backend} backend decodes with its own kernels`;
-  const native = loadNativeBlas();
-  if (!native.ok) return native.reason;
-  if (typeof native.blas.decodeStep !== 'function') return 'the addon predates the fused decoder; run node packages/core/native/build.mjs';
-  return null;
-}
-
 /** Resolves a choice to the decoder to use; `native` where it cannot run is an error. */
 export function resolveDecoder(choice: DecoderChoice = 'auto', env: NodeJS.ProcessEnv = process.env): 'native' | 'tfjs' {
   if (choice === 'tfjs') return 'tfjs';
-  const why = nativeDecoderUnavailable(env);
+  const why = nativeDecoderUnavailable(tf.getBackend(), env);
   if (why === null) return 'native';
   if (choice === 'native') throw new RhoError('UNSUPPORTED', `the native decoder cannot run: ${why}`, { field: 'decoder', hint: 'use decoder "auto" or "tfjs"' });
   return 'tfjs';
