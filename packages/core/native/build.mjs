@@ -3,7 +3,7 @@
 // OpenBLAS. Nothing is downloaded. A failed build is a warning, never a failed install: the backend
 // then runs with tfjs's own matmul (see packages/core/src/backend/native.ts).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,16 +37,20 @@ function fail(why) {
 const inc = headerDir();
 if (!inc) fail('Node headers (node_api.h) not found');
 const cc = process.env.CC || 'cc';
+// oneDNN (Debian libdnnl-dev) is optional: without its header the products fall back to OpenBLAS.
+const dnnl = process.env.RHO_NO_DNNL !== '1' && ['/usr/include/oneapi/dnnl/dnnl.h', '/usr/local/include/oneapi/dnnl/dnnl.h'].some((f) => existsSync(f));
+if (!dnnl) console.warn('rho native: oneDNN headers not found (apt-get install libdnnl-dev); building without BF16 matmuls');
+const sources = readdirSync(join(here, 'src')).filter((f) => f.endsWith('.c')).sort().map((f) => join(here, 'src', f));
 mkdirSync(dirname(out), { recursive: true });
 const tmp = `${out}.${process.pid}.tmp`;
 try {
   execFileSync(
     cc,
-    // -fopenmp-simd: honours `omp simd` reductions (vectorised dot products) with no OpenMP runtime;
-    // -fno-math-errno: sqrtf in a loop vectorises (errno is never read)
-    ['-O3', '-fopenmp-simd', '-fno-math-errno', '-fPIC', '-shared', '-Wall', '-DNODE_GYP_MODULE_NAME=rho_blas', `-I${inc}`,
-      ...['rho_blas.c', 'rho_decode.c', 'rho_loss.c', 'rho_optim.c', 'rho_parallel.c'].map((f) => join(here, 'src', f)), '-o', tmp, '-lopenblas', '-lm', '-lpthread'],
-    { stdio: ['ignore', 'inherit', 'inherit'], timeout: 120_000 },
+    // -fopenmp: the engine's kernels share oneDNN's OpenMP thread pool; -fno-math-errno: sqrtf in a
+    // loop vectorises (errno is never read)
+    ['-O3', '-fopenmp', '-fno-math-errno', '-fPIC', '-shared', '-Wall', '-DNODE_GYP_MODULE_NAME=rho_blas', `-I${inc}`,
+      ...(dnnl ? ['-DRHO_HAVE_DNNL'] : []), ...sources, '-o', tmp, ...(dnnl ? ['-ldnnl'] : []), '-lopenblas', '-lm', '-lpthread'],
+    { stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 },
   );
   // rename so a concurrent loader never sees a half-written library
   renameSync(tmp, out);
