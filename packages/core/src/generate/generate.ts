@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { RhoError } from '../errors.ts';
-import { eosIds } from '../config/llama-config.ts';
+import { eosIds, type LlamaConfig } from '../config/llama-config.ts';
 import type { LayerKv, LlamaModel } from '../model/llama.ts';
 import { attentionBias } from '../model/mask.ts';
 import { KvCache } from './kv-cache.ts';
@@ -42,13 +42,36 @@ export interface GenerateResult {
  * (`model.unfuse()` frees them).
  */
 export function generate(model: LlamaModel, promptIds: readonly (readonly number[])[], opts: GenerateOptions): GenerateResult {
-  const cfg = model.config;
+  model.checkIds(promptIds);
+  return runGeneration(model.config, promptIds, opts, (step, result) => {
+    if (!(opts.useCache ?? true)) withoutCache(model, promptIds, result.tokens, step, opts, result);
+    else if (resolveDecoder(opts.decoder, process.env, model.config) === 'native') withNativeCache(model, promptIds, step, opts, result);
+    else withCache(model, promptIds, step, opts, result);
+  });
+}
+
+/**
+ * Chooses each round's next tokens from its logits ([active rows, vocab]) and returns the indexes
+ * (into `active`) of the rows still going.
+ */
+export type Step = (logits: tf.Tensor3D | Float32Array, active: number[]) => number[];
+
+/**
+ * Feeds `step` the logits of the prompts' last tokens, then of each row's newest token, until
+ * `step` returns no rows; `result.tokens` holds each row's new tokens so far.
+ */
+export type DecodeDriver = (step: Step, result: GenerateResult) => void;
+
+/**
+ * What every engine's generation shares: option checks, sampling, EOS and stop strings. The engine
+ * only supplies the logits, through `drive`.
+ */
+export function runGeneration(cfg: LlamaConfig, promptIds: readonly (readonly number[])[], opts: GenerateOptions, drive: DecodeDriver): GenerateResult {
   const n = promptIds.length;
   if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 0) throw new RhoError('BAD_CONFIG', `maxNewTokens must be a non-negative integer, got ${opts.maxNewTokens}`, { field: 'maxNewTokens' });
   promptIds.forEach((p, i) => {
     if (p.length === 0) throw new RhoError('BAD_INPUT', `prompt ${i} is empty`, { field: `promptIds[${i}]`, hint: 'start prompts with the BOS token' });
   });
-  model.checkIds(promptIds);
   const temperature = opts.temperature ?? 0;
   const topP = opts.topP ?? 1;
   const rng = makeRng(opts.seed ?? 0);
@@ -102,14 +125,10 @@ export function generate(model: LlamaModel, promptIds: readonly (readonly number
   };
 
   const result = { tokens, stopReason, texts };
-  if (!(opts.useCache ?? true)) withoutCache(model, promptIds, tokens, step, opts, result);
-  else if (resolveDecoder(opts.decoder) === 'native') withNativeCache(model, promptIds, step, opts, result);
-  else withCache(model, promptIds, step, opts, result);
+  drive(step, result);
   if (texts) stopReason.forEach((r, row) => r !== 'stop' && (texts[row] = opts.stop!.decode(tokens[row]!)));
   return result;
 }
-
-type Step = (logits: tf.Tensor3D | Float32Array, active: number[]) => number[];
 
 function leftPad(rows: readonly (readonly number[])[]): { ids: tf.Tensor2D; positions: tf.Tensor2D; mask: number[][] } {
   const len = Math.max(...rows.map((r) => r.length));
@@ -132,7 +151,7 @@ function leftPad(rows: readonly (readonly number[])[]): { ids: tf.Tensor2D; posi
 function prefill(model: LlamaModel, prompts: readonly (readonly number[])[]): { logits: tf.Tensor3D; present: LayerKv[]; mask: number[][] } {
   const { ids, positions, mask } = leftPad(prompts);
   const maskT = tf.tensor2d(mask.flat(), [prompts.length, ids.shape[1]], 'int32');
-  const bias = attentionBias(prompts.length, ids.shape[1], 0, maskT);
+  const bias = attentionBias(prompts.length, ids.shape[1], 0, maskT, model.config.slidingWindow);
   try {
     const out = model.forward({ ids, positions, bias, lastOnly: true, inference: true });
     return { ...out, mask };
@@ -167,7 +186,7 @@ function withCache(model: LlamaModel, prompts: readonly (readonly number[])[], s
       const ids = tf.tensor2d(last, [b, 1], 'int32');
       const positions = tf.tensor2d(pos, [b, 1], 'int32');
       const maskT = cache.maskTensor();
-      const bias = attentionBias(b, 1, cache.length - 1, maskT);
+      const bias = attentionBias(b, 1, cache.length - 1, maskT, model.config.slidingWindow);
       const out = model.forward({ ids, positions, bias, past: cache.layers, lastOnly: true, inference: true });
       tf.dispose([ids, positions, maskT, bias, logits]);
       cache.update(out.present);
@@ -224,7 +243,7 @@ function withoutCache(model: LlamaModel, prompts: readonly (readonly number[])[]
     const rows = active.map((row) => [...prompts[row]!, ...tokens[row]!]);
     const { ids, positions, mask } = leftPad(rows);
     const maskT = tf.tensor2d(mask.flat(), [rows.length, ids.shape[1]], 'int32');
-    const bias = attentionBias(rows.length, ids.shape[1], 0, maskT);
+    const bias = attentionBias(rows.length, ids.shape[1], 0, maskT, model.config.slidingWindow);
     const { logits, present } = model.forward({ ids, positions, bias, lastOnly: true, inference: true });
     tf.dispose([ids, positions, maskT, bias, ...present.flatMap((kv) => [kv.k, kv.v])]);
     let still: number[];

@@ -1,0 +1,256 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import { RhoError } from '../errors.ts';
+import { expectedTensorShapes, type LlamaConfig } from '../config/llama-config.ts';
+import { runGeneration, type GenerateOptions, type GenerateResult } from '../generate/generate.ts';
+import { inverseFrequencies } from '../model/rope.ts';
+import { loadNativeBlas } from '../backend/native.ts';
+import { bf16BitsToF32, f16BitsToF32 } from '../safetensors/dtype.ts';
+import { checkFitsInMemory, planCheckpoint, type CheckpointPlan } from './checkpoint-plan.ts';
+import { ENGINE_DTYPE, loadEngineApi, type EngineApi, type EngineHandle, type EngineWeight } from './native-api.ts';
+import type { CausalLm, OpenedCheckpoint, OpenOptions, Precision } from './types.ts';
+
+/** Tokens per engine call in a prompt pass: bounds the activation buffers (M × intermediate floats). */
+const CHUNK_TOKENS = 1024;
+/** Bytes of a mapped shard read in per progress report. */
+const LOAD_STEP = 256 * 1024 * 1024;
+
+/** Why the native engine cannot run here, or null when it can. */
+export function nativeEngineUnavailable(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.RHO_NATIVE === '0') return 'disabled by RHO_NATIVE=0';
+  const api = loadEngineApi();
+  return api.ok ? null : api.reason;
+}
+
+/** What the addon says of oneDNN, when the build has it. */
+function dnnlInfo(): { ready: boolean; bf16: boolean; isa: string } {
+  const native = loadNativeBlas();
+  const info = native.ok ? (native.blas as unknown as { dnnlInfo?: () => { ready: boolean; bf16: boolean; isa: string } }).dnnlInfo : undefined;
+  return info ? info() : { ready: false, bf16: false, isa: 'oneDNN not built in' };
+}
+
+/**
+ * bf16 where the CPU multiplies BF16 natively through oneDNN, else fp32; an explicit bf16 that
+ * cannot be honoured falls back with one line saying why.
+ */
+export function resolveEnginePrecision(want: Precision = 'auto', log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): 'bf16' | 'fp32' {
+  if (want === 'fp32') return 'fp32';
+  const info = dnnlInfo();
+  if (info.bf16) return 'bf16';
+  if (want === 'bf16') log(`precision: bf16 requested, but ${info.ready ? `this CPU has no BF16 instructions (oneDNN: ${info.isa})` : info.isa}; using fp32`);
+  return 'fp32';
+}
+
+/** The weights engineModel takes, in its order, pointing into the mapped shards. */
+function engineWeights(plan: CheckpointPlan, maps: Map<string, EngineHandle>): EngineWeight[] {
+  const c = plan.config;
+  const ref = (name: string): EngineWeight => {
+    const t = plan.tensors.get(name)!;
+    // a norm in 16 bits: handed over widened (a few KB)
+    if (t.shape.length === 1 && t.dtype !== 'F32') return widen(plan, name);
+    return [maps.get(t.file)!, t.offset, ENGINE_DTYPE[t.dtype]];
+  };
+  const out: EngineWeight[] = [ref('model.embed_tokens.weight')];
+  for (let l = 0; l < c.numHiddenLayers; l++) {
+    const p = `model.layers.${l}.`;
+    for (const w of ['input_layernorm', 'self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'post_attention_layernorm', 'mlp.gate_proj', 'mlp.up_proj', 'mlp.down_proj']) {
+      out.push(ref(`${p}${w}.weight`));
+    }
+  }
+  out.push(ref('model.norm.weight'), ref(c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight'));
+  return out;
+}
+
+function widen(plan: CheckpointPlan, name: string): Float32Array {
+  const t = plan.tensors.get(name)!;
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  const buf = Buffer.alloc(n * 2);
+  const fd = openSync(t.file, 'r');
+  try {
+    readSync(fd, buf, 0, buf.length, t.offset);
+  } finally {
+    closeSync(fd);
+  }
+  const u16 = new Uint16Array(buf.buffer, buf.byteOffset, n);
+  return t.dtype === 'BF16' ? bf16BitsToF32(u16) : f16BitsToF32(u16);
+}
+
+/**
+ * A model in the native engine: weights as the checkpoint stores them (mapped, not copied, where
+ * they are BF16 or F32), the prompt pass and decoding in C. Works for any size the machine's
+ * memory holds.
+ */
+export class NativeLm implements CausalLm {
+  readonly engine = 'native' as const;
+  private handle: EngineHandle | null;
+
+  constructor(
+    readonly config: LlamaConfig,
+    private readonly api: EngineApi,
+    handle: EngineHandle,
+    readonly precision: 'bf16' | 'fp32',
+    readonly description: string,
+  ) {
+    this.handle = handle;
+  }
+
+  /** The engine model over weights given as tensors by name (Float32Arrays, copied), e.g. a tfjs model's. */
+  static fromTensors(config: LlamaConfig, tensors: (name: string) => Float32Array, precision: Precision = 'fp32'): NativeLm {
+    const loaded = loadEngineApi();
+    if (!loaded.ok) throw new RhoError('UNSUPPORTED', `the native engine cannot run: ${loaded.reason}`, { field: 'engine' });
+    const names = [...expectedTensorShapes(config).keys()];
+    const order = ['model.embed_tokens.weight'];
+    for (let l = 0; l < config.numHiddenLayers; l++) {
+      const p = `model.layers.${l}.`;
+      for (const w of ['input_layernorm', 'self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'post_attention_layernorm', 'mlp.gate_proj', 'mlp.up_proj', 'mlp.down_proj']) order.push(`${p}${w}.weight`);
+    }
+    order.push('model.norm.weight', config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
+    for (const n of order) if (!names.includes(n)) throw new RhoError('RUNTIME', `no tensor ${n}`);
+    const prec = resolveEnginePrecision(precision, () => {});
+    const handle = loaded.api.engineModel(dims(config, prec), config.rmsNormEps, inverseFrequencies(config.headDim, config.ropeTheta), order.map(tensors));
+    return new NativeLm(config, loaded.api, handle, prec, describe(prec, loaded.api));
+  }
+
+  private model(): EngineHandle {
+    if (!this.handle) throw new RhoError('RUNTIME', 'the native model was disposed');
+    return this.handle;
+  }
+
+  checkIds(rows: readonly (readonly number[])[]): void {
+    const v = this.config.vocabSize;
+    for (const row of rows) {
+      for (const x of row) {
+        if (!(Number.isInteger(x) && x >= 0 && x < v)) {
+          throw new RhoError('BAD_INPUT', `token id ${x} is outside the vocabulary [0, ${v})`, { field: 'input_ids', expected: `0..${v - 1}`, got: x, hint: 'does the tokenizer belong to this checkpoint?' });
+        }
+      }
+    }
+  }
+
+  /**
+   * All tokens of `rows` through a fresh cache, in chunks of at most CHUNK_TOKENS; the logits of
+   * the positions `want(row, t)` selects, in order, into one buffer per row.
+   */
+  private prompt(cache: EngineHandle, rows: readonly (readonly number[])[], wantAll: boolean): Float32Array[] {
+    const v = this.config.vocabSize;
+    const out = rows.map((r) => new Float32Array((wantAll ? r.length : 1) * v));
+    const pending: { row: number; t: number }[] = [];
+    const flush = () => {
+      if (pending.length === 0) return;
+      const want = pending.map((p, i) => [p, i] as const).filter(([p]) => wantAll || p.t === rows[p.row]!.length - 1);
+      const logits = new Float32Array(want.length * v);
+      this.api.engineForward(this.model(), cache, Int32Array.from(pending, (p) => p.row), Int32Array.from(pending, (p) => rows[p.row]![p.t]!), Int32Array.from(want, ([, i]) => i), logits);
+      want.forEach(([p], j) => out[p.row]!.set(logits.subarray(j * v, (j + 1) * v), (wantAll ? p.t : 0) * v));
+      pending.length = 0;
+    };
+    rows.forEach((r, row) => {
+      for (let t = 0; t < r.length; t++) {
+        pending.push({ row, t });
+        if (pending.length === CHUNK_TOKENS) flush();
+      }
+    });
+    flush();
+    return out;
+  }
+
+  generate(prompts: readonly (readonly number[])[], opts: GenerateOptions): GenerateResult {
+    this.checkIds(prompts);
+    return runGeneration(this.config, prompts, opts, (step, result) => {
+      if (prompts.length === 0) return;
+      const v = this.config.vocabSize;
+      const cache = this.api.engineCache(this.model(), prompts.length);
+      try {
+        const last = this.prompt(cache, prompts, false);
+        let logits = new Float32Array(prompts.length * v);
+        last.forEach((l, i) => logits.set(l, i * v));
+        let active = prompts.map((_, i) => i);
+        for (let s = 0; ; s++) {
+          const still = step(logits, active);
+          opts.onStep?.(s + 1);
+          if (still.length === 0) break;
+          active = still.map((r) => active[r]!);
+          const tokens = Int32Array.from(active, (row) => result.tokens[row]!.at(-1)!);
+          logits = new Float32Array(active.length * v);
+          this.api.engineForward(this.model(), cache, Int32Array.from(active), tokens, Int32Array.from(active, (_, i) => i), logits);
+        }
+      } finally {
+        this.api.engineRelease(cache);
+      }
+    });
+  }
+
+  logits(rows: readonly (readonly number[])[]): Float32Array[] {
+    this.checkIds(rows);
+    if (rows.length === 0) return [];
+    const cache = this.api.engineCache(this.model(), rows.length);
+    try {
+      return this.prompt(cache, rows, true);
+    } finally {
+      this.api.engineRelease(cache);
+    }
+  }
+
+  tokenLosses(rows: readonly (readonly number[])[]): Float32Array[] {
+    const v = this.config.vocabSize;
+    return this.logits(rows).map((logits, b) => {
+      const ids = rows[b]!;
+      const out = new Float32Array(Math.max(0, ids.length - 1));
+      for (let t = 0; t + 1 < ids.length; t++) {
+        const row = logits.subarray(t * v, (t + 1) * v);
+        let max = -Infinity;
+        for (let i = 0; i < v; i++) if (row[i]! > max) max = row[i]!;
+        let sum = 0;
+        for (let i = 0; i < v; i++) sum += Math.exp(row[i]! - max);
+        out[t] = max + Math.log(sum) - row[ids[t + 1]!]!;
+      }
+      return out;
+    });
+  }
+
+  dispose(): void {
+    if (this.handle) this.api.engineRelease(this.handle);
+    this.handle = null;
+  }
+}
+
+function dims(c: LlamaConfig, precision: 'bf16' | 'fp32'): Int32Array {
+  return Int32Array.from([c.numHiddenLayers, c.hiddenSize, c.numAttentionHeads, c.numKeyValueHeads, c.headDim, c.intermediateSize, c.vocabSize, c.slidingWindow ?? 0, precision === 'bf16' ? 1 : 0]);
+}
+
+function describe(precision: 'bf16' | 'fp32', api: EngineApi): string {
+  const info = dnnlInfo();
+  const gemm = info.ready ? `oneDNN ${info.isa}` : 'OpenBLAS';
+  return `native engine, ${precision} (${gemm}), ${api.engineThreads()} threads`;
+}
+
+/**
+ * Opens a checkpoint directory in the native engine: every check first (config, shard headers,
+ * shapes, dtypes, whether it fits in memory), then the shards are mapped, not read.
+ */
+export async function openNativeLm(dir: string, opts: OpenOptions = {}): Promise<OpenedCheckpoint> {
+  const loaded = loadEngineApi();
+  if (!loaded.ok) throw new RhoError('UNSUPPORTED', `the native engine cannot run: ${loaded.reason}`, { field: 'engine', hint: 'build the addon (node packages/core/native/build.mjs) or use --engine tfjs' });
+  const plan = planCheckpoint(dir);
+  const precision = resolveEnginePrecision(opts.precision);
+  checkFitsInMemory(plan, precision);
+  const maps = new Map(plan.files.map((f) => [f, loaded.api.mapFile(f)] as const));
+  // Read every page in now, in steps that report progress, rather than on the first tokens.
+  const total = plan.files.reduce((a, f) => a + loaded.api.mapSize(maps.get(f)!), 0);
+  let done = 0;
+  opts.onLoadProgress?.(0, total);
+  for (const f of plan.files) {
+    const m = maps.get(f)!;
+    const size = loaded.api.mapSize(m);
+    for (let off = 0; off < size; off += LOAD_STEP) {
+      const n = Math.min(LOAD_STEP, size - off);
+      loaded.api.mapTouch(m, off, n);
+      done += n;
+      opts.onLoadProgress?.(done, total);
+      await new Promise((r) => setImmediate(r)); // let a progress bar draw
+    }
+  }
+  const weights = engineWeights(plan, maps);
+  const c = plan.config;
+  const handle = loaded.api.engineModel(dims(c, precision), c.rmsNormEps, inverseFrequencies(c.headDim, c.ropeTheta), weights);
+  const lm = new NativeLm(c, loaded.api, handle, precision, describe(precision, loaded.api));
+  return { lm, tokenizerPath: plan.tokenizerPath, weightDtype: plan.weightDtype, weightBytes: plan.weightBytes };
+}
