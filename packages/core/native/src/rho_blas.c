@@ -8,7 +8,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "rho_decode.h"
 #include "rho_dnnl.h"
 #include "rho_engine.h"
 #include "rho_loss.h"
@@ -150,7 +149,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   CHECK(napi_set_named_property(env, exports, "sgemmBatched", fn));
   CHECK(napi_create_function(env, "threads", NAPI_AUTO_LENGTH, Threads, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "threads", fn));
-  if (!rho_decode_register(env, exports) || !rho_loss_register(env, exports) || !rho_optim_register(env, exports) ||
+  if (!rho_loss_register(env, exports) || !rho_optim_register(env, exports) ||
       !rho_dnnl_register(env, exports) || !rho_engine_register(env, exports)) {
     napi_throw_error(env, "RHO_NATIVE", "registering the decoder, loss and optimizer functions failed");
     return NULL;

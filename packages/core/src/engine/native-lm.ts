@@ -9,6 +9,14 @@ import { checkFitsInMemory, planCheckpoint, type CheckpointPlan } from './checkp
 import { ENGINE_DTYPE, loadEngineApi, type EngineApi, type EngineHandle, type EngineWeight } from './native-api.ts';
 import type { CausalLm, OpenedCheckpoint, OpenOptions, Precision } from './types.ts';
 
+/** A key/value cache being fed by hand; see NativeLm.openSession. */
+export interface EngineSession {
+  feed(rows: readonly number[], tokens: readonly number[], want?: readonly number[]): Float32Array;
+  /** Tokens held for a row. */
+  length(row: number): number;
+  dispose(): void;
+}
+
 /** Tokens per engine call in a prompt pass: bounds the activation buffers (M × intermediate floats). */
 const CHUNK_TOKENS = 1024;
 /** Bytes of a mapped shard read in per progress report. */
@@ -127,18 +135,44 @@ export class NativeLm implements CausalLm {
   }
 
   /**
+   * A key/value cache of `batch` rows to feed tokens into by hand: `feed(rows, tokens, want)` runs
+   * tokens[i] as the next token of row rows[i] and returns the logits of the tokens indexed by
+   * `want` ([want.length, vocab]). What generate does, open for continuous batching and tests.
+   */
+  openSession(batch: number): EngineSession {
+    const model = this.model();
+    const cache = this.api.engineCache(model, batch);
+    const v = this.config.vocabSize;
+    let open = true;
+    return {
+      feed: (rows, tokens, want = rows.map((_, i) => i)) => {
+        if (!open) throw new RhoError('RUNTIME', 'the engine session was disposed');
+        if (rows.length !== tokens.length) throw new RhoError('BAD_INPUT', `rows (${rows.length}) and tokens (${tokens.length}) differ in length`, { field: 'tokens' });
+        this.checkIds([tokens]);
+        const logits = new Float32Array(want.length * v);
+        this.api.engineForward(this.model(), cache, Int32Array.from(rows), Int32Array.from(tokens), Int32Array.from(want), logits);
+        return logits;
+      },
+      length: (row) => this.api.engineCacheLength(cache, row),
+      dispose: () => {
+        if (open) this.api.engineRelease(cache);
+        open = false;
+      },
+    };
+  }
+
+  /**
    * All tokens of `rows` through a fresh cache, in chunks of at most CHUNK_TOKENS; the logits of
    * the positions `want(row, t)` selects, in order, into one buffer per row.
    */
-  private prompt(cache: EngineHandle, rows: readonly (readonly number[])[], wantAll: boolean): Float32Array[] {
+  private prompt(session: EngineSession, rows: readonly (readonly number[])[], wantAll: boolean): Float32Array[] {
     const v = this.config.vocabSize;
     const out = rows.map((r) => new Float32Array((wantAll ? r.length : 1) * v));
     const pending: { row: number; t: number }[] = [];
     const flush = () => {
       if (pending.length === 0) return;
       const want = pending.map((p, i) => [p, i] as const).filter(([p]) => wantAll || p.t === rows[p.row]!.length - 1);
-      const logits = new Float32Array(want.length * v);
-      this.api.engineForward(this.model(), cache, Int32Array.from(pending, (p) => p.row), Int32Array.from(pending, (p) => rows[p.row]![p.t]!), Int32Array.from(want, ([, i]) => i), logits);
+      const logits = session.feed(pending.map((p) => p.row), pending.map((p) => rows[p.row]![p.t]!), want.map(([, i]) => i));
       want.forEach(([p], j) => out[p.row]!.set(logits.subarray(j * v, (j + 1) * v), (wantAll ? p.t : 0) * v));
       pending.length = 0;
     };
@@ -157,10 +191,10 @@ export class NativeLm implements CausalLm {
     return runGeneration(this.config, prompts, opts, (step, result) => {
       if (prompts.length === 0) return;
       const v = this.config.vocabSize;
-      const cache = this.api.engineCache(this.model(), prompts.length);
+      const session = this.openSession(prompts.length);
       try {
-        const last = this.prompt(cache, prompts, false);
-        let logits = new Float32Array(prompts.length * v);
+        const last = this.prompt(session, prompts, false);
+        let logits: Float32Array = new Float32Array(prompts.length * v);
         last.forEach((l, i) => logits.set(l, i * v));
         let active = prompts.map((_, i) => i);
         for (let s = 0; ; s++) {
@@ -168,12 +202,10 @@ export class NativeLm implements CausalLm {
           opts.onStep?.(s + 1);
           if (still.length === 0) break;
           active = still.map((r) => active[r]!);
-          const tokens = Int32Array.from(active, (row) => result.tokens[row]!.at(-1)!);
-          logits = new Float32Array(active.length * v);
-          this.api.engineForward(this.model(), cache, Int32Array.from(active), tokens, Int32Array.from(active, (_, i) => i), logits);
+          logits = session.feed(active, active.map((row) => result.tokens[row]!.at(-1)!));
         }
       } finally {
-        this.api.engineRelease(cache);
+        session.dispose();
       }
     });
   }
@@ -181,11 +213,11 @@ export class NativeLm implements CausalLm {
   logits(rows: readonly (readonly number[])[]): Float32Array[] {
     this.checkIds(rows);
     if (rows.length === 0) return [];
-    const cache = this.api.engineCache(this.model(), rows.length);
+    const session = this.openSession(rows.length);
     try {
-      return this.prompt(cache, rows, true);
+      return this.prompt(session, rows, true);
     } finally {
-      this.api.engineRelease(cache);
+      session.dispose();
     }
   }
 

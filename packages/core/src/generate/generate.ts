@@ -4,7 +4,7 @@ import { eosIds, type LlamaConfig } from '../config/llama-config.ts';
 import type { LayerKv, LlamaModel } from '../model/llama.ts';
 import { attentionBias } from '../model/mask.ts';
 import { KvCache } from './kv-cache.ts';
-import { NativeDecodeSession, resolveDecoder, type DecoderChoice } from './native-decoder.ts';
+import { nativeEngineFor, resolveDecoder, type DecoderChoice } from './native-decoder.ts';
 import { argmax, findStop, makeRng, sampleToken } from './sampling.ts';
 
 export type StopReason = 'eos' | 'stop' | 'length';
@@ -42,10 +42,11 @@ export interface GenerateResult {
  * (`model.unfuse()` frees them).
  */
 export function generate(model: LlamaModel, promptIds: readonly (readonly number[])[], opts: GenerateOptions): GenerateResult {
+  // the native engine over a copy of the weights: prompt pass and every decoding step in C
+  if ((opts.useCache ?? true) && resolveDecoder(opts.decoder, process.env, model.config) === 'native') return nativeEngineFor(model).generate(promptIds, opts);
   model.checkIds(promptIds);
   return runGeneration(model.config, promptIds, opts, (step, result) => {
     if (!(opts.useCache ?? true)) withoutCache(model, promptIds, result.tokens, step, opts, result);
-    else if (resolveDecoder(opts.decoder, process.env, model.config) === 'native') withNativeCache(model, promptIds, step, opts, result);
     else withCache(model, promptIds, step, opts, result);
   });
 }
@@ -195,44 +196,6 @@ function withCache(model: LlamaModel, prompts: readonly (readonly number[])[], s
   } finally {
     if (logits) logits.dispose();
     cache.dispose();
-  }
-  return result;
-}
-
-/**
- * The prefill as in withCache (tfjs: long prompts are big matmuls), then every decoding step in one
- * native call over a native copy of the cache. Rows keep their batch index in the native cache, so
- * finished rows are just left out of later steps.
- */
-function withNativeCache(model: LlamaModel, prompts: readonly (readonly number[])[], step: Step, opts: GenerateOptions, result: GenerateResult): GenerateResult {
-  let active = prompts.map((_, i) => i);
-  let session: NativeDecodeSession;
-  let logits: tf.Tensor3D | Float32Array;
-  {
-    const out = prefill(model, prompts);
-    const len = out.mask[0]!.length;
-    try {
-      const start = prompts.map((p) => len - p.length);
-      // the native cache grows by doubling; start with room for a typical answer, not the maximum
-      session = new NativeDecodeSession(model, out.present, start, len + Math.min(opts.maxNewTokens, 256));
-      logits = out.logits.dataSync() as Float32Array;
-    } finally {
-      tf.dispose([out.logits, ...out.present.flatMap((l) => [l.k, l.v])]);
-    }
-  }
-  try {
-    for (let s = 0; ; s++) {
-      const still = step(logits, active);
-      opts.onStep?.(s + 1);
-      if (still.length === 0) break;
-      active = still.map((r) => active[r]!);
-      const last = active.map((row) => result.tokens[row]!.at(-1)!);
-      // the newest token's position: the real tokens before it
-      const pos = active.map((row) => prompts[row]!.length + result.tokens[row]!.length - 1);
-      logits = session.step(active, last, pos);
-    }
-  } finally {
-    session.dispose();
   }
   return result;
 }

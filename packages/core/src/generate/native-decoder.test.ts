@@ -1,16 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadNativeBlas } from '../backend/native.ts';
 import { makeConfig, type LlamaConfig } from '../config/llama-config.ts';
 import { LlamaModel } from '../model/llama.ts';
-import { attentionBias } from '../model/mask.ts';
 import { generate } from './generate.ts';
-import { NativeDecodeSession, resolveDecoder } from './native-decoder.ts';
+import { loadEngineApi } from '../engine/native-api.ts';
+import type { EngineSession } from '../engine/native-lm.ts';
+import { nativeEngineFor, resolveDecoder } from './native-decoder.ts';
 import { makeRng } from './sampling.ts';
 
 // In CI the addon must have been built (libopenblas-dev installed); elsewhere its absence skips.
-const run = loadNativeBlas().ok || process.env.CI ? describe : describe.skip;
+const run = loadEngineApi().ok || process.env.CI ? describe : describe.skip;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -20,6 +20,8 @@ const CONFIGS: Record<string, LlamaConfig> = {
   // grouped-query (6 heads over 2), untied, a large rope_theta
   gqa: makeConfig({ vocab_size: 50, hidden_size: 48, intermediate_size: 96, num_hidden_layers: 3, num_attention_heads: 6, num_key_value_heads: 2, rope_theta: 500000, initializer_range: 0.2 }),
   // tied embeddings, one key/value head, a small eps
+  // Mistral's sliding window, far shorter than the sequences decoded
+  windowed: makeConfig({ model_type: 'mistral', sliding_window: 5, vocab_size: 45, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, initializer_range: 0.3 }),
   tied: makeConfig({ vocab_size: 40, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 1, tie_word_embeddings: true, rms_norm_eps: 1e-6, initializer_range: 0.3 }),
 };
 
@@ -31,29 +33,21 @@ function reference(model: LlamaModel, seq: number[]): Float32Array {
   }).dataSync() as Float32Array;
 }
 
-/** Prefill of left-padded prompts as generate does it; returns the session and the prompt logits. */
-function prefill(model: LlamaModel, prompts: number[][], capacity: number): NativeDecodeSession {
-  const len = Math.max(...prompts.map((p) => p.length));
-  const pad = (p: number[]) => [...new Array<number>(len - p.length).fill(0), ...p];
-  const ids = tf.tensor2d(prompts.map(pad), undefined, 'int32');
-  const mask = tf.tensor2d(prompts.map((p) => pad(p.map(() => 1))), undefined, 'int32');
-  const positions = tf.tensor2d(prompts.map((p) => pad(p.map((_, i) => i))), undefined, 'int32');
-  const bias = attentionBias(prompts.length, len, 0, mask);
-  const out = model.forward({ ids, positions, bias, lastOnly: true, inference: true });
-  const session = new NativeDecodeSession(model, out.present, prompts.map((p) => len - p.length), capacity);
-  tf.dispose([ids, mask, positions, bias, out.logits, ...out.present.flatMap((kv) => [kv.k, kv.v])]);
+/** The prompts through a native session with room to grow; returns it. */
+function prefill(model: LlamaModel, prompts: number[][]): EngineSession {
+  const session = nativeEngineFor(model).openSession(prompts.length);
+  prompts.forEach((p, row) => session.feed(p.map(() => row), p, []));
   return session;
 }
 
-run('native decoder', () => {
+run('native engine decoding', () => {
   it.each(Object.keys(CONFIGS))('%s: each step’s logits equal a full forward of the sequence, rows dropping out, the cache growing', (name) => {
     const config = CONFIGS[name]!;
     const model = LlamaModel.init(config, 7);
     const rng = makeRng(3);
     const tok = () => Math.floor(rng() * config.vocabSize);
     const seqs = [[1, 5, 9], [1, 20, 33, 39, 31, 7, 8], [2], [3, 3, 3, 3, 30]];
-    // capacity == prompt length: the first step already has to grow the cache, and later ones again
-    const session = prefill(model, seqs, 7);
+    const session = prefill(model, seqs);
     let active = [0, 1, 2, 3];
     let worst = 0;
     let scale = 0;
@@ -61,7 +55,7 @@ run('native decoder', () => {
       if (step === 3) active = [0, 2, 3]; // row 1 finished
       if (step === 9) active = [3, 0]; // and row 2; order need not follow the batch
       const fed = active.map(() => tok());
-      const logits = session.step(active, fed, active.map((r) => seqs[r]!.length));
+      const logits = session.feed(active, fed);
       active.forEach((r, i) => {
         seqs[r]!.push(fed[i]!);
         if (step % 37 !== 0 && step > 12) return; // the full forward is the slow part: sample steps
@@ -94,13 +88,14 @@ run('native decoder', () => {
 
   it('rejects a token outside the vocabulary, a row outside the batch, and use after dispose', () => {
     const model = LlamaModel.init(CONFIGS.tied!, 9);
-    const session = prefill(model, [[1, 2], [3]], 4);
-    expect(() => session.step([0], [40], [2])).toThrow(/out of range/);
-    expect(() => session.step([2], [1], [2])).toThrow(/out of range/);
-    expect(() => session.step([0, 1], [1], [2, 1])).toThrow(/one length/);
-    expect(session.step([1], [5], [1]).length).toBe(40);
+    const session = prefill(model, [[1, 2], [3]]);
+    expect(() => session.feed([0], [40])).toThrow(/outside the vocabulary/);
+    expect(() => session.feed([2], [1])).toThrow(/row outside the cache/);
+    expect(() => session.feed([0, 1], [1])).toThrow(/differ in length/);
+    expect(session.feed([1], [5]).length).toBe(40);
+    expect(session.length(1)).toBe(2);
     session.dispose();
-    expect(() => session.step([0], [1], [2])).toThrow(/disposed/);
+    expect(() => session.feed([0], [1])).toThrow(/disposed/);
     model.dispose();
   });
 

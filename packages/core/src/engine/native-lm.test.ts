@@ -1,0 +1,159 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readCheckpointTensors, writeCheckpointTensors } from '../safetensors/sharded.ts';
+import { checkFitsInMemory, planCheckpoint } from './checkpoint-plan.ts';
+import { loadEngineApi } from './native-api.ts';
+import { openNativeLm, resolveEnginePrecision } from './native-lm.ts';
+
+const FIXTURES = resolve(__dirname, '../../../../../shared/fixtures');
+const have = existsSync(FIXTURES);
+// In CI the addon is built (the Debian packages are installed first); elsewhere its absence skips.
+const run = (loadEngineApi().ok || process.env.CI) && have ? describe : describe.skip;
+
+interface Expected {
+  input_ids: number[][];
+  logits: number[][][];
+  bf16_logits: number[][][];
+  greedy: { prompt: number[]; max_new_tokens: number; output: number[] };
+  tolerance: { logits_abs: number; bf16_logits_abs: number };
+}
+
+function maxDiff(got: Float32Array[], want: number[][][]): { err: number; scale: number } {
+  let err = 0;
+  let scale = 0;
+  want.forEach((rows, b) =>
+    rows.forEach((row, t) =>
+      row.forEach((x, i) => {
+        err = Math.max(err, Math.abs(got[b]![t * row.length + i]! - x));
+        scale = Math.max(scale, Math.abs(x));
+      }),
+    ),
+  );
+  return { err, scale };
+}
+
+const CASES = ['tiny-llama', 'tiny-llama/bf16', 'tiny-mistral', 'tiny-mistral/bf16'];
+
+run('native engine on the PyTorch fixtures', () => {
+  it.each(CASES)('%s: fp32 arithmetic reproduces the logits within the fixture tolerance and the greedy tokens', async (name) => {
+    const dir = join(FIXTURES, name);
+    const bf16 = name.endsWith('bf16');
+    const exp = JSON.parse(readFileSync(join(FIXTURES, name.replace(/\/bf16$/, ''), 'expected.json'), 'utf8')) as Expected;
+    const { lm, weightDtype } = await openNativeLm(dir, { precision: 'fp32' });
+    try {
+      expect(weightDtype).toBe(bf16 ? 'BF16' : 'F32');
+      const { err, scale } = maxDiff(lm.logits(exp.input_ids), bf16 ? exp.bf16_logits : exp.logits);
+      expect(scale).toBeGreaterThan(0.1);
+      expect(err).toBeLessThanOrEqual(bf16 ? exp.tolerance.bf16_logits_abs : exp.tolerance.logits_abs);
+      const greedyFile = join(dir, 'greedy.json');
+      const want = (bf16 && existsSync(greedyFile) ? (JSON.parse(readFileSync(greedyFile, 'utf8')) as Expected['greedy']) : exp.greedy).output.slice(exp.greedy.prompt.length);
+      const got = lm.generate([exp.greedy.prompt], { maxNewTokens: exp.greedy.max_new_tokens, eosId: null }).tokens[0];
+      expect(got).toEqual(want);
+      // token losses agree with the logits they come from
+      const losses = lm.tokenLosses(exp.input_ids);
+      expect(losses[0]!.length).toBe(exp.input_ids[0]!.length - 1);
+      expect(losses.flatMap((l) => [...l]).every((x) => Number.isFinite(x) && x > 0)).toBe(true);
+    } finally {
+      lm.dispose();
+    }
+  });
+
+  it.each(CASES)('%s: bf16 arithmetic stays within BF16 rounding of the reference and keeps the greedy tokens', async (name) => {
+    if (resolveEnginePrecision('auto', () => {}) !== 'bf16') return; // no BF16 instructions here: nothing to compare
+    const dir = join(FIXTURES, name);
+    const bf16 = name.endsWith('bf16');
+    const exp = JSON.parse(readFileSync(join(FIXTURES, name.replace(/\/bf16$/, ''), 'expected.json'), 'utf8')) as Expected;
+    const { lm } = await openNativeLm(dir, { precision: 'bf16' });
+    try {
+      expect(lm.precision).toBe('bf16');
+      const { err, scale } = maxDiff(lm.logits(exp.input_ids), bf16 ? exp.bf16_logits : exp.logits);
+      // activations rounded to 8 significant bits before each product: errors of a few 1e-2 on logits of order 1
+      expect(err).toBeGreaterThan(0);
+      expect(err).toBeLessThan(0.05 * Math.max(1, scale) + 0.05);
+      const greedyFile = join(dir, 'greedy.json');
+      const want = (bf16 && existsSync(greedyFile) ? (JSON.parse(readFileSync(greedyFile, 'utf8')) as Expected['greedy']) : exp.greedy).output.slice(exp.greedy.prompt.length);
+      expect(lm.generate([exp.greedy.prompt], { maxNewTokens: exp.greedy.max_new_tokens, eosId: null }).tokens[0]).toEqual(want);
+    } finally {
+      lm.dispose();
+    }
+  });
+
+  it('batched generation equals each prompt alone; a long prompt crosses the window and the chunking', async () => {
+    const { lm } = await openNativeLm(join(FIXTURES, 'tiny-mistral'), { precision: 'fp32' });
+    try {
+      const long = Array.from({ length: 1500 }, (_, i) => (i * 37 + 11) % lm.config.vocabSize);
+      const prompts = [[1, 5, 9], long, [2, 7]];
+      const together = lm.generate(prompts, { maxNewTokens: 6, eosId: null }).tokens;
+      const alone = prompts.map((p) => lm.generate([p], { maxNewTokens: 6, eosId: null }).tokens[0]);
+      expect(together).toEqual(alone);
+      // the logits of the last position of the long row equal those of the same tokens fed one by one
+      const session = lm.openSession(1);
+      let last = new Float32Array();
+      for (const t of long.slice(-40)) last = session.feed([0], [t]);
+      session.dispose();
+      const tail = lm.logits([long.slice(-40)])[0]!;
+      const v = lm.config.vocabSize;
+      let err = 0;
+      for (let i = 0; i < v; i++) err = Math.max(err, Math.abs(tail[39 * v + i]! - last[i]!));
+      expect(err).toBeLessThan(1e-4);
+    } finally {
+      lm.dispose();
+    }
+  });
+});
+
+describe('checkpoint checks before loading', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'rho-plan-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** A two-shard copy of the tiny-llama fixture. */
+  function sharded(name: string): string {
+    const dir = join(tmp, name);
+    const tensors = readCheckpointTensors(join(FIXTURES, 'tiny-llama'));
+    writeCheckpointTensors(dir, tensors, { maxShardBytes: 200_000 });
+    copyFileSync(join(FIXTURES, 'tiny-llama', 'config.json'), join(dir, 'config.json'));
+    return dir;
+  }
+
+  (have ? it : it.skip)('a sound sharded checkpoint plans, with every tensor placed', () => {
+    const plan = planCheckpoint(sharded('ok'));
+    expect(plan.files.length).toBeGreaterThan(1);
+    expect(plan.tensors.get('model.embed_tokens.weight')!.shape).toEqual([256, 64]);
+    expect(plan.weightDtype).toBe('F32');
+  });
+
+  (have ? it : it.skip)('a truncated shard is named', () => {
+    const dir = sharded('truncated');
+    const plan = planCheckpoint(dir);
+    const last = plan.files.at(-1)!;
+    truncateSync(last, Math.floor(readFileSync(last).length / 2));
+    expect(() => planCheckpoint(dir)).toThrow(/outside the file/);
+  });
+
+  (have ? it : it.skip)('an index naming a missing shard is named', () => {
+    const dir = sharded('missing');
+    const plan = planCheckpoint(dir);
+    rmSync(plan.files[0]!);
+    expect(() => planCheckpoint(dir)).toThrow(/shard named in the index is missing/);
+  });
+
+  (have ? it : it.skip)('a dtype the kernels lack is named with the tensor', () => {
+    const dir = join(tmp, 'int8');
+    const header = JSON.stringify({ 'model.embed_tokens.weight': { dtype: 'I8', shape: [2, 2], data_offsets: [0, 4] } });
+    const head = Buffer.alloc(8);
+    head.writeBigUInt64LE(BigInt(header.length));
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'model.safetensors'), Buffer.concat([head, Buffer.from(header), Buffer.alloc(4)]));
+    copyFileSync(join(FIXTURES, 'tiny-llama', 'config.json'), join(dir, 'config.json'));
+    expect(() => planCheckpoint(dir)).toThrow(/model\.embed_tokens\.weight has dtype I8, which the kernels lack/);
+  });
+
+  (have ? it : it.skip)('weights too large for the memory are refused before loading', () => {
+    const plan = planCheckpoint(join(FIXTURES, 'tiny-llama'));
+    expect(() => checkFitsInMemory(plan, 'fp32', 100_000)).toThrow(/need .* of memory at fp32, this machine has/);
+    expect(() => checkFitsInMemory(plan, 'fp32', 1e12)).not.toThrow();
+  });
+});

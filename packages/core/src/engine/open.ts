@@ -1,0 +1,102 @@
+import { existsSync, statSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { RhoError } from '../errors.ts';
+import { CONFIG_FILE } from '../checkpoint/load.ts';
+import { readConfigFile, type LlamaConfig } from '../config/llama-config.ts';
+import { weightFiles } from '../safetensors/sharded.ts';
+import { initBackend } from '../backend/index.ts';
+import { nativeEngineUnavailable, openNativeLm } from './native-lm.ts';
+import { openTfjsLm } from './tfjs-lm.ts';
+import type { EngineChoice, OpenedCheckpoint, OpenOptions, Precision } from './types.ts';
+import { parameterCount } from './weights.ts';
+
+export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'native', 'tfjs'];
+export const PRECISION_CHOICES: readonly Precision[] = ['auto', 'bf16', 'fp32'];
+
+/** The engine a run gets and, when `auto` fell back to tfjs, why native was not taken. */
+export interface EngineDecision {
+  engine: 'native' | 'tfjs';
+  fallbackReason?: string;
+}
+
+/**
+ * Resolve an engine choice: an explicit one wins, else RHO_ENGINE, else auto. `auto` is native
+ * unless `nativeWhyNot` gives a reason; asking for native where it cannot run is an error
+ * naming that reason, since silently running a 1.1B model on tfjs would exhaust memory.
+ */
+export function chooseEngine(choice: EngineChoice | undefined, env: NodeJS.ProcessEnv, nativeWhyNot: () => string | null): EngineDecision {
+  const fromEnv = env.RHO_ENGINE?.trim() || undefined;
+  if (choice === undefined && fromEnv !== undefined && !ENGINE_CHOICES.includes(fromEnv as EngineChoice)) {
+    throw new RhoError('BAD_CONFIG', `RHO_ENGINE must be one of ${ENGINE_CHOICES.join(', ')}, got '${fromEnv}'`, { field: 'RHO_ENGINE', expected: ENGINE_CHOICES, got: fromEnv });
+  }
+  const want = choice ?? (fromEnv as EngineChoice | undefined) ?? 'auto';
+  if (!ENGINE_CHOICES.includes(want)) throw new RhoError('BAD_CONFIG', `engine must be one of ${ENGINE_CHOICES.join(', ')}, got '${want}'`, { field: 'engine', expected: ENGINE_CHOICES, got: want });
+  if (want === 'tfjs') return { engine: 'tfjs' };
+  const why = nativeWhyNot();
+  if (why === null) return { engine: 'native' };
+  if (want === 'native') {
+    throw new RhoError('UNSUPPORTED', `the native engine cannot run: ${why}`, { field: 'engine', hint: 'use --engine tfjs (small checkpoints only) or --engine auto' });
+  }
+  return { engine: 'tfjs', fallbackReason: why };
+}
+
+export type CheckEngine = 'auto' | 'both' | 'native' | 'tfjs';
+export const CHECK_ENGINES: readonly CheckEngine[] = ['auto', 'both', 'native', 'tfjs'];
+
+/**
+ * The engines `pnpm core check` runs on. `auto` checks everything that can run here: both engines, or tfjs
+ * alone (with the reason) where the native engine is unavailable. RHO_ENGINE is the default.
+ */
+export function enginesToCheck(choice: string | undefined, env: NodeJS.ProcessEnv, nativeWhyNot: () => string | null): { engines: ('tfjs' | 'native')[]; skipped?: string } {
+  const want = choice ?? (env.RHO_ENGINE?.trim() || 'auto');
+  if (!CHECK_ENGINES.includes(want as CheckEngine)) {
+    throw new RhoError('BAD_CONFIG', `engine must be one of ${CHECK_ENGINES.join(', ')}, got '${want}'`, { field: choice === undefined ? 'RHO_ENGINE' : 'engine', expected: CHECK_ENGINES, got: want });
+  }
+  if (want === 'tfjs') return { engines: ['tfjs'] };
+  if (want === 'native') return { engines: ['native'] };
+  if (want === 'both') return { engines: ['tfjs', 'native'] };
+  const why = nativeWhyNot();
+  return why === null ? { engines: ['tfjs', 'native'] } : { engines: ['tfjs'], skipped: why };
+}
+
+/**
+ * Refuse, before loading, a checkpoint the tfjs engine cannot hold: it keeps FP32 variables plus
+ * the FP32 inference copies, and the wasm backend's heap is 32-bit. Without this a 1.1B model dies
+ * half-way through loading with `memory access out of bounds` (issue 11).
+ */
+export function checkTfjsFits(config: LlamaConfig, backend: string, dir: string, memBytes = totalmem()): void {
+  const need = 2 * 4 * parameterCount(config);
+  const limit = backend === 'wasm' ? 4 * 2 ** 30 : memBytes;
+  if (need <= limit) return;
+  const gb = (x: number) => `${(x / 1e9).toFixed(1)} GB`;
+  throw new RhoError('UNSUPPORTED', `the tfjs engine needs about ${gb(need)} for this checkpoint (FP32 weights and their inference copies), more than the ${backend === 'wasm' ? `wasm backend's ${gb(limit)} heap` : `machine's ${gb(limit)} of memory`}`, {
+    file: dir,
+    expected: `<= ${gb(limit)}`,
+    got: gb(need),
+    hint: 'run it on the native engine (--engine native), which keeps the weights memory-mapped in their stored precision',
+  });
+}
+
+/**
+ * Open a checkpoint directory on the engine the options ask for. The cheap checks (directory,
+ * config.json, every shard present) come first, so bad input fails before any long work.
+ */
+export async function openCausalLm(dir: string, opts: OpenOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<OpenedCheckpoint> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new RhoError('NOT_FOUND', 'checkpoint directory does not exist', { file: dir, hint: 'create one with `pnpm core init` or download a Hugging Face Llama checkpoint' });
+  }
+  const config = readConfigFile(join(dir, CONFIG_FILE));
+  weightFiles(dir);
+  if (opts.precision !== undefined && !PRECISION_CHOICES.includes(opts.precision)) {
+    throw new RhoError('BAD_CONFIG', `precision must be one of ${PRECISION_CHOICES.join(', ')}, got '${opts.precision}'`, { field: 'precision', expected: PRECISION_CHOICES, got: opts.precision });
+  }
+  const decision = chooseEngine(opts.engine, env, nativeEngineUnavailable);
+  if (decision.engine === 'native') return openNativeLm(dir, opts);
+  await initBackend();
+  checkTfjsFits(config, tf.getBackend(), dir);
+  if (opts.precision === 'bf16') process.stderr.write('note: the tfjs engine computes in fp32; --precision bf16 applies to the native engine\n');
+  // the fallback's reason belongs in every log and metrics line that names the engine
+  return openTfjsLm(dir, opts, decision.fallbackReason ? `native engine unavailable: ${decision.fallbackReason}` : undefined);
+}
