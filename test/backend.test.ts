@@ -35,8 +35,8 @@ describe('native addon', () => {
       }
     }
     expect(loaded.blas.threads()).toBeGreaterThan(0);
-    // the fused decoder is part of the same build (its arithmetic: generate/native-decoder.test.ts)
-    expect(typeof loaded.blas.decodeStep).toBe('function');
+    // the native engine is part of the same build (its arithmetic: engine/native-lm.test.ts)
+    expect(typeof loaded.blas.engineForward).toBe('function');
   }, 120_000);
 
   it('rejects mismatched arguments instead of reading out of bounds', () => {

@@ -214,6 +214,17 @@ static void finalize_cache(napi_env env, void *data, void *hint) {
 // ---------------------------------------------------------------------------------------------
 // Kernels
 
+// Seconds spent per part of the forward pass since the last engineProfile() call: where the time
+// goes, for benchmarks.
+enum { T_LINEAR, T_ATTENTION, T_OTHER, T_PARTS };
+static double spent[T_PARTS];
+#define TIMED(part, stmt)                  \
+  do {                                     \
+    double t0_ = omp_get_wtime();          \
+    stmt;                                  \
+    spent[part] += omp_get_wtime() - t0_;  \
+  } while (0)
+
 static inline float dot_f32(const float *a, const float *b, int n) {
   float s = 0.f;
 #pragma omp simd reduction(+ : s)
@@ -366,12 +377,58 @@ static void embed_row(const model_t *m, int token, float *out) {
   else memcpy(out, (const float *)m->embed.data + (size_t)token * D, D * sizeof *out);
 }
 
+// Sequences at least this long in one call (prompt passes) attend through GEMMs, head by head.
+#define RUN_GEMM 16
+
+static void gemm_f32(bool tb, int M, int N, int K, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
+  if (rho_dnnl_gemm_f32(false, tb, M, N, K, a, lda, b, ldb, 0.f, c, ldc) == 0) return;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.f, a, lda, b, ldb, 0.f, c, ldc);
+}
+
+/**
+ * Attention of T consecutive tokens of one row (positions p0..p0+T-1, keys and values already in
+ * the cache) for every head: scores = q·Kᵀ over the keys any of them may see, masked to each
+ * token's causal window, softmax, times V. q and ctx are [T, H*hd] (rows of the whole call).
+ */
+static int attention_run(const model_t *m, const row_cache_t *rc, int l, int p0, int T, const float *q, float *ctx) {
+  const int H = m->H, KV = m->KV, hd = m->hd, qd = H * hd, group = H / KV, w = m->window;
+  const int hi = p0 + T - 1, klo = w > 0 && p0 - w > 0 ? p0 - w : 0, n = hi - klo + 1;
+  float *sc = malloc((size_t)T * n * sizeof *sc);
+  if (!sc) return -1;
+  const float scale = 1.f / sqrtf((float)hd);
+  for (int hh = 0; hh < H; hh++) {
+    const int kh = hh / group;
+    const float *kb = rc->k + ((size_t)l * KV + kh) * rc->cap * hd + (size_t)klo * hd;
+    const float *vb = rc->v + ((size_t)l * KV + kh) * rc->cap * hd + (size_t)klo * hd;
+    gemm_f32(true, T, n, hd, q + (size_t)hh * hd, qd, kb, hd, sc, n);
+#pragma omp parallel for schedule(static)
+    for (int t = 0; t < T; t++) {
+      float *r = sc + (size_t)t * n;
+      const int p = p0 + t, lo = (w > 0 && p - w > klo ? p - w : klo) - klo, top = p - klo;
+      float mx = -INFINITY;
+      for (int j = lo; j <= top; j++) mx = fmaxf(mx, r[j] * scale);
+      float sum = 0.f;
+      for (int j = 0; j < n; j++) {
+        float e = j >= lo && j <= top ? expf(r[j] * scale - mx) : 0.f;
+        r[j] = e;
+        sum += e;
+      }
+      const float inv = 1.f / sum;
+      for (int j = lo; j <= top; j++) r[j] *= inv;
+    }
+    gemm_f32(false, T, hd, n, sc, n, vb, hd, ctx + (size_t)hh * hd, qd);
+  }
+  free(sc);
+  return 0;
+}
+
 /**
  * Runs M new tokens through the model: token i belongs to cache row rows[i] and takes the next
  * position of that row (tokens of one row, in order, extend it). Writes the logits of the tokens
  * listed in `want` (nwant of them) to `logits` [nwant, V]. Returns 0, or an error message.
  */
 static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, const int32_t *tokens, int nwant, const int32_t *want, float *logits) {
+  double t_start = omp_get_wtime(), t_in = spent[T_LINEAR] + spent[T_ATTENTION];
   const int D = m->D, H = m->H, KV = m->KV, hd = m->hd, F = m->F, L = m->L;
   const int group = H / KV, qd = H * hd, kvd = KV * hd;
   int *pos = malloc((size_t)M * sizeof *pos);
@@ -401,8 +458,9 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
   float *u = malloc((size_t)M * F * sizeof *u);
   float *tmp = malloc((size_t)M * wide * sizeof *tmp);
   float *cs = malloc((size_t)M * hd * 2 * sizeof *cs);
+  char *in_run = calloc((size_t)M, 1);
   const char *err = NULL;
-  if (!h || !x || !q || !k || !v || !ctx || !g || !u || !tmp || !cs) {
+  if (!h || !x || !q || !k || !v || !ctx || !g || !u || !tmp || !cs || !in_run) {
     err = "out of memory";
     goto done;
   }
@@ -420,7 +478,9 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
   for (int l = 0; l < L; l++) {
     const weight_t *W = m->layers + (size_t)l * W_PER_LAYER;
     rms_norm(h, M, D, weight_f32(&W[W_IN_NORM]), m->eps, x);
-    if (linear(m, x, M, &W[W_Q], q) || linear(m, x, M, &W[W_K], k) || linear(m, x, M, &W[W_V], v)) {
+    int rc = 0;
+    TIMED(T_LINEAR, rc = linear(m, x, M, &W[W_Q], q) || linear(m, x, M, &W[W_K], k) || linear(m, x, M, &W[W_V], v));
+    if (rc) {
       err = "out of memory";
       goto done;
     }
@@ -435,7 +495,21 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
         memcpy(rc->v + at, v + (size_t)i * kvd + (size_t)kh * hd, hd * sizeof(float));
       }
     }
-    // attention: query (token i, head hh) over keys lo..pos[i] of its row
+    // attention: runs of many tokens of one row through GEMMs; the rest (decoding: one token a
+    // row) query by query, over keys lo..pos[i] of its row
+    double ta = omp_get_wtime();
+    for (int i = 0; i < M;) {
+      int e = i + 1;
+      while (e < M && rows[e] == rows[i] && pos[e] == pos[e - 1] + 1) e++;
+      if (e - i >= RUN_GEMM) {
+        if (attention_run(m, &c->rows[rows[i]], l, pos[i], e - i, q + (size_t)i * qd, ctx + (size_t)i * qd)) {
+          err = "out of memory";
+          goto done;
+        }
+        for (int j = i; j < e; j++) in_run[j] = 1;
+      }
+      i = e;
+    }
 #pragma omp parallel
     {
       float *p = NULL;
@@ -443,6 +517,7 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
 #pragma omp for schedule(dynamic, 4)
       for (int t = 0; t < M * H; t++) {
         int i = t / H, hh = t % H, kh = hh / group;
+        if (in_run[i]) continue;
         const row_cache_t *rc = &c->rows[rows[i]];
         int hi = pos[i], lo = m->window > 0 && hi - m->window > 0 ? hi - m->window : 0;
         int n = hi - lo + 1;
@@ -478,13 +553,16 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
       }
       free(p);
     }
-    if (linear(m, ctx, M, &W[W_O], tmp)) {
+    spent[T_ATTENTION] += omp_get_wtime() - ta;
+    TIMED(T_LINEAR, rc = linear(m, ctx, M, &W[W_O], tmp));
+    if (rc) {
       err = "out of memory";
       goto done;
     }
     for (size_t e = 0; e < (size_t)M * D; e++) h[e] += tmp[e];
     rms_norm(h, M, D, weight_f32(&W[W_POST_NORM]), m->eps, x);
-    if (linear(m, x, M, &W[W_GATE], g) || linear(m, x, M, &W[W_UP], u)) {
+    TIMED(T_LINEAR, rc = linear(m, x, M, &W[W_GATE], g) || linear(m, x, M, &W[W_UP], u));
+    if (rc) {
       err = "out of memory";
       goto done;
     }
@@ -493,7 +571,8 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
       float a = g[e];
       g[e] = a / (1.f + expf(-a)) * u[e];
     }
-    if (linear(m, g, M, &W[W_DOWN], tmp)) {
+    TIMED(T_LINEAR, rc = linear(m, g, M, &W[W_DOWN], tmp));
+    if (rc) {
       err = "out of memory";
       goto done;
     }
@@ -504,10 +583,13 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
     // the final norm and the head, only for the tokens whose logits are wanted
     for (int j = 0; j < nwant; j++) memcpy(x + (size_t)j * D, h + (size_t)want[j] * D, D * sizeof *x);
     rms_norm(x, nwant, D, weight_f32(&m->norm), m->eps, x);
-    if (linear(m, x, nwant, &m->head, logits)) err = "out of memory";
+    int rc = 0;
+    TIMED(T_LINEAR, rc = linear(m, x, nwant, &m->head, logits));
+    if (rc) err = "out of memory";
   }
 done:
-  free(pos), free(h), free(x), free(q), free(k), free(v), free(ctx), free(g), free(u), free(tmp), free(cs);
+  spent[T_OTHER] += omp_get_wtime() - t_start - (spent[T_LINEAR] + spent[T_ATTENTION] - t_in);
+  free(pos), free(h), free(x), free(q), free(k), free(v), free(ctx), free(g), free(u), free(tmp), free(cs), free(in_run);
   return err;
 }
 
@@ -807,13 +889,26 @@ static napi_value EngineThreads(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// engineProfile(): seconds in [linear, attention, other] since the last call, then zeroed.
+static napi_value EngineProfile(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out, x;
+  CHECK(napi_create_array_with_length(env, T_PARTS, &out));
+  for (int i = 0; i < T_PARTS; i++) {
+    CHECK(napi_create_double(env, spent[i], &x));
+    CHECK(napi_set_element(env, out, (uint32_t)i, x));
+    spent[i] = 0;
+  }
+  return out;
+}
+
 bool rho_engine_register(napi_env env, napi_value exports) {
   static const struct {
     const char *name;
     napi_callback fn;
   } fns[] = {
       {"mapFile", MapFile}, {"mapSize", MapSize}, {"mapTouch", MapTouch},         {"engineModel", EngineModel},         {"engineCache", EngineCache},     {"engineForward", EngineForward},
-      {"engineCacheLength", EngineCacheLength}, {"engineRelease", EngineRelease}, {"engineThreads", EngineThreads},
+      {"engineCacheLength", EngineCacheLength}, {"engineRelease", EngineRelease}, {"engineThreads", EngineThreads}, {"engineProfile", EngineProfile},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;

@@ -15,18 +15,47 @@ export interface NativeBlas {
   ): void;
   /** Sets OpenBLAS's thread count when given a positive number; returns the count in use. */
   threads(n?: number): number;
-  // The fused decoder (src/rho_decode.c); see generate/native-decoder.ts. Absent in an addon built
-  // from an older source, which is why they are optional.
-  decoderModel?(dims: Int32Array, eps: number, invFreq: Float32Array, embed: Float32Array, layerWeights: Float32Array[], head: Float32Array): NativeHandle;
-  decoderCache?(model: NativeHandle, batch: number, capacity: number, keys: Float32Array[], values: Float32Array[], past: number, start: Int32Array): NativeHandle;
-  decodeStep?(model: NativeHandle, cache: NativeHandle, rows: Int32Array, tokens: Int32Array, positions: Int32Array, logits: Float32Array): void;
-  decoderRelease?(handle: NativeHandle): void;
-  decoderCacheLength?(cache: NativeHandle): number;
+  // oneDNN (src/rho_dnnl.c); absent in an addon built from an older source. Without oneDNN in the
+  // build they exist but report `ready: false` and the products throw.
+  /** What oneDNN offers here: usable at all, native BF16 products, the ISA it dispatches to (or why it is absent), OpenMP threads. */
+  dnnlInfo?(): DnnlInfo;
+  /** Sets OpenMP's thread count (oneDNN's products, the engine's kernels) when n > 0; returns the count in effect. */
+  dnnlThreads?(n?: number): number;
+  /**
+   * As sgemmBatched, through oneDNN: the FP32 operands are rounded to BF16 (round to nearest even)
+   * and multiplied with FP32 accumulation. Throws where oneDNN has no native BF16.
+   */
+  gemmBf16Batched?(
+    a: Float32Array, b: Float32Array, c: Float32Array,
+    aOffsets: Int32Array, bOffsets: Int32Array,
+    m: number, n: number, k: number, transA: boolean, transB: boolean,
+  ): void;
+  /** As sgemmBatched, through oneDNN's FP32 matmul. */
+  gemmF32Batched?(
+    a: Float32Array, b: Float32Array, c: Float32Array,
+    aOffsets: Int32Array, bOffsets: Int32Array,
+    m: number, n: number, k: number, transA: boolean, transB: boolean,
+  ): void;
+  /** dst[i] = src[i] rounded to BF16 bits (nearest even, NaN kept quiet); dst at least as long as src. */
+  f32ToBf16?(src: Float32Array, dst: Uint16Array): void;
+  /** dst[i] = the value of BF16 bits src[i]. */
+  bf16ToF32?(src: Uint16Array, dst: Float32Array): void;
+  // The native engine (src/rho_engine.c): its functions are typed in engine/native-api.ts. Absent
+  // in an addon built from an older source, which is why this one is optional.
+  engineForward?(...args: never[]): void;
   // Sparse softmax cross-entropy (src/rho_loss.c), rows split over `threads`; see cross-entropy-kernel.ts.
   crossEntropyForward?(x: Float32Array, targets: Int32Array, vocab: number, loss: Float32Array, lse: Float32Array, threads: number): void;
   crossEntropyBackward?(x: Float32Array, targets: Int32Array, lse: Float32Array, dy: Float32Array, vocab: number, dx: Float32Array, threads: number): void;
   // One AdamW step of one parameter (src/rho_optim.c); coefs [beta1, beta2, eps, decay, stepSize, bc2Sqrt].
   adamwUpdate?(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, coefs: Float64Array, threads: number): void;
+}
+
+export interface DnnlInfo {
+  ready: boolean;
+  bf16: boolean;
+  /** e.g. `avx512_core_bf16`, `avx512_core_amx_bf16`; the reason when not ready (`oneDNN not built in`) */
+  isa: string;
+  threads: number;
 }
 
 /** An opaque native object (a model's decoding weights or a key/value cache). */
@@ -49,6 +78,12 @@ export function loadNativeBlas(path: string = NATIVE_ADDON_PATH): NativeLoad {
     result = { ok: false, reason: `addon not built (${path}); run node packages/core/native/build.mjs` };
   } else {
     try {
+      // OpenMP threads (oneDNN's and the engine's) that spin between parallel regions starve each
+      // other and everything else on a busy 2-core machine (batch-1 decoding measured 12x slower
+      // beside a test run); sleeping costs microseconds a region. Read by libgomp when it loads.
+      process.env.OMP_WAIT_POLICY ??= 'passive';
+      // libgomp reads its settings once, when the addon brings it in
+      Object.assign(process.env, openmpDefaults(process.env));
       const blas = createRequire(import.meta.url)(path) as NativeBlas;
       if (typeof blas.sgemmBatched !== 'function') throw new Error('sgemmBatched missing');
       result = { ok: true, blas };
@@ -61,6 +96,18 @@ export function loadNativeBlas(path: string = NATIVE_ADDON_PATH): NativeLoad {
 }
 
 /**
+ * OpenMP settings the addon's threads (oneDNN's products, the engine's kernels) run with unless the
+ * user chose: GNU OpenMP's idle threads spin about 300,000 rounds (milliseconds) before sleeping,
+ * which on a machine shared with other jobs, or with our own OpenBLAS threads, keeps a core busy
+ * doing nothing and leaves a product waiting on a descheduled thread; measured 5-10x slower under
+ * load. 10,000 rounds still bridge back-to-back products.
+ */
+export function openmpDefaults(env: NodeJS.ProcessEnv): Record<string, string> {
+  if (env.OMP_WAIT_POLICY !== undefined || env.GOMP_SPINCOUNT !== undefined) return {};
+  return { GOMP_SPINCOUNT: '10000' };
+}
+
+/**
  * Why the fused native decoder cannot run on `backend`, or null when it can: what generate's
  * `auto` decoder choice and the printed backend line both go by.
  */
@@ -70,6 +117,6 @@ export function nativeDecoderUnavailable(backend: string, env: NodeJS.ProcessEnv
   if (backend !== 'cpu' && backend !== 'wasm') return `the ${backend} backend decodes with its own kernels`;
   const native = loadNativeBlas();
   if (!native.ok) return native.reason;
-  if (typeof native.blas.decodeStep !== 'function') return 'the addon predates the fused decoder; run node packages/core/native/build.mjs';
+  if (typeof native.blas.engineForward !== 'function') return 'the addon predates the native engine; run node packages/core/native/build.mjs';
   return null;
 }

@@ -20,6 +20,8 @@ export interface EngineApi {
   engineCacheLength(cache: EngineHandle, row: number): number;
   engineRelease(handle: EngineHandle): void;
   engineThreads(n?: number): number;
+  /** Seconds in [linear, attention, other] since the last call (then zeroed): where the time goes. */
+  engineProfile(): [number, number, number];
 }
 
 /** Dtype codes of engineModel's mapped weights. */

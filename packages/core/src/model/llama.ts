@@ -112,7 +112,7 @@ export class LlamaModel {
       const [b, t] = ids.shape;
       const mask = opts.attentionMask;
       const positions = mask ? positionsFromMask(mask) : arangePositions(b, t);
-      const bias = attentionBias(b, t, 0, mask);
+      const bias = attentionBias(b, t, 0, mask, this.config.slidingWindow);
       return this.forward({ ids, positions, bias, inference: opts.inference }).logits;
     });
   }
@@ -128,7 +128,7 @@ export class LlamaModel {
       const [b, t] = ids.shape;
       const v = this.config.vocabSize;
       const positions = mask ? positionsFromMask(mask) : arangePositions(b, t);
-      const bias = attentionBias(b, t, 0, mask);
+      const bias = attentionBias(b, t, 0, mask, this.config.slidingWindow);
       const { logits } = this.forward({ ids, positions, bias, inference: opts.inference, dropLast: true }); // [B,T-1,V]
       const n = b * (t - 1);
       const flat = tf.reshape(logits, [n, v]);

@@ -5,16 +5,28 @@ export const MASKED = -1e9;
 
 /**
  * Additive attention bias [B,1,T,S] ([1,1,T,S] without a mask) for T queries at cache offset `past` over S = past + T keys:
- * 0 where key j is at or before the query and real, MASKED elsewhere. `keyMask` [B,S] is 1 for real
- * tokens, 0 for padding (left or right).
+ * 0 where key j is at or before the query, real, and (given a sliding `window` w) at most w positions
+ * back, MASKED elsewhere. `keyMask` [B,S] is 1 for real tokens, 0 for padding (left or right).
+ *
+ * The window counts positions, not slots: under a mask a row's real tokens are at positions
+ * 0..n-1 whatever padding precedes them (as `positionsFromMask` gives the model), so a left-padded
+ * row sees the same keys as the unpadded sequence. Query position i attends to j with i − w ≤ j ≤ i,
+ * the rule of transformers ≥ 4.40 and mistral-src.
  */
-export function attentionBias(batch: number, t: number, past: number, keyMask?: tf.Tensor2D): tf.Tensor4D {
+export function attentionBias(batch: number, t: number, past: number, keyMask?: tf.Tensor2D, window?: number | null): tf.Tensor4D {
   return tf.tidy(() => {
     const s = past + t;
     const causal = new Float32Array(t * s);
     for (let i = 0; i < t; i++) for (let j = 0; j <= past + i; j++) causal[i * s + j] = 1;
     let allowed = tf.tensor4d(causal, [1, 1, t, s]);
     if (keyMask) allowed = tf.mul(allowed, tf.reshape(tf.cast(keyMask, 'float32'), [batch, 1, 1, s]));
+    if (window !== undefined && window !== null) {
+      const keyPos = keyMask ? positionsFromMask(keyMask) : arangePositions(1, s); // [B|1, S]
+      const rows = keyPos.shape[0];
+      const queryPos = tf.slice(keyPos, [0, past], [rows, t]);
+      const back = tf.sub(tf.reshape(queryPos, [rows, 1, t, 1]), tf.reshape(keyPos, [rows, 1, 1, s])); // i − j
+      allowed = tf.mul(allowed, tf.cast(tf.lessEqual(back, window), 'float32'));
+    }
     return tf.mul(tf.sub(allowed, 1), -MASKED) as tf.Tensor4D;
   });
 }

@@ -131,31 +131,57 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
   }
 }
 
+/** A tensor's place in a file to be written: its data is `bytes` long and follows the previous one's. */
+export interface HeaderTensor {
+  name: string;
+  dtype: FloatDtype;
+  shape: readonly number[];
+  bytes: number;
+}
+
+/**
+ * The start of a safetensors file for tensors laid out in the given order: the 8-byte header
+ * length and the JSON header, padded with spaces so the data section starts 8-byte aligned, as
+ * the reference writer does. The data of the tensors follows it, in the same order.
+ */
+export function encodeHeader(tensors: readonly HeaderTensor[], metadata?: Record<string, string>): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
+  let off = 0;
+  for (const t of tensors) {
+    if (!FLOAT_DTYPES.includes(t.dtype)) throw new RhoError('UNSUPPORTED', `cannot write dtype ${t.dtype}`, { field: t.name, expected: FLOAT_DTYPES, got: t.dtype });
+    const want = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
+    if (want !== t.bytes) throw new RhoError('BAD_INPUT', `tensor ${t.name}: shape [${t.shape}] of ${t.dtype} needs ${want} bytes, got ${t.bytes}`, { field: t.name, expected: want, got: t.bytes });
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [off, off + t.bytes] };
+    off += t.bytes;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
+  const headBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headBytes.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headBytes.length), true);
+  out.set(headBytes, 8);
+  return out;
+}
+
 /** Serialise tensors to safetensors bytes; names are sorted, as the Python writer does. */
 export function encodeSafetensors(tensors: ReadonlyMap<string, SafeTensor>, metadata?: Record<string, string>): Uint8Array {
   const names = [...tensors.keys()].sort();
-  const header: Record<string, unknown> = {};
-  if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
   const parts: Uint8Array[] = [];
-  let off = 0;
+  const entries: HeaderTensor[] = [];
   for (const name of names) {
     const t = tensors.get(name)!;
     if (!FLOAT_DTYPES.includes(t.dtype)) throw new RhoError('UNSUPPORTED', `cannot write dtype ${t.dtype}`, { field: name, expected: FLOAT_DTYPES, got: t.dtype });
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) throw new RhoError('BAD_INPUT', `tensor ${name}: shape [${t.shape}] holds ${count} values, data has ${t.data.length}`, { field: name });
     const bytes = encodeFloats(t.data, t.dtype);
-    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [off, off + bytes.length] };
+    entries.push({ name, dtype: t.dtype, shape: t.shape, bytes: bytes.length });
     parts.push(bytes);
-    off += bytes.length;
   }
-  let json = JSON.stringify(header);
-  // pad with spaces so the data section starts 8-byte aligned, as the reference writer does
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
-  const headBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headBytes.length + off);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headBytes.length), true);
-  out.set(headBytes, 8);
-  let p = 8 + headBytes.length;
+  const head = encodeHeader(entries, metadata);
+  const out = new Uint8Array(head.length + parts.reduce((a, b) => a + b.length, 0));
+  out.set(head, 0);
+  let p = head.length;
   for (const b of parts) {
     out.set(b, p);
     p += b.length;
