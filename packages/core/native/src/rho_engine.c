@@ -141,7 +141,7 @@ static napi_value MapTouch(napi_env env, napi_callback_info info) {
 // ---------------------------------------------------------------------------------------------
 // A weight matrix as stored: [rows, cols] row-major (Hugging Face [out, in] for linear layers).
 typedef struct {
-  int dtype;        // DT_F32 or DT_BF16 (F16 is widened when the model is made)
+  int dtype;        // DT_F32, DT_BF16 or DT_F16
   const void *data;
   void *owned;      // non-NULL when `data` is a copy this model frees
   mapping_t *map;   // non-NULL when `data` points into a mapping this model holds a reference on
@@ -248,6 +248,34 @@ __attribute__((target("avx512f,avx512bw"))) static void rows_bf16_avx512(const f
   }
 }
 
+__attribute__((target("avx512f"))) static void rows_f16_avx512(const float *x, int M, const uint16_t *w, int K, float *out) {
+  __m512 acc[SMALL_M];
+  for (int m = 0; m < M; m++) acc[m] = _mm512_setzero_ps();
+  int k = 0;
+  for (; k + 16 <= K; k += 16) {
+    __m512 wv = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + k)));
+    for (int m = 0; m < M; m++) acc[m] = _mm512_fmadd_ps(_mm512_loadu_ps(x + (size_t)m * K + k), wv, acc[m]);
+  }
+  float tail[16];
+  int rest = K - k;
+  if (rest) rho_f16_to_f32(w + k, tail, (size_t)rest);
+  for (int m = 0; m < M; m++) {
+    float s = _mm512_reduce_add_ps(acc[m]);
+    for (int j = 0; j < rest; j++) s += x[(size_t)m * K + k + j] * tail[j];
+    out[m] = s;
+  }
+}
+
+static void rows_f16_plain(const float *x, int M, const uint16_t *w, int K, float *out) {
+  float buf[256];
+  for (int m = 0; m < M; m++) out[m] = 0.f;
+  for (int k0 = 0; k0 < K; k0 += 256) {
+    int n = K - k0 < 256 ? K - k0 : 256;
+    rho_f16_to_f32(w + k0, buf, (size_t)n);
+    for (int m = 0; m < M; m++) out[m] += dot_f32(x + (size_t)m * K + k0, buf, n);
+  }
+}
+
 static void rows_bf16_plain(const float *x, int M, const uint16_t *w, int K, float *out) {
   for (int m = 0; m < M; m++) {
     const float *xm = x + (size_t)m * K;
@@ -271,6 +299,10 @@ static void linear_small(const float *x, int M, const weight_t *w, float *y) {
       const uint16_t *wr = (const uint16_t *)w->data + (size_t)n * K;
       if (have_avx512) rows_bf16_avx512(x, M, wr, K, out);
       else rows_bf16_plain(x, M, wr, K, out);
+    } else if (w->dtype == DT_F16) {
+      const uint16_t *wr = (const uint16_t *)w->data + (size_t)n * K;
+      if (have_avx512) rows_f16_avx512(x, M, wr, K, out);
+      else rows_f16_plain(x, M, wr, K, out);
     } else {
       const float *wr = (const float *)w->data + (size_t)n * K;
       for (int m = 0; m < M; m++) out[m] = dot_f32(x + (size_t)m * K, wr, K);
@@ -295,7 +327,7 @@ static int linear(const model_t *m, const float *x, int M, const weight_t *w, fl
     sgemm_nt(M, N, K, x, K, w->data, K, y, N);
     return 0;
   }
-  if (m->precision == PREC_BF16 && rho_dnnl_bf16()) {
+  if (w->dtype == DT_BF16 && m->precision == PREC_BF16 && rho_dnnl_bf16()) {
     uint16_t *xb = malloc((size_t)M * K * sizeof *xb);
     if (!xb) return -1;
     rho_f32_to_bf16(x, xb, (size_t)M * K);
@@ -303,7 +335,7 @@ static int linear(const model_t *m, const float *x, int M, const weight_t *w, fl
     free(xb);
     if (rc == 0) return 0;
   }
-  // FP32 arithmetic on BF16 weights: widen a block of weight rows at a time, then an FP32 GEMM
+  // FP32 arithmetic on 16-bit weights: widen a block of weight rows at a time, then an FP32 GEMM
   const int NB = 256;
   float *wf = malloc((size_t)NB * K * sizeof *wf);
   if (!wf) return -1;
@@ -311,7 +343,10 @@ static int linear(const model_t *m, const float *x, int M, const weight_t *w, fl
     int nb = N - n0 < NB ? N - n0 : NB;
     const uint16_t *src = (const uint16_t *)w->data + (size_t)n0 * K;
 #pragma omp parallel for schedule(static)
-    for (int r = 0; r < nb; r++) rho_bf16_to_f32(src + (size_t)r * K, wf + (size_t)r * K, (size_t)K);
+    for (int r = 0; r < nb; r++) {
+      if (w->dtype == DT_F16) rho_f16_to_f32(src + (size_t)r * K, wf + (size_t)r * K, (size_t)K);
+      else rho_bf16_to_f32(src + (size_t)r * K, wf + (size_t)r * K, (size_t)K);
+    }
     sgemm_nt(M, nb, K, x, K, wf, K, y + n0, N);
   }
   free(wf);
@@ -374,6 +409,7 @@ static const float *weight_f32(const weight_t *w) { return (const float *)w->dat
 static void embed_row(const model_t *m, int token, float *out) {
   const size_t D = (size_t)m->D;
   if (m->embed.dtype == DT_BF16) rho_bf16_to_f32((const uint16_t *)m->embed.data + (size_t)token * D, out, D);
+  else if (m->embed.dtype == DT_F16) rho_f16_to_f32((const uint16_t *)m->embed.data + (size_t)token * D, out, D);
   else memcpy(out, (const float *)m->embed.data + (size_t)token * D, D * sizeof *out);
 }
 
@@ -674,14 +710,24 @@ static bool read_weight(napi_env env, napi_value v, size_t rows, size_t cols, in
   }
   bool want_bf16 = kind == K_MATRIX && precision == PREC_BF16;
   bool keep_bf16 = dtype == DT_BF16 && kind != K_NORM;
-  if (keep_bf16 && map) {  // in place
+  // F16 stays F16 (2 bytes a weight, widened inside the kernels), except at bf16 precision where
+  // matrices are rounded to BF16 once so the BF16 GEMMs can take them
+  bool keep_f16 = dtype == DT_F16 && kind != K_NORM && !want_bf16;
+  if ((keep_bf16 || keep_f16) && map) {  // in place
     map->refs++;
-    out->map = map, out->dtype = DT_BF16, out->data = src;
+    out->map = map, out->dtype = dtype, out->data = src;
     return true;
   }
   if (dtype == DT_F32 && !want_bf16 && map) {
     map->refs++;
     out->map = map, out->dtype = DT_F32, out->data = src;
+    return true;
+  }
+  if (keep_f16) {  // unaligned in the file: an aligned copy
+    void *dst = malloc(n * 2);
+    if (!dst) return throw_range(env, "out of memory copying weights");
+    memcpy(dst, src, n * 2);
+    out->owned = dst, out->data = dst, out->dtype = DT_F16;
     return true;
   }
   // a converted copy

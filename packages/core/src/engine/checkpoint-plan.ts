@@ -79,7 +79,7 @@ export function planCheckpoint(dir: string): CheckpointPlan {
 
 /**
  * Bytes the engine holds for the weights at a precision: 16-bit weights are used in place
- * (mapped), FP32 matrices at bf16 become BF16 copies, F16 matrices are rounded or widened.
+ * (mapped), FP32 matrices at bf16 become BF16 copies, F16 matrices at bf16 too.
  */
 export function residentWeightBytes(plan: CheckpointPlan, precision: 'bf16' | 'fp32'): number {
   let total = 0;
@@ -90,7 +90,7 @@ export function residentWeightBytes(plan: CheckpointPlan, precision: 'bf16' | 'f
     if (t.shape.length === 1) total += 4 * n;
     else if (t.dtype === 'BF16') total += 2 * n;
     else if (t.dtype === 'F32') total += matrix && precision === 'bf16' ? 2 * n + 4 * n : 4 * n; // the mapped F32 pages are read once while rounding
-    else total += matrix && precision === 'bf16' ? 2 * n : 4 * n;
+    else total += 2 * n; // F16: in place, or rounded to a BF16 copy at bf16
   }
   return total;
 }

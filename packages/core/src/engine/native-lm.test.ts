@@ -104,6 +104,44 @@ run('native engine on the PyTorch fixtures', () => {
   });
 });
 
+run('native engine on F16 weights', () => {
+  it('keeps them in 16 bits and computes what the tfjs model computes from the same weights', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'rho-f16-'));
+    try {
+      const tensors = readCheckpointTensors(join(FIXTURES, 'tiny-llama'));
+      for (const t of tensors.values()) t.dtype = 'F16';
+      writeCheckpointTensors(tmp, tensors, { maxShardBytes: 100_000 });
+      copyFileSync(join(FIXTURES, 'tiny-llama', 'config.json'), join(tmp, 'config.json'));
+      const { lm, weightDtype } = await openNativeLm(tmp, { precision: 'fp32' });
+      const tf = await import('@tensorflow/tfjs-core');
+      await import('@tensorflow/tfjs-backend-cpu');
+      await tf.setBackend('cpu');
+      const { loadCheckpoint } = await import('../checkpoint/load.ts');
+      const { model } = await loadCheckpoint(tmp);
+      try {
+        expect(weightDtype).toBe('F16');
+        const ids = [[1, 5, 9, 30, 2, 77, 140, 3, 9, 9, 200, 17, 18, 19, 20, 21, 22, 23], [4, 8]];
+        const got = lm.logits(ids);
+        ids.forEach((row, b) => {
+          const want = model.logits(tf.tensor2d([row], undefined, 'int32')).dataSync();
+          let err = 0;
+          for (let i = 0; i < want.length; i++) err = Math.max(err, Math.abs(got[b]![i]! - want[i]!));
+          expect(err).toBeLessThan(1e-4);
+        });
+        // decoding reads the weights row by row (the few-rows kernel), the prompt pass through GEMMs
+        const { generate } = await import('../generate/generate.ts');
+        const viaTfjs = generate(model, [[1, 5, 9], [7]], { maxNewTokens: 8, eosId: null, decoder: 'tfjs' }).tokens;
+        expect(lm.generate([[1, 5, 9], [7]], { maxNewTokens: 8, eosId: null }).tokens).toEqual(viaTfjs);
+      } finally {
+        lm.dispose();
+        model.dispose();
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('checkpoint checks before loading', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'rho-plan-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
