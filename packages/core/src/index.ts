@@ -7,3 +7,4 @@ export * from './generate/index.ts';
 export * from './tokenizer/index.ts';
 export * from './train/index.ts';
 export * from './backend/index.ts';
+export * from './engine/index.ts';

@@ -1,14 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { RhoError } from '../errors.ts';
-import { generate } from '../generate/generate.ts';
-import { resolveDecoder } from '../generate/native-decoder.ts';
-import type { LlamaModel } from '../model/llama.ts';
+import { resolveDecoder, type DecoderChoice } from '../generate/native-decoder.ts';
 import type { FloatDtype } from '../safetensors/dtype.ts';
+import { TfjsLm } from '../engine/tfjs-lm.ts';
+import type { CausalLm } from '../engine/types.ts';
 
 const num3 = z.array(z.array(z.array(z.number())));
 const num2 = z.array(z.array(z.number()));
+const GreedySchema = z.strictObject({ prompt: z.array(z.number().int()).nonempty(), max_new_tokens: z.number().int().nonnegative(), output: z.array(z.number().int()) });
 
 /** A reference dump in the format of ../shared/fixtures/tiny-llama/expected.json. */
 const ExpectedSchema = z.strictObject({
@@ -16,7 +18,7 @@ const ExpectedSchema = z.strictObject({
   logits: num3,
   token_losses: num2,
   mean_loss: z.number(),
-  greedy: z.strictObject({ prompt: z.array(z.number().int()).nonempty(), max_new_tokens: z.number().int().nonnegative(), output: z.array(z.number().int()) }).optional(),
+  greedy: GreedySchema.optional(),
   bf16_logits: num3.optional(),
   tolerance: z.strictObject({ logits_abs: z.number().positive(), bf16_logits_abs: z.number().positive().optional(), losses_abs: z.number().positive().optional() }),
 });
@@ -39,6 +41,8 @@ export function readExpected(path: string): ExpectedDump {
 }
 
 export interface ParityRow {
+  /** The engine the row was computed on. */
+  engine: 'native' | 'tfjs';
   quantity: string;
   /** Largest absolute error (for the greedy continuation: the number of differing tokens). */
   maxAbsError: number;
@@ -70,55 +74,115 @@ export function lossesFromLogits(logits: number[][][], ids: number[][]): number[
   );
 }
 
+/** A greedy continuation to compare with, and where it came from (for the report). */
+export interface GreedyReference {
+  prompt: number[];
+  max_new_tokens: number;
+  output: number[];
+  source: string;
+}
+
+/** File name, inside a BF16 checkpoint directory, of PyTorch's greedy continuation with those weights. */
+export const BF16_GREEDY_FILE = 'greedy.json';
+
 /**
- * Compute what the expected dump holds with `model` and compare. For BF16 weights the logits are
+ * The greedy continuation a checkpoint must reproduce. With BF16/F16 weights a near-tie can resolve
+ * differently from the F32 run the dump's `greedy` came from, so `greedy.json` in the checkpoint
+ * directory (PyTorch's run with those weights) takes precedence when there is one.
+ */
+export function greedyReference(ckptDir: string, exp: ExpectedDump, weightDtype: FloatDtype, expectedPath = 'expected.json'): GreedyReference | undefined {
+  const own = join(ckptDir, BF16_GREEDY_FILE);
+  if (weightDtype !== 'F32' && existsSync(own)) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(own, 'utf8'));
+    } catch (e) {
+      throw new RhoError('BAD_INPUT', `greedy file is not JSON: ${(e as Error).message}`, { file: own }, { cause: e });
+    }
+    const r = GreedySchema.safeParse(json);
+    if (!r.success) {
+      const issue = r.error.issues[0]!;
+      throw new RhoError('BAD_INPUT', `greedy file: ${issue.message}`, { file: own, field: issue.path.join('.') });
+    }
+    return { ...r.data, source: own };
+  }
+  return exp.greedy ? { ...exp.greedy, source: `${expectedPath} (greedy)` } : undefined;
+}
+
+export interface ParityOptions {
+  greedy?: GreedyReference;
+}
+
+/**
+ * Compute what the expected dump holds with `lm` and compare. For BF16 weights the logits are
  * checked against `bf16_logits`, and the losses against those that follow from them, since the
  * dump's losses belong to the float32 weights. A loss moves at most twice the largest logit
  * error, so losses get twice the logits tolerance unless the dump states `losses_abs`.
+ * On the tfjs engine the training formula's logits and the greedy continuation through each
+ * decoder that can run are checked too: training, tfjs's own decoding and the native engine's
+ * over a copy of the model's weights are separate code over the same weights. With BF16
+ * arithmetic the tolerances are widened (see bf16ArithmeticSlack).
  */
-export function checkParity(model: LlamaModel, exp: ExpectedDump, weightDtype: FloatDtype): ParityRow[] {
+export function checkParity(lm: CausalLm, exp: ExpectedDump, weightDtype: FloatDtype, opts: ParityOptions = {}): ParityRow[] {
   const rows: ParityRow[] = [];
   const bf16 = weightDtype !== 'F32';
   if (bf16 && !exp.bf16_logits) throw new RhoError('BAD_INPUT', 'the checkpoint is not float32 and the expected file has no bf16_logits', { field: 'bf16_logits' });
   const refLogits = bf16 ? exp.bf16_logits! : exp.logits;
-  const logitTol = bf16 ? (exp.tolerance.bf16_logits_abs ?? exp.tolerance.logits_abs) : exp.tolerance.logits_abs;
+  const dumpTol = bf16 ? (exp.tolerance.bf16_logits_abs ?? exp.tolerance.logits_abs) : exp.tolerance.logits_abs;
+  const logitTol = lm.precision === 'bf16' ? dumpTol + bf16ArithmeticSlack(refLogits) : dumpTol;
   const refLosses = bf16 ? lossesFromLogits(exp.bf16_logits!, exp.input_ids) : exp.token_losses;
   const refMean = bf16 ? mean(refLosses) : exp.mean_loss;
-  const lossTol = exp.tolerance.losses_abs ?? 2 * logitTol;
+  const lossTol = lm.precision === 'bf16' || exp.tolerance.losses_abs === undefined ? 2 * logitTol : exp.tolerance.losses_abs;
+  const engine = lm.engine;
+  const push = (quantity: string, err: number, tol: number, note?: string) => rows.push({ engine, quantity, maxAbsError: err, tolerance: tol, ok: err <= tol, note });
+  const v = lm.config.vocabSize;
+  const nested = (flat: Float32Array[], width: number) => flat.map((row) => Array.from({ length: row.length / width }, (_, t) => Array.from(row.subarray(t * width, (t + 1) * width))));
 
-  const ids = tf.tensor2d(exp.input_ids, undefined, 'int32');
-  try {
-    const logitsT = model.logits(ids);
-    const logits = logitsT.arraySync();
-    logitsT.dispose();
-    const lossesT = model.tokenLosses(ids);
-    const losses = lossesT.arraySync();
-    lossesT.dispose();
-    const push = (quantity: string, err: number, tol: number, note?: string) => rows.push({ quantity, maxAbsError: err, tolerance: tol, ok: err <= tol, note });
-    push(bf16 ? 'bf16_logits' : 'logits', maxAbsDiff(logits, refLogits, 'logits'), logitTol);
-    // the inference weights (folded norms, [in,out] layout) that generation and scoring use
-    const fastT = model.logits(ids, { inference: true });
-    const fast = fastT.arraySync();
-    fastT.dispose();
-    push(bf16 ? 'bf16_logits_inference' : 'logits_inference', maxAbsDiff(fast, refLogits, 'logits'), logitTol, 'generation/scoring path');
-    push('token_losses', maxAbsDiff(losses, refLosses, 'token_losses'), lossTol, bf16 ? 'reference: from bf16_logits' : undefined);
-    push('mean_loss', Math.abs(mean(losses) - refMean), lossTol);
-    if (exp.greedy) {
-      const g = exp.greedy;
-      const want = g.output.slice(g.prompt.length);
-      // HF greedy stops at EOS; the dump's continuation tells us how far it went, so no EOS stop here.
-      // Both decoders that can run here are checked: tfjs's, and the native fused step on cpu/wasm.
-      const decoders = resolveDecoder('auto') === 'native' ? (['tfjs', 'native'] as const) : (['tfjs'] as const);
-      for (const decoder of decoders) {
-        const got = generate(model, [g.prompt], { maxNewTokens: g.max_new_tokens, eosId: null, decoder }).tokens[0]!.slice(0, want.length);
-        const wrong = want.reduce((n, t, i) => n + (got[i] === t ? 0 : 1), 0) + Math.abs(want.length - got.length);
-        push('greedy_tokens_differing', wrong, 0, `${want.length} tokens, ${decoder} decoder${wrong ? `; got ${JSON.stringify(got)}, want ${JSON.stringify(want)}` : ''}`);
-      }
+  const logits = nested(lm.logits(exp.input_ids), v);
+  const arith = lm.precision === 'bf16' ? `; bf16 arithmetic: dump tolerance + ${bf16ArithmeticSlack(refLogits).toExponential(1)}` : '';
+  push(bf16 ? 'bf16_logits' : 'logits', maxAbsDiff(logits, refLogits, 'logits'), logitTol, `generation/scoring path${arith}`);
+  const model = lm instanceof TfjsLm ? lm.model : undefined;
+  if (model) {
+    // the training formula (HF-layout weights, no folding) that the optimizer differentiates
+    const ids = tf.tensor2d(exp.input_ids, undefined, 'int32');
+    try {
+      const t = model.logits(ids);
+      const training = t.arraySync();
+      t.dispose();
+      push(bf16 ? 'bf16_logits_training' : 'logits_training', maxAbsDiff(training, refLogits, 'logits'), logitTol, 'training path');
+    } finally {
+      ids.dispose();
     }
-  } finally {
-    ids.dispose();
+  }
+  const losses = lm.tokenLosses(exp.input_ids).map((r) => Array.from(r));
+  push('token_losses', maxAbsDiff(losses, refLosses, 'token_losses'), lossTol, bf16 ? 'reference: from bf16_logits' : undefined);
+  push('mean_loss', Math.abs(mean(losses) - refMean), lossTol);
+  const g = opts.greedy ?? (exp.greedy ? { ...exp.greedy, source: 'expected.json (greedy)' } : undefined);
+  if (g) {
+    const want = g.output.slice(g.prompt.length);
+    // HF greedy stops at EOS; the reference's continuation tells us how far it went, so no EOS stop here.
+    const decoders: (DecoderChoice | undefined)[] = model ? (resolveDecoder('auto', process.env, model.config) === 'native' ? ['tfjs', 'native'] : ['tfjs']) : [undefined];
+    for (const decoder of decoders) {
+      const got = lm.generate([g.prompt], { maxNewTokens: g.max_new_tokens, eosId: null, decoder }).tokens[0]!.slice(0, want.length);
+      const wrong = want.reduce((n, t, i) => n + (got[i] === t ? 0 : 1), 0) + Math.abs(want.length - got.length);
+      const via = decoder ? `${decoder} decoder` : `${engine} engine`;
+      push('greedy_tokens_differing', wrong, 0, `${want.length} tokens, ${via}, reference ${g.source}${wrong ? `; got ${JSON.stringify(got)}, want ${JSON.stringify(want)}` : ''}`);
+    }
   }
   return rows;
+}
+
+/**
+ * What BF16 arithmetic adds to the logits' error: every matmul input is rounded to 8 significant
+ * bits (relative 2^-8), and through a few layers that moves a logit by up to about twice that
+ * relative to the logits' scale. The dump's tolerances are for FP32 arithmetic, so with BF16
+ * products they are widened by 2^-7 of the largest reference logit. This catches a wrong formula
+ * or weight layout (errors of the logits' own size), not a single slightly-off weight.
+ */
+export function bf16ArithmeticSlack(refLogits: number[][][]): number {
+  let max = 0;
+  for (const row of refLogits) for (const l of row) for (const x of l) max = Math.max(max, Math.abs(x));
+  return max / 128;
 }
 
 function mean(rows: number[][]): number {

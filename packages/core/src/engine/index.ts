@@ -1,5 +1,5 @@
 export * from './types.ts';
-export { CHECK_ENGINES, chooseEngine, checkTfjsFits, enginesToCheck, openCausalLm, ENGINE_CHOICES, PRECISION_CHOICES, type CheckEngine, type EngineDecision } from './open.ts';
-export { byLength, openTfjsLm, TfjsLm } from './tfjs-lm.ts';
+export { CHECK_ENGINES, chooseEngine, enginesToCheck, openCausalLm, ENGINE_CHOICES, PRECISION_CHOICES, type CheckEngine, type EngineDecision } from './open.ts';
+export { byLength, checkTfjsFits, openTfjsLm, TfjsLm } from './tfjs-lm.ts';
 export { checkpointWeightBytes, parameterCount } from './weights.ts';
 export { nativeEngineUnavailable } from './native-lm.ts';

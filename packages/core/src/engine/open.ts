@@ -1,16 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
-import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { RhoError } from '../errors.ts';
 import { CONFIG_FILE } from '../checkpoint/load.ts';
-import { readConfigFile, type LlamaConfig } from '../config/llama-config.ts';
+import { readConfigFile } from '../config/llama-config.ts';
 import { weightFiles } from '../safetensors/sharded.ts';
-import { initBackend } from '../backend/index.ts';
 import { nativeEngineUnavailable, openNativeLm } from './native-lm.ts';
 import { openTfjsLm } from './tfjs-lm.ts';
 import type { EngineChoice, OpenedCheckpoint, OpenOptions, Precision } from './types.ts';
-import { parameterCount } from './weights.ts';
 
 export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'native', 'tfjs'];
 export const PRECISION_CHOICES: readonly Precision[] = ['auto', 'bf16', 'fp32'];
@@ -62,24 +58,6 @@ export function enginesToCheck(choice: string | undefined, env: NodeJS.ProcessEn
 }
 
 /**
- * Refuse, before loading, a checkpoint the tfjs engine cannot hold: it keeps FP32 variables plus
- * the FP32 inference copies, and the wasm backend's heap is 32-bit. Without this a 1.1B model dies
- * half-way through loading with `memory access out of bounds` (issue 11).
- */
-export function checkTfjsFits(config: LlamaConfig, backend: string, dir: string, memBytes = totalmem()): void {
-  const need = 2 * 4 * parameterCount(config);
-  const limit = backend === 'wasm' ? 4 * 2 ** 30 : memBytes;
-  if (need <= limit) return;
-  const gb = (x: number) => `${(x / 1e9).toFixed(1)} GB`;
-  throw new RhoError('UNSUPPORTED', `the tfjs engine needs about ${gb(need)} for this checkpoint (FP32 weights and their inference copies), more than the ${backend === 'wasm' ? `wasm backend's ${gb(limit)} heap` : `machine's ${gb(limit)} of memory`}`, {
-    file: dir,
-    expected: `<= ${gb(limit)}`,
-    got: gb(need),
-    hint: 'run it on the native engine (--engine native), which keeps the weights memory-mapped in their stored precision',
-  });
-}
-
-/**
  * Open a checkpoint directory on the engine the options ask for. The cheap checks (directory,
  * config.json, every shard present) come first, so bad input fails before any long work.
  */
@@ -87,16 +65,13 @@ export async function openCausalLm(dir: string, opts: OpenOptions = {}, env: Nod
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new RhoError('NOT_FOUND', 'checkpoint directory does not exist', { file: dir, hint: 'create one with `pnpm core init` or download a Hugging Face Llama checkpoint' });
   }
-  const config = readConfigFile(join(dir, CONFIG_FILE));
+  readConfigFile(join(dir, CONFIG_FILE));
   weightFiles(dir);
   if (opts.precision !== undefined && !PRECISION_CHOICES.includes(opts.precision)) {
     throw new RhoError('BAD_CONFIG', `precision must be one of ${PRECISION_CHOICES.join(', ')}, got '${opts.precision}'`, { field: 'precision', expected: PRECISION_CHOICES, got: opts.precision });
   }
-  const decision = chooseEngine(opts.engine, env, nativeEngineUnavailable);
+  const decision = chooseEngine(opts.engine, env, () => nativeEngineUnavailable(env));
   if (decision.engine === 'native') return openNativeLm(dir, opts);
-  await initBackend();
-  checkTfjsFits(config, tf.getBackend(), dir);
-  if (opts.precision === 'bf16') process.stderr.write('note: the tfjs engine computes in fp32; --precision bf16 applies to the native engine\n');
   // the fallback's reason belongs in every log and metrics line that names the engine
   return openTfjsLm(dir, opts, decision.fallbackReason ? `native engine unavailable: ${decision.fallbackReason}` : undefined);
 }

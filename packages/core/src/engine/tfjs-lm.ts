@@ -1,10 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackendInfo } from '../backend/index.ts';
-import { loadCheckpoint } from '../checkpoint/load.ts';
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
+import { activePrecision, initBackendInfo, setPrecision } from '../backend/index.ts';
+import { CONFIG_FILE, loadCheckpoint } from '../checkpoint/load.ts';
+import { readConfigFile, type LlamaConfig } from '../config/llama-config.ts';
+import { RhoError } from '../errors.ts';
 import { generate, type GenerateOptions, type GenerateResult } from '../generate/generate.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import type { CausalLm, OpenedCheckpoint, OpenOptions } from './types.ts';
-import { checkpointWeightBytes } from './weights.ts';
+import { checkpointWeightBytes, parameterCount } from './weights.ts';
 
 /**
  * The tfjs engine: a LlamaModel (what training differentiates) behind CausalLm. Everything runs
@@ -13,12 +17,12 @@ import { checkpointWeightBytes } from './weights.ts';
  */
 export class TfjsLm implements CausalLm {
   readonly engine = 'tfjs' as const;
-  // tfjs has no BF16 arithmetic: BF16 weights are widened at load and everything runs in FP32.
-  readonly precision = 'fp32' as const;
 
   constructor(
     readonly model: LlamaModel,
     readonly description: string,
+    /** the backend's matmul arithmetic (process-wide in tfjs); weights are FP32 tensors either way */
+    readonly precision: 'bf16' | 'fp32' = 'fp32',
   ) {}
 
   get config() {
@@ -80,17 +84,39 @@ export function byLength(rows: readonly (readonly number[])[], minLength: number
 }
 
 /**
+ * Refuse, before loading, a checkpoint the tfjs engine cannot hold: it keeps FP32 variables plus
+ * the FP32 inference copies, and the wasm backend's heap is 32-bit. Without this a 1.1B model dies
+ * half-way through loading with `memory access out of bounds` (issue 11).
+ */
+export function checkTfjsFits(config: LlamaConfig, backend: string, dir: string, memBytes = totalmem()): void {
+  const need = 2 * 4 * parameterCount(config);
+  const limit = backend === 'wasm' ? 4 * 2 ** 30 : memBytes;
+  if (need <= limit) return;
+  const gb = (x: number) => `${(x / 1e9).toFixed(1)} GB`;
+  throw new RhoError('UNSUPPORTED', `the tfjs engine needs about ${gb(need)} for this checkpoint (FP32 weights and their inference copies), more than the ${backend === 'wasm' ? `wasm backend's ${gb(limit)} heap` : `machine's ${gb(limit)} of memory`}`, {
+    file: dir,
+    expected: `<= ${gb(limit)}`,
+    got: gb(need),
+    hint: 'run it on the native engine (--engine native), which keeps the weights memory-mapped in their stored precision',
+  });
+}
+
+/**
  * Open a checkpoint directory on the tfjs engine (weights widened to FP32 in the tfjs backend's
  * memory). `note` is appended to the description (why this engine and not native).
  */
 export async function openTfjsLm(dir: string, opts: OpenOptions = {}, note?: string): Promise<OpenedCheckpoint> {
-  const info = await initBackendInfo();
+  // before the backend starts: its matmul kernels read the precision in effect
+  if (opts.precision) setPrecision(opts.precision);
+  const info = await initBackendInfo({ precision: opts.precision });
+  checkTfjsFits(readConfigFile(join(dir, CONFIG_FILE)), info.name, dir);
+  const precision = info.matmul === 'tfjs' ? 'fp32' : activePrecision({ backend: info.name });
   const weightBytes = checkpointWeightBytes(dir);
   // loadCheckpoint reads everything in one go: progress can only say started and done
   opts.onLoadProgress?.(0, weightBytes);
   const { model, tokenizerPath, weightDtype } = await loadCheckpoint(dir);
   opts.onLoadProgress?.(weightBytes, weightBytes);
-  const matmul = info.matmul === 'openblas' ? 'OpenBLAS matmul' : 'tfjs matmul';
-  const lm = new TfjsLm(model, `tfjs engine, fp32, backend ${info.name} (${matmul})${note ? `; ${note}` : ''}`);
+  const matmul = info.matmul === 'onednn' ? `oneDNN ${info.isa ?? ''}`.trim() : info.matmul === 'openblas' ? 'OpenBLAS' : 'tfjs';
+  const lm = new TfjsLm(model, `tfjs engine, ${precision}, backend ${info.name} (${matmul} matmul)${note ? `; ${note}` : ''}`, precision);
   return { lm, tokenizerPath, weightDtype, weightBytes };
 }

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { RhoError } from '@rho/core/base';
 import type { Completion, CompletionModel, CompletionOptions } from './types.ts';
 
+// Types only: the module itself is imported when a local model is opened.
+import type { CausalLm, EngineChoice, Precision, Tokenizer } from '@rho/core';
+
 export interface LocalModelOptions {
   /** The name reported to runs and servers (default: the directory). */
   name?: string;
@@ -10,25 +13,24 @@ export interface LocalModelOptions {
   batchSize?: number;
   /** Called after each batch with the number of completions finished so far. */
   onProgress?: (done: number, total: number) => void;
+  /** Which engine runs the model (default: $RHO_ENGINE, else auto). */
+  engine?: EngineChoice;
+  precision?: Precision;
+  /** Progress while the weights load (bytes done, bytes in all). */
+  onLoadProgress?: (done: number, total: number) => void;
 }
 
-// Types only: the module itself is imported when a local model is opened.
-import type { LlamaModel, Tokenizer } from '@rho/core';
-
-type Core = typeof import('@rho/core');
-
 /**
- * A Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer.json) as a
- * CompletionModel, through packages/core's KV-cache generation. TensorFlow.js is loaded only when
- * a local model is opened, so HTTP runs and grading never pay for it.
+ * A Hugging Face checkpoint directory (config.json, safetensors weights, tokenizer.json) as a
+ * CompletionModel, through core's CausalLm (the native engine, or tfjs). core (and TensorFlow.js
+ * with it) is loaded only when a local model is opened, so HTTP runs and grading never pay for it.
  */
 export class LocalCheckpointModel implements CompletionModel {
   private warnedTruncation = false;
 
   private constructor(
     readonly name: string,
-    private readonly core: Core,
-    private readonly model: LlamaModel,
+    readonly lm: CausalLm,
     private readonly tokenizer: Tokenizer,
     private opts: LocalModelOptions,
   ) {}
@@ -42,9 +44,15 @@ export class LocalCheckpointModel implements CompletionModel {
       });
     }
     const core = await import('@rho/core');
-    await core.initBackend();
-    const { model } = await core.loadCheckpoint(dir);
-    return new LocalCheckpointModel(opts.name ?? dir, core, model, core.Tokenizer.fromFile(tok), opts);
+    // the tokenizer first: a bad tokenizer.json fails before gigabytes of weights load
+    const tokenizer = core.Tokenizer.fromFile(tok);
+    const { lm } = await core.openCausalLm(dir, { engine: opts.engine, precision: opts.precision, onLoadProgress: opts.onLoadProgress });
+    return new LocalCheckpointModel(opts.name ?? dir, lm, tokenizer, opts);
+  }
+
+  /** One line naming what runs the model (engine, precision, threads), for logs and metrics. */
+  get description(): string {
+    return this.lm.description;
   }
 
   /** Token ids of a prompt as the model sees it (BOS as the tokenizer's post-processor adds it). */
@@ -62,7 +70,7 @@ export class LocalCheckpointModel implements CompletionModel {
   }
 
   async complete(prompts: string[], opts: CompletionOptions): Promise<Completion[]> {
-    const maxPos = this.model.config.maxPositionEmbeddings;
+    const maxPos = this.lm.config.maxPositionEmbeddings;
     const maxNew = Math.max(0, Math.min(opts.maxTokens, maxPos - 1));
     const ids = prompts.map((p) => {
       const enc = this.encode(p);
@@ -79,8 +87,7 @@ export class LocalCheckpointModel implements CompletionModel {
     const batchSize = Math.max(1, this.opts.batchSize ?? 16);
     for (let s = 0; s < order.length; s += batchSize) {
       const rows = order.slice(s, s + batchSize);
-      const res = this.core.generate(
-        this.model,
+      const res = this.lm.generate(
         rows.map((i) => ids[i]!),
         {
           maxNewTokens: maxNew,
@@ -104,6 +111,6 @@ export class LocalCheckpointModel implements CompletionModel {
   }
 
   async dispose(): Promise<void> {
-    this.model.dispose();
+    this.lm.dispose();
   }
 }

@@ -3,6 +3,8 @@ import { RhoError } from '@rho/core/base';
 import { HttpCompletionModel } from './http.ts';
 import { LocalCheckpointModel } from './local.ts';
 import type { CompletionModel } from './types.ts';
+// types only: core is imported when a local checkpoint is opened
+import type { EngineChoice, Precision } from '@rho/core';
 
 export interface OpenModelOptions {
   /** The name servers know the model by (OpenAI `model` field). */
@@ -10,6 +12,10 @@ export interface OpenModelOptions {
   batchSize?: number;
   concurrency?: number;
   requestTimeoutS?: number;
+  /** Local checkpoints: which engine runs the model, in which precision, and load progress. */
+  engine?: EngineChoice;
+  precision?: Precision;
+  onLoadProgress?: (done: number, total: number) => void;
 }
 
 const isUrl = (s: string) => /^https?:\/\//.test(s);
@@ -35,5 +41,5 @@ export async function openModel(specs: string[], opts: OpenModelOptions = {}): P
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new RhoError('NOT_FOUND', 'model is neither a checkpoint directory nor an http(s) URL', { file: dir });
   }
-  return LocalCheckpointModel.open(dir, { batchSize: opts.batchSize });
+  return LocalCheckpointModel.open(dir, { batchSize: opts.batchSize, engine: opts.engine, precision: opts.precision, onLoadProgress: opts.onLoadProgress });
 }

@@ -2,11 +2,16 @@ import { basename, resolve } from 'node:path';
 import chalk from 'chalk';
 import { Command, Option } from 'commander';
 import { resolveDataDir, RhoError } from '@rho/core/base';
+import { LocalCheckpointModel } from '../backends/local.ts';
 import { openModel } from '../backends/open.ts';
 import { getDataset } from '../datasets/index.ts';
 import type { PromptType } from '../prompts/index.ts';
 import { runEval, type RunResult } from '../run/run-eval.ts';
-import { progressBar } from './progress.ts';
+import { formatBytes, peakRssBytes } from '../run/memory.ts';
+import { engineOptions, refuseEngineForServers } from './engine-options.ts';
+import { loadProgressBar, progressBar } from './progress.ts';
+// types only: see engine-options.ts
+import type { EngineChoice, Precision } from '@rho/core';
 
 /** The seven benchmarks of the Rho-1 tables. */
 export const DEFAULT_DATASETS = ['gsm8k', 'minerva_math', 'svamp', 'asdiv', 'mawps', 'tabmwp', 'sat_math'] as const;
@@ -29,6 +34,8 @@ interface RunOptions {
   timeout: string;
   overwrite?: boolean;
   dataDir?: string;
+  engine?: EngineChoice;
+  precision?: Precision;
 }
 
 function int(v: string, name: string, min: number): number {
@@ -55,7 +62,7 @@ function printSummary(promptType: string, model: string, results: Array<{ data: 
 
 /** `pnpm eval cot|tora|pal <model>`: one command per prompt type, the same options. */
 export function makeRunCommand(promptType: PromptType, description: string): Command {
-  return new Command(promptType)
+  const cmd = new Command(promptType)
     .description(description)
     .argument('[checkpoint]', 'a local checkpoint directory (config.json, model.safetensors, tokenizer.json)')
     .addOption(new Option('--model <url>', 'an OpenAI-compatible server (http://HOST:PORT/v1); repeat to spread requests over several').argParser((v: string, prev: string[] = []) => [...prev, v]))
@@ -74,8 +81,9 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
     .option('--concurrency <n>', 'requests in flight per server', '8')
     .option('--timeout <s>', 'seconds per program in the sandbox (tora/pal)', '5')
     .option('--overwrite', 'discard finished outputs and journals instead of resuming')
-    .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)')
-    .action(async (checkpoint: string | undefined, opts: RunOptions) => {
+    .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)');
+  for (const o of engineOptions()) cmd.addOption(o);
+  return cmd.action(async (checkpoint: string | undefined, opts: RunOptions) => {
       // Everything is validated before a model is loaded or a file written.
       const datasets = opts.data.split(',').map((d) => d.trim()).filter(Boolean);
       datasets.forEach((d) => getDataset(d));
@@ -99,7 +107,17 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
       const modelLabel = specs[0]!.startsWith('http') ? opts.modelName ?? 'default' : basename(resolve(specs[0]!));
       const outDir = resolve(opts.out ?? `runs/${modelLabel}`);
 
-      const model = await openModel(specs, { modelName: opts.modelName, batchSize, concurrency: int(opts.concurrency, '--concurrency', 1) });
+      const isServer = specs[0]!.startsWith('http');
+      refuseEngineForServers(opts, isServer);
+      const load = loadProgressBar();
+      let model: Awaited<ReturnType<typeof openModel>>;
+      try {
+        model = await openModel(specs, { modelName: opts.modelName, batchSize, concurrency: int(opts.concurrency, '--concurrency', 1), engine: opts.engine, precision: opts.precision, onLoadProgress: load.onLoadProgress });
+      } finally {
+        load.stop();
+      }
+      const engine = model instanceof LocalCheckpointModel ? model.description : `OpenAI-compatible server ${specs.join(', ')}`;
+      if (model instanceof LocalCheckpointModel) process.stderr.write(`${engine}\n`);
       const executor = promptType === 'tora' || promptType === 'pal' ? new (await import('../interpreter/interpreter.ts')).Interpreter({ timeoutS }) : undefined;
       const results: Array<{ data: string; r: RunResult }> = [];
       try {
@@ -107,7 +125,7 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
           let bar: ReturnType<typeof progressBar> | undefined;
           const r = await runEval(
             model,
-            { ...base, data, dataDir, outDir, chunkSize: specs[0]!.startsWith('http') ? 64 : batchSize },
+            { ...base, data, dataDir, outDir, chunkSize: isServer ? 64 : batchSize, engine },
             { executor, onProgress: (done, total) => (bar ??= progressBar(`${promptType} ${data}`, total, { minTotal: 1 })).update(done) },
           );
           bar?.stop();
@@ -119,5 +137,7 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
         await model.dispose?.();
       }
       printSummary(promptType, modelLabel, results);
+      // the whole process: loading, generation, grading (with a local checkpoint, mostly its weights)
+      console.log(`peak RSS ${formatBytes(peakRssBytes())}`);
     });
 }

@@ -3,6 +3,10 @@ import { Command } from 'commander';
 import { RhoError, runMain } from '@rho/core/base';
 import { LocalCheckpointModel } from '../backends/local.ts';
 import { CompletionServer } from '../serve/server.ts';
+import { engineOptions } from './engine-options.ts';
+import { loadProgressBar } from './progress.ts';
+// types only: see engine-options.ts
+import type { EngineChoice, Precision } from '@rho/core';
 
 // `pnpm serve ./ckpt [--port N]`: an OpenAI-compatible completions server over a local checkpoint.
 runMain(async () => {
@@ -13,14 +17,24 @@ runMain(async () => {
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--batch-size <n>', 'concurrent prompts decoded together', '16')
     .option('--name <id>', 'model id reported by /v1/models (default: the directory name)');
+  for (const o of engineOptions()) program.addOption(o);
   program.parse(process.argv);
   const [dir] = program.args as [string];
-  const o = program.opts<{ port: string; host: string; batchSize: string; name?: string }>();
+  const o = program.opts<{ port: string; host: string; batchSize: string; name?: string; engine?: EngineChoice; precision?: Precision }>();
   const port = Number(o.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RhoError('BAD_CONFIG', `--port must be 0..65535, got ${o.port}`);
-  const model = await LocalCheckpointModel.open(resolve(dir), { batchSize: Number(o.batchSize), name: o.name ?? basename(resolve(dir)) });
-  const server = new CompletionServer(model, { host: o.host, port, batchSize: Number(o.batchSize), countTokens: (t) => model.encode(t).length });
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RhoError('BAD_CONFIG', `--port must be 0..65535, got ${o.port}`, { field: 'port', got: o.port });
+  const batchSize = Number(o.batchSize);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RhoError('BAD_CONFIG', `--batch-size must be a positive integer, got ${o.batchSize}`, { field: 'batch-size', got: o.batchSize });
+  const load = loadProgressBar();
+  let model: LocalCheckpointModel;
+  try {
+    model = await LocalCheckpointModel.open(resolve(dir), { batchSize, name: o.name ?? basename(resolve(dir)), engine: o.engine, precision: o.precision, onLoadProgress: load.onLoadProgress });
+  } finally {
+    load.stop();
+  }
+  const server = new CompletionServer(model, { host: o.host, port, batchSize, countTokens: (t) => model.encode(t).length });
   const url = await server.listen();
+  process.stderr.write(`${model.description}\n`);
   console.log(`serving ${resolve(dir)} at ${url}`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.on('SIGINT', stop);

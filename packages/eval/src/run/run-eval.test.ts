@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@rho/core/base';
 import { ScriptedModel } from '../backends/scripted.ts';
 import type { ExecOptions, ExecResult, Program, ProgramExecutor } from '../interpreter/types.ts';
+import { metricsPathFor } from '../outputs/layout.ts';
 import { outputPathFor, runEval, selectExamples, type RunConfig } from './run-eval.ts';
 
 const DATA = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
@@ -69,5 +70,23 @@ describe('runEval', () => {
     expect(row.code[0]).toContain('```output\n18\n```');
     expect(row.pred).toEqual(['18']);
     expect(r.metrics.isolation).toEqual(['bwrap']);
+  });
+});
+
+describe('run metrics', () => {
+  it('record what ran the model and the peak resident memory of the process', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'run-'));
+    const before = process.memoryUsage().rss;
+    const r = await runEval(new ScriptedModel(answers), config(out, { limit: 1, engine: 'native engine, bf16 (test)' }));
+    expect(r.metrics.engine).toBe('native engine, bf16 (test)');
+    const peak = r.metrics.peak_rss_bytes as number;
+    expect(Number.isInteger(peak)).toBe(true);
+    // a peak is at least what was resident before the run
+    expect(peak).toBeGreaterThanOrEqual(before);
+    const onDisk = JSON.parse(readFileSync(metricsPathFor(r.outPath, 'cot'), 'utf8'));
+    expect(onDisk.peak_rss_bytes).toBe(peak);
+    // a run without an engine description has no engine field rather than an empty one
+    const plain = await runEval(new ScriptedModel(answers), config(mkdtempSync(join(tmpdir(), 'run-')), { limit: 1 }));
+    expect('engine' in plain.metrics).toBe(false);
   });
 });

@@ -13,6 +13,7 @@ import { SampleJournal } from '../outputs/journal.ts';
 import { constructPrompt, STOP_WORDS, type PromptType } from '../prompts/index.ts';
 import { computeMetrics, type Metrics } from '../rescore/metrics.ts';
 import { runToolLoop } from '../runners/tool-loop.ts';
+import { peakRssBytes } from './memory.ts';
 
 export interface RunConfig {
   data: string;
@@ -32,6 +33,8 @@ export interface RunConfig {
   /** Problems per generation round; each is written to the journal as soon as it is graded. */
   chunkSize: number;
   overwrite?: boolean;
+  /** What ran the model (the engine's one-line description, or the servers), recorded in the metrics. */
+  engine?: string;
 }
 
 export interface OutputSample {
@@ -123,6 +126,9 @@ export async function runEval(
     generated_tokens: generatedTokens,
     generated_tokens_per_s: seconds > 0 ? +(generatedTokens / seconds).toFixed(2) : 0,
     model: model.name,
+    ...(cfg.engine ? { engine: cfg.engine } : {}),
+    // peak of the whole process so far: with several datasets in one run, the later ones include the earlier
+    peak_rss_bytes: peakRssBytes(),
     // The sandbox isolation the programs of this session ran under (tora/pal).
     ...(isolation.size ? { isolation: [...isolation].sort() } : {}),
   };

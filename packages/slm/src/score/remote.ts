@@ -1,4 +1,4 @@
-import { RhoError } from '@rho/core';
+import { RhoError, type CausalLm } from '@rho/core';
 import { batchLosses, type TokenScorer } from './run.ts';
 
 /** A batch of windows to score: ids [B, T], mask 1 = real token (right padding). */
@@ -14,8 +14,33 @@ export interface WindowScorer {
   lossesOf(batch: WindowBatch): Promise<Float32Array>;
 }
 
+/** A model in this process being trained (tfjs tensors in, tensors out). */
 export function localScorer(model: TokenScorer): WindowScorer {
   return { lossesOf: async (b) => batchLosses(model, b.ids, b.mask, b.batchSize, b.seqLen) };
+}
+
+/** The real tokens of each window of a batch (mask 1 from the start, then right padding). */
+export function windowRows(b: WindowBatch): number[][] {
+  return Array.from({ length: b.batchSize }, (_, r) => {
+    const ids: number[] = [];
+    for (let t = 0; t < b.seqLen && b.mask[r * b.seqLen + t]; t++) ids.push(b.ids[r * b.seqLen + t]!);
+    return ids;
+  });
+}
+
+/**
+ * A reference checkpoint opened on any engine (`pnpm slm score --ref <ckpt>`): each window's real
+ * tokens go through `lm.tokenLosses` unpadded, so padding never reaches the model.
+ */
+export function causalLmScorer(lm: Pick<CausalLm, 'tokenLosses'>): WindowScorer {
+  return {
+    lossesOf: async (b) => {
+      const T1 = b.seqLen - 1;
+      const out = new Float32Array(b.batchSize * T1);
+      lm.tokenLosses(windowRows(b)).forEach((losses, r) => out.set(losses.subarray(0, T1), r * T1));
+      return out;
+    },
+  };
 }
 
 export interface ServerScorerOptions {

@@ -1,32 +1,57 @@
-import { Command } from 'commander';
-import { initBackend } from '../../backend/index.ts';
-import { loadCheckpoint } from '../../checkpoint/load.ts';
-import { checkParity, readExpected } from '../../checkpoint/parity.ts';
+import { Command, Option } from 'commander';
+import { RhoError } from '../../errors.ts';
+import { checkParity, greedyReference, readExpected, type ParityRow } from '../../checkpoint/parity.ts';
+import { CHECK_ENGINES, enginesToCheck, openCausalLm, PRECISION_CHOICES } from '../../engine/open.ts';
+import { nativeEngineUnavailable } from '../../engine/native-lm.ts';
+import type { Precision } from '../../engine/types.ts';
 
-/** `pnpm core check <ckpt-dir> <expected.json>`: the model against a dump from PyTorch. */
+/** `pnpm core check <ckpt-dir> <expected.json>`: the model against a dump from PyTorch, on each engine. */
 export default new Command('check')
-  .description('load a checkpoint and compare logits, per-token losses, mean loss and the greedy continuation with a PyTorch dump (expected.json)')
-  .argument('<ckpt-dir>', 'Hugging Face checkpoint directory (config.json, model.safetensors)')
-  .argument('<expected>', 'expected.json in the format of ../shared/fixtures/tiny-llama/expected.json')
+  .description('load a checkpoint and compare logits, per-token losses, mean loss and the greedy continuation with a PyTorch dump (expected.json), on the tfjs engine, the native engine or both')
+  .argument('<ckpt-dir>', 'Hugging Face checkpoint directory (config.json, model.safetensors or a sharded index)')
+  .argument('<expected>', 'expected.json in the format of ../shared/fixtures/tiny-llama/expected.json; a BF16 checkpoint\'s own greedy.json, when it has one, is the greedy reference')
+  .addOption(new Option('--engine <engine>', 'engines to check: both, native, tfjs, or auto (both where the native engine is available, else tfjs; default $RHO_ENGINE, else auto)').choices(CHECK_ENGINES as string[]))
+  // fp32 by default, unlike the commands that run models for their output: the dump's tolerances are for FP32 arithmetic
+  .addOption(new Option('--precision <p>', 'matmul arithmetic: fp32, bf16 (BF16 inputs, FP32 accumulation; logit tolerances widened by 2^-7 of the largest logit) or auto (bf16 where the CPU has BF16 instructions)').choices(PRECISION_CHOICES as string[]).default('fp32'))
   .option('--json', 'print the result as one JSON object on the last line')
-  .action(async (dir: string, expectedPath: string, opts: { json?: boolean }) => {
-    const backend = await initBackend();
+  .action(async (dir: string, expectedPath: string, opts: { engine?: string; precision: Precision; json?: boolean }) => {
     const expected = readExpected(expectedPath);
-    const { model, weightDtype } = await loadCheckpoint(dir);
-    try {
-      const rows = checkParity(model, expected, weightDtype);
-      const w = Math.max(...rows.map((r) => r.quantity.length));
-      process.stdout.write(`checkpoint ${dir} (weights ${weightDtype}, backend ${backend})\n`);
-      for (const r of rows) {
-        const err = Number.isInteger(r.maxAbsError) && r.tolerance === 0 ? String(r.maxAbsError) : r.maxAbsError.toExponential(3);
-        const tol = r.tolerance === 0 ? '0' : r.tolerance.toExponential(1);
-        process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.quantity.padEnd(w)}  max abs error ${err.padStart(9)}  tolerance ${tol}${r.note ? `  (${r.note})` : ''}\n`);
-      }
-      const failed = rows.filter((r) => !r.ok);
-      process.stdout.write(failed.length ? `FAILED: ${failed.map((r) => r.quantity).join(', ')} beyond tolerance\n` : 'all within tolerance\n');
-      if (opts.json) process.stdout.write(JSON.stringify({ ok: failed.length === 0, weightDtype, backend, rows }) + '\n');
-      if (failed.length) process.exitCode = 1;
-    } finally {
-      model.dispose();
+    const { engines, skipped } = enginesToCheck(opts.engine, process.env, () => nativeEngineUnavailable());
+    if (engines.includes('native')) {
+      // ask before loading anything, so `--engine both` where native cannot run fails at once
+      const why = nativeEngineUnavailable();
+      if (why !== null) throw new RhoError('UNSUPPORTED', `the native engine cannot run: ${why}`, { field: 'engine', hint: 'use --engine tfjs or --engine auto' });
     }
+    const rows: ParityRow[] = [];
+    const ran: { engine: string; precision: string; description: string }[] = [];
+    let weightDtype = '';
+    for (const engine of engines) {
+      const opened = await openCausalLm(dir, { engine, precision: opts.precision });
+      try {
+        const { lm } = opened;
+        if (!weightDtype) process.stdout.write(`checkpoint ${dir} (weights ${opened.weightDtype})\n`);
+        weightDtype = opened.weightDtype;
+        ran.push({ engine: lm.engine, precision: lm.precision, description: lm.description });
+        process.stdout.write(`${lm.description}\n`);
+        const mine = checkParity(lm, expected, opened.weightDtype, { greedy: greedyReference(dir, expected, opened.weightDtype, expectedPath) });
+        printRows(mine);
+        rows.push(...mine);
+      } finally {
+        opened.lm.dispose();
+      }
+    }
+    if (skipped) process.stdout.write(`native engine not checked: ${skipped}\n`);
+    const failed = rows.filter((r) => !r.ok);
+    process.stdout.write(failed.length ? `FAILED: ${failed.map((r) => `${r.quantity} (${r.engine})`).join(', ')} beyond tolerance\n` : 'all within tolerance\n');
+    if (opts.json) process.stdout.write(JSON.stringify({ ok: failed.length === 0, weightDtype, engines: ran, nativeSkipped: skipped ?? null, rows }) + '\n');
+    if (failed.length) process.exitCode = 1;
   });
+
+function printRows(rows: ParityRow[]): void {
+  const w = Math.max(...rows.map((r) => r.quantity.length));
+  for (const r of rows) {
+    const err = Number.isInteger(r.maxAbsError) && r.tolerance === 0 ? String(r.maxAbsError) : r.maxAbsError.toExponential(3);
+    const tol = r.tolerance === 0 ? '0' : r.tolerance.toExponential(1);
+    process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.quantity.padEnd(w)}  max abs error ${err.padStart(9)}  tolerance ${tol}${r.note ? `  (${r.note})` : ''}\n`);
+  }
+}

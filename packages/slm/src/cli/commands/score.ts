@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { loadCheckpoint, RhoError, type LlamaModel } from '@rho/core';
-import { localScorer, ServerScorer, type WindowScorer } from '../../score/remote.ts';
+import { CONFIG_FILE, ENGINE_CHOICES, openCausalLm, PRECISION_CHOICES, readConfigFile, RhoError, TOKENIZER_FILE, type CausalLm, type EngineChoice, type Precision } from '@rho/core';
+import { causalLmScorer, ServerScorer, type WindowScorer } from '../../score/remote.ts';
 import { scoreSplit } from '../../score/run.ts';
 import { Corpus } from '../../shards/corpus.ts';
 import { sha256 } from '../../shards/tokenizer.ts';
-import { ensureBackend } from '../backend.ts';
 import { int, progressBar } from '../progress.ts';
 
 interface Opts {
@@ -19,6 +19,8 @@ interface Opts {
   shardWindows: number;
   modelName?: string;
   concurrency: number;
+  engine?: EngineChoice;
+  precision?: Precision;
 }
 
 export default new Command('score')
@@ -33,29 +35,41 @@ export default new Command('score')
   .option('--batch-size <n>', 'windows per forward pass', int, 16)
   .addOption(new Option('--dtype <dtype>', 'storage precision').choices(['float16', 'float32']).default('float16'))
   .option('--shard-windows <n>', 'windows per shard file', int, 256)
+  .addOption(new Option('--engine <engine>', 'what runs a local reference: native (memory-mapped weights in their stored precision), tfjs (small checkpoints only) or auto (native where built, else tfjs); default $RHO_ENGINE, else auto').choices(ENGINE_CHOICES as string[]))
+  .addOption(new Option('--precision <p>', 'matmul arithmetic of either engine: bf16 (BF16 inputs, FP32 accumulation), fp32, or auto (bf16 where the CPU has BF16 instructions)').choices(PRECISION_CHOICES as string[]))
   .action(async (o: Opts) => {
     for (const k of ['seqLen', 'batchSize', 'shardWindows'] as const) {
       if (!(Number.isInteger(o[k]) && o[k] >= (k === 'seqLen' ? 2 : 1))) throw new RhoError('BAD_CONFIG', `--${k} must be a positive integer`, { field: k, got: o[k] });
     }
+    const remote = /^https?:\/\//.test(o.ref);
+    if (remote && (o.engine || o.precision)) throw new RhoError('BAD_CONFIG', '--engine and --precision apply to a local reference checkpoint, not to a server', { field: o.engine ? 'engine' : 'precision' });
+    if (remote && !o.modelName) throw new RhoError('BAD_CONFIG', 'scoring through a server needs --model-name', { field: 'modelName' });
     const corpus = Corpus.open(o.corpus);
-    let model: LlamaModel | null = null;
+    let lm: CausalLm | null = null;
     try {
       let scorer: WindowScorer;
-      if (/^https?:\/\//.test(o.ref)) {
-        if (!o.modelName) throw new RhoError('BAD_CONFIG', 'scoring through a server needs --model-name', { field: 'modelName' });
+      if (remote) {
         process.stderr.write(`note: ${o.ref} must tokenize as this corpus does (ids are sent as they are)\n`);
-        scorer = new ServerScorer({ url: o.ref, model: o.modelName, concurrency: o.concurrency });
+        scorer = new ServerScorer({ url: o.ref, model: o.modelName!, concurrency: o.concurrency });
       } else {
-        await ensureBackend();
-        const loaded = await loadCheckpoint(o.ref);
-        model = loaded.model;
-        if (corpus.meta.tokenizer.kind === 'file' && loaded.tokenizerPath && sha256(readFileSync(loaded.tokenizerPath)) !== corpus.meta.tokenizer.sha256) {
-          throw new RhoError('BAD_INPUT', "the reference checkpoint's tokenizer.json differs from the corpus's", { file: loaded.tokenizerPath, hint: 'prepare the corpus with the reference tokenizer (--tokenizer <ref ckpt>)' });
+        // the reference must fit the corpus: checked on its small files before the weights load
+        const tok = join(o.ref, TOKENIZER_FILE);
+        if (corpus.meta.tokenizer.kind === 'file' && existsSync(tok) && sha256(readFileSync(tok)) !== corpus.meta.tokenizer.sha256) {
+          throw new RhoError('BAD_INPUT', "the reference checkpoint's tokenizer.json differs from the corpus's", { file: tok, hint: 'prepare the corpus with the reference tokenizer (--tokenizer <ref ckpt>)' });
         }
-        if (corpus.meta.vocabSize > model.config.vocabSize) {
-          throw new RhoError('BAD_INPUT', `corpus ids go up to ${corpus.meta.vocabSize - 1}, beyond the reference's vocabulary of ${model.config.vocabSize}`, { file: o.ref });
+        const cfgPath = join(o.ref, CONFIG_FILE);
+        const vocab = existsSync(cfgPath) ? readConfigFile(cfgPath).vocabSize : undefined;
+        if (vocab !== undefined && corpus.meta.vocabSize > vocab) {
+          throw new RhoError('BAD_INPUT', `corpus ids go up to ${corpus.meta.vocabSize - 1}, beyond the reference's vocabulary of ${vocab}`, { file: o.ref });
         }
-        scorer = localScorer(model);
+        const load = progressBar('load', 100);
+        try {
+          lm = (await openCausalLm(o.ref, { engine: o.engine, precision: o.precision, onLoadProgress: (d, t) => load.update(t > 0 ? Math.round((100 * d) / t) : 0, `% of ${(t / 1e9).toFixed(2)} GB`) })).lm;
+        } finally {
+          load.stop();
+        }
+        process.stderr.write(`${lm.description}\n`);
+        scorer = causalLmScorer(lm);
       }
       const bar = progressBar('score', 1);
       const t0 = performance.now();
@@ -63,7 +77,7 @@ export default new Command('score')
       bar.stop();
       process.stdout.write(`scored ${meta.nTokens} tokens of ${o.split} in ${meta.shards} shards (${((performance.now() - t0) / 1000).toFixed(1)} s) -> ${o.out}\n`);
     } finally {
-      model?.dispose();
+      lm?.dispose();
       corpus.dispose();
     }
   });

@@ -1,0 +1,54 @@
+/**
+ * Issue 11's reference figures and targets for `pnpm bench infer`: llama.cpp (node-llama-cpp 3.22.1's
+ * prebuilt CPU build, the TinyLlama-1.1B architecture as an F16 GGUF, 2 threads) on the project's
+ * 2-core machine, and what our engine must reach beside it.
+ */
+import type { LlamaConfig } from '../../packages/core/src/config/llama-config.ts';
+
+export const LLAMA_CPP = {
+  /** measured as a range across runs */
+  promptTokensPerS: [36, 41] as const,
+  decodeB1TokensPerS: 7.9,
+  residentBytes: 2.3e9,
+  what: 'llama.cpp (node-llama-cpp 3.22.1 prebuilt CPU build), F16 GGUF of the TinyLlama-1.1B architecture, 2 threads',
+};
+
+/** llama.cpp's figures are for this architecture only; beside another they would compare nothing. */
+export function isTinyLlamaArchitecture(c: Pick<LlamaConfig, 'hiddenSize' | 'numHiddenLayers' | 'numAttentionHeads' | 'numKeyValueHeads' | 'intermediateSize' | 'vocabSize'>): boolean {
+  return c.hiddenSize === 2048 && c.numHiddenLayers === 22 && c.numAttentionHeads === 32 && c.numKeyValueHeads === 4 && c.intermediateSize === 5632 && c.vocabSize === 32000;
+}
+
+export interface InferFigures {
+  promptTokensPerS: number;
+  decodeB1TokensPerS: number;
+  decodeB16TokensPerS: number;
+  peakRssBytes: number;
+  checkpointBytes: number;
+}
+
+export interface TargetResult {
+  name: string;
+  /** the bound, in the figure's unit */
+  need: number;
+  got: number;
+  ok: boolean;
+  rule: string;
+}
+
+/**
+ * Issue 11's targets: prompt ≥ 2× and batch-1 decode ≥ 1× llama.cpp (both only on its architecture;
+ * against the top of llama.cpp's prompt range, so a pass holds over the whole range), batch-16 decode
+ * ≥ 5× our own batch 1, peak RSS ≤ 1.5× the checkpoint's bytes on disk.
+ */
+export function inferTargets(f: InferFigures, tinyLlama: boolean): TargetResult[] {
+  const out: TargetResult[] = [];
+  const atLeast = (name: string, got: number, need: number, rule: string) => out.push({ name, need, got, ok: got >= need, rule });
+  if (tinyLlama) {
+    atLeast('prompt tokens/s', f.promptTokensPerS, 2 * LLAMA_CPP.promptTokensPerS[1], `>= 2x llama.cpp (${LLAMA_CPP.promptTokensPerS.join('-')})`);
+    atLeast('decode b1 tokens/s', f.decodeB1TokensPerS, LLAMA_CPP.decodeB1TokensPerS, `>= 1x llama.cpp (${LLAMA_CPP.decodeB1TokensPerS})`);
+  }
+  atLeast('decode b16 tokens/s', f.decodeB16TokensPerS, 5 * f.decodeB1TokensPerS, '>= 5x our b1');
+  const cap = 1.5 * f.checkpointBytes;
+  out.push({ name: 'peak RSS bytes', need: cap, got: f.peakRssBytes, ok: f.peakRssBytes <= cap, rule: '<= 1.5x checkpoint bytes' });
+  return out;
+}

@@ -1,0 +1,140 @@
+/**
+ * `pnpm bench infer <ckpt> | --preset tinyllama-1.1b|mistral-7b [--json]`: what issue 11 asks of
+ * inference on a real-size checkpoint: load time, peak RSS, prompt tokens/s (one 512-token prompt,
+ * up to its first generated token), decode tokens/s at batch 1 and 16 (64-token prompts, 128 new
+ * tokens, never stopping early), beside llama.cpp's figures on the same machine and the targets.
+ */
+import { parseArgs } from 'node:util';
+import { HUB_PRESET_NAMES } from '../../packages/core/src/config/presets.ts';
+import { ENGINE_CHOICES, openCausalLm, PRECISION_CHOICES } from '../../packages/core/src/engine/open.ts';
+import type { CausalLm, EngineChoice, Precision } from '../../packages/core/src/engine/types.ts';
+import { makeRng } from '../../packages/core/src/generate/sampling.ts';
+import { RhoError } from '../../packages/core/src/errors.ts';
+import { loadProgressBar } from '../../packages/eval/src/cli/progress.ts';
+import { formatBytes, peakRssBytes } from '../../packages/eval/src/run/memory.ts';
+import { inferTargets, isTinyLlamaArchitecture, LLAMA_CPP } from './_infer-targets.ts';
+import { presetCheckpoint, presetCheckpointDir } from './_preset-checkpoint.ts';
+import { printBenchResult } from './_table.ts';
+
+const PROMPT_LONG = 512;
+const PROMPT = 64;
+const NEW_TOKENS = 128;
+
+const { values: opt, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { preset: { type: 'string' }, engine: { type: 'string' }, precision: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+});
+if (opt.help) {
+  console.log(`usage: pnpm bench infer <ckpt-dir> | --preset ${HUB_PRESET_NAMES.join('|')} [--engine E] [--precision P] [--json]
+  <ckpt-dir>   a Hugging Face checkpoint directory
+  --preset     instead: a random BF16 checkpoint of that architecture, written once (by
+               \`pnpm core init --preset NAME --dtype bf16 --shards 2\`) to ${presetCheckpointDir('NAME')}
+  --engine     ${ENGINE_CHOICES.join('|')} (default $RHO_ENGINE, else auto: native where built)
+  --precision  ${PRECISION_CHOICES.join('|')} (default auto: bf16 where the CPU has BF16 instructions)
+  --json       one JSON object as the last line
+Measures load time, peak RSS, prompt tokens/s (one ${PROMPT_LONG}-token prompt to its first new token),
+decode tokens/s at batch 1 and 16 (${PROMPT}-token prompts, ${NEW_TOKENS} new tokens), and prints
+llama.cpp's figures from issue 11 and the issue's targets beside them.`);
+  process.exit(0);
+}
+const fail = (field: string, message: string): never => {
+  throw new RhoError('BAD_CONFIG', message, { field });
+};
+if ((positionals.length === 1) === (opt.preset !== undefined) || positionals.length > 1) fail('preset', 'give one checkpoint directory or --preset NAME');
+if (opt.preset !== undefined && !HUB_PRESET_NAMES.includes(opt.preset as never)) fail('preset', `--preset must be one of ${HUB_PRESET_NAMES.join(', ')}, got '${opt.preset}'`);
+if (opt.engine !== undefined && !ENGINE_CHOICES.includes(opt.engine as EngineChoice)) fail('engine', `--engine must be one of ${ENGINE_CHOICES.join(', ')}, got '${opt.engine}'`);
+if (opt.precision !== undefined && !PRECISION_CHOICES.includes(opt.precision as Precision)) fail('precision', `--precision must be one of ${PRECISION_CHOICES.join(', ')}, got '${opt.precision}'`);
+const json = opt.json === true;
+const note = (s: string) => process.stderr.write(`bench infer: ${s}\n`);
+
+const dir = opt.preset ? await presetCheckpoint(opt.preset, { log: note }) : positionals[0]!;
+
+const bar = loadProgressBar();
+const t0 = performance.now();
+let opened: Awaited<ReturnType<typeof openCausalLm>>;
+try {
+  opened = await openCausalLm(dir, { engine: opt.engine as EngineChoice | undefined, precision: opt.precision as Precision | undefined, onLoadProgress: bar.onLoadProgress });
+} finally {
+  bar.stop();
+}
+const loadS = (performance.now() - t0) / 1000;
+const { lm, weightDtype, weightBytes } = opened;
+const config = lm.config;
+note(lm.description);
+
+// ids ≥ 3 so no special token (bos/eos) is drawn
+const rng = makeRng(1);
+const randomIds = (n: number) => Array.from({ length: n }, () => 3 + Math.floor(rng() * (config.vocabSize - 3)));
+
+/**
+ * Seconds to the first new token (the prompt pass) and from there to the last (the decoding steps),
+ * timed at generate's step callback so one figure does not carry the other's work.
+ */
+function timeGeneration(model: CausalLm, prompts: number[][], maxNewTokens: number): { prefillS: number; decodeS: number } {
+  const start = performance.now();
+  let first = Number.NaN;
+  model.generate(prompts, { maxNewTokens, eosId: null, onStep: (s) => s === 1 && (first = performance.now()) });
+  const end = performance.now();
+  if (Number.isNaN(first)) first = start; // an engine without step reports: everything counts as decoding
+  return { prefillS: (first - start) / 1000, decodeS: (end - first) / 1000 };
+}
+
+try {
+  // pages every weight in and sizes buffers, so the timed runs see a warm engine
+  note('warm-up');
+  timeGeneration(lm, [randomIds(32)], 2);
+
+  note(`prompt: ${PROMPT_LONG} tokens`);
+  const prompt = timeGeneration(lm, [randomIds(PROMPT_LONG)], 1);
+  const promptTps = PROMPT_LONG / prompt.prefillS;
+
+  const decode = (batch: number) => {
+    note(`decode: batch ${batch}, ${PROMPT}-token prompts, ${NEW_TOKENS} new tokens`);
+    const t = timeGeneration(lm, Array.from({ length: batch }, () => randomIds(PROMPT)), NEW_TOKENS);
+    // the first new token came from the prompt pass; the other NEW_TOKENS − 1 were decoding steps
+    return (batch * (NEW_TOKENS - 1)) / t.decodeS;
+  };
+  const b1 = decode(1);
+  const b16 = decode(16);
+
+  const rss = peakRssBytes();
+  const tinyLlama = isTinyLlamaArchitecture(config);
+  const targets = inferTargets({ promptTokensPerS: promptTps, decodeB1TokensPerS: b1, decodeB16TokensPerS: b16, peakRssBytes: rss, checkpointBytes: weightBytes }, tinyLlama);
+  const verdict = (name: string) => {
+    const t = targets.find((x) => x.name === name);
+    return t ? `  target ${t.rule}: ${t.ok ? 'pass' : 'FAIL'}` : '';
+  };
+  const cpp = (s: string) => (tinyLlama ? `   llama.cpp ${s}` : '');
+  printBenchResult(
+    `infer bench: ${opt.preset ?? dir} (${weightDtype}, ${formatBytes(weightBytes)} on disk)`,
+    [
+      ['engine', lm.description],
+      ['load s', loadS],
+      ['prompt tokens/s (512)', `${promptTps.toFixed(1).padStart(9)}${cpp(`${LLAMA_CPP.promptTokensPerS.join('-')}`)}${verdict('prompt tokens/s')}`],
+      ['decode b1 tokens/s', `${b1.toFixed(2).padStart(9)}${cpp(String(LLAMA_CPP.decodeB1TokensPerS))}${verdict('decode b1 tokens/s')}`],
+      ['decode b16 tokens/s', `${b16.toFixed(1).padStart(9)}   ${(b16 / b1).toFixed(1)}x b1${verdict('decode b16 tokens/s')}`],
+      ['peak RSS', `${formatBytes(rss).padStart(9)}${cpp(formatBytes(LLAMA_CPP.residentBytes))}   ${(rss / weightBytes).toFixed(2)}x checkpoint${verdict('peak RSS bytes')}`],
+      ['llama.cpp', tinyLlama ? LLAMA_CPP.what : 'figures only for the TinyLlama-1.1B architecture'],
+    ],
+    {
+      checkpoint: dir,
+      preset: opt.preset ?? null,
+      engine: lm.engine,
+      precision: lm.precision,
+      description: lm.description,
+      weight_dtype: weightDtype,
+      checkpoint_bytes: weightBytes,
+      load_s: loadS,
+      prompt_tokens: PROMPT_LONG,
+      prompt_tokens_per_s: promptTps,
+      decode_b1_tokens_per_s: b1,
+      decode_b16_tokens_per_s: b16,
+      peak_rss_bytes: rss,
+      llama_cpp: tinyLlama ? { prompt_tokens_per_s: LLAMA_CPP.promptTokensPerS, decode_b1_tokens_per_s: LLAMA_CPP.decodeB1TokensPerS, resident_bytes: LLAMA_CPP.residentBytes, what: LLAMA_CPP.what } : null,
+      targets,
+    },
+    json,
+  );
+} finally {
+  lm.dispose();
+}
