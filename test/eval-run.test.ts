@@ -90,9 +90,11 @@ describe('pnpm eval over a local checkpoint and over pnpm serve', () => {
   }
 
   it('survives SIGKILL at random points: the rerun completes and equals an uninterrupted run', async () => {
-    const args = (out: string) => [resolve(REPO_ROOT, 'packages/eval/src/cli/main.ts'), 'cot', ckpt, '--data', 'svamp', '--limit', '16', '--max-tokens', '10', '--batch-size', '1', '--out', out, '--data-dir', DATA];
+    // tfjs throughout, not the native engine: a problem must take long enough for kills to land between problems
+    const args = (out: string) => [resolve(REPO_ROOT, 'packages/eval/src/cli/main.ts'), 'cot', ckpt, '--data', 'svamp', '--limit', '16', '--max-tokens', '10', '--batch-size', '1', '--engine', 'tfjs', '--out', out, '--data-dir', DATA];
+    const env = { ...process.env, RHO_NATIVE_DECODE: '0' };
     const clean = join(root, 'kill-clean');
-    expect((await run(TSX, args(clean))).status).toBe(0);
+    expect((await run(TSX, args(clean), { env })).status).toBe(0);
     const killed = join(root, 'kill-run');
     const file = outFile(killed, 'svamp', 'cot', 16);
     let rng = 12345;
@@ -106,7 +108,7 @@ describe('pnpm eval over a local checkpoint and over pnpm serve', () => {
     let kills = 0;
     for (let attempt = 0; attempt < 20 && kills < 6 && !existsSync(file); attempt++) {
       const before = journalLines().length;
-      const child = spawn(TSX, args(killed), { stdio: 'ignore', detached: true });
+      const child = spawn(TSX, args(killed), { stdio: 'ignore', detached: true, env });
       let exited = false;
       const done = new Promise<void>((r) => child.on('exit', () => ((exited = true), r())));
       if (attempt === 0) {
@@ -130,7 +132,7 @@ describe('pnpm eval over a local checkpoint and over pnpm serve', () => {
       });
       expect(new Set(ids).size).toBe(ids.length);
     }
-    if (!existsSync(file)) expect((await run(TSX, args(killed))).status).toBe(0);
+    if (!existsSync(file)) expect((await run(TSX, args(killed), { env })).status).toBe(0);
     expect(kills).toBeGreaterThanOrEqual(5);
     const a = readJsonl(file);
     expect(a.map((s) => s.idx)).toEqual([...Array(16).keys()]);
