@@ -32,8 +32,8 @@
 
 enum { DT_F32 = 0, DT_BF16 = 1, DT_F16 = 2 };
 enum { PREC_FP32 = 0, PREC_BF16 = 1 };
-// rows at or below which `linear` streams the weights once per call instead of calling a GEMM
-#define SMALL_M 4
+// rows at or below which `linear` streams the weights (memory-bound) instead of calling a GEMM
+#define SMALL_M 8
 
 #define MAP_MAGIC 0x524d4150u    // "RMAP"
 #define MODEL_MAGIC 0x52454e47u  // "RENG"
@@ -232,82 +232,126 @@ static inline float dot_f32(const float *a, const float *b, int n) {
   return s;
 }
 
-// sum_k x[m][k] * w[n][k] for m < M (M <= SMALL_M), BF16 weights widened exactly to FP32.
-__attribute__((target("avx512f,avx512bw"))) static void rows_bf16_avx512(const float *x, int M, const uint16_t *w, int K, float *out) {
-  __m512 acc[SMALL_M];
-  for (int m = 0; m < M; m++) acc[m] = _mm512_setzero_ps();
-  int k = 0;
-  for (; k + 16 <= K; k += 16) {
-    __m512 wv = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(w + k))), 16));
-    for (int m = 0; m < M; m++) acc[m] = _mm512_fmadd_ps(_mm512_loadu_ps(x + (size_t)m * K + k), wv, acc[m]);
-  }
-  for (int m = 0; m < M; m++) {
-    float s = _mm512_reduce_add_ps(acc[m]);
-    for (int j = k; j < K; j++) s += x[(size_t)m * K + j] * rho_bf16_value(w[j]);
-    out[m] = s;
-  }
+// The streaming kernel: y[m][n] = sum_k x[m][k] * w[n][k] in FP32, 16-bit weights widened exactly
+// in registers. Register tiles of up to 4 rows of x by 4 rows of w (16 accumulators): each weight
+// tile is loaded from memory once and reused from L1 for every 4 rows of x, so few rows (decoding)
+// run at memory bandwidth and more rows at a good share of the FMA peak.
+#define TILE_MAX 4
+
+static inline float w_value(const void *w, int dtype, size_t k) {
+  if (dtype == DT_F32) return ((const float *)w)[k];
+  uint16_t h = ((const uint16_t *)w)[k];
+  if (dtype == DT_BF16) return rho_bf16_value(h);
+  float f;
+  rho_f16_to_f32(&h, &f, 1);
+  return f;
 }
 
-__attribute__((target("avx512f"))) static void rows_f16_avx512(const float *x, int M, const uint16_t *w, int K, float *out) {
-  __m512 acc[SMALL_M];
-  for (int m = 0; m < M; m++) acc[m] = _mm512_setzero_ps();
-  int k = 0;
-  for (; k + 16 <= K; k += 16) {
-    __m512 wv = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + k)));
-    for (int m = 0; m < M; m++) acc[m] = _mm512_fmadd_ps(_mm512_loadu_ps(x + (size_t)m * K + k), wv, acc[m]);
+#define LOAD_BF16(w, i) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)((const uint16_t *)(w) + (i)))), 16))
+#define LOAD_F16(w, i) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)(w) + (i))))
+#define LOAD_F32(w, i) _mm512_loadu_ps((const float *)(w) + (i))
+
+// out[a*4+b] = x_a · w_b for 4 rows of x and 4 consecutive weight rows (16 accumulators in registers)
+#define KERNEL_4X4(NAME, LOADW, DT)                                                                                   \
+  __attribute__((target("avx512f,avx512bw"))) static void NAME(const float *const xs[4], const void *w, size_t n0, int K, float out[16]) { \
+    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;     \
+    __m512 c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;                     \
+    const float *x0 = xs[0], *x1 = xs[1], *x2 = xs[2], *x3 = xs[3];                                                    \
+    const size_t r0 = n0 * K, r1 = r0 + K, r2 = r1 + K, r3 = r2 + K;                                                   \
+    const int K16 = K & ~15;                                                                                           \
+    for (int k = 0; k < K16; k += 16) {                                                                                \
+      __m512 b0 = LOADW(w, r0 + k), b1 = LOADW(w, r1 + k), b2 = LOADW(w, r2 + k), b3 = LOADW(w, r3 + k);               \
+      __m512 a = _mm512_loadu_ps(x0 + k);                                                                              \
+      c00 = _mm512_fmadd_ps(a, b0, c00), c01 = _mm512_fmadd_ps(a, b1, c01), c02 = _mm512_fmadd_ps(a, b2, c02), c03 = _mm512_fmadd_ps(a, b3, c03); \
+      a = _mm512_loadu_ps(x1 + k);                                                                                     \
+      c10 = _mm512_fmadd_ps(a, b0, c10), c11 = _mm512_fmadd_ps(a, b1, c11), c12 = _mm512_fmadd_ps(a, b2, c12), c13 = _mm512_fmadd_ps(a, b3, c13); \
+      a = _mm512_loadu_ps(x2 + k);                                                                                     \
+      c20 = _mm512_fmadd_ps(a, b0, c20), c21 = _mm512_fmadd_ps(a, b1, c21), c22 = _mm512_fmadd_ps(a, b2, c22), c23 = _mm512_fmadd_ps(a, b3, c23); \
+      a = _mm512_loadu_ps(x3 + k);                                                                                     \
+      c30 = _mm512_fmadd_ps(a, b0, c30), c31 = _mm512_fmadd_ps(a, b1, c31), c32 = _mm512_fmadd_ps(a, b2, c32), c33 = _mm512_fmadd_ps(a, b3, c33); \
+    }                                                                                                                  \
+    const __m512 cs[16] = {c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33};            \
+    for (int i = 0; i < 16; i++) {                                                                                     \
+      float sum = _mm512_reduce_add_ps(cs[i]);                                                                         \
+      for (int k = K16; k < K; k++) sum += xs[i / 4][k] * w_value(w, DT, (n0 + i % 4) * (size_t)K + k);                \
+      out[i] = sum;                                                                                                    \
+    }                                                                                                                  \
   }
-  float tail[16];
-  int rest = K - k;
-  if (rest) rho_f16_to_f32(w + k, tail, (size_t)rest);
-  for (int m = 0; m < M; m++) {
-    float s = _mm512_reduce_add_ps(acc[m]);
-    for (int j = 0; j < rest; j++) s += x[(size_t)m * K + k + j] * tail[j];
-    out[m] = s;
+
+// out[b] = x · w_b for one row of x and 4 consecutive weight rows
+#define KERNEL_1X4(NAME, LOADW, DT)                                                                                   \
+  __attribute__((target("avx512f,avx512bw"))) static void NAME(const float *x, const void *w, size_t n0, int K, float out[4]) { \
+    __m512 c0 = _mm512_setzero_ps(), c1 = c0, c2 = c0, c3 = c0;                                                        \
+    const size_t r0 = n0 * K, r1 = r0 + K, r2 = r1 + K, r3 = r2 + K;                                                   \
+    const int K16 = K & ~15;                                                                                           \
+    for (int k = 0; k < K16; k += 16) {                                                                                \
+      __m512 a = _mm512_loadu_ps(x + k);                                                                               \
+      c0 = _mm512_fmadd_ps(a, LOADW(w, r0 + k), c0), c1 = _mm512_fmadd_ps(a, LOADW(w, r1 + k), c1);                    \
+      c2 = _mm512_fmadd_ps(a, LOADW(w, r2 + k), c2), c3 = _mm512_fmadd_ps(a, LOADW(w, r3 + k), c3);                    \
+    }                                                                                                                  \
+    const __m512 cs[4] = {c0, c1, c2, c3};                                                                             \
+    for (int i = 0; i < 4; i++) {                                                                                      \
+      float sum = _mm512_reduce_add_ps(cs[i]);                                                                         \
+      for (int k = K16; k < K; k++) sum += x[k] * w_value(w, DT, (n0 + i) * (size_t)K + k);                            \
+      out[i] = sum;                                                                                                    \
+    }                                                                                                                  \
   }
+
+KERNEL_4X4(k4x4_bf16, LOAD_BF16, DT_BF16)
+KERNEL_4X4(k4x4_f16, LOAD_F16, DT_F16)
+KERNEL_4X4(k4x4_f32, LOAD_F32, DT_F32)
+KERNEL_1X4(k1x4_bf16, LOAD_BF16, DT_BF16)
+KERNEL_1X4(k1x4_f16, LOAD_F16, DT_F16)
+KERNEL_1X4(k1x4_f32, LOAD_F32, DT_F32)
+
+// rows m0..m0+mt (mt <= 4) of y, columns n0..n0+3: the 1x4 kernel for one row, else the 4x4 one
+// (fewer than 4 rows repeat the last; their extra results are dropped)
+static void tile_avx512(int mt, int dtype, const float *x, int K, const void *w, float *y, int N, int n0) {
+  float out[16];
+  if (mt == 1) {
+    if (dtype == DT_BF16) k1x4_bf16(x, w, (size_t)n0, K, out);
+    else if (dtype == DT_F16) k1x4_f16(x, w, (size_t)n0, K, out);
+    else k1x4_f32(x, w, (size_t)n0, K, out);
+    for (int b = 0; b < 4; b++) y[n0 + b] = out[b];
+    return;
+  }
+  const float *xs[4];
+  for (int a = 0; a < 4; a++) xs[a] = x + (size_t)(a < mt ? a : mt - 1) * K;
+  if (dtype == DT_BF16) k4x4_bf16(xs, w, (size_t)n0, K, out);
+  else if (dtype == DT_F16) k4x4_f16(xs, w, (size_t)n0, K, out);
+  else k4x4_f32(xs, w, (size_t)n0, K, out);
+  for (int a = 0; a < mt; a++)
+    for (int b = 0; b < 4; b++) y[(size_t)a * N + n0 + b] = out[a * 4 + b];
 }
 
-static void rows_f16_plain(const float *x, int M, const uint16_t *w, int K, float *out) {
-  float buf[256];
-  for (int m = 0; m < M; m++) out[m] = 0.f;
-  for (int k0 = 0; k0 < K; k0 += 256) {
-    int n = K - k0 < 256 ? K - k0 : 256;
-    rho_f16_to_f32(w + k0, buf, (size_t)n);
-    for (int m = 0; m < M; m++) out[m] += dot_f32(x + (size_t)m * K + k0, buf, n);
-  }
-}
-
-static void rows_bf16_plain(const float *x, int M, const uint16_t *w, int K, float *out) {
-  for (int m = 0; m < M; m++) {
-    const float *xm = x + (size_t)m * K;
-    float s = 0.f;
-#pragma omp simd reduction(+ : s)
-    for (int k = 0; k < K; k++) s += xm[k] * rho_bf16_value(w[k]);
-    out[m] = s;
+static void tile_plain(int MT, int NT, int dtype, const float *x, int K, const void *w, float *y, int N, int n0) {
+  float row[1024];
+  for (int b = 0; b < NT; b++) {
+    float acc[TILE_MAX] = {0};
+    for (int k0 = 0; k0 < K; k0 += 1024) {
+      int kn = K - k0 < 1024 ? K - k0 : 1024;
+      for (int k = 0; k < kn; k++) row[k] = w_value(w, dtype, (size_t)(n0 + b) * K + k0 + k);
+      for (int a = 0; a < MT; a++) acc[a] += dot_f32(x + (size_t)a * K + k0, row, kn);
+    }
+    for (int a = 0; a < MT; a++) y[(size_t)a * N + n0 + b] = acc[a];
   }
 }
 
 static int have_avx512 = -1;
 
-// y[M,N] = x[M,K] · w[N,K]^T for few rows: each weight row is read once for all M rows.
-static void linear_small(const float *x, int M, const weight_t *w, float *y) {
+// y[M,N] = x[M,K] · w[N,K]^T by the streaming kernel, weight tiles split over the threads.
+static void linear_stream(const float *x, int M, const weight_t *w, float *y) {
   const int N = (int)w->rows, K = (int)w->cols;
   if (have_avx512 < 0) have_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  const int tiles = (N + TILE_MAX - 1) / TILE_MAX;
 #pragma omp parallel for schedule(static)
-  for (int n = 0; n < N; n++) {
-    float out[SMALL_M];
-    if (w->dtype == DT_BF16) {
-      const uint16_t *wr = (const uint16_t *)w->data + (size_t)n * K;
-      if (have_avx512) rows_bf16_avx512(x, M, wr, K, out);
-      else rows_bf16_plain(x, M, wr, K, out);
-    } else if (w->dtype == DT_F16) {
-      const uint16_t *wr = (const uint16_t *)w->data + (size_t)n * K;
-      if (have_avx512) rows_f16_avx512(x, M, wr, K, out);
-      else rows_f16_plain(x, M, wr, K, out);
-    } else {
-      const float *wr = (const float *)w->data + (size_t)n * K;
-      for (int m = 0; m < M; m++) out[m] = dot_f32(x + (size_t)m * K, wr, K);
+  for (int t = 0; t < tiles; t++) {
+    const int n0 = t * TILE_MAX, nt = N - n0 < TILE_MAX ? N - n0 : TILE_MAX;
+    for (int m0 = 0; m0 < M; m0 += TILE_MAX) {
+      const int mt = M - m0 < TILE_MAX ? M - m0 : TILE_MAX;
+      if (have_avx512 && nt == TILE_MAX) tile_avx512(mt, w->dtype, x + (size_t)m0 * K, K, w->data, y + (size_t)m0 * N, N, n0);
+      else tile_plain(mt, nt, w->dtype, x + (size_t)m0 * K, K, w->data, y + (size_t)m0 * N, N, n0);
     }
-    for (int m = 0; m < M; m++) y[(size_t)m * N + n] = out[m];
   }
 }
 
@@ -316,11 +360,13 @@ static void sgemm_nt(int M, int N, int K, const float *x, int lda, const float *
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.f, x, lda, w, ldb, 0.f, y, ldc);
 }
 
-// y[M,N] = x[M,K] · w^T, w stored [N,K].
+// y[M,N] = x[M,K] · w^T, w stored [N,K]. Few rows (decoding) stream the weights once; at bf16
+// more rows are a oneDNN BF16 GEMM; FP32 weights an FP32 GEMM; FP32 arithmetic on 16-bit weights
+// the streaming kernel at any size (widening inside it beats widening copies of whole matrices).
 static int linear(const model_t *m, const float *x, int M, const weight_t *w, float *y) {
   const int N = (int)w->rows, K = (int)w->cols;
   if (M <= SMALL_M) {
-    linear_small(x, M, w, y);
+    linear_stream(x, M, w, y);
     return 0;
   }
   if (w->dtype == DT_F32) {
@@ -335,21 +381,7 @@ static int linear(const model_t *m, const float *x, int M, const weight_t *w, fl
     free(xb);
     if (rc == 0) return 0;
   }
-  // FP32 arithmetic on 16-bit weights: widen a block of weight rows at a time, then an FP32 GEMM
-  const int NB = 256;
-  float *wf = malloc((size_t)NB * K * sizeof *wf);
-  if (!wf) return -1;
-  for (int n0 = 0; n0 < N; n0 += NB) {
-    int nb = N - n0 < NB ? N - n0 : NB;
-    const uint16_t *src = (const uint16_t *)w->data + (size_t)n0 * K;
-#pragma omp parallel for schedule(static)
-    for (int r = 0; r < nb; r++) {
-      if (w->dtype == DT_F16) rho_f16_to_f32(src + (size_t)r * K, wf + (size_t)r * K, (size_t)K);
-      else rho_bf16_to_f32(src + (size_t)r * K, wf + (size_t)r * K, (size_t)K);
-    }
-    sgemm_nt(M, nb, K, x, K, wf, K, y + n0, N);
-  }
-  free(wf);
+  linear_stream(x, M, w, y);
   return 0;
 }
 
