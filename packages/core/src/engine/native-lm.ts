@@ -258,7 +258,7 @@ function describe(precision: 'bf16' | 'fp32', api: EngineApi): string {
  * Opens a checkpoint directory in the native engine: every check first (config, shard headers,
  * shapes, dtypes, whether it fits in memory), then the shards are mapped, not read.
  */
-export async function openNativeLm(dir: string, opts: OpenOptions = {}): Promise<OpenedCheckpoint> {
+export async function openNativeLm(dir: string, opts: OpenOptions = {}): Promise<OpenedCheckpoint & { lm: NativeLm }> {
   const loaded = loadEngineApi();
   if (!loaded.ok) throw new RhoError('UNSUPPORTED', `the native engine cannot run: ${loaded.reason}`, { field: 'engine', hint: 'build the addon (node packages/core/native/build.mjs) or use --engine tfjs' });
   const plan = planCheckpoint(dir);
