@@ -90,7 +90,7 @@ run('native engine on the PyTorch fixtures', () => {
       expect(together).toEqual(alone);
       // the logits of the last position of the long row equal those of the same tokens fed one by one
       const session = lm.openSession(1);
-      let last = new Float32Array();
+      let last: Float32Array = new Float32Array();
       for (const t of long.slice(-40)) last = session.feed([0], [t]);
       session.dispose();
       const tail = lm.logits([long.slice(-40)])[0]!;
