@@ -12,6 +12,7 @@
 #include "rho_engine.h"
 #include "rho_loss.h"
 #include "rho_optim.h"
+#include "rho_train.h"
 #include "rho_napi.h"
 
 // OpenBLAS threads one GEMM at a time, which pays off for large products but not for the many
@@ -150,7 +151,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   CHECK(napi_create_function(env, "threads", NAPI_AUTO_LENGTH, Threads, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "threads", fn));
   if (!rho_loss_register(env, exports) || !rho_optim_register(env, exports) ||
-      !rho_dnnl_register(env, exports) || !rho_engine_register(env, exports)) {
+      !rho_dnnl_register(env, exports) || !rho_engine_register(env, exports) || !rho_train_register(env, exports)) {
     napi_throw_error(env, "RHO_NATIVE", "registering the decoder, loss and optimizer functions failed");
     return NULL;
   }

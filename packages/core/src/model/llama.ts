@@ -4,6 +4,7 @@ import { sparseCrossEntropy } from '../backend/cross-entropy.ts';
 import { expectedTensorShapes, type LlamaConfig } from '../config/llama-config.ts';
 import { applyRope, inverseFrequencies, rotateHalfMatrix, ropeCosSin } from './rope.ts';
 import { arangePositions, attentionBias, positionsFromMask } from './mask.ts';
+import { nativeTokenLosses, nativeTrainUnavailable } from '../train/native-losses.ts';
 
 /** Keys and values of one layer for the tokens seen so far: [B, kvHeads, S, headDim]. */
 export interface LayerKv {
@@ -124,6 +125,8 @@ export class LlamaModel {
    */
   tokenLosses(ids: tf.Tensor2D, mask?: tf.Tensor2D, opts: { inference?: boolean } = {}): tf.Tensor2D {
     this.checkIds(ids);
+    // training and evaluation in one native pass each way where the addon has it (cpu/wasm)
+    if (!opts.inference && nativeTrainUnavailable() === null) return nativeTokenLosses(this, ids, mask);
     return tf.tidy(() => {
       const [b, t] = ids.shape;
       const v = this.config.vocabSize;
