@@ -38,8 +38,8 @@ export interface GenerateResult {
 /**
  * Batched decoding with a KV cache. Prompts of different lengths are left-padded; padding is
  * masked out and each row keeps its own positions, so a row's tokens do not depend on the others.
- * Rows that finish leave the batch. The model keeps its inference weight copies afterwards
- * (`model.unfuse()` frees them).
+ * Rows that finish leave the batch. On cpu/wasm the native engine runs it over a copy of the
+ * weights, kept for the next call (`releaseNativeEngine(model)` frees it).
  */
 export function generate(model: LlamaModel, promptIds: readonly (readonly number[])[], opts: GenerateOptions): GenerateResult {
   // the native engine over a copy of the weights: prompt pass and every decoding step in C

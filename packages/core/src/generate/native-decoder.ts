@@ -45,6 +45,7 @@ export function nativeEngineFor(model: LlamaModel): NativeLm {
   if (have && have.from.length === vars.length && have.from.every((id, i) => vars[i]!.dataId === id)) return have.lm;
   have?.lm.dispose();
   const lm = NativeLm.fromTensors(model.config, (name) => model.weights.get(name)!.dataSync() as Float32Array, 'fp32');
+  if (!have) model.onDispose(() => releaseNativeEngine(model));
   copies.set(model, { from: vars.map((v) => v.dataId), lm });
   return lm;
 }

@@ -24,26 +24,10 @@ export interface ForwardInput {
    * position has no target. Cutting the hidden states rather than the logits saves a copy V/D times larger.
    */
   dropLast?: boolean;
-  /**
-   * Use the inference weight copies (built on first use, rebuilt when the variables change). Not
-   * differentiable with respect to the variables: for generation and scoring, never training.
-   */
+  /** Not differentiated (generation, scoring): nothing is kept for a backward pass. */
   inference?: boolean;
 }
 
-/** Inference copies of the linear weights, transposed to [in, out]; per layer except the head. */
-export interface FusedWeights {
-  q: tf.Tensor2D[];
-  k: tf.Tensor2D[];
-  v: tf.Tensor2D[];
-  o: tf.Tensor2D[];
-  gate: tf.Tensor2D[];
-  up: tf.Tensor2D[];
-  down: tf.Tensor2D[];
-  head: tf.Tensor2D;
-}
-
-const fusedTensors = (f: FusedWeights) => [...f.q, ...f.k, ...f.v, ...f.o, ...f.gate, ...f.up, ...f.down, f.head];
 
 /**
  * A Llama causal LM (Hugging Face LlamaForCausalLM formula): embedding, pre-norm blocks of
@@ -52,12 +36,8 @@ const fusedTensors = (f: FusedWeights) => [...f.q, ...f.k, ...f.v, ...f.o, ...f.
  */
 export class LlamaModel {
   private readonly invFreq: tf.Tensor1D;
+  private readonly disposeHooks = new Set<() => void>();
   private readonly rotate: tf.Tensor2D;
-  private fused: FusedWeights | null = null;
-  private fusedFrom: (readonly [tf.Variable, object])[] = [];
-  /** Bumped each time the inference copies are rebuilt, so derived copies (native decoding) know they are stale. */
-  private fusedVersion = 0;
-  private readonly unfuseHooks = new Set<() => void>();
 
   private constructor(
     readonly config: LlamaConfig,
@@ -105,7 +85,7 @@ export class LlamaModel {
 
   /**
    * Logits [B,T,V] for int32 ids [B,T]. With a padding mask, padded positions are not attended to
-   * and real tokens keep their unpadded positions. `inference: true`: see `tokenLosses`.
+   * and real tokens keep their unpadded positions. `inference: true`: not differentiated.
    */
   logits(ids: tf.Tensor2D, opts: { attentionMask?: tf.Tensor2D; inference?: boolean } = {}): tf.Tensor3D {
     this.checkIds(ids);
@@ -120,13 +100,14 @@ export class LlamaModel {
 
   /**
    * Cross-entropy of ids[:, t+1] given ids[:, :t+1], [B,T-1]; 0 where the target is padding.
-   * Differentiable: the scalar training loss is a (masked) mean of this. `inference: true` (scoring
-   * only) runs on the faster inference weight copies and is not differentiable.
+   * Differentiable: the scalar training loss is a (masked) mean of this. On cpu/wasm with the addon
+   * it runs as the native training pass (native/src/rho_train.c, a tf.customGrad over the same
+   * weights); `inference: true` marks scoring, which is not differentiated.
    */
   tokenLosses(ids: tf.Tensor2D, mask?: tf.Tensor2D, opts: { inference?: boolean } = {}): tf.Tensor2D {
     this.checkIds(ids);
     // training and evaluation in one native pass each way where the addon has it (cpu/wasm)
-    if (!opts.inference && nativeTrainUnavailable() === null) return nativeTokenLosses(this, ids, mask);
+    if (nativeTrainUnavailable() === null) return nativeTokenLosses(this, ids, mask);
     return tf.tidy(() => {
       const [b, t] = ids.shape;
       const v = this.config.vocabSize;
@@ -160,10 +141,6 @@ export class LlamaModel {
    * keys/values of past + new tokens per layer. Caller owns (and disposes) everything returned.
    */
   forward(input: ForwardInput): { logits: tf.Tensor3D; present: LayerKv[] } {
-    if (input.inference) {
-      this.fuseForInference();
-      return this.forwardInference(input, this.fused!);
-    }
     const c = this.config;
     type Out = { logits: tf.Tensor3D; present: LayerKv[] };
     // y = x W^T with W in HF layout [out, in]
@@ -201,127 +178,14 @@ export class LlamaModel {
     }) as unknown as Out;
   }
 
-  /**
-   * The same computation on the inference weights (see fuseForInference): norm weights and the
-   * attention scale are folded into the projections, RoPE works on the flat projections, so a
-   * layer runs no transposed matmul and (decoding one token) no transposes.
-   */
-  private forwardInference(input: ForwardInput, f: FusedWeights): { logits: tf.Tensor3D; present: LayerKv[] } {
-    const c = this.config;
-    type Out = { logits: tf.Tensor3D; present: LayerKv[] };
-    return tf.tidy((): tf.TensorContainer => {
-      const [b, t] = input.ids.shape;
-      const hd = c.headDim;
-      const nh = c.numAttentionHeads;
-      const nkv = c.numKeyValueHeads;
-      const group = nh / nkv;
-      const { cos, sin } = ropeCosSin(input.positions, this.invFreq); // [B,T,1,hd]
-      // cos/sin laid out like the flat projections [B*T, heads*hd]
-      const flat = (x: tf.Tensor4D, n: number) => tf.reshape(tf.tile(x, [1, 1, n, 1]), [b * t, n * hd]);
-      const cosQ = flat(cos, nh);
-      const sinQ = flat(sin, nh);
-      const cosK = nkv === nh ? cosQ : flat(cos, nkv);
-      const sinK = nkv === nh ? sinQ : flat(sin, nkv);
-      const bias = groupBias(input.bias, group);
-      // rotate_half of each head of a flat projection [B*T, n*hd]: one small matmul on a view
-      const ropeFlat = (m: tf.Tensor2D, cosF: tf.Tensor, sinF: tf.Tensor) => {
-        const rotated = tf.reshape(tf.matMul(tf.reshape(m, [-1, hd]), this.rotate), m.shape);
-        return tf.add(tf.mul(m, cosF), tf.mul(rotated, sinF));
-      };
-      let h = tf.gather(this.w('model.embed_tokens.weight'), tf.reshape(input.ids, [b * t])) as tf.Tensor2D;
-      const present: LayerKv[] = [];
-      const heads = (m: tf.Tensor, n: number) =>
-        (t === 1 ? tf.reshape(m, [b, n, 1, hd]) : tf.transpose(tf.reshape(m, [b, t, n, hd]), [0, 2, 1, 3])) as tf.Tensor4D;
-      for (let l = 0; l < c.numHiddenLayers; l++) {
-        const x = rmsUnit(h, c.rmsNormEps);
-        const q = ropeFlat(tf.matMul(x, f.q[l]!), cosQ, sinQ);
-        const k = ropeFlat(tf.matMul(x, f.k[l]!), cosK, sinK);
-        const a = attention(heads(q, nh), heads(k, nkv), heads(tf.matMul(x, f.v[l]!), nkv), input.past?.[l], bias, nkv);
-        present.push(a.kv);
-        h = tf.add(h, tf.matMul(a.merged, f.o[l]!));
-        const y = rmsUnit(h, c.rmsNormEps);
-        const gate = tf.matMul(y, f.gate[l]!);
-        h = tf.add(h, tf.matMul(tf.mul(tf.mul(gate, tf.sigmoid(gate)), tf.matMul(y, f.up[l]!)) as tf.Tensor2D, f.down[l]!));
-      }
-      const last = headRows(h, b, t, input);
-      const logits = tf.reshape(tf.matMul(rmsUnit(last.rows, c.rmsNormEps), f.head), [b, last.t, c.vocabSize]) as tf.Tensor3D;
-      return { logits, present } as unknown as tf.TensorContainer;
-    }) as unknown as Out;
-  }
-
-  /**
-   * Build the inference copies of the weights, all [in, out] (a plain matmul is several times
-   * faster than one with transposeB on the wasm and cpu backends), with each RMSNorm weight
-   * folded into the projection after it and 1/sqrt(head_dim) into q. Concatenating projections
-   * would save kernel calls but the split after it is a slow copy on wasm; folding rotate_half
-   * into extra q/k projections saves reshapes but adds a sixth to the weights read per token.
-   * The copies cost one more set of weights and are kept until
-   * `unfuse()`/`dispose()`; a call after the variables were assigned new values (a training
-   * step) rebuilds them, so generation never sees stale weights.
-   */
-  fuseForInference(): void {
-    if (this.fused && this.fusedFrom.every(([v, id]) => v.dataId === id)) return;
-    this.unfuse();
-    // Variable.assign (what optimizers do) gives a variable a new dataId: that is how staleness shows.
-    this.fusedFrom = [...this.weights.values()].map((v) => [v, v.dataId] as const);
-    const c = this.config;
-    /** W^T [in, out], rows scaled by a norm weight when given. */
-    const t = (name: string, norm?: string, scale = 1) => {
-      let w = tf.transpose(this.w(name)) as tf.Tensor2D;
-      if (norm) w = tf.mul(w, tf.reshape(this.w(norm), [-1, 1]));
-      return (scale === 1 ? w : tf.mul(w, scale)) as tf.Tensor2D;
-    };
-    const layers = Array.from({ length: c.numHiddenLayers }, (_, l) => `model.layers.${l}.`);
-    this.fused = tf.tidy(() => {
-      const q = layers.map((p) => t(`${p}self_attn.q_proj.weight`, `${p}input_layernorm.weight`, 1 / Math.sqrt(c.headDim)));
-      const k = layers.map((p) => t(`${p}self_attn.k_proj.weight`, `${p}input_layernorm.weight`));
-      const f: FusedWeights = {
-        q,
-        k,
-        v: layers.map((p) => t(`${p}self_attn.v_proj.weight`, `${p}input_layernorm.weight`)),
-        o: layers.map((p) => t(`${p}self_attn.o_proj.weight`)),
-        gate: layers.map((p) => t(`${p}mlp.gate_proj.weight`, `${p}post_attention_layernorm.weight`)),
-        up: layers.map((p) => t(`${p}mlp.up_proj.weight`, `${p}post_attention_layernorm.weight`)),
-        down: layers.map((p) => t(`${p}mlp.down_proj.weight`)),
-        head: t(c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight', 'model.norm.weight'),
-      };
-      return f as unknown as tf.TensorContainer;
-    }) as unknown as FusedWeights;
-    // fusing may happen inside a caller's tidy (logits() runs forward in one): the copies outlive it
-    for (const x of fusedTensors(this.fused)) tf.keep(x);
-    this.fusedVersion++;
-  }
-
-  /**
-   * The inference copies (built or refreshed first) and their version, for code that derives its
-   * own copy of them; `onUnfuse` hooks run when they are freed or rebuilt.
-   */
-  inferenceWeights(): { weights: FusedWeights; version: number; embed: tf.Variable } {
-    this.fuseForInference();
-    return { weights: this.fused!, version: this.fusedVersion, embed: this.w('model.embed_tokens.weight') };
-  }
-
-  /** Runs `hook` whenever the inference copies are freed (unfuse, dispose, or a rebuild after training). */
-  onUnfuse(hook: () => void): void {
-    this.unfuseHooks.add(hook);
-  }
-
-  isFused(): boolean {
-    return this.fused !== null;
-  }
-
-  unfuse(): void {
-    for (const hook of this.unfuseHooks) hook();
-    this.unfuseHooks.clear();
-    if (!this.fused) return;
-    const f = this.fused;
-    tf.dispose(fusedTensors(f));
-    this.fused = null;
-    this.fusedFrom = [];
+  /** Runs `hook` once when the model is disposed (derived copies of the weights free themselves). */
+  onDispose(hook: () => void): void {
+    this.disposeHooks.add(hook);
   }
 
   dispose(): void {
-    this.unfuse();
+    for (const hook of this.disposeHooks) hook();
+    this.disposeHooks.clear();
     for (const v of this.weights.values()) v.dispose();
     this.weights.clear();
     this.invFreq.dispose();
