@@ -1,7 +1,8 @@
 /**
  * `pnpm bench backend [--json] [--iters N]`: the backend's matmul peak (1024², GFLOPS) and one
  * forward+backward of a SwiGLU MLP block at the `small` preset's size (2048 tokens, d 384, ffn 1024).
- * RHO_BACKEND picks the backend; RHO_NATIVE=0 measures tfjs's own matmul for a before/after.
+ * RHO_BACKEND picks the backend; RHO_NATIVE=0 measures tfjs's own matmul for a before/after;
+ * RHO_PRECISION=fp32|bf16 the products' precision (default auto: bf16 where the CPU has it).
  */
 import { initBackendInfo, matmulPeakGflops } from '../../packages/core/src/backend/index.ts';
 import { timeMlpBlock } from '../../packages/core/src/backend/bench.ts';
@@ -10,7 +11,7 @@ import { printBenchResult } from './_table.ts';
 // the root has no dependencies of its own, so arguments are read by hand
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
-  console.log('usage: pnpm bench backend [--json] [--iters N]\n  env RHO_BACKEND=cpu|wasm|..., RHO_NATIVE=0 for tfjs matmul');
+  console.log('usage: pnpm bench backend [--json] [--iters N]\n  env RHO_BACKEND=cpu|wasm|..., RHO_NATIVE=0 for tfjs matmul, RHO_PRECISION=fp32|bf16|auto');
   process.exit(0);
 }
 const itersAt = args.indexOf('--iters');
@@ -21,12 +22,12 @@ const gflops = await matmulPeakGflops(1024, 5);
 const mlp = timeMlpBlock(8 * 256, 384, 1024, Number(opts.iters));
 
 printBenchResult(
-  `backend: ${info.name}, matmul: ${info.matmul}`,
+  `backend: ${info.name}, matmul: ${info.matmul}${info.isa ? ` (${info.isa})` : ''}, ${info.precision}`,
   [
     ['matmul 1024² GFLOPS', gflops],
     ['MLP block fwd+bwd ms', mlp.ms],
     ['MLP block GFLOPS', mlp.gflops],
   ],
-  { backend: info.name, matmul: info.matmul, matmul_gflops: gflops, mlp_fwd_bwd_ms: mlp.ms, mlp_gflops: mlp.gflops },
+  { backend: info.name, matmul: info.matmul, isa: info.isa ?? null, precision: info.precision, matmul_gflops: gflops, mlp_fwd_bwd_ms: mlp.ms, mlp_gflops: mlp.gflops },
   Boolean(opts.json),
 );

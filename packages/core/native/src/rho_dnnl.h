@@ -25,6 +25,22 @@ int rho_dnnl_gemm_bf16(bool transA, bool transB, int M, int N, int K, const uint
 int rho_dnnl_gemm_f32(bool transA, bool transB, int M, int N, int K, const float *A, int lda,
                       const float *B, int ldb, float beta, float *C, int ldc);
 
-// Adds the JS-facing functions (dnnlInfo, gemmBf16Batched, ...) to `exports`.
+// Strided batches of the products above: for i < batch, C + i*strideC = beta*(C + i*strideC)
+// + op(A + i*strideA)·op(B + i*strideB), strides in elements. A stride of 0 broadcasts that operand;
+// otherwise it is at least one whole matrix. strideC >= M*ldc when batch > 1. One oneDNN call for
+// the whole batch (attention's per-head products). Same return codes.
+int rho_dnnl_gemm_bf16_strided(bool transA, bool transB, int batch, int M, int N, int K, const uint16_t *A, int lda,
+                               long strideA, const uint16_t *B, int ldb, long strideB, float beta, float *C, int ldc,
+                               long strideC);
+int rho_dnnl_gemm_f32_strided(bool transA, bool transB, int batch, int M, int N, int K, const float *A, int lda,
+                              long strideA, const float *B, int ldb, long strideB, float beta, float *C, int ldc,
+                              long strideC);
+
+// OpenMP's thread count for the calling thread's parallel regions (oneDNN's products, the engine's
+// kernels): sets it when n > 0, returns the count in effect. RHO_THREADS, read once at the first
+// oneDNN call, sets it too; the default is every core.
+int rho_dnnl_threads(int n);
+
+// Adds the JS-facing functions (dnnlInfo, dnnlThreads, gemmBf16Batched, gemmF32Batched, f32ToBf16, bf16ToF32) to `exports`.
 bool rho_dnnl_register(napi_env env, napi_value exports);
 #endif

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  activePrecision,
   createTrainerState,
   loadCheckpoint,
   resumeTraining,
@@ -125,7 +126,8 @@ export async function runTraining(o: TrainOptions): Promise<{ rows: StepRow[]; m
       { seed: o.seed, data: { step: 0 } },
     );
     truncateMetrics(metricsFile, 0);
-    writeJsonAtomic(join(o.out, 'run.json'), { ...o, onStep: undefined, corpusMeta: JSON.parse(readFileSync(join(o.corpus, 'meta.json'), 'utf8')) });
+    // the products' precision (bf16 or fp32) beside the options: what this run's losses were computed in
+    writeJsonAtomic(join(o.out, 'run.json'), { ...o, onStep: undefined, precision: activePrecision(), corpusMeta: JSON.parse(readFileSync(join(o.corpus, 'meta.json'), 'utf8')) });
   }
   const resumedFrom = state.step;
   let inputs: ReturnType<typeof openInputs>;

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { Command } from 'commander';
-import { REPO_ROOT, resolveDataDir } from '@rho/core';
+import { Command, Option } from 'commander';
+import { REPO_ROOT, resolveDataDir, setPrecision, type Precision } from '@rho/core';
 import { DEFAULT_RECIPE, loadRecipe } from '../../experiment/recipe.ts';
 import { runExperiment, type ExperimentResult } from '../../experiment/run.ts';
 import { ensureBackend } from '../backend.ts';
@@ -33,9 +33,11 @@ export default new Command('experiment')
   .option('--data-dir <dir>', 'benchmark data directory (default RHO_DATA_DIR, then data/upstream)')
   .option('--no-report', 'skip the HTML report')
   .option('--json', 'print the figures as one JSON line at the end')
-  .action(async (o: { preset: string; recipe: string; out?: string; dataDir?: string; report: boolean; json?: boolean }) => {
+  .addOption(new Option('--precision <p>', 'matrix products of scoring and training in bf16 or fp32; auto: bf16 where the CPU has it (default RHO_PRECISION, else auto)').choices(['auto', 'bf16', 'fp32']))
+  .action(async (o: { preset: string; recipe: string; out?: string; dataDir?: string; report: boolean; json?: boolean; precision?: Precision }) => {
     const recipe = loadRecipe(o.recipe, o.preset);
     const dataDir = resolveDataDir(o.dataDir);
+    if (o.precision) setPrecision(o.precision);
     await ensureBackend();
     const r = await runExperiment({ recipe, dataDir, out: o.out ?? resolve(REPO_ROOT, 'runs', `experiment-${o.preset}`), report: o.report, log: (l) => process.stderr.write(`${l}\n`) });
     printExperiment(r, o.json ?? false);

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { setPrecision, type Precision } from '@rho/core';
 import { TrainConfig, parseWithSchema } from '../../trainer/config.ts';
 import { runTraining } from '../../trainer/run.ts';
 import { ensureBackend } from '../backend.ts';
@@ -9,6 +10,7 @@ interface Opts extends Record<string, unknown> {
   corpus: string;
   out: string;
   refScores?: string;
+  precision?: Precision;
 }
 
 export default new Command('train')
@@ -34,9 +36,11 @@ export default new Command('train')
   .option('--checkpoint-every <n>', 'steps between checkpoints', int)
   .option('--eval-every <n>', 'steps between validation losses', int)
   .option('--eval-windows <n>', 'validation windows evaluated', int)
+  .addOption(new Option('--precision <p>', 'matrix products in bf16 (FP32 weights and optimizer, BF16 products) or fp32; auto: bf16 where the CPU has it (default RHO_PRECISION, else auto)').choices(['auto', 'bf16', 'fp32']))
   .action(async (o: Opts) => {
-    const { init, corpus, out, refScores, ...rest } = o;
+    const { init, corpus, out, refScores, precision, ...rest } = o;
     const cfg = parseWithSchema(TrainConfig, Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), 'train options');
+    if (precision) setPrecision(precision);
     await ensureBackend();
     const bar = progressBar(`train ${cfg.mode}`, cfg.steps);
     const { rows, model, resumedFrom } = await runTraining({
