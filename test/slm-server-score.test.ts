@@ -21,7 +21,8 @@ let url = '';
 let requests = 0;
 
 beforeAll(async () => {
-  await initBackend();
+  // the stand-in server computes in FP32, as the local side is asked to below
+  await initBackend({ precision: 'fp32' });
   model = LlamaModel.init(makeConfig({ vocab_size: 258, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, max_position_embeddings: 64, bos_token_id: 256, eos_token_id: 257, tie_word_embeddings: false }), 4);
   await saveCheckpoint(join(tmp, 'ref'), model);
   server = createServer((req, res) => {
@@ -60,7 +61,7 @@ describe('slm score through an OpenAI-compatible server', { timeout: 300_000 }, 
     const viaServer = await cli('slm', [...common, '--ref', url, '--model-name', 'ref', '--out', join(tmp, 'remote')]);
     expect(viaServer.status, viaServer.stderr).toBe(0);
     expect(requests).toBeGreaterThan(10);
-    // the test server computes in FP32; so must the local side for the losses to agree to 1e-4
+    // the stand-in server computes in FP32; so must the local side for the losses to agree to 1e-4
     const local = await cli('slm', [...common, '--ref', join(tmp, 'ref'), '--precision', 'fp32', '--out', join(tmp, 'local')]);
     expect(local.status, local.stderr).toBe(0);
     const a = new ScoreReader(join(tmp, 'remote'), readScoresMeta(join(tmp, 'remote')));

@@ -8,32 +8,9 @@
 
 #include <math.h>
 #include <stdint.h>
-#include <stdlib.h>
 
-// exp(x) for -87 <= x <= 0 (logits minus their row max), Cephes' expf polynomial: within 2 ulp of
-// expf. Written with plain arithmetic and integer bit tricks so the compiler vectorises the loops
-// that call it (libm's expf is a function call per element). Callers clamp x at -87 (exp(-87) ~
-// 1.6e-38, nothing next to a sum >= 1), which keeps the exponent bits valid.
-static inline float exp_clamped(float x) {
-  const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to the nearest integer
-  const float t = x * 1.44269504088896341f + shifter;
-  const float n = t - shifter;
-  float r = x - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const float y = p * r * r + r + 1.0f;
-  const int32_t bits = ((int32_t)n + 127) << 23;
-  union {
-    int32_t i;
-    float f;
-  } scale = {.i = bits};
-  return y * scale.f;
-}
+#include "rho_math.h"
+#include <stdlib.h>
 
 typedef struct {
   const float *x, *dy, *lse_in;
@@ -52,7 +29,7 @@ static inline void clamped_shift(const float *restrict row, float *restrict out,
 
 static inline void scaled_softmax(const float *restrict row, float *restrict out, size_t v, float lse, float g) {
   clamped_shift(row, out, v, lse);
-  for (size_t k = 0; k < v; k++) out[k] = exp_clamped(out[k]) * g;
+  for (size_t k = 0; k < v; k++) out[k] = rho_exp_clamped(out[k]) * g;
 }
 
 __attribute__((target_clones("avx2", "default"))) static void forward_rows(void *ctx, size_t begin, size_t end) {
@@ -71,7 +48,7 @@ __attribute__((target_clones("avx2", "default"))) static void forward_rows(void 
     clamped_shift(row, d, v, m);
     float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
-    for (size_t k = 0; k < v; k++) sum += exp_clamped(d[k]);
+    for (size_t k = 0; k < v; k++) sum += rho_exp_clamped(d[k]);
     const float lse = m + logf(sum);
     j->lse[i] = lse;
     j->loss[i] = lse - row[j->t[i]];

@@ -11,6 +11,7 @@
 // Memory: the forward keeps what the backward needs in C memory behind a handle; the attention
 // probabilities are recomputed in the backward instead of kept (B·H·T² floats a layer).
 #include "rho_train.h"
+#include "rho_math.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -212,28 +213,8 @@ static void bgemm(bool ta, bool tb, int batch, int M, int N, int K, const float 
 #define CLONES
 #endif
 
-// exp(x) for x <= 0, x clamped at -87 here (exp(-87) ~ 1.6e-38): Cephes' expf polynomial, within
-// 2 ulp, as rho_loss.c.
-static inline float exp_neg(float x) {
-  x = x < -87.f ? -87.f : x;
-  const float shifter = 12582912.0f;
-  const float t = x * 1.44269504088896341f + shifter;
-  const float n = t - shifter;
-  float r = x - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const float y = p * r * r + r + 1.0f;
-  union {
-    int32_t i;
-    float f;
-  } scale = {.i = ((int32_t)n + 127) << 23};
-  return y * scale.f;
-}
+// exp(x) for x <= 0, clamped at -87 (exp(-87) ~ 1.6e-38): the vectorisable Cephes polynomial.
+static inline float exp_neg(float x) { return rho_exp_clamped(x < -87.f ? -87.f : x); }
 
 static inline float sigmoid(float g) {
   const float e = exp_neg(-fabsf(g));

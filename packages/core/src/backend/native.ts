@@ -78,10 +78,6 @@ export function loadNativeBlas(path: string = NATIVE_ADDON_PATH): NativeLoad {
     result = { ok: false, reason: `addon not built (${path}); run node packages/core/native/build.mjs` };
   } else {
     try {
-      // OpenMP threads (oneDNN's and the engine's) that spin between parallel regions starve each
-      // other and everything else on a busy 2-core machine (batch-1 decoding measured 12x slower
-      // beside a test run); sleeping costs microseconds a region. Read by libgomp when it loads.
-      process.env.OMP_WAIT_POLICY ??= 'passive';
       // libgomp reads its settings once, when the addon brings it in
       Object.assign(process.env, openmpDefaults(process.env));
       const blas = createRequire(import.meta.url)(path) as NativeBlas;
