@@ -40,6 +40,7 @@ export function planCheckpoint(dir: string): CheckpointPlan {
     throw new RhoError('NOT_FOUND', 'checkpoint directory does not exist', { file: dir, hint: 'create one with `pnpm core init` or download a Hugging Face Llama checkpoint' });
   }
   const config = readConfigFile(join(dir, 'config.json'));
+  checkConfigFitsInMemory(config, join(dir, 'config.json'));
   const { files, weightMap } = weightFiles(dir);
   const tensors = new Map<string, TensorPlace>();
   for (const file of files) {
@@ -93,6 +94,25 @@ export function residentWeightBytes(plan: CheckpointPlan, precision: 'bf16' | 'f
     else total += 2 * n; // F16: in place, or rounded to a BF16 copy at bf16
   }
   return total;
+}
+
+/**
+ * Refuses a config whose weights alone, at two bytes each (the least any supported dtype takes),
+ * exceed this machine's memory: said from config.json before a shard is opened.
+ */
+export function checkConfigFitsInMemory(config: LlamaConfig, file: string, memory = totalmem()): void {
+  let params = 0;
+  for (const shape of expectedTensorShapes(config).values()) params += shape.reduce((a, x) => a * x, 1);
+  const need = 2 * params;
+  if (need > 0.9 * memory) {
+    const gb = (x: number) => `${(x / 1e9).toFixed(1)} GB`;
+    throw new RhoError('UNSUPPORTED', `the config describes ${(params / 1e9).toFixed(1)}B parameters: ${gb(need)} even in 16 bits, this machine has ${gb(memory)}`, {
+      file,
+      expected: `<= ${gb(0.9 * memory)}`,
+      got: gb(need),
+      hint: 'use a machine with more memory, or a quantized GGUF through llama.cpp',
+    });
+  }
 }
 
 /**

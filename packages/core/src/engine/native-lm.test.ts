@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCheckpointTensors, writeCheckpointTensors } from '../safetensors/sharded.ts';
-import { checkFitsInMemory, planCheckpoint } from './checkpoint-plan.ts';
+import { checkConfigFitsInMemory, checkFitsInMemory, planCheckpoint } from './checkpoint-plan.ts';
+import { makeConfig } from '../config/llama-config.ts';
 import { loadEngineApi } from './native-api.ts';
 import { openNativeLm, resolveEnginePrecision } from './native-lm.ts';
 
@@ -213,5 +214,12 @@ describe('checkpoint checks before loading', () => {
     const plan = planCheckpoint(join(FIXTURES, 'tiny-llama'));
     expect(() => checkFitsInMemory(plan, 'fp32', 100_000)).toThrow(/need .* of memory at fp32, this machine has/);
     expect(() => checkFitsInMemory(plan, 'fp32', 1e12)).not.toThrow();
+  });
+
+  it('a config too large for the memory is refused from config.json alone', () => {
+    // Llama-2-70B's shape: 69B parameters, 138 GB in 16 bits
+    const big = makeConfig({ vocab_size: 32000, hidden_size: 8192, intermediate_size: 28672, num_hidden_layers: 80, num_attention_heads: 64, num_key_value_heads: 8 });
+    expect(() => checkConfigFitsInMemory(big, 'config.json', 24e9)).toThrow(/describes 69\.0B parameters: 138\.\d GB even in 16 bits, this machine has 24\.0 GB/);
+    expect(() => checkConfigFitsInMemory(big, 'config.json', 1e12)).not.toThrow();
   });
 });

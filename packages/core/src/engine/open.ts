@@ -4,6 +4,7 @@ import { RhoError } from '../errors.ts';
 import { CONFIG_FILE } from '../checkpoint/load.ts';
 import { readConfigFile } from '../config/llama-config.ts';
 import { weightFiles } from '../safetensors/sharded.ts';
+import { checkConfigFitsInMemory } from './checkpoint-plan.ts';
 import { nativeEngineUnavailable, openNativeLm } from './native-lm.ts';
 import { openTfjsLm } from './tfjs-lm.ts';
 import type { EngineChoice, OpenedCheckpoint, OpenOptions, Precision } from './types.ts';
@@ -65,7 +66,8 @@ export async function openCausalLm(dir: string, opts: OpenOptions = {}, env: Nod
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new RhoError('NOT_FOUND', 'checkpoint directory does not exist', { file: dir, hint: 'create one with `pnpm core init` or download a Hugging Face Llama checkpoint' });
   }
-  readConfigFile(join(dir, CONFIG_FILE));
+  const configFile = join(dir, CONFIG_FILE);
+  checkConfigFitsInMemory(readConfigFile(configFile), configFile);
   weightFiles(dir);
   if (opts.precision !== undefined && !PRECISION_CHOICES.includes(opts.precision)) {
     throw new RhoError('BAD_CONFIG', `precision must be one of ${PRECISION_CHOICES.join(', ')}, got '${opts.precision}'`, { field: 'precision', expected: PRECISION_CHOICES, got: opts.precision });
