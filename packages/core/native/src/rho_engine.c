@@ -28,6 +28,7 @@
 
 #include "rho_bf16.h"
 #include "rho_dnnl.h"
+#include "rho_math.h"
 #include "rho_napi.h"
 
 enum { DT_F32 = 0, DT_BF16 = 1, DT_F16 = 2 };
@@ -575,8 +576,9 @@ static int attention_run(const model_t *m, const row_cache_t *rc, int l, int p0,
       float mx = -INFINITY;
       for (int j = lo; j <= top; j++) mx = fmaxf(mx, r[j] * scale);
       float sum = 0.f;
+#pragma omp simd reduction(+ : sum)
       for (int j = 0; j < n; j++) {
-        float e = j >= lo && j <= top ? expf(r[j] * scale - mx) : 0.f;
+        float e = j >= lo && j <= top ? rho_exp_clamped(fmaxf(r[j] * scale - mx, -87.f)) : 0.f;
         r[j] = e;
         sum += e;
       }
@@ -708,7 +710,9 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
           if (s > mx) mx = s;
         }
         float sum = 0.f;
-        for (int j = 0; j < n; j++) sum += (p[j] = expf(p[j] - mx));
+        // the vectorisable exp (rho_math.h): libm's expf is a call per key
+#pragma omp simd reduction(+ : sum)
+        for (int j = 0; j < n; j++) sum += (p[j] = rho_exp_clamped(fmaxf(p[j] - mx, -87.f)));
         float inv = 1.f / sum;
         memset(out, 0, hd * sizeof *out);
         for (int j = 0; j < n; j++) {

@@ -1,4 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetPrecision, setPrecision } from '../backend/precision.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { makeConfig } from '../config/llama-config.ts';
@@ -8,7 +9,11 @@ import type { DecoderChoice } from './native-decoder.ts';
 import { loadNativeBlas } from '../backend/native.ts';
 import { argmax } from './sampling.ts';
 
+afterAll(() => resetPrecision());
+
 beforeAll(async () => {
+  // these compare against the tfjs forward's FP32 arithmetic (bf16 decoding: engine/native-lm.test.ts)
+  setPrecision('fp32');
   await tf.setBackend('cpu');
 });
 

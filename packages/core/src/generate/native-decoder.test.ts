@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetPrecision, setPrecision } from '../backend/precision.ts';
 import { makeConfig, type LlamaConfig } from '../config/llama-config.ts';
 import { LlamaModel } from '../model/llama.ts';
 import { generate } from './generate.ts';
@@ -12,7 +13,11 @@ import { makeRng } from './sampling.ts';
 // In CI the addon must have been built (libopenblas-dev installed); elsewhere its absence skips.
 const run = loadEngineApi().ok || process.env.CI ? describe : describe.skip;
 
+afterAll(() => resetPrecision());
+
 beforeAll(async () => {
+  // these compare against the tfjs forward's FP32 arithmetic (bf16 decoding: engine/native-lm.test.ts)
+  setPrecision('fp32');
   await tf.setBackend('cpu');
 });
 
@@ -97,6 +102,27 @@ run('native engine decoding', () => {
     session.dispose();
     expect(() => session.feed([0], [1])).toThrow(/disposed/);
     model.dispose();
+  });
+
+  it('at bf16 decodes over BF16 weight copies, close to fp32, and rebuilds the copy when the precision changes', () => {
+    const model = LlamaModel.init(CONFIGS.gqa!, 11);
+    try {
+      const rows = [[1, 2, 3, 4, 5, 6], [7, 8, 9]];
+      const fp32 = nativeEngineFor(model, 'fp32');
+      expect(nativeEngineFor(model, 'fp32')).toBe(fp32); // kept while nothing changes
+      const a = fp32.logits(rows);
+      const bf16 = nativeEngineFor(model, 'bf16');
+      expect(bf16).not.toBe(fp32);
+      expect(() => fp32.logits(rows)).toThrow(/disposed/); // the stale copy is freed
+      const b = bf16.logits(rows);
+      let err = 0;
+      let scale = 0;
+      a.forEach((r, i) => r.forEach((x, j) => ((err = Math.max(err, Math.abs(x - b[i]![j]!))), (scale = Math.max(scale, Math.abs(x))))));
+      expect(scale).toBeGreaterThan(0.1);
+      expect(err).toBeLessThan(0.05 * scale + 0.02);
+    } finally {
+      model.dispose();
+    }
   });
 
   it('is chosen by default on cpu/wasm, and can be turned off or demanded', () => {
