@@ -161,7 +161,7 @@ export function checkParity(lm: CausalLm, exp: ExpectedDump, weightDtype: FloatD
   if (g) {
     const want = g.output.slice(g.prompt.length);
     // HF greedy stops at EOS; the reference's continuation tells us how far it went, so no EOS stop here.
-    const decoders: (DecoderChoice | undefined)[] = model ? (resolveDecoder('auto', process.env, model.config) === 'native' ? ['tfjs', 'native'] : ['tfjs']) : [undefined];
+    const decoders: (DecoderChoice | undefined)[] = model ? (resolveDecoder('auto') === 'native' ? ['tfjs', 'native'] : ['tfjs']) : [undefined];
     for (const decoder of decoders) {
       const got = lm.generate([g.prompt], { maxNewTokens: g.max_new_tokens, eosId: null, decoder }).tokens[0]!.slice(0, want.length);
       const wrong = want.reduce((n, t, i) => n + (got[i] === t ? 0 : 1), 0) + Math.abs(want.length - got.length);

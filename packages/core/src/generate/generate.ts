@@ -43,7 +43,7 @@ export interface GenerateResult {
  */
 export function generate(model: LlamaModel, promptIds: readonly (readonly number[])[], opts: GenerateOptions): GenerateResult {
   // the native engine over a copy of the weights: prompt pass and every decoding step in C
-  if ((opts.useCache ?? true) && resolveDecoder(opts.decoder, process.env, model.config) === 'native') return nativeEngineFor(model).generate(promptIds, opts);
+  if ((opts.useCache ?? true) && resolveDecoder(opts.decoder) === 'native') return nativeEngineFor(model).generate(promptIds, opts);
   model.checkIds(promptIds);
   return runGeneration(model.config, promptIds, opts, (step, result) => {
     if (!(opts.useCache ?? true)) withoutCache(model, promptIds, result.tokens, step, opts, result);

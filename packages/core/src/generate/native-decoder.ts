@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { RhoError } from '../errors.ts';
-import type { LlamaConfig } from '../config/llama-config.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import { NativeLm } from '../engine/native-lm.ts';
-import { loadEngineApi } from '../engine/native-api.ts';
+import { nativeDecoderUnavailable } from '../backend/native.ts';
 import { activePrecision } from '../backend/precision.ts';
 
 /**
@@ -15,19 +14,10 @@ import { activePrecision } from '../backend/precision.ts';
  */
 export type DecoderChoice = 'auto' | 'native' | 'tfjs';
 
-/** Why the native engine cannot decode for `backend`, or null when it can. */
-export function nativeDecodingUnavailable(backend: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  if (env.RHO_NATIVE === '0') return 'disabled by RHO_NATIVE=0';
-  if (env.RHO_NATIVE_DECODE === '0') return 'disabled by RHO_NATIVE_DECODE=0';
-  if (backend !== 'cpu' && backend !== 'wasm') return `the ${backend} backend decodes with its own kernels`;
-  const api = loadEngineApi();
-  return api.ok ? null : api.reason;
-}
-
 /** Resolves a choice to the decoder to use; `native` where it cannot run is an error. */
-export function resolveDecoder(choice: DecoderChoice = 'auto', env: NodeJS.ProcessEnv = process.env, _config?: Pick<LlamaConfig, 'slidingWindow'>): 'native' | 'tfjs' {
+export function resolveDecoder(choice: DecoderChoice = 'auto', env: NodeJS.ProcessEnv = process.env): 'native' | 'tfjs' {
   if (choice === 'tfjs') return 'tfjs';
-  const why = nativeDecodingUnavailable(tf.getBackend(), env);
+  const why = nativeDecoderUnavailable(tf.getBackend(), env);
   if (why === null) return 'native';
   if (choice === 'native') throw new RhoError('UNSUPPORTED', `the native decoder cannot run: ${why}`, { field: 'decoder', hint: 'use decoder "auto" or "tfjs"' });
   return 'tfjs';
