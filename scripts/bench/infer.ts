@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { HUB_PRESET_NAMES } from '../../packages/core/src/config/presets.ts';
 import { ENGINE_CHOICES, openCausalLm, PRECISION_CHOICES } from '../../packages/core/src/engine/open.ts';
 import type { CausalLm, EngineChoice, Precision } from '../../packages/core/src/engine/types.ts';
+import { loadEngineApi } from '../../packages/core/src/engine/native-api.ts';
 import { makeRng } from '../../packages/core/src/generate/sampling.ts';
 import { RhoError } from '../../packages/core/src/errors.ts';
 import { loadProgressBar } from '../../packages/eval/src/cli/progress.ts';
@@ -79,14 +80,25 @@ function timeGeneration(model: CausalLm, prompts: number[][], maxNewTokens: numb
   return { prefillS: (first - start) / 1000, decodeS: (end - first) / 1000 };
 }
 
+/** Where the native engine's time went since the last call: products / attention / the rest. */
+const engineApi = lm.engine === 'native' ? loadEngineApi() : undefined;
+const timeSplit = (): string => {
+  if (!engineApi?.ok) return 'n/a (tfjs engine)';
+  const parts = engineApi.api.engineProfile();
+  const all = parts.reduce((a, b) => a + b, 0) || 1;
+  return parts.map((x) => `${Math.round((100 * x) / all)}%`).join(' / ');
+};
+
 try {
   // pages every weight in and sizes buffers, so the timed runs see a warm engine
   note('warm-up');
   timeGeneration(lm, [randomIds(32)], 2);
+  timeSplit();
 
   note(`prompt: ${PROMPT_LONG} tokens`);
   const prompt = timeGeneration(lm, [randomIds(PROMPT_LONG)], 1);
   const promptTps = PROMPT_LONG / prompt.prefillS;
+  const promptSplit = timeSplit();
 
   const decode = (batch: number) => {
     note(`decode: batch ${batch}, ${PROMPT}-token prompts, ${NEW_TOKENS} new tokens`);
@@ -95,7 +107,9 @@ try {
     return (batch * (NEW_TOKENS - 1)) / t.decodeS;
   };
   const b1 = decode(1);
+  const b1Split = timeSplit();
   const b16 = decode(16);
+  const b16Split = timeSplit();
 
   const rss = peakRssBytes();
   const tinyLlama = isTinyLlamaArchitecture(config);
@@ -114,6 +128,7 @@ try {
       ['decode b1 tokens/s', `${b1.toFixed(2).padStart(9)}${cpp(String(LLAMA_CPP.decodeB1TokensPerS))}${verdict('decode b1 tokens/s')}`],
       ['decode b16 tokens/s', `${b16.toFixed(1).padStart(9)}   ${(b16 / b1).toFixed(1)}x b1${verdict('decode b16 tokens/s')}`],
       ['peak RSS', `${formatBytes(rss).padStart(9)}${cpp(formatBytes(LLAMA_CPP.residentBytes))}   ${(rss / weightBytes).toFixed(2)}x checkpoint${verdict('peak RSS bytes')}`],
+      ['time: products / attention / rest', `prompt ${promptSplit}, b1 ${b1Split}, b16 ${b16Split}`],
       ['llama.cpp', tinyLlama ? LLAMA_CPP.what : 'figures only for the TinyLlama-1.1B architecture'],
     ],
     {
@@ -122,6 +137,7 @@ try {
       engine: lm.engine,
       precision: lm.precision,
       description: lm.description,
+      time_split: { prompt: promptSplit, decode_b1: b1Split, decode_b16: b16Split },
       weight_dtype: weightDtype,
       checkpoint_bytes: weightBytes,
       load_s: loadS,
