@@ -45,50 +45,18 @@ static void *run_job(void *p) {
   return NULL;
 }
 
-static bool get_f32(napi_env env, napi_value v, float **data, size_t *len) {
-  return (*data = rho_typed(env, v, napi_float32_array, len)) != NULL;
-}
-
-static bool get_i32(napi_env env, napi_value v, int32_t **data, size_t *len) {
-  return (*data = rho_typed(env, v, napi_int32_array, len)) != NULL;
-}
-
 // sgemmBatched(a, b, c, aOffsets: Int32Array, bOffsets: Int32Array, m, n, k, transA, transB)
 // For batch i: C[i] (m x n, row-major, contiguous) = op(A at aOffsets[i]) * op(B at bOffsets[i]).
 // Offsets are computed by the caller, which is how broadcast batch dimensions are expressed.
 static napi_value SgemmBatched(napi_env env, napi_callback_info info) {
   RHO_ARGS("sgemmBatched", 10);
-  float *a, *b, *c;
-  size_t alen, blen, clen, aolen, bolen;
-  int32_t *aoff, *boff;
-  if (!get_f32(env, argv[0], &a, &alen) || !get_f32(env, argv[1], &b, &blen) ||
-      !get_f32(env, argv[2], &c, &clen)) {
-    napi_throw_type_error(env, "RHO_NATIVE", "a, b, c must be Float32Arrays");
-    return NULL;
-  }
-  if (!get_i32(env, argv[3], &aoff, &aolen) || !get_i32(env, argv[4], &boff, &bolen) || aolen != bolen) {
-    napi_throw_type_error(env, "RHO_NATIVE", "aOffsets and bOffsets must be Int32Arrays of equal length");
-    return NULL;
-  }
-  int32_t m, n, k;
-  bool ta, tb;
-  CHECK(napi_get_value_int32(env, argv[5], &m));
-  CHECK(napi_get_value_int32(env, argv[6], &n));
-  CHECK(napi_get_value_int32(env, argv[7], &k));
-  CHECK(napi_get_value_bool(env, argv[8], &ta));
-  CHECK(napi_get_value_bool(env, argv[9], &tb));
-  size_t batch = aolen;
-  if (m < 0 || n < 0 || k < 0 || clen < batch * (size_t)m * (size_t)n) {
-    napi_throw_range_error(env, "RHO_NATIVE", "output too small for batch*m*n");
-    return NULL;
-  }
-  for (size_t i = 0; i < batch; i++) {
-    if (aoff[i] < 0 || boff[i] < 0 || (size_t)aoff[i] + (size_t)m * k > alen ||
-        (size_t)boff[i] + (size_t)k * n > blen) {
-      napi_throw_range_error(env, "RHO_NATIVE", "operand offset out of range");
-      return NULL;
-    }
-  }
+  rho_gemm_args_t g;
+  if (!rho_gemm_args(env, argv, &g)) return NULL;
+  float *a = g.a, *b = g.b, *c = g.c;
+  int32_t *aoff = g.aoff, *boff = g.boff;
+  const int32_t m = g.m, n = g.n, k = g.k;
+  const bool ta = g.ta, tb = g.tb;
+  const size_t batch = g.batch;
   if (m == 0 || n == 0) return NULL;
   if (k == 0) {
     for (size_t i = 0; i < batch * (size_t)m * n; i++) c[i] = 0.0f;

@@ -11,11 +11,11 @@
 #include "rho_bf16.h"
 #include "rho_napi.h"
 
+#include <omp.h>
 #include <pthread.h>
 
 #ifdef RHO_HAVE_DNNL
 #include <oneapi/dnnl/dnnl.h>
-#include <omp.h>
 
 // Shapes seen by one process: training and scoring use a few dozen, tfjs decoding a new attention
 // shape per step; a bounded cache keeps the latter from growing without end.
@@ -281,9 +281,16 @@ static int strided(int bf16, bool ta, bool tb, int batch, int M, int N, int K, c
 int rho_dnnl_ready(void) { return 0; }
 int rho_dnnl_bf16(void) { return 0; }
 const char *rho_dnnl_isa(void) { return "oneDNN not built in"; }
+// Without oneDNN the engine's kernels still run on OpenMP: the same thread setting applies.
 int rho_dnnl_threads(int n) {
-  (void)n;
-  return 1;
+  static int read_env = 0;
+  if (!read_env) {
+    read_env = 1;
+    const char *t = getenv("RHO_THREADS");
+    if (t && atoi(t) > 0) omp_set_num_threads(atoi(t));
+  }
+  if (n > 0) omp_set_num_threads(n);
+  return omp_get_max_threads();
 }
 static int strided(int bf16, bool ta, bool tb, int batch, int M, int N, int K, const void *A, int lda, long sa,
                    const void *B, int ldb, long sb, float beta, float *C, int ldc, long sc) {
@@ -362,38 +369,13 @@ static napi_value GemmBatched(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "RHO_NATIVE", bf16 ? "gemmBf16Batched expects 10 arguments" : "gemmF32Batched expects 10 arguments");
     return NULL;
   }
-  size_t alen, blen, clen, aolen, bolen;
-  float *a = rho_typed(env, argv[0], napi_float32_array, &alen);
-  float *b = rho_typed(env, argv[1], napi_float32_array, &blen);
-  float *c = rho_typed(env, argv[2], napi_float32_array, &clen);
-  int32_t *aoff = rho_typed(env, argv[3], napi_int32_array, &aolen);
-  int32_t *boff = rho_typed(env, argv[4], napi_int32_array, &bolen);
-  if (!a || !b || !c) {
-    napi_throw_type_error(env, "RHO_NATIVE", "a, b, c must be Float32Arrays");
-    return NULL;
-  }
-  if (!aoff || !boff || aolen != bolen) {
-    napi_throw_type_error(env, "RHO_NATIVE", "aOffsets and bOffsets must be Int32Arrays of equal length");
-    return NULL;
-  }
-  int32_t m, n, k;
-  bool ta, tb;
-  CHECK(napi_get_value_int32(env, argv[5], &m));
-  CHECK(napi_get_value_int32(env, argv[6], &n));
-  CHECK(napi_get_value_int32(env, argv[7], &k));
-  CHECK(napi_get_value_bool(env, argv[8], &ta));
-  CHECK(napi_get_value_bool(env, argv[9], &tb));
-  const size_t batch = aolen, amat = (size_t)m * k, bmat = (size_t)k * n;
-  if (m < 0 || n < 0 || k < 0 || clen < batch * (size_t)m * (size_t)n) {
-    napi_throw_range_error(env, "RHO_NATIVE", "output too small for batch*m*n");
-    return NULL;
-  }
-  for (size_t i = 0; i < batch; i++) {
-    if (aoff[i] < 0 || boff[i] < 0 || (size_t)aoff[i] + amat > alen || (size_t)boff[i] + bmat > blen) {
-      napi_throw_range_error(env, "RHO_NATIVE", "operand offset out of range");
-      return NULL;
-    }
-  }
+  rho_gemm_args_t g;
+  if (!rho_gemm_args(env, argv, &g)) return NULL;
+  float *a = g.a, *b = g.b, *c = g.c;
+  int32_t *aoff = g.aoff, *boff = g.boff;
+  const int32_t m = g.m, n = g.n, k = g.k;
+  const bool ta = g.ta, tb = g.tb;
+  const size_t batch = g.batch, amat = (size_t)m * k, bmat = (size_t)k * n;
   if (batch == 0 || m == 0 || n == 0) return NULL;
   if (batch > INT32_MAX) {
     napi_throw_range_error(env, "RHO_NATIVE", "batch too large");

@@ -602,14 +602,15 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
   const int group = H / KV, qd = H * hd, kvd = KV * hd;
   int *pos = malloc((size_t)M * sizeof *pos);
   if (!pos) return "out of memory";
-  // positions, and room in the cache for every new token
-  for (int i = 0; i < M; i++) pos[i] = -1;
-  for (int i = 0; i < M; i++) {
-    int r = rows[i];
-    int before = c->rows[r].len;
-    for (int j = 0; j < i; j++) if (rows[j] == r) before++;
-    pos[i] = before;
+  // positions (each row's next, in order), and room in the cache for every new token
+  int *next = malloc((size_t)c->B * sizeof *next);
+  if (!next) {
+    free(pos);
+    return "out of memory";
   }
+  for (int b = 0; b < c->B; b++) next[b] = c->rows[b].len;
+  for (int i = 0; i < M; i++) pos[i] = next[rows[i]]++;
+  free(next);
   for (int i = 0; i < M; i++)
     if (row_reserve(m, &c->rows[rows[i]], pos[i] + 1) != 0) {
       free(pos);
@@ -1056,20 +1057,6 @@ static napi_value EngineRelease(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// engineThreads(n?): sets the OpenMP thread count when given a positive n; returns the count.
-static napi_value EngineThreads(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc == 1) {
-    int32_t t = 0;
-    if (napi_get_value_int32(env, argv[0], &t) == napi_ok && t > 0) omp_set_num_threads(t);
-  }
-  napi_value out;
-  CHECK(napi_create_int32(env, omp_get_max_threads(), &out));
-  return out;
-}
-
 // engineProfile(): seconds in [linear, attention, other] since the last call, then zeroed.
 static napi_value EngineProfile(napi_env env, napi_callback_info info) {
   (void)info;
@@ -1089,7 +1076,7 @@ bool rho_engine_register(napi_env env, napi_value exports) {
     napi_callback fn;
   } fns[] = {
       {"mapFile", MapFile}, {"mapSize", MapSize}, {"mapTouch", MapTouch},         {"engineModel", EngineModel},         {"engineCache", EngineCache},     {"engineForward", EngineForward},
-      {"engineCacheLength", EngineCacheLength}, {"engineRelease", EngineRelease}, {"engineThreads", EngineThreads}, {"engineProfile", EngineProfile},
+      {"engineCacheLength", EngineCacheLength}, {"engineRelease", EngineRelease}, {"engineProfile", EngineProfile},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;

@@ -19,7 +19,8 @@ export interface EngineApi {
   engineForward(model: EngineHandle, cache: EngineHandle, rows: Int32Array, tokens: Int32Array, want: Int32Array, logits: Float32Array): void;
   engineCacheLength(cache: EngineHandle, row: number): number;
   engineRelease(handle: EngineHandle): void;
-  engineThreads(n?: number): number;
+  /** The OpenMP threads the engine and oneDNN share (RHO_THREADS caps them); sets them when n > 0. */
+  dnnlThreads(n?: number): number;
   /** Seconds in [linear, attention, other] since the last call (then zeroed): where the time goes. */
   engineProfile(): [number, number, number];
 }

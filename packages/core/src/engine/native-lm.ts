@@ -2,8 +2,10 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { RhoError } from '../errors.ts';
 import { expectedTensorShapes, type LlamaConfig } from '../config/llama-config.ts';
 import { runGeneration, type GenerateOptions, type GenerateResult } from '../generate/generate.ts';
+import { checkTokenIds } from '../model/llama.ts';
 import { inverseFrequencies } from '../model/rope.ts';
 import { loadNativeBlas } from '../backend/native.ts';
+import { bf16Unavailable, resolvePrecision } from '../backend/precision.ts';
 import { bf16BitsToF32, f16BitsToF32 } from '../safetensors/dtype.ts';
 import { checkFitsInMemory, planCheckpoint, type CheckpointPlan } from './checkpoint-plan.ts';
 import { ENGINE_DTYPE, loadEngineApi, type EngineApi, type EngineHandle, type EngineWeight } from './native-api.ts';
@@ -29,43 +31,35 @@ export function nativeEngineUnavailable(env: NodeJS.ProcessEnv = process.env): s
   return api.ok ? null : api.reason;
 }
 
-/** What the addon says of oneDNN, when the build has it. */
-function dnnlInfo(): { ready: boolean; bf16: boolean; isa: string } {
-  const native = loadNativeBlas();
-  const info = native.ok ? (native.blas as unknown as { dnnlInfo?: () => { ready: boolean; bf16: boolean; isa: string } }).dnnlInfo : undefined;
-  return info ? info() : { ready: false, bf16: false, isa: 'oneDNN not built in' };
+/**
+ * bf16 where the CPU multiplies BF16 natively through oneDNN, else fp32: the rule (and the one
+ * fallback line) of backend/precision.ts, for the engine's own products.
+ */
+export function resolveEnginePrecision(want: Precision = 'auto', log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): 'bf16' | 'fp32' {
+  const r = resolvePrecision(want, want === 'fp32' ? null : bf16Unavailable('cpu'));
+  if (r.fallback) log(r.fallback);
+  return r.precision;
 }
 
 /**
- * bf16 where the CPU multiplies BF16 natively through oneDNN, else fp32; an explicit bf16 that
- * cannot be honoured falls back with one line saying why.
+ * The tensors engineModel takes, in its order: a checkpoint's own order (embedding; per layer the
+ * input norm, q, k, v, o, the post-attention norm, gate, up, down; the final norm; lm_head), with
+ * the embedding again as the head when the two are tied.
  */
-export function resolveEnginePrecision(want: Precision = 'auto', log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): 'bf16' | 'fp32' {
-  if (want === 'fp32') return 'fp32';
-  const info = dnnlInfo();
-  if (info.bf16) return 'bf16';
-  if (want === 'bf16') log(`precision: bf16 requested, but ${info.ready ? `this CPU has no BF16 instructions (oneDNN: ${info.isa})` : info.isa}; using fp32`);
-  return 'fp32';
+export function engineWeightNames(config: LlamaConfig): string[] {
+  const names = [...expectedTensorShapes(config).keys()];
+  if (config.tieWordEmbeddings) names.push('model.embed_tokens.weight');
+  return names;
 }
 
-/** The weights engineModel takes, in its order, pointing into the mapped shards. */
+/** The weights engineModel takes, pointing into the mapped shards. */
 function engineWeights(plan: CheckpointPlan, maps: Map<string, EngineHandle>): EngineWeight[] {
-  const c = plan.config;
-  const ref = (name: string): EngineWeight => {
+  return engineWeightNames(plan.config).map((name): EngineWeight => {
     const t = plan.tensors.get(name)!;
     // a norm in 16 bits: handed over widened (a few KB)
     if (t.shape.length === 1 && t.dtype !== 'F32') return widen(plan, name);
     return [maps.get(t.file)!, t.offset, ENGINE_DTYPE[t.dtype]];
-  };
-  const out: EngineWeight[] = [ref('model.embed_tokens.weight')];
-  for (let l = 0; l < c.numHiddenLayers; l++) {
-    const p = `model.layers.${l}.`;
-    for (const w of ['input_layernorm', 'self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'post_attention_layernorm', 'mlp.gate_proj', 'mlp.up_proj', 'mlp.down_proj']) {
-      out.push(ref(`${p}${w}.weight`));
-    }
-  }
-  out.push(ref('model.norm.weight'), ref(c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight'));
-  return out;
+  });
 }
 
 function widen(plan: CheckpointPlan, name: string): Float32Array {
@@ -105,16 +99,8 @@ export class NativeLm implements CausalLm {
   static fromTensors(config: LlamaConfig, tensors: (name: string) => Float32Array, precision: Precision = 'fp32'): NativeLm {
     const loaded = loadEngineApi();
     if (!loaded.ok) throw new RhoError('UNSUPPORTED', `the native engine cannot run: ${loaded.reason}`, { field: 'engine' });
-    const names = [...expectedTensorShapes(config).keys()];
-    const order = ['model.embed_tokens.weight'];
-    for (let l = 0; l < config.numHiddenLayers; l++) {
-      const p = `model.layers.${l}.`;
-      for (const w of ['input_layernorm', 'self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'post_attention_layernorm', 'mlp.gate_proj', 'mlp.up_proj', 'mlp.down_proj']) order.push(`${p}${w}.weight`);
-    }
-    order.push('model.norm.weight', config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
-    for (const n of order) if (!names.includes(n)) throw new RhoError('RUNTIME', `no tensor ${n}`);
     const prec = resolveEnginePrecision(precision, () => {});
-    const handle = loaded.api.engineModel(dims(config, prec), config.rmsNormEps, inverseFrequencies(config.headDim, config.ropeTheta), order.map(tensors));
+    const handle = loaded.api.engineModel(dims(config, prec), config.rmsNormEps, inverseFrequencies(config.headDim, config.ropeTheta), engineWeightNames(config).map(tensors));
     return new NativeLm(config, loaded.api, handle, prec, describe(prec, loaded.api));
   }
 
@@ -124,14 +110,7 @@ export class NativeLm implements CausalLm {
   }
 
   checkIds(rows: readonly (readonly number[])[]): void {
-    const v = this.config.vocabSize;
-    for (const row of rows) {
-      for (const x of row) {
-        if (!(Number.isInteger(x) && x >= 0 && x < v)) {
-          throw new RhoError('BAD_INPUT', `token id ${x} is outside the vocabulary [0, ${v})`, { field: 'input_ids', expected: `0..${v - 1}`, got: x, hint: 'does the tokenizer belong to this checkpoint?' });
-        }
-      }
-    }
+    for (const row of rows) checkTokenIds(row, this.config.vocabSize);
   }
 
   /**
@@ -249,9 +228,10 @@ function dims(c: LlamaConfig, precision: 'bf16' | 'fp32'): Int32Array {
 }
 
 function describe(precision: 'bf16' | 'fp32', api: EngineApi): string {
-  const info = dnnlInfo();
-  const gemm = info.ready ? `oneDNN ${info.isa}` : 'OpenBLAS';
-  return `native engine, ${precision} (${gemm}), ${api.engineThreads()} threads`;
+  const native = loadNativeBlas();
+  const info = native.ok ? native.blas.dnnlInfo?.() : undefined;
+  const gemm = info?.ready ? `oneDNN ${info.isa}` : 'OpenBLAS';
+  return `native engine, ${precision} (${gemm}), ${api.dnnlThreads()} threads`;
 }
 
 /**

@@ -126,14 +126,7 @@ export class LlamaModel {
 
   /** Token ids must index the vocabulary: gather would otherwise read zeros silently. */
   checkIds(ids: tf.Tensor | readonly (readonly number[])[]): void {
-    const data = ids instanceof tf.Tensor ? ids.dataSync() : ids.flat();
-    const v = this.config.vocabSize;
-    for (let i = 0; i < data.length; i++) {
-      const x = data[i]!;
-      if (!(Number.isInteger(x) && x >= 0 && x < v)) {
-        throw new RhoError('BAD_INPUT', `token id ${x} is outside the vocabulary [0, ${v})`, { field: 'input_ids', expected: `0..${v - 1}`, got: x, hint: 'does the tokenizer belong to this checkpoint?' });
-      }
-    }
+    checkTokenIds(ids instanceof tf.Tensor ? ids.dataSync() : ids.flat(), this.config.vocabSize);
   }
 
   /**
@@ -233,6 +226,16 @@ function headRows(h: tf.Tensor2D, b: number, t: number, input: Pick<ForwardInput
   if (input.lastOnly && t > 1) return { rows: tf.reshape(tf.slice(tf.reshape(h, [b, t, d]), [0, t - 1, 0], [b, 1, d]), [b, d]) as tf.Tensor2D, t: 1 };
   if (input.dropLast) return { rows: tf.reshape(tf.slice(tf.reshape(h, [b, t, d]), [0, 0, 0], [b, t - 1, d]), [b * (t - 1), d]) as tf.Tensor2D, t: t - 1 };
   return { rows: h, t };
+}
+
+/** Token ids must index the vocabulary, whichever engine runs the model: a gather would read zeros or garbage. */
+export function checkTokenIds(ids: ArrayLike<number>, vocabSize: number): void {
+  for (let i = 0; i < ids.length; i++) {
+    const x = ids[i]!;
+    if (!(Number.isInteger(x) && x >= 0 && x < vocabSize)) {
+      throw new RhoError('BAD_INPUT', `token id ${x} is outside the vocabulary [0, ${vocabSize})`, { field: 'input_ids', expected: `0..${vocabSize - 1}`, got: x, hint: 'does the tokenizer belong to this checkpoint?' });
+    }
+  }
 }
 
 /** Tensors whose presence in a checkpoint changes nothing (old transformers saved RoPE buffers). */

@@ -3,7 +3,7 @@ import { XENT } from '../backend/cross-entropy-kernel.ts';
 import { loadNativeBlas, type NativeHandle } from '../backend/native.ts';
 import { activePrecision, type ResolvedPrecision } from '../backend/precision.ts';
 import { storageFor } from '../backend/storage.ts';
-import type { LlamaConfig } from '../config/llama-config.ts';
+import { expectedTensorShapes, type LlamaConfig } from '../config/llama-config.ts';
 import { RhoError } from '../errors.ts';
 
 /** The addon's native training pass (native/src/rho_train.c). */
@@ -20,12 +20,8 @@ export interface NativeTrainApi {
 
 /** The model's weights in the order trainForward takes them. */
 export function nativeWeightOrder(config: LlamaConfig): string[] {
-  const names = ['model.embed_tokens.weight'];
-  const parts = ['input_layernorm', 'self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'post_attention_layernorm', 'mlp.gate_proj', 'mlp.up_proj', 'mlp.down_proj'];
-  for (let l = 0; l < config.numHiddenLayers; l++) for (const p of parts) names.push(`model.layers.${l}.${p}.weight`);
-  names.push('model.norm.weight');
-  if (!config.tieWordEmbeddings) names.push('lm_head.weight');
-  return names;
+  // a checkpoint's own order: embedding, per layer (input norm, q, k, v, o, post norm, gate, up, down), norm, lm_head
+  return [...expectedTensorShapes(config).keys()];
 }
 
 /**
