@@ -162,11 +162,21 @@ export function checkParity(lm: CausalLm, exp: ExpectedDump, weightDtype: FloatD
     const want = g.output.slice(g.prompt.length);
     // HF greedy stops at EOS; the reference's continuation tells us how far it went, so no EOS stop here.
     const decoders: (DecoderChoice | undefined)[] = model ? (resolveDecoder('auto') === 'native' ? ['tfjs', 'native'] : ['tfjs']) : [undefined];
+    const ties = lm.precision === 'bf16' ? nearTies(lm, g.prompt, want, logitTol) : [];
+    // after a near-tie resolved the other way the continuations part: compare up to the first
+    const cut = ties.length ? ties[0]! : want.length;
     for (const decoder of decoders) {
       const got = lm.generate([g.prompt], { maxNewTokens: g.max_new_tokens, eosId: null, decoder }).tokens[0]!.slice(0, want.length);
-      const wrong = want.reduce((n, t, i) => n + (got[i] === t ? 0 : 1), 0) + Math.abs(want.length - got.length);
+      const wrong = want.slice(0, cut).reduce((n, t, i) => n + (got[i] === t ? 0 : 1), 0) + (ties.length ? 0 : Math.abs(want.length - got.length));
       const via = decoder ? `${decoder} decoder` : `${engine} engine`;
-      push('greedy_tokens_differing', wrong, 0, `${want.length} tokens, ${via}, reference ${g.source}${wrong ? `; got ${JSON.stringify(got)}, want ${JSON.stringify(want)}` : ''}`);
+      const tieNote = ties.length ? `; bf16 arithmetic: near-ties (top-2 margin < ${logitTol.toExponential(1)}) at steps ${ties.join(', ')}, compared up to step ${cut}` : '';
+      push('greedy_tokens_differing', wrong, 0, `${want.length} tokens, ${via}, reference ${g.source}${tieNote}${wrong ? `; got ${JSON.stringify(got)}, want ${JSON.stringify(want)}` : ''}`);
+    }
+    if (ties.length) {
+      // every step that is no near-tie, along the reference continuation, must choose its token
+      const logits = lm.logits([[...g.prompt, ...want.slice(0, -1)]])[0]!;
+      const wrong = want.reduce((n, t, k) => (ties.includes(k) ? n : n + (argmaxOf(logits.subarray((g.prompt.length - 1 + k) * v, (g.prompt.length + k) * v)) === t ? 0 : 1)), 0);
+      push('greedy_steps_differing', wrong, 0, `${want.length - ties.length} steps that are no near-tie, along the reference continuation`);
     }
   }
   return rows;
@@ -183,6 +193,32 @@ export function bf16ArithmeticSlack(refLogits: number[][][]): number {
   let max = 0;
   for (const row of refLogits) for (const l of row) for (const x of l) max = Math.max(max, Math.abs(x));
   return max / 128;
+}
+
+/**
+ * Steps of the reference continuation whose top-2 logit margin (this model's, along the reference
+ * tokens) is under `tol`: with BF16 arithmetic such a step may resolve either way.
+ */
+function nearTies(lm: CausalLm, prompt: number[], want: number[], tol: number): number[] {
+  if (want.length === 0) return [];
+  const v = lm.config.vocabSize;
+  const logits = lm.logits([[...prompt, ...want.slice(0, -1)]])[0]!;
+  const ties: number[] = [];
+  want.forEach((_, k) => {
+    const row = logits.subarray((prompt.length - 1 + k) * v, (prompt.length + k) * v);
+    let a = -Infinity;
+    let b = -Infinity;
+    for (const x of row) if (x > a) [a, b] = [x, a];
+    else if (x > b) b = x;
+    if (a - b < tol) ties.push(k);
+  });
+  return ties;
+}
+
+function argmaxOf(row: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
+  return best;
 }
 
 function mean(rows: number[][]): number {

@@ -2,4 +2,4 @@ export * from './types.ts';
 export { CHECK_ENGINES, chooseEngine, enginesToCheck, openCausalLm, ENGINE_CHOICES, PRECISION_CHOICES, type CheckEngine, type EngineDecision } from './open.ts';
 export { byLength, checkTfjsFits, openTfjsLm, TfjsLm } from './tfjs-lm.ts';
 export { checkpointWeightBytes, parameterCount } from './weights.ts';
-export { nativeEngineUnavailable } from './native-lm.ts';
+export { nativeEngineUnavailable, NativeLm, openNativeLm, type EngineSession, type SessionOptions } from './native-lm.ts';

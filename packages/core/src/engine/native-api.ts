@@ -14,10 +14,17 @@ export interface EngineApi {
   mapTouch(mapping: EngineHandle, offset: number, length: number): void;
   /** dims: [L, D, H, KV, hd, F, V, window (0: none), precision (0 fp32, 1 bf16)]. */
   engineModel(dims: Int32Array, eps: number, invFreq: Float32Array, weights: EngineWeight[]): EngineHandle;
-  engineCache(model: EngineHandle, batch: number): EngineHandle;
+  /** `invariant`: batch-invariant kernels on this cache (a row's numbers independent of the call's other rows and size). */
+  engineCache(model: EngineHandle, batch: number, invariant: boolean): EngineHandle;
   /** Token i extends cache row rows[i]; logits of the tokens listed in `want` land in `logits` [want.length, V]. */
   engineForward(model: EngineHandle, cache: EngineHandle, rows: Int32Array, tokens: Int32Array, want: Int32Array, logits: Float32Array): void;
   engineCacheLength(cache: EngineHandle, row: number): number;
+  /** Row dstRow of dst := the first n tokens of src's row srcRow (copied), with room for `capacity` tokens. */
+  engineCacheFork(src: EngineHandle, srcRow: number, dst: EngineHandle, dstRow: number, n: number, capacity: number): void;
+  /** The row emptied, its memory freed. */
+  engineCacheReset(cache: EngineHandle, row: number): void;
+  /** Bytes of keys and values the cache has room for. */
+  engineCacheBytes(cache: EngineHandle): number;
   engineRelease(handle: EngineHandle): void;
   /** The OpenMP threads the engine and oneDNN share (RHO_THREADS caps them); sets them when n > 0. */
   dnnlThreads(n?: number): number;
@@ -33,6 +40,6 @@ export function loadEngineApi(): { ok: true; api: EngineApi } | { ok: false; rea
   const native = loadNativeBlas();
   if (!native.ok) return { ok: false, reason: native.reason };
   const api = native.blas as unknown as Partial<EngineApi>;
-  if (typeof api.engineForward !== 'function') return { ok: false, reason: 'the addon predates the native engine; run node packages/core/native/build.mjs' };
+  if (typeof api.engineCacheFork !== 'function') return { ok: false, reason: 'the addon predates the native engine; run node packages/core/native/build.mjs' };
   return { ok: true, api: api as EngineApi };
 }

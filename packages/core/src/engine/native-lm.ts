@@ -13,11 +13,30 @@ import type { CausalLm, OpenedCheckpoint, OpenOptions, Precision } from './types
 
 /** A key/value cache being fed by hand; see NativeLm.openSession. */
 export interface EngineSession {
+  readonly rows: number;
   feed(rows: readonly number[], tokens: readonly number[], want?: readonly number[]): Float32Array;
   /** Tokens held for a row. */
   length(row: number): number;
+  /** Row `row` := the first n tokens of `from`'s row `fromRow` (a shared prefix), room for `capacity`. */
+  fork(from: EngineSession, fromRow: number, row: number, n: number, capacity: number): void;
+  /** The row emptied and its memory freed. */
+  reset(row: number): void;
+  /** Bytes of keys and values held. */
+  bytes(): number;
   dispose(): void;
 }
+
+export interface SessionOptions {
+  /**
+   * Batch-invariant kernels: a row's logits do not depend on the other rows of a call, on how its
+   * tokens are split into calls or on a forked prefix, so continuous batching and the shared prefix
+   * give exactly the tokens a lone sequence gets. Slower prompt passes (no GEMMs).
+   */
+  invariant?: boolean;
+}
+
+/** The native cache behind each session, for fork. */
+const sessionHandles = new WeakMap<EngineSession, EngineHandle>();
 
 /** Tokens per engine call in a prompt pass: bounds the activation buffers (M × intermediate floats). */
 const CHUNK_TOKENS = 1024;
@@ -118,14 +137,18 @@ export class NativeLm implements CausalLm {
    * tokens[i] as the next token of row rows[i] and returns the logits of the tokens indexed by
    * `want` ([want.length, vocab]). What generate does, open for continuous batching and tests.
    */
-  openSession(batch: number): EngineSession {
+  openSession(batch: number, opts: SessionOptions = {}): EngineSession {
     const model = this.model();
-    const cache = this.api.engineCache(model, batch);
+    const cache = this.api.engineCache(model, batch, opts.invariant ?? false);
     const v = this.config.vocabSize;
     let open = true;
-    return {
+    const live = () => {
+      if (!open) throw new RhoError('RUNTIME', 'the engine session was disposed');
+    };
+    const session: EngineSession = {
+      rows: batch,
       feed: (rows, tokens, want = rows.map((_, i) => i)) => {
-        if (!open) throw new RhoError('RUNTIME', 'the engine session was disposed');
+        live();
         if (rows.length !== tokens.length) throw new RhoError('BAD_INPUT', `rows (${rows.length}) and tokens (${tokens.length}) differ in length`, { field: 'tokens' });
         this.checkIds([tokens]);
         const logits = new Float32Array(want.length * v);
@@ -133,11 +156,24 @@ export class NativeLm implements CausalLm {
         return logits;
       },
       length: (row) => this.api.engineCacheLength(cache, row),
+      fork: (from, fromRow, row, n, capacity) => {
+        live();
+        const src = sessionHandles.get(from);
+        if (!src) throw new RhoError('BAD_INPUT', 'fork: the source session belongs to no native model', { field: 'from' });
+        this.api.engineCacheFork(src, fromRow, cache, row, n, capacity);
+      },
+      reset: (row) => {
+        live();
+        this.api.engineCacheReset(cache, row);
+      },
+      bytes: () => (open ? this.api.engineCacheBytes(cache) : 0),
       dispose: () => {
         if (open) this.api.engineRelease(cache);
         open = false;
       },
     };
+    sessionHandles.set(session, cache);
+    return session;
   }
 
   /**
@@ -170,7 +206,8 @@ export class NativeLm implements CausalLm {
     return runGeneration(this.config, prompts, opts, (step, result) => {
       if (prompts.length === 0) return;
       const v = this.config.vocabSize;
-      const session = this.openSession(prompts.length);
+      // the kernels the scheduler runs: a prompt's tokens whatever it is batched with
+      const session = this.openSession(prompts.length, { invariant: true });
       try {
         const last = this.prompt(session, prompts, false);
         let logits: Float32Array = new Float32Array(prompts.length * v);

@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { RhoError } from '../errors.ts';
-import { eosIds, type LlamaConfig } from '../config/llama-config.ts';
+import type { LlamaConfig } from '../config/llama-config.ts';
 import type { LayerKv, LlamaModel } from '../model/llama.ts';
 import { attentionBias } from '../model/mask.ts';
 import { KvCache } from './kv-cache.ts';
 import { nativeEngineFor, resolveDecoder, type DecoderChoice } from './native-decoder.ts';
-import { argmax, findStop, makeRng, sampleToken } from './sampling.ts';
+import { argmax, makeRng, sampleToken } from './sampling.ts';
+import { endRules, sequenceEnd, type StopReason } from './sequence-end.ts';
 
-export type StopReason = 'eos' | 'stop' | 'length';
+export type { StopReason };
 
 export interface GenerateOptions {
   maxNewTokens: number;
@@ -76,18 +77,12 @@ export function runGeneration(cfg: LlamaConfig, promptIds: readonly (readonly nu
   const temperature = opts.temperature ?? 0;
   const topP = opts.topP ?? 1;
   const rng = makeRng(opts.seed ?? 0);
-  const eos = new Set(opts.eosId === undefined ? eosIds(cfg) : opts.eosId === null ? [] : typeof opts.eosId === 'number' ? [opts.eosId] : opts.eosId);
+  const rules = endRules(cfg, opts);
 
   const tokens: number[][] = promptIds.map(() => []);
   const stopReason: StopReason[] = promptIds.map(() => 'length');
   const texts: string[] | undefined = opts.stop ? promptIds.map(() => '') : undefined;
   if (n === 0 || opts.maxNewTokens === 0) return { tokens, stopReason, texts };
-
-  const stopStrings = (opts.stop?.strings ?? []).filter((x) => x.length > 0);
-  // A stop string completed by the newest token lies in the last few tokens: decoding only those
-  // keeps the check O(1) per step. A token is at least one byte of text, a character at most 4
-  // (byte fallback), and the margin keeps decoder quirks at the window's start away from the match.
-  const stopWindow = 4 * Math.max(0, ...stopStrings.map((x) => x.length)) + 16;
 
   /** Choose the next token of each active row; returns which rows are still going. */
   const step = (logits: tf.Tensor3D | Float32Array, active: number[]): number[] => {
@@ -106,21 +101,13 @@ export function runGeneration(cfg: LlamaConfig, promptIds: readonly (readonly nu
     }
     const still: number[] = [];
     active.forEach((row, r) => {
-      const tok = next[r]!;
-      const toks = tokens[row]!;
-      toks.push(tok);
-      if (eos.has(tok)) {
-        stopReason[row] = 'eos';
-      } else if (stopStrings.length && findStop(opts.stop!.decode(toks.slice(-stopWindow)), stopStrings) >= 0) {
-        // found in the decoded tail: cut the full text at the first stop string
-        const text = opts.stop!.decode(toks);
-        const at = findStop(text, stopStrings);
-        if (at >= 0) {
-          stopReason[row] = 'stop';
-          texts![row] = text.slice(0, at);
-        }
+      tokens[row]!.push(next[r]!);
+      const end = sequenceEnd(rules, tokens[row]!);
+      if (!end) still.push(r);
+      else {
+        stopReason[row] = end.reason;
+        if (end.text !== undefined) texts![row] = end.text;
       }
-      if (stopReason[row] === 'length' && toks.length < opts.maxNewTokens) still.push(r);
     });
     return still;
   };

@@ -15,6 +15,9 @@ export interface OpenModelOptions {
   /** Local checkpoints: which engine runs the model, in which precision, and load progress. */
   engine?: EngineChoice;
   precision?: Precision;
+  /** Local checkpoints on the native engine: key/value memory, and whether the shared prefix is cached. */
+  kvMemBytes?: number;
+  prefixCache?: boolean;
   onLoadProgress?: (done: number, total: number) => void;
 }
 
@@ -41,5 +44,12 @@ export async function openModel(specs: string[], opts: OpenModelOptions = {}): P
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new RhoError('NOT_FOUND', 'model is neither a checkpoint directory nor an http(s) URL', { file: dir });
   }
-  return LocalCheckpointModel.open(dir, { batchSize: opts.batchSize, engine: opts.engine, precision: opts.precision, onLoadProgress: opts.onLoadProgress });
+  return LocalCheckpointModel.open(dir, {
+    batchSize: opts.batchSize,
+    engine: opts.engine,
+    precision: opts.precision,
+    kvMemBytes: opts.kvMemBytes,
+    prefixCache: opts.prefixCache,
+    onLoadProgress: opts.onLoadProgress,
+  });
 }

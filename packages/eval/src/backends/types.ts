@@ -17,9 +17,31 @@ export interface Completion {
   tokens?: number;
 }
 
+/** What a continuously batching model has done so far (see ContinuousBatcher). */
+export interface SchedulerCounters {
+  promptTokensComputed: number;
+  promptTokensCached: number;
+  prefixTokens: number;
+  generatedTokens: number;
+  steps: number;
+  rowsInSteps: number;
+  peakKvBytes: number;
+  /** Seconds spent in engine calls. */
+  busySeconds: number;
+}
+
 export interface CompletionModel {
   readonly name: string;
   /** One completion per prompt, in order. */
   complete(prompts: string[], opts: CompletionOptions): Promise<Completion[]>;
+  /**
+   * Batches calls as they come (continuous batching): callers may issue one small call per problem
+   * and keep many in flight instead of gathering batches themselves.
+   */
+  readonly continuous?: boolean;
+  /** The prompts about to be run: the model may compute their shared token prefix once. */
+  sharePrefix?(prompts: string[]): Promise<void>;
+  /** Counters of the model's scheduler, when it has one. */
+  counters?(): SchedulerCounters;
   dispose?(): Promise<void>;
 }

@@ -2,7 +2,8 @@ import { basename, resolve } from 'node:path';
 import chalk from 'chalk';
 import { Command, Option } from 'commander';
 import { resolveDataDir, RhoError } from '@rho/core/base';
-import { LocalCheckpointModel } from '../backends/local.ts';
+import { DEFAULT_MAX_BATCH, LocalCheckpointModel } from '../backends/local.ts';
+import { parseBytes } from '../backends/kv-budget.ts';
 import { openModel } from '../backends/open.ts';
 import { getDataset } from '../datasets/index.ts';
 import type { PromptType } from '../prompts/index.ts';
@@ -30,6 +31,8 @@ interface RunOptions {
   topP: string;
   nSampling: string;
   batchSize: string;
+  kvMem?: string;
+  prefixCache: boolean;
   concurrency: string;
   timeout: string;
   overwrite?: boolean;
@@ -77,7 +80,9 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
     .option('--temperature <t>', 'sampling temperature (0: greedy)', '0')
     .option('--top-p <p>', 'nucleus sampling mass (ignored when greedy)', '1')
     .option('--n-sampling <n>', 'completions per problem', '1')
-    .option('--batch-size <n>', 'prompts decoded together by a local checkpoint', '16')
+    .option('--batch-size <n>', 'sequences a local checkpoint decodes together at most (native engine: a continuous batch, also bounded by --kv-mem)', String(DEFAULT_MAX_BATCH))
+    .option('--kv-mem <size>', 'key/value memory for the running sequences, e.g. 6G (default: 3/4 of the memory the loaded model leaves, less 2 GiB)')
+    .option('--no-prefix-cache', "recompute each prompt's shared few-shot prefix instead of computing it once per dataset")
     .option('--concurrency <n>', 'requests in flight per server', '8')
     .option('--timeout <s>', 'seconds per program in the sandbox (tora/pal)', '5')
     .option('--overwrite', 'discard finished outputs and journals instead of resuming')
@@ -112,7 +117,16 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
       const load = loadProgressBar();
       let model: Awaited<ReturnType<typeof openModel>>;
       try {
-        model = await openModel(specs, { modelName: opts.modelName, batchSize, concurrency: int(opts.concurrency, '--concurrency', 1), engine: opts.engine, precision: opts.precision, onLoadProgress: load.onLoadProgress });
+        model = await openModel(specs, {
+          modelName: opts.modelName,
+          batchSize,
+          concurrency: int(opts.concurrency, '--concurrency', 1),
+          engine: opts.engine,
+          precision: opts.precision,
+          kvMemBytes: opts.kvMem !== undefined ? parseBytes(opts.kvMem, '--kv-mem') : undefined,
+          prefixCache: opts.prefixCache,
+          onLoadProgress: load.onLoadProgress,
+        });
       } finally {
         load.stop();
       }
@@ -125,7 +139,8 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
           let bar: ReturnType<typeof progressBar> | undefined;
           const r = await runEval(
             model,
-            { ...base, data, dataDir, outDir, chunkSize: isServer ? 64 : batchSize, engine },
+            // a continuous batch refills from the problems in flight: twice its rows keeps it full
+            { ...base, data, dataDir, outDir, chunkSize: isServer ? 64 : model.continuous ? 2 * batchSize : batchSize, engine },
             { executor, onProgress: (done, total) => (bar ??= progressBar(`${promptType} ${data}`, total, { minTotal: 1 })).update(done) },
           );
           bar?.stop();

@@ -1,7 +1,8 @@
 import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
 import { RhoError, runMain } from '@rho/core/base';
-import { LocalCheckpointModel } from '../backends/local.ts';
+import { DEFAULT_MAX_BATCH, LocalCheckpointModel } from '../backends/local.ts';
+import { parseBytes } from '../backends/kv-budget.ts';
 import { CompletionServer } from '../serve/server.ts';
 import { engineOptions } from './engine-options.ts';
 import { loadProgressBar } from './progress.ts';
@@ -15,12 +16,13 @@ runMain(async () => {
     .argument('<checkpoint>', 'checkpoint directory (config.json, model.safetensors, tokenizer.json)')
     .option('--port <n>', 'port (0: any free port)', '8000')
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
-    .option('--batch-size <n>', 'concurrent prompts decoded together', '16')
+    .option('--batch-size <n>', 'sequences decoded together at most (native engine: a continuous batch, also bounded by --kv-mem)', String(DEFAULT_MAX_BATCH))
+    .option('--kv-mem <size>', 'key/value memory for the running sequences, e.g. 6G (default: from free memory)')
     .option('--name <id>', 'model id reported by /v1/models (default: the directory name)');
   for (const o of engineOptions()) program.addOption(o);
   program.parse(process.argv);
   const [dir] = program.args as [string];
-  const o = program.opts<{ port: string; host: string; batchSize: string; name?: string; engine?: EngineChoice; precision?: Precision }>();
+  const o = program.opts<{ port: string; host: string; batchSize: string; kvMem?: string; name?: string; engine?: EngineChoice; precision?: Precision }>();
   const port = Number(o.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RhoError('BAD_CONFIG', `--port must be 0..65535, got ${o.port}`, { field: 'port', got: o.port });
   const batchSize = Number(o.batchSize);
@@ -28,7 +30,14 @@ runMain(async () => {
   const load = loadProgressBar();
   let model: LocalCheckpointModel;
   try {
-    model = await LocalCheckpointModel.open(resolve(dir), { batchSize, name: o.name ?? basename(resolve(dir)), engine: o.engine, precision: o.precision, onLoadProgress: load.onLoadProgress });
+    model = await LocalCheckpointModel.open(resolve(dir), {
+      batchSize,
+      kvMemBytes: o.kvMem !== undefined ? parseBytes(o.kvMem, '--kv-mem') : undefined,
+      name: o.name ?? basename(resolve(dir)),
+      engine: o.engine,
+      precision: o.precision,
+      onLoadProgress: load.onLoadProgress,
+    });
   } finally {
     load.stop();
   }

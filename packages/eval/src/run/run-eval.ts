@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { writeJsonAtomic, writeJsonlAtomic } from '@rho/core/base';
-import type { CompletionModel } from '../backends/types.ts';
+import type { CompletionModel, SchedulerCounters } from '../backends/types.ts';
 import { loadExamples, type Example } from '../datasets/index.ts';
 import { runExecute } from '../extract/run-execute.ts';
 import { mathEqual } from '../grader/math-equal.ts';
@@ -30,7 +30,10 @@ export interface RunConfig {
   topP: number;
   seed: number;
   nSampling: number;
-  /** Problems per generation round; each is written to the journal as soon as it is graded. */
+  /**
+   * Problems per generation round; each is written to the journal as soon as it is graded. With a
+   * continuously batching model: problems in flight at once, each its own calls.
+   */
   chunkSize: number;
   overwrite?: boolean;
   /** What ran the model (the engine's one-line description, or the servers), recorded in the metrics. */
@@ -98,24 +101,51 @@ export async function runEval(
   const isolation = new Set<string>();
   let done = examples.length - pending.length;
   deps.onProgress?.(done, examples.length);
+  const promptOf = (e: Example) => constructPrompt(e, cfg.promptType, cfg.dataDir);
+  const before = model.counters?.();
+  const finishProblem = (ex: Example, out: Generated, offset: number) => {
+    out.executions?.flat().forEach((e) => isolation.add(e.isolation));
+    const codes = out.completions.slice(offset * cfg.nSampling, (offset + 1) * cfg.nSampling);
+    const execs = out.executions?.slice(offset * cfg.nSampling, (offset + 1) * cfg.nSampling);
+    journal.append(gradeSample(ex, codes, execs, cfg));
+  };
   try {
-    for (let s = 0; s < pending.length; s += cfg.chunkSize) {
-      const chunk = pending.slice(s, s + cfg.chunkSize);
-      const prompts = chunk.flatMap((e) => Array<string>(cfg.nSampling).fill(constructPrompt(e, cfg.promptType, cfg.dataDir)));
-      const { completions, executions, tokens } = await generateChunk(model, prompts, cfg, deps.executor);
-      generatedTokens += tokens;
-      executions?.flat().forEach((e) => isolation.add(e.isolation));
-      chunk.forEach((ex, i) => {
-        const codes = completions.slice(i * cfg.nSampling, (i + 1) * cfg.nSampling);
-        const execs = executions?.slice(i * cfg.nSampling, (i + 1) * cfg.nSampling);
-        journal.append(gradeSample(ex, codes, execs, cfg));
-      });
-      done += chunk.length;
-      deps.onProgress?.(done, examples.length);
+    // every pending prompt shares the few-shot block: its keys/values once, before any decoding
+    if (pending.length > 1) await model.sharePrefix?.(pending.map(promptOf));
+    if (model.continuous) {
+      // one task per problem, many in flight: the model batches them as they come, and a problem
+      // whose program runs in the sandbox leaves the others decoding
+      let next = 0;
+      let failed: unknown;
+      const worker = async () => {
+        while (failed === undefined && next < pending.length) {
+          const ex = pending[next++]!;
+          try {
+            const out = await generateChunk(model, Array<string>(cfg.nSampling).fill(promptOf(ex)), cfg, deps.executor);
+            generatedTokens += out.tokens;
+            finishProblem(ex, out, 0);
+            deps.onProgress?.(++done, examples.length);
+          } catch (e) {
+            failed ??= e;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(cfg.chunkSize, pending.length) }, worker));
+      if (failed !== undefined) throw failed;
+    } else {
+      for (let s = 0; s < pending.length; s += cfg.chunkSize) {
+        const chunk = pending.slice(s, s + cfg.chunkSize);
+        const out = await generateChunk(model, chunk.flatMap((e) => Array<string>(cfg.nSampling).fill(promptOf(e))), cfg, deps.executor);
+        generatedTokens += out.tokens;
+        chunk.forEach((ex, i) => finishProblem(ex, out, i));
+        done += chunk.length;
+        deps.onProgress?.(done, examples.length);
+      }
     }
   } finally {
     journal.close();
   }
+  const after = model.counters?.();
 
   const samples = journal.rows(examples.map((e) => e.idx));
   const seconds = (performance.now() - t0) / 1000;
@@ -129,6 +159,7 @@ export async function runEval(
     ...(cfg.engine ? { engine: cfg.engine } : {}),
     // peak of the whole process so far: with several datasets in one run, the later ones include the earlier
     peak_rss_bytes: peakRssBytes(),
+    ...(before && after ? schedulerMetrics(before, after) : {}),
     // The sandbox isolation the programs of this session ran under (tora/pal).
     ...(isolation.size ? { isolation: [...isolation].sort() } : {}),
   };
@@ -138,12 +169,23 @@ export async function runEval(
   return { outPath, metrics, skipped: false };
 }
 
-async function generateChunk(
-  model: CompletionModel,
-  prompts: string[],
-  cfg: RunConfig,
-  executor: ProgramExecutor | undefined,
-): Promise<{ completions: string[]; executions?: ExecResult[][]; tokens: number }> {
+/** What a continuously batching model did for one dataset: prompt tokens computed and served from the prefix, batch occupancy. */
+function schedulerMetrics(a: SchedulerCounters, b: SchedulerCounters): Record<string, number> {
+  const steps = b.steps - a.steps;
+  return {
+    prompt_tokens_computed: b.promptTokensComputed - a.promptTokensComputed + (b.prefixTokens - a.prefixTokens),
+    prompt_tokens_cached: b.promptTokensCached - a.promptTokensCached,
+    mean_batch: steps > 0 ? +((b.rowsInSteps - a.rowsInSteps) / steps).toFixed(2) : 0,
+  };
+}
+
+interface Generated {
+  completions: string[];
+  executions?: ExecResult[][];
+  tokens: number;
+}
+
+async function generateChunk(model: CompletionModel, prompts: string[], cfg: RunConfig, executor: ProgramExecutor | undefined): Promise<Generated> {
   // Greedy decoding ignores top_p; the harness sends 1 then.
   const topP = cfg.temperature === 0 ? 1 : cfg.topP;
   let tokens = 0;

@@ -111,6 +111,8 @@ export class CompletionServer {
   }
 
   private enqueue(prompt: string, opts: CompletionOptions): Promise<Completion> {
+    // a continuously batching model takes each request as it comes: its scheduler fills the batch
+    if (this.model.continuous) return this.model.complete([prompt], opts).then((out) => out[0]!);
     return new Promise((resolve, reject) => {
       this.queue.push({ prompt, opts, resolve, reject });
       this.schedule();
