@@ -173,6 +173,10 @@ typedef struct {
 typedef struct {
   uint32_t magic;
   int B, L, KV, hd;
+  // Batch-invariant kernels: a row's numbers do not depend on which other rows share a call, how
+  // many tokens a call has, or whether its prefix came from another cache (continuous batching and
+  // the shared prefix produce exactly the tokens a lone sequence would).
+  int invariant;
   row_cache_t *rows;
 } cache_t;
 
@@ -458,9 +462,18 @@ static void sgemm_nt(int M, int N, int K, const float *x, int lda, const float *
 // y[M,N] = x[M,K] · w^T, w stored [N,K]. Few rows (decoding) stream the weights once; at bf16
 // more rows are a oneDNN BF16 GEMM; FP32 weights an FP32 GEMM; FP32 arithmetic on 16-bit weights
 // the streaming kernel at any size (widening inside it beats widening copies of whole matrices).
-static int linear(const model_t *m, const float *x, int M, const weight_t *w, float *y) {
+//
+// `invariant`: one kernel for every M, whose per-row sums do not depend on M (the tiles of 4 and
+// of 1 accumulate each row in the same order): the pair dot products at bf16, else the streaming
+// kernel.
+static int linear(const model_t *m, const float *x, int M, const weight_t *w, float *y, bool invariant) {
   const int N = (int)w->rows, K = (int)w->cols;
   if (have_avx512bf16 < 0) have_avx512bf16 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512bf16");
+  if (invariant) {
+    if (m->precision == PREC_BF16 && w->dtype == DT_BF16 && have_avx512bf16) linear_stream_bf16dp(x, M, w, y);
+    else linear_stream(x, M, w, y);
+    return 0;
+  }
   if (M > DP_MIN_M && M <= DP_MAX_M && m->precision == PREC_BF16 && w->dtype == DT_BF16 && have_avx512bf16) {
     linear_stream_bf16dp(x, M, w, y);
     return 0;
@@ -511,23 +524,24 @@ static void rope(float *v, int n, int hd, const float *cosv, const float *sinv) 
   }
 }
 
-static int row_reserve(const model_t *m, row_cache_t *r, int need) {
+// Room for `need` tokens in a row: doubling from 64, or exactly `need` when `exact`.
+static int row_reserve(const cache_t *c, row_cache_t *r, int need, bool exact) {
   if (need <= r->cap) return 0;
-  int cap = r->cap ? r->cap : 64;
+  int cap = exact ? need : r->cap ? r->cap : 64;
   while (cap < need) cap *= 2;
-  size_t per = (size_t)m->L * m->KV * cap * m->hd;
+  size_t per = (size_t)c->L * c->KV * cap * c->hd;
   float *k = malloc(per * sizeof *k), *v = malloc(per * sizeof *v);
   if (!k || !v) {
     free(k), free(v);
     return -1;
   }
   // layout [L][KV][cap][hd]: each (layer, head) block moves to its new stride
-  for (int l = 0; l < m->L; l++)
-    for (int h = 0; h < m->KV; h++) {
-      size_t from = ((size_t)l * m->KV + h) * r->cap * m->hd, to = ((size_t)l * m->KV + h) * cap * m->hd;
+  for (int l = 0; l < c->L; l++)
+    for (int h = 0; h < c->KV; h++) {
+      size_t from = ((size_t)l * c->KV + h) * r->cap * c->hd, to = ((size_t)l * c->KV + h) * cap * c->hd;
       if (r->len) {
-        memcpy(k + to, r->k + from, (size_t)r->len * m->hd * sizeof *k);
-        memcpy(v + to, r->v + from, (size_t)r->len * m->hd * sizeof *v);
+        memcpy(k + to, r->k + from, (size_t)r->len * c->hd * sizeof *k);
+        memcpy(v + to, r->v + from, (size_t)r->len * c->hd * sizeof *v);
       }
     }
   free(r->k), free(r->v);
@@ -551,6 +565,72 @@ static void embed_row(const model_t *m, int token, float *out) {
 static void gemm_f32(bool tb, int M, int N, int K, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
   if (rho_dnnl_gemm_f32(false, tb, M, N, K, a, lda, b, ldb, 0.f, c, ldc) == 0) return;
   cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.f, a, lda, b, ldb, 0.f, c, ldc);
+}
+
+// q·k for keys lo..lo+n-1 (rows of kb, hd floats each), scaled: hd a multiple of 16, up to 256.
+__attribute__((target("avx512f"))) static void scores_avx512(const float *qv, const float *kb, int lo, int n, int hd, float scale, float *p) {
+  __m512 qr[16];
+  const int c = hd / 16;
+  for (int i = 0; i < c; i++) qr[i] = _mm512_loadu_ps(qv + 16 * i);
+  for (int j = 0; j < n; j++) {
+    const float *kr = kb + (size_t)(lo + j) * hd;
+    __m512 acc = _mm512_mul_ps(qr[0], _mm512_loadu_ps(kr));
+    for (int i = 1; i < c; i++) acc = _mm512_fmadd_ps(qr[i], _mm512_loadu_ps(kr + 16 * i), acc);
+    p[j] = _mm512_reduce_add_ps(acc) * scale;
+  }
+}
+
+// out = Σ_j p[j] · v_j for rows lo..lo+n-1 of vb: the accumulators stay in registers, 64 floats
+// of the head at a time (a running sum in memory would chain every key through a store and a load).
+__attribute__((target("avx512f"))) static void weighted_sum_avx512(const float *p, const float *vb, int lo, int n, int hd, float *out) {
+  for (int c = 0; c < hd; c += 64) {
+    const int w = hd - c < 64 ? (hd - c) / 16 : 4;
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (int j = 0; j < n; j++) {
+      const float *vr = vb + (size_t)(lo + j) * hd + c;
+      const __m512 wj = _mm512_set1_ps(p[j]);
+      a0 = _mm512_fmadd_ps(wj, _mm512_loadu_ps(vr), a0);
+      if (w > 1) a1 = _mm512_fmadd_ps(wj, _mm512_loadu_ps(vr + 16), a1);
+      if (w > 2) a2 = _mm512_fmadd_ps(wj, _mm512_loadu_ps(vr + 32), a2);
+      if (w > 3) a3 = _mm512_fmadd_ps(wj, _mm512_loadu_ps(vr + 48), a3);
+    }
+    _mm512_storeu_ps(out + c, a0);
+    if (w > 1) _mm512_storeu_ps(out + c + 16, a1);
+    if (w > 2) _mm512_storeu_ps(out + c + 32, a2);
+    if (w > 3) _mm512_storeu_ps(out + c + 48, a3);
+  }
+}
+
+/**
+ * One query against keys/values lo..lo+n-1 of one head: scores, softmax, weighted sum into out
+ * (hd floats); p is scratch for n floats. The same arithmetic for a token wherever it is computed
+ * (prompt or decoding step, alone or batched), which the batch-invariant mode relies on.
+ */
+static void attend_one(const float *qv, const float *kb, const float *vb, int lo, int n, int hd, float scale, float *p, float *out) {
+  if (have_avx512 < 0) have_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  const bool vec = have_avx512 && hd % 16 == 0 && hd <= 256;
+  if (vec) scores_avx512(qv, kb, lo, n, hd, scale, p);
+  else
+    for (int j = 0; j < n; j++) p[j] = dot_f32(qv, kb + (size_t)(lo + j) * hd, hd) * scale;
+  float mx = -INFINITY;
+  for (int j = 0; j < n; j++) mx = fmaxf(mx, p[j]);
+  float sum = 0.f;
+  // the vectorisable exp (rho_math.h): libm's expf is a call per key
+#pragma omp simd reduction(+ : sum)
+  for (int j = 0; j < n; j++) sum += (p[j] = rho_exp_clamped(fmaxf(p[j] - mx, -87.f)));
+  const float inv = 1.f / sum;
+#pragma omp simd
+  for (int j = 0; j < n; j++) p[j] *= inv;
+  if (vec) {
+    weighted_sum_avx512(p, vb, lo, n, hd, out);
+    return;
+  }
+  memset(out, 0, hd * sizeof *out);
+  for (int j = 0; j < n; j++) {
+    const float *vr = vb + (size_t)(lo + j) * hd;
+#pragma omp simd
+    for (int d = 0; d < hd; d++) out[d] += p[j] * vr[d];
+  }
 }
 
 /**
@@ -600,6 +680,7 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
   double t_start = omp_get_wtime(), t_in = spent[T_LINEAR] + spent[T_ATTENTION];
   const int D = m->D, H = m->H, KV = m->KV, hd = m->hd, F = m->F, L = m->L;
   const int group = H / KV, qd = H * hd, kvd = KV * hd;
+  const bool inv = c->invariant;
   int *pos = malloc((size_t)M * sizeof *pos);
   if (!pos) return "out of memory";
   // positions (each row's next, in order), and room in the cache for every new token
@@ -612,7 +693,7 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
   for (int i = 0; i < M; i++) pos[i] = next[rows[i]]++;
   free(next);
   for (int i = 0; i < M; i++)
-    if (row_reserve(m, &c->rows[rows[i]], pos[i] + 1) != 0) {
+    if (row_reserve(c, &c->rows[rows[i]], pos[i] + 1, false) != 0) {
       free(pos);
       return "out of memory for the key/value cache";
     }
@@ -649,7 +730,7 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
     const weight_t *W = m->layers + (size_t)l * W_PER_LAYER;
     rms_norm(h, M, D, weight_f32(&W[W_IN_NORM]), m->eps, x);
     int rc = 0;
-    TIMED(T_LINEAR, rc = linear(m, x, M, &W[W_Q], q) || linear(m, x, M, &W[W_K], k) || linear(m, x, M, &W[W_V], v));
+    TIMED(T_LINEAR, rc = linear(m, x, M, &W[W_Q], q, inv) || linear(m, x, M, &W[W_K], k, inv) || linear(m, x, M, &W[W_V], v, inv));
     if (rc) {
       err = "out of memory";
       goto done;
@@ -671,7 +752,7 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
     for (int i = 0; i < M;) {
       int e = i + 1;
       while (e < M && rows[e] == rows[i] && pos[e] == pos[e - 1] + 1) e++;
-      if (e - i >= RUN_GEMM) {
+      if (!inv && e - i >= RUN_GEMM) {
         if (attention_run(m, &c->rows[rows[i]], l, pos[i], e - i, q + (size_t)i * qd, ctx + (size_t)i * qd)) {
           err = "out of memory";
           goto done;
@@ -684,9 +765,11 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
     {
       float *p = NULL;
       int pcap = 0;
-#pragma omp for schedule(dynamic, 4)
-      for (int t = 0; t < M * H; t++) {
-        int i = t / H, hh = t % H, kh = hh / group;
+      // a (token, key/value head) pair a task: its query heads in turn, so the head's keys and
+      // values come from memory once and from cache for the rest of the group
+#pragma omp for schedule(dynamic, 2)
+      for (int t = 0; t < M * KV; t++) {
+        int i = t / KV, kh = t % KV;
         if (in_run[i]) continue;
         const row_cache_t *rc = &c->rows[rows[i]];
         int hi = pos[i], lo = m->window > 0 && hi - m->window > 0 ? hi - m->window : 0;
@@ -696,44 +779,26 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
           pcap = n * 2;
           p = malloc((size_t)pcap * sizeof *p);
         }
-        float *out = ctx + (size_t)i * qd + (size_t)hh * hd;
-        if (!p) {  // allocation failure: leave zeros rather than crash; reported below
-          memset(out, 0, hd * sizeof *out);
-          continue;
-        }
-        const float *qv = q + (size_t)i * qd + (size_t)hh * hd;
-        const float *kb = rc->k + ((size_t)l * KV + kh) * rc->cap * hd;
-        const float *vb = rc->v + ((size_t)l * KV + kh) * rc->cap * hd;
-        float mx = -INFINITY;
-        for (int j = 0; j < n; j++) {
-          float s = dot_f32(qv, kb + (size_t)(lo + j) * hd, hd) * scale;
-          p[j] = s;
-          if (s > mx) mx = s;
-        }
-        float sum = 0.f;
-        // the vectorisable exp (rho_math.h): libm's expf is a call per key
-#pragma omp simd reduction(+ : sum)
-        for (int j = 0; j < n; j++) sum += (p[j] = rho_exp_clamped(fmaxf(p[j] - mx, -87.f)));
-        float inv = 1.f / sum;
-        memset(out, 0, hd * sizeof *out);
-        for (int j = 0; j < n; j++) {
-          const float *vr = vb + (size_t)(lo + j) * hd;
-          float w = p[j] * inv;
-#pragma omp simd
-          for (int d = 0; d < hd; d++) out[d] += w * vr[d];
+        for (int hh = kh * group; hh < (kh + 1) * group; hh++) {
+          float *out = ctx + (size_t)i * qd + (size_t)hh * hd;
+          if (!p) {  // allocation failure: leave zeros rather than crash; reported below
+            memset(out, 0, hd * sizeof *out);
+            continue;
+          }
+          attend_one(q + (size_t)i * qd + (size_t)hh * hd, rc->k + ((size_t)l * KV + kh) * rc->cap * hd, rc->v + ((size_t)l * KV + kh) * rc->cap * hd, lo, n, hd, scale, p, out);
         }
       }
       free(p);
     }
     spent[T_ATTENTION] += omp_get_wtime() - ta;
-    TIMED(T_LINEAR, rc = linear(m, ctx, M, &W[W_O], tmp));
+    TIMED(T_LINEAR, rc = linear(m, ctx, M, &W[W_O], tmp, inv));
     if (rc) {
       err = "out of memory";
       goto done;
     }
     for (size_t e = 0; e < (size_t)M * D; e++) h[e] += tmp[e];
     rms_norm(h, M, D, weight_f32(&W[W_POST_NORM]), m->eps, x);
-    TIMED(T_LINEAR, rc = linear(m, x, M, &W[W_GATE], g) || linear(m, x, M, &W[W_UP], u));
+    TIMED(T_LINEAR, rc = linear(m, x, M, &W[W_GATE], g, inv) || linear(m, x, M, &W[W_UP], u, inv));
     if (rc) {
       err = "out of memory";
       goto done;
@@ -743,7 +808,7 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
       float a = g[e];
       g[e] = a / (1.f + expf(-a)) * u[e];
     }
-    TIMED(T_LINEAR, rc = linear(m, g, M, &W[W_DOWN], tmp));
+    TIMED(T_LINEAR, rc = linear(m, g, M, &W[W_DOWN], tmp, inv));
     if (rc) {
       err = "out of memory";
       goto done;
@@ -756,7 +821,7 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
     for (int j = 0; j < nwant; j++) memcpy(x + (size_t)j * D, h + (size_t)want[j] * D, D * sizeof *x);
     rms_norm(x, nwant, D, weight_f32(&m->norm), m->eps, x);
     int rc = 0;
-    TIMED(T_LINEAR, rc = linear(m, x, nwant, &m->head, logits));
+    TIMED(T_LINEAR, rc = linear(m, x, nwant, &m->head, logits, inv));
     if (rc) err = "out of memory";
   }
 done:
@@ -966,13 +1031,16 @@ static napi_value EngineModel(napi_env env, napi_callback_info info) {
   return rho_external(env, m, finalize_model);
 }
 
-// engineCache(model, batch): an empty key/value cache with `batch` rows, each growing as tokens come.
+// engineCache(model, batch, invariant): an empty key/value cache with `batch` rows, each growing
+// as tokens come; `invariant` (0/1) picks the batch-invariant kernels for every call on it.
 static napi_value EngineCache(napi_env env, napi_callback_info info) {
-  RHO_ARGS("engineCache", 2);
+  RHO_ARGS("engineCache", 3);
   model_t *m = get_model(env, argv[0]);
   if (!m) return NULL;
   int32_t b = 0;
+  bool invariant = false;
   CHECK(napi_get_value_int32(env, argv[1], &b));
+  CHECK(napi_get_value_bool(env, argv[2], &invariant));
   if (b <= 0) {
     napi_throw_range_error(env, "RHO_NATIVE", "engineCache: batch must be positive");
     return NULL;
@@ -984,7 +1052,7 @@ static napi_value EngineCache(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "RHO_NATIVE", "out of memory");
     return NULL;
   }
-  c->magic = CACHE_MAGIC, c->B = b, c->L = m->L, c->KV = m->KV, c->hd = m->hd;
+  c->magic = CACHE_MAGIC, c->B = b, c->L = m->L, c->KV = m->KV, c->hd = m->hd, c->invariant = invariant;
   return rho_external(env, c, finalize_cache);
 }
 
@@ -1047,6 +1115,91 @@ static napi_value EngineCacheLength(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// A cache and one of its rows from (cache, row) arguments, or NULL with an exception pending.
+static row_cache_t *get_row(napi_env env, napi_value cv, napi_value rv, cache_t **out, const char *what) {
+  cache_t *c = get_cache(env, cv);
+  if (!c) return NULL;
+  int32_t r = 0;
+  if (napi_get_value_int32(env, rv, &r) != napi_ok || r < 0 || r >= c->B) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s: row outside the cache", what);
+    napi_throw_range_error(env, "RHO_NATIVE", msg);
+    return NULL;
+  }
+  *out = c;
+  return &c->rows[r];
+}
+
+static bool get_count(napi_env env, napi_value v, int32_t *n, const char *what) {
+  if (napi_get_value_int32(env, v, n) == napi_ok && *n >= 0) return true;
+  char msg[96];
+  snprintf(msg, sizeof msg, "%s: expected a non-negative token count", what);
+  napi_throw_range_error(env, "RHO_NATIVE", msg);
+  return false;
+}
+
+// engineCacheFork(src, srcRow, dst, dstRow, n, capacity): row dstRow of dst holds the first n
+// tokens of src's row srcRow (a shared prefix, copied), with room for `capacity` tokens.
+static napi_value EngineCacheFork(napi_env env, napi_callback_info info) {
+  RHO_ARGS("engineCacheFork", 6);
+  cache_t *src = NULL, *dst = NULL;
+  row_cache_t *from = get_row(env, argv[0], argv[1], &src, "engineCacheFork");
+  if (!from) return NULL;
+  row_cache_t *to = get_row(env, argv[2], argv[3], &dst, "engineCacheFork");
+  if (!to) return NULL;
+  int32_t n = 0, cap = 0;
+  if (!get_count(env, argv[4], &n, "engineCacheFork") || !get_count(env, argv[5], &cap, "engineCacheFork")) return NULL;
+  if (src->L != dst->L || src->KV != dst->KV || src->hd != dst->hd) {
+    napi_throw_range_error(env, "RHO_NATIVE", "engineCacheFork: the caches belong to different models");
+    return NULL;
+  }
+  if (n > from->len) {
+    napi_throw_range_error(env, "RHO_NATIVE", "engineCacheFork: the source row holds fewer tokens");
+    return NULL;
+  }
+  if (from == to) {
+    to->len = n;
+    return NULL;
+  }
+  to->len = 0;
+  if (row_reserve(dst, to, n > cap ? n : cap, true) != 0) {
+    napi_throw_error(env, "RHO_NATIVE", "out of memory for the key/value cache");
+    return NULL;
+  }
+  const size_t hd = dst->hd;
+  for (int l = 0; l < dst->L; l++)
+    for (int h = 0; h < dst->KV; h++) {
+      const size_t blk = (size_t)l * dst->KV + h;
+      memcpy(to->k + blk * to->cap * hd, from->k + blk * from->cap * hd, (size_t)n * hd * sizeof(float));
+      memcpy(to->v + blk * to->cap * hd, from->v + blk * from->cap * hd, (size_t)n * hd * sizeof(float));
+    }
+  to->len = n;
+  return NULL;
+}
+
+// engineCacheReset(cache, row): the row empty, its memory freed.
+static napi_value EngineCacheReset(napi_env env, napi_callback_info info) {
+  RHO_ARGS("engineCacheReset", 2);
+  cache_t *c = NULL;
+  row_cache_t *r = get_row(env, argv[0], argv[1], &c, "engineCacheReset");
+  if (!r) return NULL;
+  free(r->k), free(r->v);
+  memset(r, 0, sizeof *r);
+  return NULL;
+}
+
+// engineCacheBytes(cache): bytes of keys and values the cache holds room for.
+static napi_value EngineCacheBytes(napi_env env, napi_callback_info info) {
+  RHO_ARGS("engineCacheBytes", 1);
+  cache_t *c = get_cache(env, argv[0]);
+  if (!c) return NULL;
+  double bytes = 0;
+  for (int b = 0; b < c->B; b++) bytes += 2.0 * c->rows[b].cap * c->L * c->KV * c->hd * sizeof(float);
+  napi_value out;
+  CHECK(napi_create_double(env, bytes, &out));
+  return out;
+}
+
 // engineRelease(handle): frees a model's copies (its mappings once unreferenced) or a cache now.
 static napi_value EngineRelease(napi_env env, napi_callback_info info) {
   RHO_ARGS("engineRelease", 1);
@@ -1077,6 +1230,7 @@ bool rho_engine_register(napi_env env, napi_value exports) {
   } fns[] = {
       {"mapFile", MapFile}, {"mapSize", MapSize}, {"mapTouch", MapTouch},         {"engineModel", EngineModel},         {"engineCache", EngineCache},     {"engineForward", EngineForward},
       {"engineCacheLength", EngineCacheLength}, {"engineRelease", EngineRelease}, {"engineProfile", EngineProfile},
+      {"engineCacheFork", EngineCacheFork},     {"engineCacheReset", EngineCacheReset}, {"engineCacheBytes", EngineCacheBytes},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;
