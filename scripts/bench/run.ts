@@ -112,6 +112,9 @@ const kvBudgetBytes = opt['kv-mem'] ? parseBytes(opt['kv-mem'], '--kv-mem') : de
 interface Measured {
   seconds: number;
   prefixSeconds: number;
+  /** When the last waiting sequence joined the batch (the run's steady state ends), and the work done by then. */
+  steadySeconds: number;
+  steadyWork: number;
   promptComputed: number;
   promptCached: number;
   promptNaive: number;
@@ -129,9 +132,22 @@ async function continuous(reqs: SequenceRequest[]): Promise<Measured> {
     b.setPrefix(all.map((p) => p.prompt));
     const prefixSeconds = (performance.now() - t0) / 1000;
     let done = 0;
-    await Promise.all(reqs.map((r) => b.submit(r).then(() => bar.update(++done))));
+    let steadySeconds = Number.NaN;
+    let steadyWork = 0;
+    await Promise.all(
+      reqs.map((r) =>
+        b.submit(r).then(() => {
+          bar.update(++done);
+          // the queue has just emptied: from here on the batch only drains
+          if (Number.isNaN(steadySeconds) && b.waiting === 0) {
+            steadySeconds = (performance.now() - t0) / 1000;
+            steadyWork = b.stats.generatedTokens + b.stats.promptTokensComputed;
+          }
+        }),
+      ),
+    );
     const s = b.stats;
-    return measured(reqs, (performance.now() - t0) / 1000, prefixSeconds, s.promptTokensComputed + s.prefixTokens, s.promptTokensCached, s.rowsInSteps / Math.max(1, s.steps), s.peakKvBytes);
+    return { ...measured(reqs, (performance.now() - t0) / 1000, prefixSeconds, s.promptTokensComputed + s.prefixTokens, s.promptTokensCached, s.rowsInSteps / Math.max(1, s.steps), s.peakKvBytes), steadySeconds, steadyWork };
   } finally {
     bar.stop();
     b.close();
@@ -147,26 +163,31 @@ async function naive(reqs: SequenceRequest[]): Promise<Measured> {
     let done = 0;
     for (let i = 0; i < reqs.length; i += 16) await Promise.all(reqs.slice(i, i + 16).map((r) => b.submit(r).then(() => bar.update(++done))));
     const s = b.stats;
-    return measured(reqs, (performance.now() - t0) / 1000, 0, s.promptTokensComputed, 0, s.rowsInSteps / Math.max(1, s.steps), s.peakKvBytes);
+    return { ...measured(reqs, (performance.now() - t0) / 1000, 0, s.promptTokensComputed, 0, s.rowsInSteps / Math.max(1, s.steps), s.peakKvBytes), steadySeconds: Number.NaN, steadyWork: 0 };
   } finally {
     bar.stop();
     b.close();
   }
 }
 
-function measured(reqs: SequenceRequest[], seconds: number, prefixSeconds: number, promptComputed: number, promptCached: number, meanBatch: number, kvPeak: number): Measured {
+function measured(reqs: SequenceRequest[], seconds: number, prefixSeconds: number, promptComputed: number, promptCached: number, meanBatch: number, kvPeak: number): Omit<Measured, 'steadySeconds' | 'steadyWork'> {
   return { seconds, prefixSeconds, promptComputed, promptCached, promptNaive: reqs.reduce((a, r) => a + r.prompt.length, 0), decoded: reqs.reduce((a, r) => a + r.maxNewTokens, 0), meanBatch, kvPeak };
 }
 
+const work = (ps: typeof all, shared: number) => ps.reduce((a, p) => a + p.decode + p.prompt.length - shared, 0);
+
 /**
- * The whole dataset's time from a run over its first n problems: the prefix once, the rest scaled
- * by the work (prompt tokens after the prefix plus decoded tokens) of the whole dataset over the
- * run's. A run of few problems drains its batch at the end, as the whole dataset does only once,
- * so the projection errs long.
+ * The whole dataset's time from a run over its first n problems (work: prompt tokens after the
+ * prefix plus decoded tokens). A continuous run is full until its queue empties, then drains: the
+ * whole dataset runs its extra work at the full batch's rate, and drains once as the run did. A run
+ * that never had a queue (or the naive one) scales as a whole.
  */
 function project(m: Measured, n: number, shared: number): number {
-  const work = (ps: typeof all) => ps.reduce((a, p) => a + p.decode + p.prompt.length - shared, 0);
-  return m.prefixSeconds + (m.seconds - m.prefixSeconds) * (work(all) / work(all.slice(0, n)));
+  const extra = work(all, shared) - work(all.slice(0, n), shared);
+  if (Number.isNaN(m.steadySeconds) || m.steadyWork <= 0 || m.steadySeconds <= m.prefixSeconds) {
+    return m.prefixSeconds + (m.seconds - m.prefixSeconds) * (work(all, shared) / work(all.slice(0, n), shared));
+  }
+  return m.seconds + (extra * (m.steadySeconds - m.prefixSeconds)) / m.steadyWork;
 }
 
 // a warm engine for the timed runs (pages in every weight, sizes the buffers)
@@ -195,6 +216,7 @@ const rows: Array<[string, string | number]> = [
   ['prompt tokens computed', `${cont.promptComputed} of ${cont.promptNaive} naive (${((100 * cont.promptComputed) / cont.promptNaive).toFixed(1)}%; target ≤ 20%), ${cont.promptCached} from the shared prefix`],
   ['decoded tokens', `${cont.decoded} (the released completions' lengths)`],
   ['decode tok/s (whole run)', (cont.decoded / (cont.seconds - cont.prefixSeconds)).toFixed(1)],
+  ['tokens/s while the batch is full', Number.isNaN(cont.steadySeconds) ? 'n/a (no queue: --problems ≤ --batch-size)' : `${(cont.steadyWork / (cont.steadySeconds - cont.prefixSeconds)).toFixed(1)} (prompt + decoded, first ${cont.steadySeconds.toFixed(0)} s)`],
   ['mean batch occupancy', cont.meanBatch.toFixed(1)],
   ['run time', `${min(cont.seconds)} (prefix ${cont.prefixSeconds.toFixed(1)} s)`],
   ['projected, whole dataset', `${min(contProjected)}${target === null ? '' : ` (target ≤ ${target / 60} min: ${contProjected <= target ? 'pass' : 'FAIL'})`}`],
@@ -226,6 +248,7 @@ printBenchResult(
     decoded_tokens: cont.decoded,
     decode_tokens_per_s: +(cont.decoded / (cont.seconds - cont.prefixSeconds)).toFixed(2),
     mean_batch: +cont.meanBatch.toFixed(2),
+    steady_tokens_per_s: Number.isNaN(cont.steadySeconds) ? null : +(cont.steadyWork / (cont.steadySeconds - cont.prefixSeconds)).toFixed(2),
     naive_projected_s: naiveProjected === null ? null : +naiveProjected.toFixed(1),
     naive_problems: naiveM ? Math.min(naiveProblems, all.length) : 0,
     peak_rss_mb: Math.round(rss / 2 ** 20),

@@ -134,6 +134,11 @@ export class ContinuousBatcher {
     return this.slots.size;
   }
 
+  /** Sequences submitted and not yet running. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
   /**
    * The shared prefix of the prompts to come: the longest token prefix of `prompts` (tokenized in
    * full, never a prompt part on its own), computed now and kept until the next call. Empty or
