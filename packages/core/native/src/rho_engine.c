@@ -1099,22 +1099,6 @@ static napi_value EngineForward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// engineCacheLength(cache, row): tokens held for a row.
-static napi_value EngineCacheLength(napi_env env, napi_callback_info info) {
-  RHO_ARGS("engineCacheLength", 2);
-  cache_t *c = get_cache(env, argv[0]);
-  if (!c) return NULL;
-  int32_t r = 0;
-  CHECK(napi_get_value_int32(env, argv[1], &r));
-  if (r < 0 || r >= c->B) {
-    napi_throw_range_error(env, "RHO_NATIVE", "engineCacheLength: row outside the cache");
-    return NULL;
-  }
-  napi_value out;
-  CHECK(napi_create_int32(env, c->rows[r].len, &out));
-  return out;
-}
-
 // A cache and one of its rows from (cache, row) arguments, or NULL with an exception pending.
 static row_cache_t *get_row(napi_env env, napi_value cv, napi_value rv, cache_t **out, const char *what) {
   cache_t *c = get_cache(env, cv);
@@ -1136,6 +1120,17 @@ static bool get_count(napi_env env, napi_value v, int32_t *n, const char *what) 
   snprintf(msg, sizeof msg, "%s: expected a non-negative token count", what);
   napi_throw_range_error(env, "RHO_NATIVE", msg);
   return false;
+}
+
+// engineCacheLength(cache, row): tokens held for a row.
+static napi_value EngineCacheLength(napi_env env, napi_callback_info info) {
+  RHO_ARGS("engineCacheLength", 2);
+  cache_t *c = NULL;
+  row_cache_t *r = get_row(env, argv[0], argv[1], &c, "engineCacheLength");
+  if (!r) return NULL;
+  napi_value out;
+  CHECK(napi_create_int32(env, r->len, &out));
+  return out;
 }
 
 // engineCacheFork(src, srcRow, dst, dstRow, n, capacity): row dstRow of dst holds the first n

@@ -1,21 +1,15 @@
 import { RhoError } from '../errors.ts';
 import type { EngineSession, NativeLm } from '../engine/native-lm.ts';
+import type { GenerateOptions } from './generate.ts';
 import { argmax, makeRng, sampleToken } from './sampling.ts';
 import { endRules, sequenceEnd, type EndRules, type StopReason } from './sequence-end.ts';
 
-/** One sequence to decode: its prompt and how to choose and stop its tokens (as GenerateOptions). */
-export interface SequenceRequest {
+/** One sequence to decode: its prompt, and how to choose and stop its tokens (as in generate). */
+export type SequenceRequest = Pick<GenerateOptions, 'maxNewTokens' | 'temperature' | 'topP' | 'stop' | 'eosId'> & {
   prompt: readonly number[];
-  maxNewTokens: number;
-  /** 0 (default) is greedy. */
-  temperature?: number;
-  topP?: number;
   /** Seeds this sequence's own generator: its tokens do not depend on what it was batched with. */
   seed?: number;
-  stop?: { strings: readonly string[]; decode: (ids: number[]) => string };
-  /** As GenerateOptions.eosId: default the config's, `null` never stops on a token. */
-  eosId?: number | readonly number[] | null;
-}
+};
 
 export interface SequenceResult {
   tokens: number[];

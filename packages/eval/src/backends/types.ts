@@ -1,3 +1,6 @@
+// types only: grading and HTTP runs never load core
+import type { SchedulerStats } from '@rho/core';
+
 /**
  * What the runners need from a model: batched completions with stop strings. Local checkpoints
  * and OpenAI-compatible servers both implement it; tests use a scripted model.
@@ -17,18 +20,8 @@ export interface Completion {
   tokens?: number;
 }
 
-/** What a continuously batching model has done so far (see ContinuousBatcher). */
-export interface SchedulerCounters {
-  promptTokensComputed: number;
-  promptTokensCached: number;
-  prefixTokens: number;
-  generatedTokens: number;
-  steps: number;
-  rowsInSteps: number;
-  peakKvBytes: number;
-  /** Seconds spent in engine calls. */
-  busySeconds: number;
-}
+/** What a continuously batching model has done so far (core's ContinuousBatcher counters). */
+export type SchedulerCounters = SchedulerStats;
 
 export interface CompletionModel {
   readonly name: string;
