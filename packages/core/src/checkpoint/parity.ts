@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { RhoError } from '../errors.ts';
 import { resolveDecoder, type DecoderChoice } from '../generate/native-decoder.ts';
+import { argmax } from '../generate/sampling.ts';
 import type { FloatDtype } from '../safetensors/dtype.ts';
 import { TfjsLm } from '../engine/tfjs-lm.ts';
 import type { CausalLm } from '../engine/types.ts';
@@ -162,7 +163,10 @@ export function checkParity(lm: CausalLm, exp: ExpectedDump, weightDtype: FloatD
     const want = g.output.slice(g.prompt.length);
     // HF greedy stops at EOS; the reference's continuation tells us how far it went, so no EOS stop here.
     const decoders: (DecoderChoice | undefined)[] = model ? (resolveDecoder('auto') === 'native' ? ['tfjs', 'native'] : ['tfjs']) : [undefined];
-    const ties = lm.precision === 'bf16' ? nearTies(lm, g.prompt, want, logitTol) : [];
+    // BF16 arithmetic: the logits along the reference continuation, for its near-ties and the steps between
+    const along = lm.precision === 'bf16' && want.length ? lm.logits([[...g.prompt, ...want.slice(0, -1)]])[0]! : null;
+    const stepLogits = (k: number) => along!.subarray((g.prompt.length - 1 + k) * v, (g.prompt.length + k) * v);
+    const ties = along ? want.flatMap((_, k) => (topMargin(stepLogits(k)) < logitTol ? [k] : [])) : [];
     // after a near-tie resolved the other way the continuations part: compare up to the first
     const cut = ties.length ? ties[0]! : want.length;
     for (const decoder of decoders) {
@@ -174,8 +178,7 @@ export function checkParity(lm: CausalLm, exp: ExpectedDump, weightDtype: FloatD
     }
     if (ties.length) {
       // every step that is no near-tie, along the reference continuation, must choose its token
-      const logits = lm.logits([[...g.prompt, ...want.slice(0, -1)]])[0]!;
-      const wrong = want.reduce((n, t, k) => (ties.includes(k) ? n : n + (argmaxOf(logits.subarray((g.prompt.length - 1 + k) * v, (g.prompt.length + k) * v)) === t ? 0 : 1)), 0);
+      const wrong = want.reduce((n, t, k) => (ties.includes(k) ? n : n + (argmax(stepLogits(k)) === t ? 0 : 1)), 0);
       push('greedy_steps_differing', wrong, 0, `${want.length - ties.length} steps that are no near-tie, along the reference continuation`);
     }
   }
@@ -195,30 +198,15 @@ export function bf16ArithmeticSlack(refLogits: number[][][]): number {
   return max / 128;
 }
 
-/**
- * Steps of the reference continuation whose top-2 logit margin (this model's, along the reference
- * tokens) is under `tol`: with BF16 arithmetic such a step may resolve either way.
- */
-function nearTies(lm: CausalLm, prompt: number[], want: number[], tol: number): number[] {
-  if (want.length === 0) return [];
-  const v = lm.config.vocabSize;
-  const logits = lm.logits([[...prompt, ...want.slice(0, -1)]])[0]!;
-  const ties: number[] = [];
-  want.forEach((_, k) => {
-    const row = logits.subarray((prompt.length - 1 + k) * v, (prompt.length + k) * v);
-    let a = -Infinity;
-    let b = -Infinity;
-    for (const x of row) if (x > a) [a, b] = [x, a];
+/** Largest minus second-largest logit: under the logit tolerance, a step may resolve either way. */
+function topMargin(row: Float32Array): number {
+  let a = -Infinity;
+  let b = -Infinity;
+  for (const x of row) {
+    if (x > a) [a, b] = [x, a];
     else if (x > b) b = x;
-    if (a - b < tol) ties.push(k);
-  });
-  return ties;
-}
-
-function argmaxOf(row: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
-  return best;
+  }
+  return a - b;
 }
 
 function mean(rows: number[][]): number {

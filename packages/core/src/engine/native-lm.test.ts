@@ -7,6 +7,7 @@ import { checkConfigFitsInMemory, checkFitsInMemory, planCheckpoint } from './ch
 import { makeConfig } from '../config/llama-config.ts';
 import { loadEngineApi } from './native-api.ts';
 import { openNativeLm, resolveEnginePrecision } from './native-lm.ts';
+import { argmax } from '../generate/sampling.ts';
 
 const FIXTURES = resolve(__dirname, '../../../../../shared/fixtures');
 const have = existsSync(FIXTURES);
@@ -50,12 +51,6 @@ async function referenceMargins(dir: string, ids: number[]): Promise<number[]> {
   } finally {
     lm.dispose();
   }
-}
-
-function argmax(row: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
-  return best;
 }
 
 run('native engine on the PyTorch fixtures', () => {

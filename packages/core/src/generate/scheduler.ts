@@ -249,8 +249,10 @@ export class ContinuousBatcher {
     const want: number[] = [];
     const wanted: Slot[] = [];
     const slots = [...this.slots.values()];
+    let used = 0;
     for (const s of slots) {
       if (s.pending > 0) continue;
+      used++;
       want.push(rows.length);
       wanted.push(s);
       rows.push(s.row);
@@ -261,6 +263,7 @@ export class ContinuousBatcher {
     for (const s of slots) {
       if (s.pending === 0 || room <= 0) continue;
       const n = Math.min(s.pending, room);
+      used++;
       const from = s.req.prompt.length - s.pending;
       for (let t = 0; t < n; t++) {
         rows.push(s.row);
@@ -287,7 +290,7 @@ export class ContinuousBatcher {
     }
     this.stats.promptTokensComputed += prompt;
     this.stats.steps++;
-    this.stats.rowsInSteps += new Set(rows).size;
+    this.stats.rowsInSteps += used;
     this.stats.peakKvBytes = Math.max(this.stats.peakKvBytes, this.session.bytes() + (this.prefixSession?.bytes() ?? 0));
     const v = this.lm.config.vocabSize;
     wanted.forEach((s, j) => {
