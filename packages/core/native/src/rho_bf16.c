@@ -29,31 +29,23 @@ RHO_CLONES static void to_f32_range(const uint16_t *src, float *dst, size_t n) {
   for (size_t i = 0; i < n; i++) dst[i] = rho_bf16_value(src[i]);
 }
 
-void rho_f32_to_bf16(const float *src, uint16_t *dst, size_t n) {
-  if (n < PARALLEL_MIN) {
-    to_bf16_range(src, dst, n);
-    return;
-  }
-  const size_t chunks = (n + CHUNK - 1) / CHUNK;
-#pragma omp parallel for schedule(static)
-  for (size_t c = 0; c < chunks; c++) {
-    const size_t begin = c * CHUNK, len = begin + CHUNK <= n ? CHUNK : n - begin;
-    to_bf16_range(src + begin, dst + begin, len);
-  }
-}
+// A conversion over [0, n): inline when short, else in CHUNK-sized pieces split over the threads.
+#define IN_CHUNKS(range, src, dst, n)                                                   \
+  do {                                                                                  \
+    if ((n) < PARALLEL_MIN) {                                                           \
+      range(src, dst, n);                                                               \
+      break;                                                                            \
+    }                                                                                   \
+    const size_t chunks = ((n) + CHUNK - 1) / CHUNK;                                    \
+    _Pragma("omp parallel for schedule(static)") for (size_t c = 0; c < chunks; c++) {  \
+      const size_t begin = c * CHUNK, len = begin + CHUNK <= (n) ? CHUNK : (n) - begin; \
+      range((src) + begin, (dst) + begin, len);                                         \
+    }                                                                                   \
+  } while (0)
 
-void rho_bf16_to_f32(const uint16_t *src, float *dst, size_t n) {
-  if (n < PARALLEL_MIN) {
-    to_f32_range(src, dst, n);
-    return;
-  }
-  const size_t chunks = (n + CHUNK - 1) / CHUNK;
-#pragma omp parallel for schedule(static)
-  for (size_t c = 0; c < chunks; c++) {
-    const size_t begin = c * CHUNK, len = begin + CHUNK <= n ? CHUNK : n - begin;
-    to_f32_range(src + begin, dst + begin, len);
-  }
-}
+void rho_f32_to_bf16(const float *src, uint16_t *dst, size_t n) { IN_CHUNKS(to_bf16_range, src, dst, n); }
+
+void rho_bf16_to_f32(const uint16_t *src, float *dst, size_t n) { IN_CHUNKS(to_f32_range, src, dst, n); }
 
 static float half_value(uint16_t h) {
   uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
