@@ -2,14 +2,20 @@
  * `pnpm slm experiment --preset smoke` end to end (prepare, reference, score, clm, slm), then
  * `pnpm slm report` on its runs, opened in headless Chromium: the charts and the highlighted text
  * must have rendered (laid-out SVG paths, shaded and selected token spans); a screenshot is kept
- * in runs/test-artifacts/.
+ * in runs/test-artifacts/. Its byte-level checkpoints must each be usable on their own, by
+ * `pnpm eval` included.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../packages/core/src/base.ts';
-import { cli, DATA, run } from './cli.ts';
+import { initBackend, loadCheckpoint, Tokenizer } from '../packages/core/src/index.ts';
+import { openModel } from '../packages/eval/src/backends/open.ts';
+import { LocalCheckpointModel } from '../packages/eval/src/backends/local.ts';
+import { ByteTokenizer } from '../packages/slm/src/shards/tokenizer.ts';
+import { cli, DATA, run, type CliResult } from './cli.ts';
+import { serveOnce } from './serve.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'slm-exp-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -34,9 +40,13 @@ const PROBE = `window.addEventListener('load', () => {
 });`;
 
 describe('slm experiment --preset smoke', { timeout: 600_000 }, () => {
+  const out = join(tmp, 'exp');
+  // one run for every test below, whichever of them runs first (or alone)
+  let experiment: Promise<CliResult> | undefined;
+  const runExperiment = () => (experiment ??= cli('slm', ['experiment', '--preset', 'smoke', '--out', out, '--data-dir', DATA, '--no-report', '--json']));
+
   it('prints the figures, and its report renders in Chromium', async () => {
-    const out = join(tmp, 'exp');
-    const r = await cli('slm', ['experiment', '--preset', 'smoke', '--out', out, '--data-dir', DATA, '--no-report', '--json']);
+    const r = await runExperiment();
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/clm final val loss/);
     expect(r.stdout).toMatch(/noise rejection precision/);
@@ -74,5 +84,45 @@ describe('slm experiment --preset smoke', { timeout: 600_000 }, () => {
     const keep = resolve(REPO_ROOT, 'runs/test-artifacts');
     mkdirSync(keep, { recursive: true });
     copyFileSync(shot, join(keep, 'slm-report.png'));
+  });
+  it('every checkpoint carries a tokenizer.json that encodes as the byte tokenizer, and pnpm eval runs one', async () => {
+    const r = await runExperiment();
+    expect(r.status, r.stderr).toBe(0);
+    const ckpts = (run: string) => readdirSync(join(out, 'runs', run, 'checkpoints')).sort().map((n) => join(out, 'runs', run, 'checkpoints', n));
+    const dirs = [join(out, 'init'), ...ckpts('reference'), ...ckpts('clm'), ...ckpts('slm')];
+    expect(dirs.length).toBeGreaterThan(6);
+    const text = 'Natalia sold 48/2 = <<48/2=24>>24 clips.\n#### 72 qzx#%&@~^|{}<> café 中文 🙂';
+    const bytes = new ByteTokenizer();
+    await initBackend();
+    for (const dir of dirs) {
+      expect(existsSync(join(dir, 'tokenizer.json')), dir).toBe(true);
+      const { model, tokenizerPath } = await loadCheckpoint(dir);
+      model.dispose();
+      const tok = Tokenizer.fromFile(tokenizerPath!);
+      expect(tok.encode(text, { addBos: false, addEos: false }), dir).toEqual(bytes.encode(text));
+      expect(tok.decode(bytes.encode(text, { addBos: true }), { skipSpecial: true })).toBe(text);
+    }
+
+    const final = ckpts('slm').at(-1)!;
+    const model = await openModel([final]);
+    try {
+      expect(model).toBeInstanceOf(LocalCheckpointModel);
+      // the model sees <s> before the text, as every training document began
+      expect((model as LocalCheckpointModel).encode(text)).toEqual(bytes.encode(text, { addBos: true }));
+    } finally {
+      await model.dispose?.();
+    }
+
+    // every checkpoint evaluates on the built-in benchmark as it is, and the final one serves
+    for (const dir of dirs) {
+      const evalOut = join(tmp, 'eval', dir.replaceAll('/', '_'));
+      const e = await cli('eval', ['cot', dir, '--data', 'arith', '--limit', '5', '--max-tokens', '8', '--out', evalOut]);
+      expect(e.status, `${dir}\n${e.stderr}`).toBe(0);
+      const rows = readFileSync(join(evalOut, 'arith', 'test_cot_5_seed0_t0.0_s0_e-1.jsonl'), 'utf8').split('\n').filter(Boolean);
+      expect(rows).toHaveLength(5);
+    }
+    const served = await serveOnce(final, 'Question: Tom has 3 apples.');
+    expect(served.status).toBe(200);
+    expect(served.text.length).toBeGreaterThan(0);
   });
 });

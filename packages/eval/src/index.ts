@@ -19,3 +19,9 @@ export { runJavascript } from './interpreter/javascript.ts';
 export { extractLastProgram } from './interpreter/program.ts';
 export { runToolLoop, TOOL_STOP_WORDS, MAX_FUNC_CALL_MESSAGE, type ToolLoopOptions, type ToolLoopSample } from './runners/tool-loop.ts';
 export { recordedRounds, type RecordedRound } from './runners/rounds.ts';
+// What the top-level scripts (demo, gate, benchmarks) drive: the run, the models, scoring.
+export { runEval, outputPathFor, type RunConfig, type RunResult, type OutputSample } from './run/run-eval.ts';
+export { openModel, type OpenModelOptions } from './backends/open.ts';
+export { LocalCheckpointModel } from './backends/local.ts';
+export { scoreFile, type ScoredFile, type ScoreFileOptions } from './score/score-file.ts';
+export { collectOutputFiles, type OutputFile } from './score/collect.ts';

@@ -7,5 +7,6 @@ export { readMetrics, noiseRejection, type StepRow } from './trainer/metrics.ts'
 export { TrainConfig } from './trainer/config.ts';
 export * from './report/index.ts';
 export { injectNoise, DEFAULT_NOISE, type NoiseOptions } from './experiment/noise.ts';
-export { loadRecipe, DEFAULT_RECIPE } from './experiment/recipe.ts';
-export { runExperiment, type ExperimentResult } from './experiment/run.ts';
+export { loadRecipe, parsePreset, DEFAULT_RECIPE, type Preset, type Recipe } from './experiment/recipe.ts';
+export { runExperiment, recipeDocuments, type ExperimentDocs, type ExperimentOptions, type ExperimentResult, type ExperimentRun } from './experiment/run.ts';
+export { progressBar } from './cli/progress.ts';

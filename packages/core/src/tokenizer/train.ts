@@ -1,6 +1,9 @@
 import { RhoError } from '../errors.ts';
 import { BYTE_TO_CHAR } from './bytelevel.ts';
+import { byteLevelBpeJson, byteLevelPreTokenizer, type TokenizerJsonObject } from './bpe-json.ts';
 import { buildPreTokenizer } from './pretokenizer.ts';
+
+export type { TokenizerJsonObject } from './bpe-json.ts';
 
 export interface TrainBpeOptions {
   /** Size of the final vocabulary, special tokens and the 256 byte symbols included. */
@@ -20,9 +23,6 @@ export interface TrainBpeOptions {
 }
 
 export const DEFAULT_SPECIAL_TOKENS: readonly string[] = Object.freeze(['<unk>', '<s>', '</s>', '<pad>']);
-
-/** A tokenizer.json object as Hugging Face `tokenizers` writes it (loadable by Tokenizer.fromJSON). */
-export type TokenizerJsonObject = Record<string, unknown>;
 
 /**
  * Train a byte-level BPE vocabulary (GPT-2 style: every byte has a token, so nothing is unknown).
@@ -124,51 +124,7 @@ export function trainBpe(texts: Iterable<string>, opts: TrainBpeOptions): Tokeni
     opts.onProgress?.(merges.length, total);
   }
 
-  return tokenizerJson(tokens, merges, specials, opts.bosToken === undefined ? (specials.includes('<s>') ? '<s>' : null) : opts.bosToken, preTokenizerSpec);
-}
-
-function byteLevelPreTokenizer(splitDigits: boolean): { type: string; [k: string]: unknown } {
-  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
-  return splitDigits ? { type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, byteLevel] } : byteLevel;
-}
-
-function tokenizerJson(
-  tokens: string[],
-  merges: string[],
-  specials: string[],
-  bos: string | null,
-  preTokenizer: Record<string, unknown>,
-): TokenizerJsonObject {
-  const vocab: Record<string, number> = {};
-  tokens.forEach((t, id) => (vocab[t] = id));
-  const bosPiece = bos === null ? [] : [{ SpecialToken: { id: bos, type_id: 0 } }];
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: specials.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
-    normalizer: null,
-    pre_tokenizer: preTokenizer,
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [...bosPiece, { Sequence: { id: 'A', type_id: 0 } }],
-      pair: [...bosPiece, { Sequence: { id: 'A', type_id: 0 } }, ...bosPiece.map((p) => ({ SpecialToken: { ...p.SpecialToken, type_id: 1 } })), { Sequence: { id: 'B', type_id: 1 } }],
-      special_tokens: bos === null ? {} : { [bos]: { id: bos, ids: [specials.indexOf(bos)], tokens: [bos] } },
-    },
-    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab,
-      merges,
-    },
-  };
+  return byteLevelBpeJson({ tokens, merges, specials, bos: opts.bosToken === undefined ? (specials.includes('<s>') ? '<s>' : null) : opts.bosToken, preTokenizer: preTokenizerSpec });
 }
 
 /** Max-heap of (count, pair key); equal counts pop the smaller key first, so training is deterministic. */

@@ -2,13 +2,33 @@ import { RhoError } from '../errors.ts';
 import { batchAt, isDataPosition, DATA_START, type DataPosition, type WindowConfig } from './data.ts';
 import { trainStep, type LossFn, type StepMetrics, type TokenBatch, type TrainableModel, type TrainerState } from './step.ts';
 
-export interface LoopOptions<B extends TokenBatch> {
-  /** Train until state.step reaches this. */
+/** What the loop knows of the step just done, beside trainStep's metrics. */
+export interface LoopStep<R> {
+  /** What nextBatch returned for it. */
+  batch: R;
+  /** Wall time of the step, building its batch included. */
+  seconds: number;
+  /** Whether it was the run's last step (`untilStep`), which always gets a checkpoint. */
+  last: boolean;
+}
+
+export interface LoopOptions<B extends TokenBatch, R extends B | B[] = B | B[]> {
+  /** The run's last step: train until state.step reaches this. */
   untilStep: number;
-  /** The micro-batches of the next step. Must take its position from state.data and advance it. */
-  nextBatch: (state: TrainerState) => B | B[];
+  /**
+   * Stop once state.step reaches this, as a run killed there would: only the checkpoints due on
+   * the interval are written, none forced for the early stop (tests stand for a killed run with it).
+   */
+  stopAfter?: number;
+  /**
+   * The micro-batches of the next step. Its position must come from `state` (state.data, or
+   * state.step when the batch is a function of the step), and it must leave state.data where the
+   * following step reads, so a checkpoint records it.
+   */
+  nextBatch: (state: TrainerState) => R;
   lossFn: LossFn<B>;
-  onStep?: (m: StepMetrics, state: TrainerState) => void | Promise<void>;
+  /** After every step, before its checkpoint (validation and metrics rows go here). */
+  onStep?: (m: StepMetrics, state: TrainerState, step: LoopStep<R>) => void | Promise<void>;
   /** Called after every `every` steps and after the last one (save a checkpoint here). */
   checkpoint?: { every: number; save: (state: TrainerState) => Promise<void> };
 }
@@ -17,16 +37,21 @@ export interface LoopOptions<B extends TokenBatch> {
  * The loop both training modes share. Everything a step depends on lives in `state`, so a run
  * resumed from a checkpoint written by `checkpoint.save` continues exactly.
  */
-export async function trainLoop<B extends TokenBatch>(model: TrainableModel, state: TrainerState, opts: LoopOptions<B>): Promise<StepMetrics[]> {
+export async function trainLoop<B extends TokenBatch, R extends B | B[] = B | B[]>(model: TrainableModel, state: TrainerState, opts: LoopOptions<B, R>): Promise<StepMetrics[]> {
   if (opts.checkpoint && !(Number.isInteger(opts.checkpoint.every) && opts.checkpoint.every > 0)) {
     throw new RhoError('BAD_CONFIG', 'checkpoint interval must be a positive integer', { field: 'checkpoint.every', got: opts.checkpoint.every });
   }
+  const stop = Math.min(opts.untilStep, opts.stopAfter ?? Number.POSITIVE_INFINITY);
   const out: StepMetrics[] = [];
-  while (state.step < opts.untilStep) {
-    const m = trainStep(model, opts.nextBatch(state), opts.lossFn, state);
+  while (state.step < stop) {
+    const t0 = performance.now();
+    const batch = opts.nextBatch(state);
+    const m = trainStep(model, batch, opts.lossFn, state);
+    const seconds = (performance.now() - t0) / 1000;
+    const last = state.step === opts.untilStep;
     out.push(m);
-    await opts.onStep?.(m, state);
-    if (opts.checkpoint && (state.step % opts.checkpoint.every === 0 || state.step === opts.untilStep)) {
+    await opts.onStep?.(m, state, { batch, seconds, last });
+    if (opts.checkpoint && (state.step % opts.checkpoint.every === 0 || last)) {
       await opts.checkpoint.save(state);
     }
   }

@@ -5,7 +5,7 @@ import { resolveDataDir, RhoError } from '@rho/core/base';
 import { DEFAULT_MAX_BATCH, LocalCheckpointModel } from '../backends/local.ts';
 import { parseBytes } from '../backends/kv-budget.ts';
 import { openModel } from '../backends/open.ts';
-import { getDataset } from '../datasets/index.ts';
+import { DEFAULT_DATASET_NAMES, getDataset } from '../datasets/index.ts';
 import type { PromptType } from '../prompts/index.ts';
 import { runEval, type RunResult } from '../run/run-eval.ts';
 import { formatBytes, peakRssBytes } from '../run/memory.ts';
@@ -14,8 +14,8 @@ import { loadProgressBar, progressBar } from './progress.ts';
 // types only: see engine-options.ts
 import type { EngineChoice, Precision } from '@rho/core';
 
-/** The seven benchmarks of the Rho-1 tables. */
-export const DEFAULT_DATASETS = ['gsm8k', 'minerva_math', 'svamp', 'asdiv', 'mawps', 'tabmwp', 'sat_math'] as const;
+/** The benchmarks of the Rho-1 tables: those whose spec says `default`. */
+export const DEFAULT_DATASETS: readonly string[] = DEFAULT_DATASET_NAMES;
 
 interface RunOptions {
   model?: string[];

@@ -4,3 +4,15 @@ export * from './question.ts';
 export * from './load.ts';
 export { lastBoxed } from './math.ts';
 export { pyStrip, pyRepr, pyReprStr, parsePyStringList } from './pytext.ts';
+export {
+  ARITH_DEFAULTS,
+  arithDocuments,
+  arithRecords,
+  fewShotText as arithFewShot,
+  generateProblems as generateArithProblems,
+  heldOutQuestions as arithHeldOut,
+  TEMPLATES as ARITH_TEMPLATES,
+  writeArith,
+  type ArithProblem,
+  type ArithSet,
+} from './arith/index.ts';

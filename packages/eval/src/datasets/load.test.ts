@@ -22,8 +22,8 @@ function shipped(name: string) {
 }
 
 describe('loadExamples on the shipped data', () => {
-  it('knows exactly the eleven benchmarks', () => {
-    expect([...DATASET_NAMES].sort()).toEqual(Object.keys(SIZES).sort());
+  it('knows exactly the eleven shipped benchmarks and the built-in one', () => {
+    expect([...DATASET_NAMES].sort()).toEqual([...Object.keys(SIZES), 'arith'].sort());
   });
 
   it.each(Object.entries(SIZES))('%s has %i problems with idx 0..n-1 in order', (name, n) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RhoError } from '@rho/core/base';
 import { parsePyStringList, pyCapitalizeFirst, pyStrip } from './pytext.ts';
+import { field, textField } from './record-fields.ts';
 import { CHOICE_PROMPT, type DatasetSpec } from './types.ts';
 
 /**
@@ -28,4 +29,14 @@ export const mathqa: DatasetSpec = {
     return `${problem}\n${CHOICE_PROMPT}\n${pyStrip(options)}`;
   },
   rawAnswer: (r) => (r.correct as string).toUpperCase(),
+  groundTruth(r) {
+    const gtCot = field(r, 'rationale', 'mathqa');
+    const gt = textField(r, 'correct', 'mathqa').toUpperCase();
+    if (!['A', 'B', 'C', 'D', 'E'].includes(gt)) throw new RhoError('BAD_INPUT', `mathqa answer must be a letter A-E, got ${gt}`, { field: 'correct', got: gt });
+    return { gtCot, gt };
+  },
+  answer: 'choice',
+  family: 'mathqa',
+  framing: 'problem',
+  fewShot: ['cot'],
 };

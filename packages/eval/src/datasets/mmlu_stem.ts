@@ -1,5 +1,8 @@
 import { z } from 'zod';
+// core's index pulls in tensor code; the error class alone keeps scoring light (same module, same class).
+import { RhoError } from '@rho/core/base';
 import { pyStrip } from './pytext.ts';
+import { field } from './record-fields.ts';
 import { CHOICE_PROMPT, type DatasetSpec, type RawRecord } from './types.ts';
 
 const LETTERS = 'ABCD';
@@ -21,4 +24,14 @@ export const mmluStem: DatasetSpec = {
   rawAnswer: (r) => LETTERS[r.answer as number] ?? '',
   // parse_question rewrites the record's choices in place, so output files carry the lettered form
   mutated: (r) => ({ ...r, choices: letteredChoices(r) }),
+  groundTruth(r) {
+    const i = field(r, 'answer', 'mmlu_stem');
+    const letter = typeof i === 'number' ? LETTERS[i] : undefined;
+    if (letter === undefined) throw new RhoError('BAD_INPUT', `mmlu_stem answer must be 0-3, got ${String(i)}`, { field: 'answer', got: i });
+    return { gtCot: null, gt: letter };
+  },
+  answer: 'choice',
+  family: 'mmlu_stem',
+  framing: 'problem',
+  fewShot: ['cot'],
 };

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { RhoError } from '@rho/core/base';
+import { pyStr } from '../normalize/python.ts';
 import { pyStrip } from './pytext.ts';
+import { field } from './record-fields.ts';
 import { CHOICE_PROMPT, type DatasetSpec } from './types.ts';
 
 /** SAT math: options come as one string "A) ... B) ... C) ... D) ...". */
@@ -18,4 +20,11 @@ export const satMath: DatasetSpec = {
     return `${pyStrip(r.question as string)}\n${CHOICE_PROMPT}\n${pyStrip(options)}`;
   },
   rawAnswer: (r) => r.Answer as string,
+  groundTruth: (r) => ({ gtCot: null, gt: pyStr(field(r, 'Answer', 'sat_math')) }),
+  answer: 'choice',
+  // no demos of its own: the harness borrows MMLU's
+  family: 'mmlu_stem',
+  framing: 'problem',
+  fewShot: ['cot'],
+  default: true,
 };

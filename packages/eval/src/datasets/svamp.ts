@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pyStrip } from './pytext.ts';
+import { field, floatStr } from './record-fields.ts';
 import type { DatasetSpec } from './types.ts';
 
 export const svamp: DatasetSpec = {
@@ -12,4 +13,10 @@ export const svamp: DatasetSpec = {
     return `${body} ${pyStrip(r.Question as string)}`;
   },
   rawAnswer: (r) => String(r.Answer),
+  groundTruth: (r) => ({ gtCot: field(r, 'Equation', 'svamp'), gt: floatStr(field(r, 'Answer', 'svamp')) }),
+  answer: 'number',
+  family: 'gsm8k',
+  framing: 'question',
+  fewShot: ['cot', 'pal', 'tora'],
+  default: true,
 };

@@ -1,44 +1,24 @@
 /**
- * The harness's `extract_answer`: which part of a completion is the answer. Order matters and is
- * the harness's: minerva's "final answer is $...$. I hope", then the last \boxed, then
- * "The answer is", then "final answer is", then the last number in the text. Text inside
- * "```output" blocks is not treated specially (a tora completion without \boxed falls through
- * to the last number, which may be the program's printed output).
+ * The harness's `extract_answer`: which part of a completion is the answer, by the benchmark's
+ * answer kind (see free-answer.ts for the free-form rule, multi-choice.ts for letters).
  */
-import { stripString } from '../normalize/strip-string.ts';
-import { pyStrip } from '../normalize/python.ts';
-import { lastBoxedContent } from './boxed.ts';
+import { benchmarkRules, DATASETS } from '../datasets/registry.ts';
+import type { AnswerKind } from '../datasets/types.ts';
+import { extractFreeAnswer } from './free-answer.ts';
 import { extractMultiChoice } from './multi-choice.ts';
 
-export const MULTI_CHOICE_DATASETS: readonly string[] = ['mmlu_stem', 'sat_math', 'mathqa'];
+export { findAnswerSpan } from './free-answer.ts';
 
-const LAST_NUMBER = /-?\p{Nd}*\.?\p{Nd}+/gu;
+/** The loadable benchmarks whose answers are a choice letter. */
+export const MULTI_CHOICE_DATASETS: readonly string[] = Object.freeze(
+  Object.values(DATASETS).filter((d) => d.answer === 'choice').map((d) => d.name),
+);
 
-/** The raw answer span, before the clean-up and strip_string the harness applies after it. */
-export function findAnswerSpan(text: string): string {
-  const minerva = text.indexOf('final answer is $');
-  if (minerva >= 0 && text.includes('$. I hope')) {
-    const tail = text.slice(minerva + 'final answer is $'.length);
-    const end = tail.indexOf('$. I hope');
-    return pyStrip(end >= 0 ? tail.slice(0, end) : tail);
-  }
-  if (text.includes('boxed')) return lastBoxedContent(text) ?? '';
-  if (text.includes('he answer is')) return pyStrip(text.slice(text.lastIndexOf('he answer is') + 'he answer is'.length));
-  if (text.includes('final answer is')) return pyStrip(text.slice(text.lastIndexOf('final answer is') + 'final answer is'.length));
-  const nums = text.split(',').join('').match(LAST_NUMBER);
-  return nums && nums.length > 0 ? nums[nums.length - 1]! : '';
+export function extractAnswerAs(text: string, kind: AnswerKind): string {
+  return kind === 'choice' ? extractMultiChoice(text) : extractFreeAnswer(text);
 }
 
+/** By data_name; a name the project does not know is read free-form, as the harness does. */
 export function extractAnswer(text: string, dataName: string): string {
-  if (MULTI_CHOICE_DATASETS.includes(dataName)) return extractMultiChoice(text);
-  // An empty \boxed{} tail returns before clean-up in the harness.
-  if (!text.includes('final answer is $') || !text.includes('$. I hope')) {
-    if (text.includes('boxed') && text.endsWith('boxed')) return '';
-  }
-  let pred = findAnswerSpan(text);
-  pred = pred.replace(/\n\s*/gu, '');
-  if (pred !== '' && pred[0] === ':') pred = pred.slice(1);
-  if (pred !== '' && pred.endsWith('.')) pred = pred.slice(0, -1);
-  if (pred !== '' && pred.endsWith('/')) pred = pred.slice(0, -1);
-  return stripString(pred);
+  return extractAnswerAs(text, benchmarkRules(dataName)?.answer ?? 'expression');
 }

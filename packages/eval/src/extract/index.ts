@@ -1,4 +1,5 @@
-export { extractAnswer, findAnswerSpan, MULTI_CHOICE_DATASETS } from './answer.ts';
+export { extractAnswer, extractAnswerAs, findAnswerSpan, MULTI_CHOICE_DATASETS } from './answer.ts';
+export { extractFreeAnswer } from './free-answer.ts';
 export { lastBoxedContent } from './boxed.ts';
 export { extractMultiChoice, NO_CHOICE } from './multi-choice.ts';
 export { extractProgram, extractProgramOutput } from './program.ts';

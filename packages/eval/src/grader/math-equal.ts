@@ -12,6 +12,8 @@ export interface EqualOptions {
   includePercentage?: boolean;
   /** Milliseconds for one comparison; past it the verdict is "not equal" with reason "timeout". */
   timeoutMs?: number;
+  /** Relative tolerance when both sides are numbers (the harness: 1e-4). */
+  relTol?: number;
 }
 
 export type EqualReason =
@@ -32,7 +34,7 @@ export interface Verdict {
   reason: EqualReason;
 }
 
-export const DEFAULT_EQUAL_OPTIONS: Readonly<Required<EqualOptions>> = Object.freeze({ includePercentage: true, timeoutMs: 3000 });
+export const DEFAULT_EQUAL_OPTIONS: Readonly<Required<EqualOptions>> = Object.freeze({ includePercentage: true, timeoutMs: 3000, relTol: 1e-4 });
 
 class Timeout extends Error {}
 
@@ -71,14 +73,14 @@ function matrixRows(s: string): string[] {
     .filter((l) => l !== '');
 }
 
-function equalInner(predIn: string | null, refIn: string, includePct: boolean, deadline: number): Verdict {
+function equalInner(predIn: string | null, refIn: string, o: Required<EqualOptions>, deadline: number): Verdict {
   const predS = predIn === null ? 'None' : predIn;
   if (predS === refIn) return { equal: true, reason: 'identical' };
 
   if (predIn !== null && isDigit(predIn) && isDigit(refIn)) {
     const p = parseDigits(predIn)!;
     const r = parseDigits(refIn)!;
-    return numericEqualWithPercent(p, r, includePct) ? { equal: true, reason: 'numeric' } : { equal: false, reason: 'numeric-mismatch' };
+    return numericEqualWithPercent(p, r, o.includePercentage, o.relTol) ? { equal: true, reason: 'numeric' } : { equal: false, reason: 'numeric-mismatch' };
   }
   if (!predIn) return { equal: false, reason: 'empty' };
 
@@ -105,7 +107,7 @@ function equalInner(predIn: string | null, refIn: string, includePct: boolean, d
   if (BRACKETED.test(prediction) && BRACKETED.test(reference)) {
     const pp = prediction.slice(1, -1).split(',');
     const rp = reference.slice(1, -1).split(',');
-    if (pp.length === rp.length && pp.every((p, i) => equalInner(p, rp[i]!, includePct, deadline).equal)) {
+    if (pp.length === rp.length && pp.every((p, i) => equalInner(p, rp[i]!, o, deadline).equal)) {
       return { equal: true, reason: 'tuple' };
     }
   }
@@ -118,7 +120,7 @@ function equalInner(predIn: string | null, refIn: string, includePct: boolean, d
       for (let i = 0; i < pl.length && matched; i++) {
         const pp = pl[i]!.split('&');
         const rp = rl[i]!.split('&');
-        if (pp.length !== rp.length || !pp.every((p, j) => equalInner(p, rp[j]!, includePct, deadline).equal)) matched = false;
+        if (pp.length !== rp.length || !pp.every((p, j) => equalInner(p, rp[j]!, o, deadline).equal)) matched = false;
       }
     }
     if (matched) return { equal: true, reason: 'matrix' };
@@ -132,9 +134,9 @@ function equalInner(predIn: string | null, refIn: string, includePct: boolean, d
     const r = `${pyStrip(rl)} - (${pyStrip(rr)})`;
     if (symbolicEqual(p, r) || symbolicEqual(`-(${p})`, r)) return { equal: true, reason: 'equation' };
   } else if (count(prediction, '=') === 1 && pyStrip(prediction.split('=')[0]!).length <= 2 && !reference.includes('=')) {
-    if (equalInner(prediction.split('=')[1]!, reference, includePct, deadline).equal) return { equal: true, reason: 'equation' };
+    if (equalInner(prediction.split('=')[1]!, reference, o, deadline).equal) return { equal: true, reason: 'equation' };
   } else if (count(reference, '=') === 1 && pyStrip(reference.split('=')[0]!).length <= 2 && !prediction.includes('=')) {
-    if (equalInner(prediction, reference.split('=')[1]!, includePct, deadline).equal) return { equal: true, reason: 'equation' };
+    if (equalInner(prediction, reference.split('=')[1]!, o, deadline).equal) return { equal: true, reason: 'equation' };
   }
 
   checkDeadline(deadline);
@@ -150,7 +152,7 @@ export function mathEqual(pred: string | null, gt: string, opts: EqualOptions = 
   const o = { ...DEFAULT_EQUAL_OPTIONS, ...opts };
   const deadline = performance.now() + o.timeoutMs;
   try {
-    return equalInner(pred, gt, o.includePercentage, deadline);
+    return equalInner(pred, gt, o, deadline);
   } catch (e) {
     if (e instanceof Timeout) return { equal: false, reason: 'timeout' };
     throw e;

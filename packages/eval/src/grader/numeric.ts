@@ -28,15 +28,15 @@ export function isClose(a: number, b: number, relTol: number): boolean {
 }
 
 /** numeric_equal: relative tolerance 1e-4 (the harness version that scored the published runs). */
-export function numericEqual(prediction: number, reference: number): boolean {
-  return isClose(reference, prediction, 1e-4);
+export function numericEqual(prediction: number, reference: number, relTol = 1e-4): boolean {
+  return isClose(reference, prediction, relTol);
 }
 
 /**
  * Both sides numbers: equal if the prediction matches the reference, or the reference / 100, or the
  * reference * 100 (a percentage written either way).
  */
-export function numericEqualWithPercent(prediction: number, reference: number, includePercentage = true): boolean {
+export function numericEqualWithPercent(prediction: number, reference: number, includePercentage = true, relTol = 1e-4): boolean {
   const targets = includePercentage ? [reference / 100, reference, reference * 100] : [reference];
-  return targets.some((t) => numericEqual(prediction, t));
+  return targets.some((t) => numericEqual(prediction, t, relTol));
 }

@@ -1,1 +1,1 @@
-export { parseGroundTruth, groundTruthForScoring, GROUND_TRUTH_DATASETS, SOLUTION_BOXED_DATASETS, type GroundTruth } from './parse.ts';
+export { parseGroundTruth, groundTruthForScoring, GROUND_TRUTH_DATASETS, type GroundTruth } from './parse.ts';

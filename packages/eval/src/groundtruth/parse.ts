@@ -1,12 +1,14 @@
 /**
  * The harness's `parse_ground_truth`: the reference solution text and the reference answer of a
- * raw dataset record (one jsonl line of data/<name>/test.jsonl).
+ * raw dataset record (one jsonl line of data/<name>/test.jsonl). Each benchmark's own rule is its
+ * spec's `groundTruth`; what is common to all of them lives here.
  */
 // core's index pulls in tensor code; the error class alone keeps scoring light (same module, same class).
 import { RhoError } from '@rho/core/base';
-import { extractAnswer } from '../extract/answer.ts';
+import { benchmarkRules, DATASETS } from '../datasets/registry.ts';
+import { extractAnswerAs } from '../extract/answer.ts';
 import { stripString } from '../normalize/strip-string.ts';
-import { pyFloat, pyFloatRepr, pyInt, pyStr, pyStrip } from '../normalize/python.ts';
+import { pyStr, pyStrip } from '../normalize/python.ts';
 
 export interface GroundTruth {
   /** The reference solution (None printed as "None", as the harness does). */
@@ -15,128 +17,30 @@ export interface GroundTruth {
   gt: string;
 }
 
-/** Datasets whose reference answer is the \boxed{} of the solution. */
-export const SOLUTION_BOXED_DATASETS: readonly string[] = ['math', 'math_oai', 'minerva_math', 'ocw', 'amps', 'hungarian_exam'];
-
-export const GROUND_TRUTH_DATASETS: readonly string[] = [
-  'gsm8k', 'math', 'minerva_math', 'math_oai', 'svamp', 'asdiv', 'mawps', 'tabmwp', 'sat_math', 'gsm_hard', 'mmlu_stem', 'mathqa',
-];
-
-function field(record: Record<string, unknown>, key: string, dataName: string): unknown {
-  if (!(key in record)) {
-    throw new RhoError('BAD_INPUT', `${dataName} record has no "${key}" field`, { field: key, expected: key, got: Object.keys(record).join(', ') });
-  }
-  return record[key];
-}
-
-function text(record: Record<string, unknown>, key: string, dataName: string): string {
-  const v = field(record, key, dataName);
-  if (typeof v !== 'string') throw new RhoError('BAD_INPUT', `${dataName} record field "${key}" is not a string`, { field: key, expected: 'string', got: typeof v });
-  return v;
-}
-
-/** A JSON number that Python's json.loads would have made a float (these fields always are). */
-function floatStr(v: unknown): string {
-  return typeof v === 'number' ? pyFloatRepr(v) : pyStr(v);
-}
-
-function tabmwpAnswer(record: Record<string, unknown>): string {
-  const answer = text(record, 'answer', 'tabmwp');
-  const type = record['ans_type'];
-  if (type !== 'integer_number' && type !== 'decimal_number') return answer;
-  const bad = () => new RhoError('BAD_INPUT', `tabmwp numeric answer is not a number: ${answer}`, { field: 'answer', got: answer });
-  if (answer.includes('/')) {
-    const [a, b] = answer.split('/');
-    const n = pyInt(a ?? '');
-    const d = pyInt(b ?? '');
-    if (n === null || d === null || d === 0n) throw bad();
-    return pyFloatRepr(Number(n) / Number(d));
-  }
-  let f: number | null;
-  if (answer.includes(',')) f = pyFloat(answer.split(',').join(''));
-  else if (answer.includes('%')) {
-    const g = pyFloat(answer.split('%')[0]!);
-    f = g === null ? null : g / 100;
-  } else f = pyFloat(answer);
-  if (f === null) throw bad();
-  return pyFloatRepr(f);
-}
+/** The names an unknown-dataset error lists: each dataset's data_name, then its folder where that differs. */
+export const GROUND_TRUTH_DATASETS: readonly string[] = Object.freeze(
+  Object.values(DATASETS).flatMap((d) => (d.dir === d.name ? [d.name] : [d.name, d.dir])),
+);
 
 /** First pass: what math_eval.py computes from the raw record. */
 export function parseGroundTruth(record: Record<string, unknown>, dataName: string): GroundTruth {
-  let gtCot: unknown;
-  let gt: string;
+  const rules = benchmarkRules(dataName);
+  // A sample math_eval already wrote: the harness takes its gt_cot/gt (any data_name, known or not).
   if ('gt_cot' in record && 'gt' in record) {
-    gtCot = record['gt_cot'];
-    const g = SOLUTION_BOXED_DATASETS.filter((d) => d !== 'minerva_math').includes(dataName)
-      ? extractAnswer(pyStr(gtCot), dataName)
-      : stripString(pyStr(record['gt']));
-    return { gtCot: pyStr(gtCot), gt: g };
+    const gtCot = record['gt_cot'];
+    const gt = rules?.rereadsSolution ? extractAnswerAs(pyStr(gtCot), rules.answer) : stripString(pyStr(record['gt']));
+    return { gtCot: pyStr(gtCot), gt };
   }
-  switch (dataName) {
-    case 'math':
-    case 'math_oai':
-    case 'minerva_math':
-    case 'ocw':
-    case 'amps':
-    case 'hungarian_exam':
-      gtCot = text(record, 'solution', dataName);
-      gt = extractAnswer(gtCot as string, dataName);
-      break;
-    case 'mathqa': {
-      gtCot = field(record, 'rationale', dataName);
-      gt = text(record, 'correct', dataName).toUpperCase();
-      if (!['A', 'B', 'C', 'D', 'E'].includes(gt)) throw new RhoError('BAD_INPUT', `mathqa answer must be a letter A-E, got ${gt}`, { field: 'correct', got: gt });
-      break;
-    }
-    case 'gsm8k': {
-      const parts = text(record, 'answer', dataName).split('####');
-      if (parts.length !== 2) throw new RhoError('BAD_INPUT', 'gsm8k answer must contain exactly one "####"', { field: 'answer' });
-      gtCot = parts[0];
-      gt = parts[1]!;
-      break;
-    }
-    case 'gsm_hard':
-      gtCot = field(record, 'code', dataName);
-      gt = floatStr(field(record, 'target', dataName));
-      break;
-    case 'svamp':
-      gtCot = field(record, 'Equation', dataName);
-      gt = floatStr(field(record, 'Answer', dataName));
-      break;
-    case 'asdiv':
-      gtCot = field(record, 'formula', dataName);
-      gt = text(record, 'answer', dataName).replace(/\([^\n]*?\)/g, '');
-      break;
-    case 'mawps':
-      gtCot = null;
-      gt = floatStr(field(record, 'target', dataName));
-      break;
-    case 'tabmwp':
-      gtCot = field(record, 'solution', dataName);
-      gt = tabmwpAnswer(record);
-      break;
-    case 'mmlu_stem': {
-      gtCot = null;
-      const i = field(record, 'answer', dataName);
-      const letter = typeof i === 'number' ? 'ABCD'[i] : undefined;
-      if (letter === undefined) throw new RhoError('BAD_INPUT', `mmlu_stem answer must be 0-3, got ${String(i)}`, { field: 'answer', got: i });
-      gt = letter;
-      break;
-    }
-    case 'sat_math':
-      gtCot = null;
-      gt = pyStr(field(record, 'Answer', dataName));
-      break;
-    default:
-      throw new RhoError('BAD_CONFIG', `unknown dataset: ${dataName}`, {
-        field: 'data',
-        got: dataName,
-        expected: GROUND_TRUTH_DATASETS.join(', '),
-        hint: `known datasets: ${GROUND_TRUTH_DATASETS.join(', ')}`,
-      });
+  if (!rules) {
+    throw new RhoError('BAD_CONFIG', `unknown dataset: ${dataName}`, {
+      field: 'data',
+      got: dataName,
+      expected: GROUND_TRUTH_DATASETS.join(', '),
+      hint: `known datasets: ${GROUND_TRUTH_DATASETS.join(', ')}`,
+    });
   }
-  return { gtCot: pyStrip(pyStr(gtCot)), gt: stripString(gt) };
+  const first = rules.groundTruth(record);
+  return { gtCot: pyStrip(pyStr(first.gtCot)), gt: stripString(first.gt) };
 }
 
 /**

@@ -1,17 +1,16 @@
+import { ALL_BENCHMARK_RULES, benchmarkRules } from '../datasets/registry.ts';
 import { loadFewShot } from './few-shot.ts';
 import type { PromptType } from './types.ts';
 
-/** Datasets whose demos and query use "Problem:/Solution:" rather than "Question:/Answer:". */
-export const PROBLEM_FRAMED: ReadonlySet<string> = new Set([
-  'minerva_math', 'math', 'math_oai', 'mmlu_stem', 'sat_math', 'mathqa', 'hungarian_exam',
-]);
+/** Datasets whose demos and query use "Problem:/Solution:" rather than "Question:/Answer:" (their spec's framing). */
+export const PROBLEM_FRAMED: ReadonlySet<string> = new Set(ALL_BENCHMARK_RULES.filter((r) => r.framing === 'problem').map((r) => r.name));
 
 /** The full prompt from the demos and the question (utils.py `construct_prompt`); pure. */
 export function buildPrompt(question: string, dataName: string, promptType: PromptType, demos: string): string {
   switch (promptType) {
     case 'direct':
     case 'cot':
-      return PROBLEM_FRAMED.has(dataName)
+      return benchmarkRules(dataName)?.framing === 'problem'
         ? `${demos}Problem:\n${question}\nSolution:`
         : `${demos}Question: ${question}\nAnswer:`;
     case 'pal':

@@ -6,6 +6,7 @@
 // core's index pulls in tensor code; the error class alone keeps scoring light (same module, same class).
 import { RhoError } from '@rho/core/base';
 import { extractProgram } from '../extract/program.ts';
+import { findDataset } from '../datasets/registry.ts';
 import { runExecute, type PalExecutor, type PalResult } from '../extract/run-execute.ts';
 import { mathEqual, type EqualOptions } from '../grader/math-equal.ts';
 import { groundTruthForScoring } from '../groundtruth/parse.ts';
@@ -52,9 +53,9 @@ export function datasetIndex(rows: readonly Record<string, unknown>[]): Map<numb
   return map;
 }
 
-/** Maps the output folder's dataset name to the data folder it reads (minerva_math is math_oai). */
+/** Maps the output folder's dataset name to the data folder it reads (minerva_math is math_oai); unknown names are their own folder. */
 export function dataFolderFor(dataName: string): string {
-  return dataName === 'minerva_math' ? 'math_oai' : dataName;
+  return findDataset(dataName)?.dir ?? dataName;
 }
 
 export function rescoreSamples(input: RescoreInput): RescoreResult {

@@ -1,6 +1,7 @@
 import { readJsonl, RhoError } from '@rho/core/base';
 import { getDataset, loadRecords } from '../datasets/index.ts';
 import { inferFromPath } from '../outputs/layout.ts';
+import type { EqualOptions } from '../grader/math-equal.ts';
 import { datasetIndex, rescoreSamplesAsync, type OutputRecord, type RescoreResult } from '../rescore/index.ts';
 
 export const SCORABLE_PROMPT_TYPES = ['cot', 'tora', 'pal', 'direct', 'pot', 'program_only', 'tool-integrated'] as const;
@@ -13,6 +14,8 @@ export interface ScoreFileOptions {
   onRecord?: (done: number, total: number) => void;
   /** Seconds per program when pal programs are re-run. */
   timeoutS?: number;
+  /** Grader options (default: the harness's). */
+  equal?: EqualOptions;
 }
 
 export interface ScoredFile extends RescoreResult {
@@ -72,7 +75,7 @@ export async function scoreFile(opts: ScoreFileOptions): Promise<ScoredFile> {
     if (!Array.isArray(r.code)) throw new RhoError('BAD_INPUT', 'sample has no "code" list of completions', { file: opts.file, line: i + 1, field: 'code' });
   });
   try {
-    const result = await rescoreSamplesAsync({ dataName: data, promptType, records, dataset, onRecord: opts.onRecord, runPrograms: (programs) => runInSandbox(programs, opts.timeoutS ?? 5) });
+    const result = await rescoreSamplesAsync({ dataName: data, promptType, records, dataset, equal: opts.equal, onRecord: opts.onRecord, runPrograms: (programs) => runInSandbox(programs, opts.timeoutS ?? 5) });
     return { ...result, file: opts.file, data, promptType };
   } catch (e) {
     if (e instanceof RhoError && !e.context.file) throw new RhoError(e.code, e.message, { ...e.context, file: opts.file }, { cause: e });

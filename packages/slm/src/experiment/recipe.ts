@@ -24,7 +24,7 @@ const RunSchema = z.strictObject({
 
 export const PresetSchema = z.strictObject({
   docs: z.strictObject({ reference: z.number().int().positive(), train: z.number().int().positive(), val: z.number().int().positive() }),
-  tokenizer: z.union([z.literal('bytes'), z.strictObject({ bpeVocab: z.number().int().positive() })]),
+  tokenizer: z.union([z.literal('bytes'), z.strictObject({ bpeVocab: z.number().int().positive(), splitDigits: z.boolean().default(false) })]),
   noise: z.strictObject({ rate: z.number().min(0).lt(1), seed: z.number().int(), kinds: z.array(z.enum(['boilerplate', 'random', 'offtopic'])) }),
   /** Hugging Face LlamaConfig fields; vocab and special ids come from the tokenizer. */
   model: z.record(z.string(), z.unknown()),
@@ -33,7 +33,7 @@ export const PresetSchema = z.strictObject({
   reference: RunSchema,
   train: RunSchema,
   ratio: z.number().gt(0).lte(1),
-  selectBy: z.enum(['excess', 'current', 'reference']).default('excess'),
+  selectBy: z.enum(['excess', 'current', 'reference', 'random']).default('excess'),
   reweight: z.boolean().default(false),
 });
 export type Preset = z.infer<typeof PresetSchema>;
@@ -51,6 +51,11 @@ export interface Recipe {
   fields: string[];
   preset: Preset;
   presetName: string;
+}
+
+/** A preset object (from a recipe file or another tool's recipe), checked; errors name `where`. */
+export function parsePreset(json: unknown, where: string): Preset {
+  return parseWithSchema(PresetSchema, json, where);
 }
 
 export function loadRecipe(file: string, presetName: string): Recipe {

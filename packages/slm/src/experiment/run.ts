@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LlamaModel, makeConfig, readJsonl, saveCheckpoint, trainBpe, writeJsonAtomic, type HfLlamaConfig } from '@rho/core';
+import { LlamaModel, makeConfig, readJsonl, saveCheckpoint, trainBpe, writeFileAtomic, writeJsonAtomic, type HfLlamaConfig } from '@rho/core';
 import { buildReport, DEFAULT_REPORT } from '../report/build.ts';
 import { finalVal, firstReaching } from '../report/summary.ts';
 import { scoreSplit } from '../score/run.ts';
@@ -8,11 +8,11 @@ import { localScorer } from '../score/remote.ts';
 import { Corpus } from '../shards/corpus.ts';
 import { corpusExists, prepareCorpus } from '../shards/prepare.ts';
 import { shuffledOrder } from '../shards/windows.ts';
-import { loadTokenizer } from '../shards/tokenizer.ts';
+import { loadTokenizer, writeByteTokenizerJson } from '../shards/tokenizer.ts';
 import { noiseRejection, type StepRow } from '../trainer/metrics.ts';
-import { runTraining, type TrainOptions } from '../trainer/run.ts';
+import { CHECKPOINTS_DIR, runTraining, stepDirName, type TrainOptions } from '../trainer/run.ts';
 import { injectNoise } from './noise.ts';
-import type { Recipe } from './recipe.ts';
+import type { Preset, Recipe } from './recipe.ts';
 
 export interface ExperimentResult {
   preset: string;
@@ -27,57 +27,81 @@ export interface ExperimentResult {
   noise_recall: number | null;
   noise_share: number | null;
   report: string | null;
+  /** Each run's directory (metrics.jsonl, run.json, checkpoints/) and its final checkpoint. */
+  runs: Record<ExperimentRun, string>;
+  checkpoints: Record<ExperimentRun, string>;
+  valLoss: Record<ExperimentRun, number | null>;
   seconds: number;
 }
 
+export type ExperimentRun = 'reference' | 'clm' | 'slm';
+
+export interface ExperimentDocs {
+  /** Clean documents the reference model trains on (and the BPE tokenizer is learnt from). */
+  reference: string[];
+  /** Documents that get noise injected: the corpus clm and slm train on. */
+  train: string[];
+  /** Clean held-out documents for every run's validation loss. */
+  val: string[];
+}
+
 export interface ExperimentOptions {
-  recipe: Recipe;
-  dataDir: string;
+  preset: Preset;
+  presetName: string;
+  docs: ExperimentDocs;
   out: string;
   report: boolean;
   log?: (line: string) => void;
+  onStep?: (run: ExperimentRun, row: StepRow, steps: number) => void;
+}
+
+/** The recipe's GSM8K documents: disjoint reference / training / validation sets in a seeded order. */
+export function recipeDocuments(recipe: Recipe, dataDir: string): ExperimentDocs {
+  const p = recipe.preset;
+  const rows = readJsonl(join(dataDir, recipe.source));
+  const order = shuffledOrder(rows.length, p.seed);
+  const textOf = (r: Record<string, unknown>) => recipe.fields.map((f) => String(r[f] ?? '')).join('\n');
+  const take = (from: number, n: number) => order.slice(from, from + n).map((i) => textOf(rows[i]!));
+  return { reference: take(0, p.docs.reference), train: take(p.docs.reference, p.docs.train), val: take(p.docs.reference + p.docs.train, p.docs.val) };
 }
 
 /**
- * The experiment of issue 7, each stage resumable (prepared corpora, runs and scores already on
- * disk are reused): split GSM8K into reference / training / validation documents, inject noise
- * into the training documents, train the reference on clean data, score the noisy corpus, train
- * clm and slm from the same initialisation, compare.
+ * The SLM experiment, each stage resumable (prepared corpora, runs and scores already on disk are
+ * reused): inject noise into the training documents, train the reference on clean data, score
+ * the noisy corpus, train clm and slm from the same initialisation, compare.
  */
 export async function runExperiment(o: ExperimentOptions): Promise<ExperimentResult> {
   const t0 = performance.now();
   const log = o.log ?? (() => {});
-  const { preset: p, recipe } = { preset: o.recipe.preset, recipe: o.recipe };
+  const p = o.preset;
   const out = resolve(o.out);
   const data = join(out, 'data');
   mkdirSync(data, { recursive: true });
 
-  // 1. Disjoint document sets, drawn in a seeded order.
-  const rows = readJsonl(join(o.dataDir, recipe.source));
-  const order = shuffledOrder(rows.length, p.seed);
-  const take = (from: number, n: number) => order.slice(from, from + n).map((i) => rows[i]!);
-  const textOf = (r: Record<string, unknown>) => recipe.fields.map((f) => String(r[f] ?? '')).join('\n');
-  const refDocs = take(0, p.docs.reference);
-  const trainDocs = take(p.docs.reference, p.docs.train);
-  const valDocs = take(p.docs.reference + p.docs.train, p.docs.val);
+  // 1. The three document sets on disk, noise spans recorded.
   const files = { ref: join(data, 'reference.jsonl'), train: join(data, 'train-noisy.jsonl'), val: join(data, 'val.jsonl') };
-  writeFileSync(files.ref, refDocs.map((r) => JSON.stringify({ text: textOf(r) })).join('\n') + '\n');
-  writeFileSync(files.val, valDocs.map((r) => JSON.stringify({ text: textOf(r) })).join('\n') + '\n');
-  writeFileSync(
+  const lines = (docs: string[]) => docs.map((text) => JSON.stringify({ text })).join('\n') + '\n';
+  writeFileAtomic(files.ref, lines(o.docs.reference));
+  writeFileAtomic(files.val, lines(o.docs.val));
+  writeFileAtomic(
     files.train,
-    trainDocs
-      .map((r, i) => {
-        const d = injectNoise(textOf(r), p.noise, i);
+    o.docs.train
+      .map((text, i) => {
+        const d = injectNoise(text, p.noise, i);
         return JSON.stringify({ text: d.text, noise_spans: d.noise });
       })
       .join('\n') + '\n',
   );
 
-  // 2. Tokenizer and the two prepared corpora (same validation documents).
+  // 2. Tokenizer and the two prepared corpora (same validation documents). Bytes need no file to
+  // tokenize the corpora, but every checkpoint needs a tokenizer.json to be evaluated on its own.
   let tokSpec = 'bytes';
+  const tokenizerJson = join(out, 'tokenizer.json');
   if (p.tokenizer !== 'bytes') {
-    tokSpec = join(out, 'tokenizer.json');
-    if (!existsSync(tokSpec)) writeJsonAtomic(tokSpec, trainBpe(refDocs.map(textOf), { vocabSize: p.tokenizer.bpeVocab }));
+    tokSpec = tokenizerJson;
+    if (!existsSync(tokSpec)) writeJsonAtomic(tokSpec, trainBpe(o.docs.reference, { vocabSize: p.tokenizer.bpeVocab, splitDigits: p.tokenizer.splitDigits }));
+  } else {
+    writeByteTokenizerJson(tokenizerJson);
   }
   const tok = await loadTokenizer(tokSpec);
   const refCorpus = join(out, 'corpus-reference');
@@ -99,11 +123,14 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
       eos_token_id: tok.tokenizer.eosId ?? undefined,
     } as HfLlamaConfig);
     const model = LlamaModel.init(config, p.seed);
-    await saveCheckpoint(init, model, tok.path ? { tokenizerJsonPath: tok.path } : {});
+    await saveCheckpoint(init, model, { tokenizerJsonPath: tokenizerJson });
     model.dispose();
+  } else if (!existsSync(join(init, 'tokenizer.json'))) {
+    // an initialisation written before byte-level checkpoints carried one
+    copyFileSync(tokenizerJson, join(init, 'tokenizer.json'));
   }
 
-  const base = (r: Recipe['preset']['train'], mode: 'clm' | 'slm', corpus: string, outDir: string, refScores: string | null): TrainOptions => ({
+  const base = (r: Preset['train'], mode: 'clm' | 'slm', corpus: string, outDir: string, refScores: string | null): TrainOptions => ({
     mode,
     init,
     corpus,
@@ -113,9 +140,9 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     seed: p.seed,
     ...r,
   });
-  const train = async (opts: TrainOptions, label: string): Promise<StepRow[]> => {
+  const train = async (opts: TrainOptions, run: ExperimentRun, label: string): Promise<StepRow[]> => {
     const t = performance.now();
-    const r = await runTraining(opts);
+    const r = await runTraining({ ...opts, onStep: (row) => o.onStep?.(run, row, opts.steps) });
     r.model.dispose();
     log(`${label}: ${r.rows.length} steps, final val loss ${finalVal(r.rows)?.toFixed(4)} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
     return r.rows;
@@ -123,8 +150,10 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
 
   // 4. Reference on clean data, then its loss for every token of the noisy corpus.
   const runs = join(out, 'runs');
-  const refRows = await train(base(p.reference, 'clm', refCorpus, join(runs, 'reference'), null), 'reference');
-  const refFinal = join(runs, 'reference', 'checkpoints', `step-${String(p.reference.steps).padStart(8, '0')}`);
+  const runDirs: Record<ExperimentRun, string> = { reference: join(runs, 'reference'), clm: join(runs, 'clm'), slm: join(runs, 'slm') };
+  const finalCheckpoint = (run: ExperimentRun, steps: number) => join(runDirs[run], CHECKPOINTS_DIR, stepDirName(steps));
+  const refRows = await train(base(p.reference, 'clm', refCorpus, runDirs.reference, null), 'reference', 'reference');
+  const refFinal = finalCheckpoint('reference', p.reference.steps);
   const scores = join(out, 'scores');
   {
     const corpus = Corpus.open(noisyCorpus);
@@ -140,8 +169,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   }
 
   // 5. clm and slm from the same initialisation, same steps, same data order.
-  const clmRows = await train(base(p.train, 'clm', noisyCorpus, join(runs, 'clm'), null), 'clm');
-  const slmRows = await train(base(p.train, 'slm', noisyCorpus, join(runs, 'slm'), scores), `slm (ratio ${p.ratio})`);
+  const clmRows = await train(base(p.train, 'clm', noisyCorpus, runDirs.clm, null), 'clm', 'clm');
+  const slmRows = await train(base(p.train, 'slm', noisyCorpus, runDirs.slm, scores), 'slm', `slm (ratio ${p.ratio}, ${p.selectBy})`);
 
   const clmFinal = finalVal(clmRows);
   const reach = clmFinal === null ? null : firstReaching(slmRows, clmFinal);
@@ -155,11 +184,11 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   let report: string | null = null;
   if (o.report) {
     report = join(out, 'report.html');
-    await buildReport({ runs: [join(runs, 'reference'), join(runs, 'clm'), join(runs, 'slm')], out: report, ...DEFAULT_REPORT });
+    await buildReport({ runs: [runDirs.reference, runDirs.clm, runDirs.slm], out: report, ...DEFAULT_REPORT });
     log(`wrote ${report}`);
   }
   return {
-    preset: recipe.presetName,
+    preset: o.presetName,
     reference_val_loss: finalVal(refRows),
     clm_val_loss: clmFinal,
     slm_val_loss: finalVal(slmRows),
@@ -170,6 +199,9 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     noise_recall: rejection?.recall ?? null,
     noise_share: allTokens ? noiseTokens / allTokens : null,
     report,
+    runs: runDirs,
+    checkpoints: { reference: refFinal, clm: finalCheckpoint('clm', p.train.steps), slm: finalCheckpoint('slm', p.train.steps) },
+    valLoss: { reference: finalVal(refRows), clm: clmFinal, slm: finalVal(slmRows) },
     seconds: (performance.now() - t0) / 1000,
   };
 }

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RhoError } from '@rho/core';
-import { selectTokens, selectedCount, weightedMeanLoss } from './select.ts';
+import { randomScores, selectTokens, selectedCount, weightedMeanLoss } from './select.ts';
 import { selectWeightsTf, weightedLossTf } from './tf.ts';
 
 beforeAll(async () => {
@@ -42,6 +42,22 @@ describe('selectTokens (pure)', () => {
     expect(Array.from(selectTokens(cur, ref, [1, 1, 1], { ratio: 1 / 3, selectBy: 'reference' }).weights)).toEqual([0, 1, 0]);
     expect(Array.from(selectTokens(cur, ref, [1, 1, 1], { ratio: 1 / 3, selectBy: 'excess' }).weights)).toEqual([0, 1, 0]);
     expect(Array.from(selectTokens(cur, [0, 9, 0], [1, 1, 1], { ratio: 1 / 3, selectBy: 'excess' }).weights)).toEqual([0, 0, 1]);
+  });
+
+  it('select-by random draws the same share blind to the losses, the same draw for the same batch', () => {
+    const ids = [5, 9, 2, 7, 7, 1, 3, 8, 4, 6];
+    const valid = [1, 1, 1, 1, 1, 1, 1, 1, 0, 0];
+    const r = randomScores(ids, ids.length);
+    expect(randomScores(ids, ids.length)).toEqual(r);
+    expect(randomScores([...ids.slice(0, 9), 0], ids.length)).not.toEqual(r);
+    const opts = { ratio: 0.5, selectBy: 'random' } as const;
+    const a = selectTokens([1, 2, 3, 4, 5, 6, 7, 8, 9, 9], null, valid, opts, r);
+    const b = selectTokens([9, 8, 7, 6, 5, 4, 3, 2, 1, 1], null, valid, opts, r);
+    expect(a.selected).toBe(4);
+    expect([...a.weights]).toEqual([...b.weights]); // the losses play no part
+    expect(a.weights[8]! + a.weights[9]!).toBe(0);
+    const tfw = tf.tidy(() => selectWeightsTf(tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9, 9], [2, 5]), null, tf.tensor2d(valid, [2, 5]), 8, opts, r).dataSync());
+    expect([...tfw]).toEqual([...a.weights]);
   });
 
   it('ratio 1.0 is the CLM loss: the mean over all valid tokens', () => {

@@ -7,8 +7,29 @@ import { RhoError } from '@rho/core';
  *   reference are the learnable, useful ones (the paper's method).
  * - `current`: the current model's loss alone (hard-token mining, the paper's ablation baseline).
  * - `reference`: the lowest reference losses, i.e. tokens the reference finds clean and predictable.
+ * - `random`: the same share of tokens drawn at random, blind to every loss (the control that
+ *   tells whether a gain comes from which tokens are chosen or only from how many).
  */
-export type SelectBy = 'excess' | 'current' | 'reference';
+export type SelectBy = 'excess' | 'current' | 'reference' | 'random';
+
+export const SELECT_BY: readonly SelectBy[] = Object.freeze(['excess', 'current', 'reference', 'random']);
+
+/**
+ * A uniform score in [0, 1) per token for `random` selection, a function of the batch's token ids
+ * and positions only: the same batch draws the same tokens, so a resumed run continues exactly.
+ */
+export function randomScores(ids: ArrayLike<number>, n: number): Float32Array {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ids.length; i++) h = Math.imul(h ^ ids[i]!, 0x01000193) >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let x = (h + Math.imul(i + 1, 0x9e3779b9)) >>> 0;
+    x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
+    x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
+    out[i] = ((x ^ (x >>> 16)) >>> 0) / 2 ** 32;
+  }
+  return out;
+}
 
 export interface SelectOptions {
   /** Fraction of the batch's valid tokens that get loss, in (0, 1]. */
@@ -50,17 +71,17 @@ export interface Selection {
  * Score each token: higher means more wanted. A token is valid when `valid[i]` is set and its
  * losses are finite (the first token of a window has no prediction and carries NaN).
  */
-export function selectionScore(current: ArrayLike<number>, reference: ArrayLike<number> | null, valid: ArrayLike<number>, selectBy: SelectBy): Float32Array {
+export function selectionScore(current: ArrayLike<number>, reference: ArrayLike<number> | null, valid: ArrayLike<number>, selectBy: SelectBy, random?: ArrayLike<number>): Float32Array {
   const n = current.length;
   if (valid.length !== n || (reference && reference.length !== n)) {
     throw new RhoError('BAD_INPUT', 'selection inputs differ in length', { expected: n, got: { valid: valid.length, reference: reference?.length } });
   }
-  if (selectBy !== 'current' && !reference) throw new RhoError('BAD_CONFIG', `--select-by ${selectBy} needs reference scores`, { field: 'selectBy' });
+  if (selectBy !== 'current' && selectBy !== 'random' && !reference) throw new RhoError('BAD_CONFIG', `--select-by ${selectBy} needs reference scores`, { field: 'selectBy' });
   const s = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const c = current[i]!;
     const r = reference ? reference[i]! : 0;
-    const v = selectBy === 'excess' ? c - r : selectBy === 'current' ? c : -r;
+    const v = selectBy === 'excess' ? c - r : selectBy === 'current' ? c : selectBy === 'random' ? (random ? random[i]! : Number.NaN) : -r;
     s[i] = valid[i] && Number.isFinite(v) ? v : Number.NaN;
   }
   return s;
@@ -70,9 +91,9 @@ export function selectionScore(current: ArrayLike<number>, reference: ArrayLike<
  * Top `ratio` of valid tokens by score. Ties are broken by position (earlier first), so the same
  * batch always selects the same tokens; padding is never selected.
  */
-export function selectTokens(current: ArrayLike<number>, reference: ArrayLike<number> | null, valid: ArrayLike<number>, opts: SelectOptions): Selection {
+export function selectTokens(current: ArrayLike<number>, reference: ArrayLike<number> | null, valid: ArrayLike<number>, opts: SelectOptions, random?: ArrayLike<number>): Selection {
   validateRatio(opts.ratio);
-  const score = selectionScore(current, reference, valid, opts.selectBy);
+  const score = selectionScore(current, reference, valid, opts.selectBy, random);
   const order: number[] = [];
   for (let i = 0; i < score.length; i++) if (!Number.isNaN(score[i]!)) order.push(i);
   order.sort((a, b) => score[b]! - score[a]! || a - b);

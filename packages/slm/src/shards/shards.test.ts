@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RhoError } from '@rho/core';
 import { Corpus } from './corpus.ts';
 import { encodeDoc, prepareCorpus } from './prepare.ts';
-import { ByteTokenizer } from './tokenizer.ts';
+import { injectNoise, DEFAULT_NOISE } from '../experiment/noise.ts';
+import { ByteTokenizer, loadTokenizer, writeByteTokenizerJson } from './tokenizer.ts';
 import { buildBatch, stepWindows, targetPosition, windowCount } from './windows.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'slm-shards-'));
@@ -85,6 +86,22 @@ describe('prepare', () => {
     const c = Corpus.open(out);
     expect(Array.from(c.split('train').noise!.read(0, 100))).toEqual(Array.from(noise));
     c.dispose();
+  });
+});
+
+describe('ByteTokenizer as a tokenizer.json', () => {
+  it('the written file encodes and decodes as ByteTokenizer, noise included', async () => {
+    const file = writeByteTokenizerJson(join(tmp, 'bytes-tokenizer.json'));
+    const fromFile = (await loadTokenizer(file)).tokenizer;
+    const tok = new ByteTokenizer();
+    expect([fromFile.vocabSize, fromFile.bosId, fromFile.eosId]).toEqual([tok.vocabSize, tok.bosId, tok.eosId]);
+    const clean = 'Natalia sold 48 clips in April.\nShe sold half as many, 48/2 = <<48/2=24>>24, in May.\n#### 72';
+    const texts = [clean, injectNoise(clean, DEFAULT_NOISE, 3).text, 'ümlaut — 中文 🙂\t\r\n  ', ''];
+    for (const text of texts) {
+      for (const addBos of [false, true]) expect(fromFile.encode(text, { addBos }), text).toEqual(tok.encode(text, { addBos }));
+      const ids = [tok.bosId, ...tok.encode(text), tok.eosId];
+      for (const skipSpecial of [false, true]) expect(fromFile.decode(ids, { skipSpecial })).toBe(tok.decode(ids, { skipSpecial }));
+    }
   });
 });
 

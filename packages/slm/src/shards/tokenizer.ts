@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { RhoError, Tokenizer } from '@rho/core';
+import { BYTE_BOS_ID, BYTE_EOS_ID, BYTE_VOCAB_SIZE, byteTokenizerJson, RhoError, Tokenizer, writeJsonAtomic } from '@rho/core';
 
 /** What slm needs of a tokenizer; core's Tokenizer satisfies it. */
 export interface TextTokenizer {
@@ -15,11 +15,13 @@ export interface TextTokenizer {
 /**
  * UTF-8 bytes as tokens (0–255) plus bos 256 and eos 257: no training, no unknown tokens, and
  * every character of injected noise maps to its own tokens — what the smoke experiment wants.
+ * Checkpoints of byte-level models carry the same vocabulary as a tokenizer.json
+ * (writeByteTokenizerJson), which encodes to the same ids.
  */
 export class ByteTokenizer implements TextTokenizer {
-  readonly vocabSize = 258;
-  readonly bosId = 256;
-  readonly eosId = 257;
+  readonly vocabSize = BYTE_VOCAB_SIZE;
+  readonly bosId = BYTE_BOS_ID;
+  readonly eosId = BYTE_EOS_ID;
   encode(text: string, opts: { addBos?: boolean } = {}): number[] {
     const ids = Array.from(Buffer.from(text, 'utf8'));
     return opts.addBos ? [this.bosId, ...ids] : ids;
@@ -76,6 +78,15 @@ export async function loadTokenizer(spec: string): Promise<LoadedTokenizer> {
     decode: (ids, opts) => tok.decode(ids, opts),
   };
   return { tokenizer, kind: 'file', sha256: sha256(bytes), path };
+}
+
+/**
+ * Write the tokenizer.json of ByteTokenizer's vocabulary to `path` and return it: a checkpoint
+ * needs one to be run outside slm (`pnpm eval`), and bytes have no file of their own.
+ */
+export function writeByteTokenizerJson(path: string): string {
+  writeJsonAtomic(path, byteTokenizerJson());
+  return path;
 }
 
 export const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');

@@ -5,7 +5,7 @@ import { RhoError } from '@rho/core';
 export const TrainConfig = z.strictObject({
   mode: z.enum(['clm', 'slm']),
   ratio: z.number().gt(0, 'ratio must be in (0, 1]').lte(1, 'ratio must be in (0, 1]').default(0.6),
-  selectBy: z.enum(['excess', 'current', 'reference']).default('excess'),
+  selectBy: z.enum(['excess', 'current', 'reference', 'random']).default('excess'),
   reweight: z.boolean().default(false),
   temperature: z.number().positive().default(0.5),
   steps: z.number().int().positive().default(200),

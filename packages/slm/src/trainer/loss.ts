@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectWeightsTf, weightedLossTf } from '../select/tf.ts';
-import type { SelectOptions } from '../select/select.ts';
+import { randomScores, type SelectOptions } from '../select/select.ts';
 import type { SlmBatch } from './batches.ts';
 
 export type Mode = 'clm' | 'slm';
@@ -15,7 +15,8 @@ export function makeLossFn(mode: Mode, select: SelectOptions) {
     const shape: [number, number] = [batch.batchSize, batch.seqLen - 1];
     const valid = tf.tensor2d(batch.valid, shape);
     const ref = batch.reference ? tf.tensor2d(batch.reference, shape) : null;
-    const weights = mode === 'clm' ? valid : selectWeightsTf(losses, ref, valid, batch.nValid, select);
+    const random = select.selectBy === 'random' ? randomScores(batch.ids, shape[0] * shape[1]) : undefined;
+    const weights = mode === 'clm' ? valid : selectWeightsTf(losses, ref, valid, batch.nValid, select, random);
     const loss = weightedLossTf(losses, weights);
     return { loss, metrics: stepNumbers(losses.dataSync() as Float32Array, weights.dataSync() as Float32Array, batch) };
   };

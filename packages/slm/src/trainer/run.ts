@@ -7,15 +7,17 @@ import {
   resumeTraining,
   RhoError,
   saveTrainingCheckpoint,
-  trainStep,
+  trainLoop,
   writeJsonAtomic,
   type LlamaModel,
+  type StepMetrics,
   type TrainerState,
 } from '@rho/core';
 import { validateRatio, type SelectOptions } from '../select/select.ts';
 import { Corpus } from '../shards/corpus.ts';
 import { checkAlignment, readScoresMeta, ScoreReader } from '../score/store.ts';
 import { makeBatch, trainingBatch, type SlmBatch } from './batches.ts';
+import { checkpointTokenizer } from './checkpoint-tokenizer.ts';
 import { makeLossFn, meanLoss, type Mode } from './loss.ts';
 import { appendMetrics, readMetrics, truncateMetrics, type StepRow } from './metrics.ts';
 
@@ -72,7 +74,7 @@ function openInputs(o: TrainOptions, vocabSize: number): { corpus: Corpus; score
     }
     if (corpus.split('train').windows(o.seqLen) === 0) throw new RhoError('BAD_INPUT', 'training split is shorter than one window', { file: o.corpus, field: 'seqLen', got: o.seqLen });
     let scores: ScoreReader | null = null;
-    const needsRef = o.mode === 'slm' && o.select.selectBy !== 'current';
+    const needsRef = o.mode === 'slm' && o.select.selectBy !== 'current' && o.select.selectBy !== 'random';
     if (needsRef && !o.refScores) throw new RhoError('BAD_CONFIG', `--mode slm --select-by ${o.select.selectBy} needs --ref-scores`, { field: 'refScores' });
     if (o.mode === 'slm' && o.refScores) {
       const meta = readScoresMeta(o.refScores);
@@ -98,11 +100,33 @@ function validationBatches(corpus: Corpus, o: TrainOptions): SlmBatch[] {
   return out;
 }
 
+/** The metrics row of a step. */
+function stepRow(mode: Mode, m: StepMetrics, batch: SlmBatch, tokensSeen: number, seconds: number): StepRow {
+  const x = m.metrics;
+  const row: StepRow = {
+    step: m.step,
+    mode,
+    loss: m.loss,
+    loss_all: x.loss_all!,
+    loss_selected: x.loss_selected!,
+    selected_frac: x.selected_frac!,
+    excess_mean: Number.isFinite(x.excess_mean) ? x.excess_mean! : null,
+    lr: m.lr,
+    grad_norm: m.gradNorm,
+    tokens: batch.nValid,
+    tokens_seen: tokensSeen,
+    tokens_per_s: batch.nValid / seconds,
+  };
+  if (x.noise !== undefined) Object.assign(row, { rejected: x.rejected, rejected_noise: x.rejected_noise, noise: x.noise });
+  return row;
+}
+
 /**
- * One loop for both modes. Writes <out>/run.json (the resolved options), metrics.jsonl (one row
- * per step) and checkpoints/step-N (Hugging Face checkpoint + trainer state). When <out> has a
- * checkpoint the run resumes from the newest one and continues exactly: the batch of a step is a
- * function of the step number, and the optimizer state is restored bit for bit.
+ * Both modes, driven by core's trainLoop. Writes <out>/run.json (the resolved options),
+ * metrics.jsonl (one row per step) and checkpoints/step-N (Hugging Face checkpoint with its
+ * tokenizer.json, + trainer state). When <out> has a checkpoint the run resumes from the newest
+ * one and continues exactly: the batch of a step is a function of the step number, and the
+ * optimizer state is restored bit for bit.
  */
 export async function runTraining(o: TrainOptions): Promise<{ rows: StepRow[]; model: LlamaModel; resumedFrom: number }> {
   mkdirSync(o.out, { recursive: true });
@@ -139,43 +163,37 @@ export async function runTraining(o: TrainOptions): Promise<{ rows: StepRow[]; m
     throw e;
   }
   const { corpus, scores } = inputs;
-  const split = corpus.split('train');
-  const lossFn = makeLossFn(o.mode, o.select);
-  const val = validationBatches(corpus, o);
-  let tokensSeen = readMetrics(metricsFile).at(-1)?.tokens_seen ?? 0;
-  const until = Math.min(o.steps, o.stopAfter ?? Number.POSITIVE_INFINITY);
   try {
-    while (state.step < until) {
-      const t0 = performance.now();
-      const batch = trainingBatch(split, state.step, o.batchSize, o.seqLen, o.seed, scores);
-      const m = trainStep(model, batch, lossFn, state);
-      state.data = { step: state.step };
-      const seconds = (performance.now() - t0) / 1000;
-      tokensSeen += batch.nValid;
-      const x = m.metrics;
-      const row: StepRow = {
-        step: m.step,
-        mode: o.mode,
-        loss: m.loss,
-        loss_all: x.loss_all!,
-        loss_selected: x.loss_selected!,
-        selected_frac: x.selected_frac!,
-        excess_mean: Number.isFinite(x.excess_mean) ? x.excess_mean! : null,
-        lr: m.lr,
-        grad_norm: m.gradNorm,
-        tokens: batch.nValid,
-        tokens_seen: tokensSeen,
-        tokens_per_s: batch.nValid / seconds,
-      };
-      if (x.noise !== undefined) Object.assign(row, { rejected: x.rejected, rejected_noise: x.rejected_noise, noise: x.noise });
-      const last = state.step === o.steps;
-      if (val.length && (state.step % o.evalEvery === 0 || last)) row.val_loss = meanLoss(model, val);
-      appendMetrics(metricsFile, row);
-      o.onStep?.(row);
-      if (state.step % o.checkpointEvery === 0 || last) {
-        await saveTrainingCheckpoint(join(o.out, CHECKPOINTS_DIR, stepDirName(state.step)), model, state, tokenizerPath ? { tokenizerJsonPath: tokenizerPath } : {});
-      }
-    }
+    const split = corpus.split('train');
+    const val = validationBatches(corpus, o);
+    let tokensSeen = readMetrics(metricsFile).at(-1)?.tokens_seen ?? 0;
+    // found (or written) at the first checkpoint, so a run with nothing left to do writes nothing
+    let tokenizerJsonPath: string | null | undefined;
+    await trainLoop(model, state, {
+      untilStep: o.steps,
+      stopAfter: o.stopAfter,
+      lossFn: makeLossFn(o.mode, o.select),
+      nextBatch: (s) => {
+        // the batch is a function of the step, so the data position is the step it leaves off at
+        const batch = trainingBatch(split, s.step, o.batchSize, o.seqLen, o.seed, scores);
+        s.data = { step: s.step + 1 };
+        return batch;
+      },
+      onStep: (m, s, { batch, seconds, last }) => {
+        tokensSeen += batch.nValid;
+        const row = stepRow(o.mode, m, batch, tokensSeen, seconds);
+        if (val.length && (s.step % o.evalEvery === 0 || last)) row.val_loss = meanLoss(model, val);
+        appendMetrics(metricsFile, row);
+        o.onStep?.(row);
+      },
+      checkpoint: {
+        every: o.checkpointEvery,
+        save: (s) => {
+          if (tokenizerJsonPath === undefined) tokenizerJsonPath = checkpointTokenizer(tokenizerPath, o.out, corpus);
+          return saveTrainingCheckpoint(join(o.out, CHECKPOINTS_DIR, stepDirName(s.step)), model, s, tokenizerJsonPath ? { tokenizerJsonPath } : {});
+        },
+      },
+    });
   } finally {
     scores?.dispose();
     corpus.dispose();

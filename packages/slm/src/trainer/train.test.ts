@@ -2,13 +2,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, LlamaModel, loadCheckpoint, makeConfig, RhoError, saveCheckpoint } from '@rho/core';
+import { initBackend, LlamaModel, loadCheckpoint, makeConfig, RhoError, saveCheckpoint, Tokenizer } from '@rho/core';
 import { scoreSplit } from '../score/run.ts';
 import { localScorer } from '../score/remote.ts';
 import { Corpus } from '../shards/corpus.ts';
 import { prepareCorpus } from '../shards/prepare.ts';
-import { ByteTokenizer } from '../shards/tokenizer.ts';
-import { runTraining, type TrainOptions } from './run.ts';
+import { ByteTokenizer, loadTokenizer } from '../shards/tokenizer.ts';
+import { listCheckpoints, runTraining, type TrainOptions } from './run.ts';
 import type { StepRow } from './metrics.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'slm-train-'));
@@ -72,6 +72,24 @@ describe('runTraining', { timeout: 240_000 }, () => {
     expect(existsSync(join(tmp, 'clm/checkpoints/step-00000012/trainer_state.json'))).toBe(true);
   });
 
+  it('a byte-level run whose init has no tokenizer.json still gives every checkpoint one, with ByteTokenizer ids', async () => {
+    expect(existsSync(join(init, 'tokenizer.json'))).toBe(false);
+    await train(opts('bytes-tok', { steps: 4, checkpointEvery: 2 }));
+    const ckpts = listCheckpoints(join(tmp, 'bytes-tok'));
+    expect(ckpts.map((c) => c.step)).toEqual([2, 4]);
+    const text = 'Tom has 12 apples\n#%& café 🙂 ZQ#';
+    const bytes = new ByteTokenizer();
+    for (const { dir } of ckpts) {
+      const { model, tokenizerPath } = await loadCheckpoint(dir);
+      model.dispose();
+      expect(tokenizerPath).toBe(join(dir, 'tokenizer.json'));
+      const tok = Tokenizer.fromFile(tokenizerPath!);
+      expect(tok.encode(text, { addBos: true, addEos: false })).toEqual(bytes.encode(text, { addBos: true }));
+      expect(tok.decode(bytes.encode(text))).toBe(text);
+      expect((await loadTokenizer(dir)).tokenizer.encode(text)).toEqual(bytes.encode(text));
+    }
+  });
+
   it('slm: trains on the top 60% of tokens by excess loss and records noise rejection', async () => {
     const rows = await train(opts('slm', { mode: 'slm', refScores: scoresDir }));
     for (const r of rows) {
@@ -100,6 +118,7 @@ describe('runTraining', { timeout: 240_000 }, () => {
       const resumed = await runTraining(opts(`cut-${mode}`, extra));
       resumed.model.dispose();
       expect(resumed.resumedFrom).toBe(3);
+      expect(listCheckpoints(join(tmp, `cut-${mode}`)).map((c) => [c.step, existsSync(join(c.dir, 'tokenizer.json'))])).toEqual([[3, true], [6, true]]);
       expect(losses(resumed.rows)).toEqual(losses(full));
       const a = await loadCheckpoint(join(tmp, `full-${mode}/checkpoints/step-00000006`));
       const b = await loadCheckpoint(join(tmp, `cut-${mode}/checkpoints/step-00000006`));

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { RhoError, resolveDataDir } from '@rho/core/base';
-import { getDataset, loadExamples } from '../../datasets/index.ts';
+import { DATASET_NAMES, getDataset, loadExamples } from '../../datasets/index.ts';
 import { constructPrompt, isPromptType, PROMPT_TYPES, STOP_WORDS } from '../../prompts/index.ts';
 
 interface PromptOptions {
@@ -18,7 +18,7 @@ function nonNegativeInt(value: string): number {
 
 export default new Command('prompt')
   .description('show the exact prompt (and stop words) the harness sends for one problem of a dataset')
-  .argument('<data>', 'dataset name (gsm8k, math, minerva_math, svamp, asdiv, mawps, tabmwp, sat_math, gsm_hard, mmlu_stem, mathqa)')
+  .argument('<data>', `dataset name (${DATASET_NAMES.join(', ')})`)
   .option('--prompt-type <type>', `${PROMPT_TYPES.join(' | ')}`, 'cot')
   .option('--idx <n>', 'problem idx', nonNegativeInt, 0)
   .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)')

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { REPO_ROOT, resolveDataDir, setPrecision, type Precision } from '@rho/core';
 import { DEFAULT_RECIPE, loadRecipe } from '../../experiment/recipe.ts';
-import { runExperiment, type ExperimentResult } from '../../experiment/run.ts';
+import { recipeDocuments, runExperiment, type ExperimentResult } from '../../experiment/run.ts';
 import { ensureBackend } from '../backend.ts';
 
 export function printExperiment(r: ExperimentResult, asJson: boolean): void {
@@ -39,6 +39,6 @@ export default new Command('experiment')
     const dataDir = resolveDataDir(o.dataDir);
     if (o.precision) setPrecision(o.precision);
     await ensureBackend();
-    const r = await runExperiment({ recipe, dataDir, out: o.out ?? resolve(REPO_ROOT, 'runs', `experiment-${o.preset}`), report: o.report, log: (l) => process.stderr.write(`${l}\n`) });
+    const r = await runExperiment({ preset: recipe.preset, presetName: recipe.presetName, docs: recipeDocuments(recipe, dataDir), out: o.out ?? resolve(REPO_ROOT, 'runs', `experiment-${o.preset}`), report: o.report, log: (l) => process.stderr.write(`${l}\n`) });
     printExperiment(r, o.json ?? false);
   });
