@@ -13,8 +13,10 @@ export const DEFAULT_DATA_DIR = resolve(REPO_ROOT, 'data/upstream');
  * The data directory: the `--data-dir` flag, else RHO_DATA_DIR, else `data/upstream` in the
  * repository. It holds `data/<name>/test.jsonl`, `prompts/<mode>/*.md`, `corpus/`, `reference-outputs/`.
  */
-export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.env, opts: { mayBeMissing?: boolean } = {}): string {
   const dir = resolve(flag ?? env.RHO_DATA_DIR ?? DEFAULT_DATA_DIR);
+  // built-in benchmarks need no files: a fresh clone evaluates on them before any download
+  if (opts.mayBeMissing && !existsSync(dir)) return dir;
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new RhoError('NOT_FOUND', `data directory ${dir} does not exist`, {
       hint:

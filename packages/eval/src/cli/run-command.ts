@@ -108,7 +108,7 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
       };
       const batchSize = int(opts.batchSize, '--batch-size', 1);
       const timeoutS = num(opts.timeout, '--timeout', 0.1, 3600);
-      const dataDir = resolveDataDir(opts.dataDir);
+      const dataDir = resolveDataDir(opts.dataDir, process.env, { mayBeMissing: datasets.every((d) => getDataset(d).builtin !== undefined) });
       const modelLabel = specs[0]!.startsWith('http') ? opts.modelName ?? 'default' : basename(resolve(specs[0]!));
       const outDir = resolve(opts.out ?? `runs/${modelLabel}`);
 

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { DEFAULT_DATA_DIR, RhoError } from '@rho/core/base';
+import { ARITH_DEFAULTS, writeArith } from '../datasets/arith/generate.ts';
 import { DEFAULT_MANIFEST, loadManifest, manifestGroups } from './manifest.ts';
 import { failureError, fetchData, verifyData } from './fetch.ts';
 
@@ -9,6 +10,12 @@ function list(value: string): string[] {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) throw new InvalidArgumentError('expected NAME[,NAME...]');
   return names;
+}
+
+function positiveIntOrZero(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
 }
 
 function positiveInt(value: string): number {
@@ -95,6 +102,22 @@ export function dataProgram(): Command {
     .option('--manifest <file>', 'manifest to follow', DEFAULT_MANIFEST)
     .action((o: { manifest: string }) => {
       console.log(manifestGroups(loadManifest(resolve(o.manifest))).join('\n'));
+    });
+
+  program
+    .command('arith')
+    .description(
+      'Write the built-in arith benchmark in the data directory layout (data/arith/{test,train}.jsonl, ' +
+        'prompts/{cot,pal,tora}/arith.md). Without these files `--data arith` uses the same default set generated in memory.',
+    )
+    .option('--data-dir <dir>', `data directory to write into (default: $RHO_DATA_DIR, else ${DEFAULT_DATA_DIR})`)
+    .option('--seed <n>', 'generator seed', positiveIntOrZero, ARITH_DEFAULTS.seed)
+    .option('--test <n>', 'test problems', positiveInt, ARITH_DEFAULTS.test)
+    .option('--train <n>', 'training problems (never repeating a test or demo question)', positiveInt, ARITH_DEFAULTS.train)
+    .action((o: { dataDir?: string; seed: number; test: number; train: number }) => {
+      // a new directory is fine here: this command is how one gets made
+      const dir = resolve(o.dataDir ?? process.env.RHO_DATA_DIR ?? DEFAULT_DATA_DIR);
+      for (const f of writeArith(dir, { seed: o.seed, test: o.test, train: o.train })) console.log(f);
     });
 
   return program;

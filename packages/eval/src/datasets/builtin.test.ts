@@ -7,7 +7,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RhoError } from '@rho/core/base';
 import { extractAnswer } from '../extract/answer.ts';
 import { groundTruthForScoring } from '../groundtruth/parse.ts';
 import { constructPrompt } from '../prompts/construct.ts';
@@ -17,6 +16,7 @@ import { gsm8k } from './gsm8k.ts';
 import { loadExamples, loadRecords } from './load.ts';
 import { getDataset, registerDataset } from './registry.ts';
 import type { DatasetSpec, RawRecord } from './types.ts';
+import { thrown } from '../testing/thrown.ts';
 
 const PROBLEMS: RawRecord[] = [
   { question: 'What is 2 + 3?', answer: '2 + 3 = 5\n#### 5' },
@@ -47,16 +47,6 @@ afterAll(() => {
   unregister();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-const thrown = (f: () => unknown): RhoError => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof RhoError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-};
 
 describe('a built-in benchmark with an empty data directory', () => {
   it('loads its records with indices in order and questions as the harness builds them', () => {

@@ -2,10 +2,11 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, RhoError, readJsonl } from '@rho/core/base';
+import { REPO_ROOT, readJsonl } from '@rho/core/base';
 import { parseGroundTruth } from '../groundtruth/index.ts';
 import { datasetFile, loadExamples, loadRecords } from './load.ts';
 import { DATASET_NAMES, getDataset } from './registry.ts';
+import { thrown } from '../testing/thrown.ts';
 
 const DATA_DIR = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
 
@@ -71,16 +72,6 @@ describe('loading errors', () => {
     mkdirSync(join(dir, 'data', name), { recursive: true });
     writeFileSync(join(dir, 'data', name, 'test.jsonl'), text);
   };
-  const thrown = (f: () => unknown): RhoError => {
-    try {
-      f();
-    } catch (e) {
-      if (e instanceof RhoError) return e;
-      throw e;
-    }
-    throw new Error('expected an error');
-  };
-
   it('lists the known datasets for an unknown name', () => {
     const e = thrown(() => getDataset('gsm9k'));
     expect(e.code).toBe('BAD_CONFIG');

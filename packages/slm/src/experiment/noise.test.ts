@@ -28,4 +28,14 @@ describe('injectNoise', () => {
     for (const [s, e] of only.noise!) expect(only.text.slice(s, e)).toMatch(/subscribe|rights|Share|Advertisement|cookies|Page/);
     expect(injectNoise(clean, { ...DEFAULT_NOISE, rate: 0 }, 1)).toEqual({ text: clean, noise: [] });
   });
+
+  it('never repeats a sentence within a document, so the noise cannot be predicted by copying', () => {
+    const long = Array.from({ length: 12 }, () => clean).join('\n');
+    const d = injectNoise(long, { ...DEFAULT_NOISE, kinds: ['boilerplate', 'offtopic'] }, 3);
+    const spans = d.noise!.map(([s, e]) => d.text.slice(s, e));
+    expect(spans.length).toBeGreaterThan(12); // more spans than the twelve sentences: the rest are random characters
+    const sentences = spans.filter((x) => / /.test(x));
+    expect(new Set(sentences).size).toBe(sentences.length);
+    expect(sentences.length).toBe(12);
+  });
 });

@@ -37,10 +37,21 @@ const OFFTOPIC = [
 
 const RANDOM_CHARS = 'qzxjkvbwpyfgQZXJKVBW#%&@~^|{}<>0123456789';
 
-function noiseText(kind: NoiseKind, rnd: () => number): string {
+/**
+ * One span. A sentence is used at most once per document (`used`): a span repeated within a context
+ * can be predicted by copying its first occurrence, which would make the noise teach in-context
+ * copying, a skill the clean documents need, instead of being useless text. Once a kind's sentences
+ * are used up, the span is random characters.
+ */
+function noiseText(kind: NoiseKind, rnd: () => number, used: Set<string>): string {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
-  if (kind === 'boilerplate') return pick(BOILERPLATE);
-  if (kind === 'offtopic') return pick(OFFTOPIC);
+  const pool = kind === 'boilerplate' ? BOILERPLATE : kind === 'offtopic' ? OFFTOPIC : [];
+  const fresh = pool.filter((x) => !used.has(x));
+  if (fresh.length > 0) {
+    const s = pick(fresh);
+    used.add(s);
+    return s;
+  }
   const n = 12 + Math.floor(rnd() * 28);
   let s = '';
   for (let i = 0; i < n; i++) s += pick([...RANDOM_CHARS]);
@@ -56,11 +67,12 @@ export function injectNoise(text: string, opts: NoiseOptions, docIndex: number):
   const cuts: number[] = [0];
   for (let i = 0; i < text.length; i++) if (text[i] === ' ' || text[i] === '\n') cuts.push(i + 1);
   const inserts: Array<{ at: number; s: string }> = [];
+  const used = new Set<string>();
   let added = 0;
   // Noise chars n satisfy n / (len + n) ≈ rate.
   const target = (opts.rate / (1 - opts.rate)) * text.length;
   while (added < target && opts.kinds.length > 0) {
-    const s = noiseText(opts.kinds[Math.floor(rnd() * opts.kinds.length)]!, rnd) + ' ';
+    const s = noiseText(opts.kinds[Math.floor(rnd() * opts.kinds.length)]!, rnd, used) + ' ';
     inserts.push({ at: cuts[Math.floor(rnd() * cuts.length)]!, s });
     added += s.length;
   }

@@ -28,7 +28,7 @@ export default new Command('prompt')
       throw new RhoError('BAD_CONFIG', `unknown prompt type "${opts.promptType}"; known: ${PROMPT_TYPES.join(', ')}`, { field: '--prompt-type' });
     }
     const spec = getDataset(data);
-    const dataDir = resolveDataDir(opts.dataDir);
+    const dataDir = resolveDataDir(opts.dataDir, process.env, { mayBeMissing: spec.builtin !== undefined });
     const example = loadExamples(spec.name, dataDir).find((e) => e.idx === opts.idx);
     if (!example) throw new RhoError('NOT_FOUND', `${spec.name} has no problem with idx ${opts.idx}`, { field: '--idx' });
     const prompt = constructPrompt(example, opts.promptType, dataDir);

@@ -21,7 +21,8 @@ export default new Command('score')
   .option('--out <dir>', 'where re-scored files go, with the same relative layout (default: a rescored/ folder beside the input)')
   .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)')
   .action(async (input: string, opts: ScoreOptions) => {
-    const dataDir = resolveDataDir(opts.dataDir);
+    // a file of a built-in benchmark scores without any data directory; others fail naming their file
+    const dataDir = resolveDataDir(opts.dataDir, process.env, { mayBeMissing: true });
     const { files, defaultOut } = collectOutputFiles(input);
     const outRoot = resolve(opts.out ?? defaultOut);
 
