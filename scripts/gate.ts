@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const dataDir = resolveDataDir(values['data-dir']);
   const out = resolve(values.out ?? `runs/gate-${name}`);
   setPrecision(recipe.precision);
-  await initBackend();
+  const backend = `${await initBackend()}, ${recipe.precision}`;
   const isa = cpuIsa();
   process.stderr.write(`gate ${name}${inject ? ` (injected: ${inject})` : ''}: ${isa}, run directory ${out}\n`);
 
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
 
   if (values.update) {
-    const b = makeBaseline(name, values_, defaultRule, { date: new Date().toISOString().slice(0, 10), isa, backend: process.env.RHO_BACKEND ?? 'default' }, previous);
+    const b = makeBaseline(name, values_, defaultRule, { date: new Date().toISOString().slice(0, 10), isa, backend }, previous);
     writeBaseline(baselineFile, b);
     printRows(compareToBaseline(b, values_));
     console.log(`\nwrote ${baselineFile} (${Object.keys(b.metrics).length} metrics, ${seconds.toFixed(0)} s); review and commit it`);
