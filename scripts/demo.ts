@@ -5,11 +5,11 @@
  * through the harness, and prints one table.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { REPO_ROOT, RhoError, runMain } from '@rho/core/base';
 import { initBackend, setPrecision } from '@rho/core';
 import { DEMO_MODELS, runDemo, seeded, type DemoResult } from './demo/pipeline.ts';
 import { stageProgress } from './demo/progress.ts';
+import { parseCliArgs } from './demo/args.ts';
 import { loadDemoRecipe } from './demo/recipe.ts';
 
 const HELP = `usage: pnpm demo [options]
@@ -54,10 +54,10 @@ export function demoJson(r: DemoResult): Record<string, unknown> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseCliArgs({
     options: { recipe: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
-  });
+  }, 'demo');
   if (values.help) {
     console.log(HELP);
     return;

@@ -6,10 +6,10 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { REPO_ROOT, RhoError, resolveDataDir, runMain } from '@rho/core/base';
 import { initBackend, setPrecision } from '@rho/core';
 import { stageProgress } from './demo/progress.ts';
+import { parseCliArgs } from './demo/args.ts';
 import { loadDemoRecipe } from './demo/recipe.ts';
 import { compareToBaseline, loadBaseline, makeBaseline, writeBaseline, type GateRow } from './gate/baseline.ts';
 import { defaultRule, INJECTIONS, measureGate, PIPELINE_METRICS, type Injection } from './gate/measure.ts';
@@ -49,7 +49,7 @@ function printRows(rows: GateRow[]): void {
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCliArgs({
     options: {
       update: { type: 'boolean' },
       out: { type: 'string' },
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     },
     allowPositionals: true,
     strict: true,
-  });
+  }, 'gate');
   if (values.help) {
     console.log(HELP);
     return;
