@@ -56,9 +56,11 @@ describe('pnpm demo (smoke recipe)', { timeout: 600_000 }, () => {
       expect(e.status, `${ckpt}\n${e.stderr}`).toBe(0);
       expect(e.stdout).toMatch(/arith\s+5\s/);
     }
-    const served = await serveOnce(first.models.slm!.checkpoint as string, 'Question: Tom has 3 apples. He buys 2 more apples. How many apples does Tom have now?\nAnswer:');
-    expect(served.status).toBe(200);
-    expect(served.text.length).toBeGreaterThan(0);
+    for (const ckpt of ckpts) {
+      const served = await serveOnce(ckpt, 'Question: Tom has 3 apples. He buys 2 more apples. How many apples does Tom have now?\nAnswer:');
+      expect(served.status, ckpt).toBe(200);
+      expect(served.text.length, ckpt).toBeGreaterThan(0);
+    }
   });
 
   it('a rerun resumes: nothing is trained or generated again, the figures are the same', async () => {

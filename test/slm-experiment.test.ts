@@ -113,7 +113,7 @@ describe('slm experiment --preset smoke', { timeout: 600_000 }, () => {
       await model.dispose?.();
     }
 
-    // every checkpoint evaluates on the built-in benchmark as it is, and the final one serves
+    // every checkpoint evaluates on the built-in benchmark as it is, and serves
     for (const dir of dirs) {
       const evalOut = join(tmp, 'eval', dir.replaceAll('/', '_'));
       const e = await cli('eval', ['cot', dir, '--data', 'arith', '--limit', '5', '--max-tokens', '8', '--out', evalOut]);
@@ -121,8 +121,10 @@ describe('slm experiment --preset smoke', { timeout: 600_000 }, () => {
       const rows = readFileSync(join(evalOut, 'arith', 'test_cot_5_seed0_t0.0_s0_e-1.jsonl'), 'utf8').split('\n').filter(Boolean);
       expect(rows).toHaveLength(5);
     }
-    const served = await serveOnce(final, 'Question: Tom has 3 apples.');
-    expect(served.status).toBe(200);
-    expect(served.text.length).toBeGreaterThan(0);
+    for (const dir of dirs) {
+      const served = await serveOnce(dir, 'Question: Tom has 3 apples.');
+      expect(served.status, dir).toBe(200);
+      expect(served.text.length, dir).toBeGreaterThan(0);
+    }
   });
 });
