@@ -4,6 +4,7 @@ export * from './errors.ts';
 export * from './datadir.ts';
 export * from './io/atomic.ts';
 export * from './io/jsonl.ts';
+export * from './io/input.ts';
 export * from './cli/report.ts';
 export * from './cli/program.ts';
 export { makeRng } from './generate/sampling.ts';

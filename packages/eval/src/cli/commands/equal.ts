@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { parseJsonl, RhoError } from '@rho/core/base';
+import { parseJsonl, readTextInput, RhoError } from '@rho/core/base';
 import { isEquivalent } from '../../grader/index.ts';
 
 interface EqualOptions {
@@ -26,7 +25,7 @@ export default new Command('equal')
   .option('--pred <answer>', 'one predicted answer (with --gt)')
   .option('--gt <answer>', 'one reference answer (with --pred)')
   .option('--reason', 'add the verdict\'s reason (numeric, string, symbolic, timeout, ...)')
-  .action((pairs: string | undefined, opts: EqualOptions) => {
+  .action(async (pairs: string | undefined, opts: EqualOptions) => {
     if (opts.pred !== undefined || opts.gt !== undefined) {
       if (opts.pred === undefined || opts.gt === undefined) throw new RhoError('BAD_CONFIG', '--pred and --gt go together');
       if (pairs !== undefined) throw new RhoError('BAD_CONFIG', 'give either a pairs file or --pred/--gt, not both');
@@ -38,7 +37,7 @@ export default new Command('equal')
     const file = pairs === '-' ? '<stdin>' : pairs;
     let text: string;
     try {
-      text = readFileSync(pairs === '-' ? 0 : pairs, 'utf8');
+      text = await readTextInput(pairs);
     } catch (e) {
       throw new RhoError('NOT_FOUND', `cannot read pairs: ${(e as Error).message}`, { file });
     }

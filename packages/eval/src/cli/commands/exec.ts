@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { RhoError } from '@rho/core';
+import { readTextInput, RhoError } from '@rho/core/base';
 import { Interpreter } from '../../interpreter/interpreter.ts';
 
 const Options = z
@@ -34,7 +33,7 @@ export default new Command('exec')
     const opts = parsed.data;
     let code: string;
     try {
-      code = readFileSync(file === '-' ? 0 : file, 'utf8');
+      code = await readTextInput(file);
     } catch (e) {
       throw new RhoError('NOT_FOUND', `cannot read the program: ${(e as Error).message}`, { file }, { cause: e });
     }
