@@ -1,23 +1,8 @@
 import { z } from 'zod';
+import { lastBoxedContent } from '../extract/boxed.ts';
 import { extractFreeAnswer } from '../extract/free-answer.ts';
 import { textField } from './record-fields.ts';
 import type { DatasetSpec, RawGroundTruth, RawRecord } from './types.ts';
-
-/** The content of the last `\boxed{...}` (braces balanced), or '' when there is none. */
-export function lastBoxed(text: string): string {
-  const at = text.lastIndexOf('boxed');
-  if (at < 0) return '';
-  const rest = text.slice(at + 'boxed'.length);
-  if (!rest.startsWith('{')) return rest.split('$')[0]!.trim();
-  let depth = 1;
-  let out = '';
-  for (const c of rest.slice(1)) {
-    if (c === '{') depth++;
-    else if (c === '}' && --depth === 0) break;
-    out += c;
-  }
-  return out;
-}
 
 /**
  * The ground truth of MATH-style records: the solution is gt_cot, the answer is read from it as
@@ -33,7 +18,7 @@ export function solutionGroundTruth(name: string): (record: RawRecord) => RawGro
 const schema = z.looseObject({ problem: z.string(), solution: z.string() });
 // The harness takes MATH's answer from the solution's last \boxed{}, also for MATH-500 whose
 // records carry an `answer` field.
-const rawAnswer = (r: RawRecord) => lastBoxed(r.solution as string);
+const rawAnswer = (r: RawRecord) => lastBoxedContent(r.solution as string) ?? '';
 
 /** MATH, all 5000 test problems. */
 export const math: DatasetSpec = {

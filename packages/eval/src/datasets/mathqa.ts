@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RhoError } from '@rho/core/base';
-import { parsePyStringList, pyCapitalizeFirst, pyStrip } from './pytext.ts';
+import { pyStrip } from '../normalize/python.ts';
+import { parsePyStringList, pyCapitalizeFirst } from './pytext.ts';
 import { field, textField } from './record-fields.ts';
 import { CHOICE_PROMPT, type DatasetSpec } from './types.ts';
 

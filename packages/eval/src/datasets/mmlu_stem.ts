@@ -1,7 +1,7 @@
 import { z } from 'zod';
 // core's index pulls in tensor code; the error class alone keeps scoring light (same module, same class).
 import { RhoError } from '@rho/core/base';
-import { pyStrip } from './pytext.ts';
+import { pyStrip } from '../normalize/python.ts';
 import { field } from './record-fields.ts';
 import { CHOICE_PROMPT, type DatasetSpec, type RawRecord } from './types.ts';
 

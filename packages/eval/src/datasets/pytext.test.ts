@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parsePyStringList, pyCapitalizeFirst, pyRepr, pyReprStr, pyStrip } from './pytext.ts';
+import { pyStrip } from '../normalize/python.ts';
+import { parsePyStringList, pyCapitalizeFirst, pyRepr, pyReprStr } from './pytext.ts';
 
 // Expected values are what CPython 3.11 prints for the same inputs.
 describe('pyStrip', () => {

@@ -1,19 +1,10 @@
 /**
- * Python string semantics the harness's question text depends on: `str.strip()` (whose whitespace
- * set differs from `String.prototype.trim`), `repr()` of a list of strings (tabmwp puts a Python
- * list into the question), and reading a list-of-strings literal (mathqa's options, which the
- * harness `eval`s).
+ * Python string semantics the harness's question text depends on beyond str.strip() (which lives,
+ * with the other built-ins, in normalize/python.ts): `repr()` of a list of strings (tabmwp puts a
+ * Python list into the question), and reading a list-of-strings literal (mathqa's options, which
+ * the harness `eval`s).
  */
 import { RhoError } from '@rho/core/base';
-
-// Python's str.isspace() set; JS trim() lacks \x1c-\x1f and \x85 and adds \ufeff.
-const PY_SPACE = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const LEADING = new RegExp(`^[${PY_SPACE}]+`);
-const TRAILING = new RegExp(`[${PY_SPACE}]+$`);
-
-export function pyStrip(s: string): string {
-  return s.replace(LEADING, '').replace(TRAILING, '');
-}
 
 /** Python's `str[0].upper() + str[1:]` on code points. */
 export function pyCapitalizeFirst(s: string): string {

@@ -1,4 +1,4 @@
-import { pyStrip } from './pytext.ts';
+import { pyStrip } from '../normalize/python.ts';
 import type { DatasetSpec, RawRecord } from './types.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RhoError } from '@rho/core/base';
 import { pyStr } from '../normalize/python.ts';
-import { pyStrip } from './pytext.ts';
+import { pyStrip } from '../normalize/python.ts';
 import { field } from './record-fields.ts';
 import { CHOICE_PROMPT, type DatasetSpec } from './types.ts';
 

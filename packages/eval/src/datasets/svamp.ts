@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pyStrip } from './pytext.ts';
+import { pyStrip } from '../normalize/python.ts';
 import { field, floatStr } from './record-fields.ts';
 import type { DatasetSpec } from './types.ts';
 

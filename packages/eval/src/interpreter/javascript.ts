@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { VM } from 'vm2';
-import { pyStrip, truncate } from './truncate.ts';
+import { pyStrip } from '../normalize/python.ts';
+import { truncate } from './truncate.ts';
 import { feedback, type ExecResult, type ProgramMode } from './types.ts';
 
 // Most characters a program may print, as for Python programs (see PYTHON_SANDBOX_DEFAULTS).

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pyRstrip, pyStrip, truncate } from './truncate.ts';
+import { pyRstrip, pyStrip } from '../normalize/python.ts';
+import { truncate } from './truncate.ts';
 
 describe('harness post-processing', () => {
   it('keeps 200 + "..." + 200 characters of anything longer than 400', () => {
@@ -10,5 +11,7 @@ describe('harness post-processing', () => {
   it('strips whitespace as Python does', () => {
     expect(pyStrip(' \n\t x y \r\n\x0b\x0c')).toBe('x y');
     expect(pyRstrip('  x \n')).toBe('  x');
+    // a program's output keeps a byte-order mark at its ends, as Python's str.strip() keeps it
+    expect(pyStrip('\ufeff42\ufeff\n')).toBe('\ufeff42\ufeff');
   });
 });

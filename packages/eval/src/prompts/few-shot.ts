@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RhoError } from '@rho/core/base';
-import { pyStrip } from '../datasets/pytext.ts';
+import { pyStrip } from '../normalize/python.ts';
 import { ALL_BENCHMARK_RULES, benchmarkRules, findDataset } from '../datasets/registry.ts';
 import { PROMPT_TYPES, type PromptType } from './types.ts';
 

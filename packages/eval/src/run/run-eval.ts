@@ -7,7 +7,7 @@ import { runExecute } from '../extract/run-execute.ts';
 import { mathEqual } from '../grader/math-equal.ts';
 import { groundTruthForScoring } from '../groundtruth/parse.ts';
 import type { ExecResult, ProgramExecutor } from '../interpreter/types.ts';
-import { pyStrip } from '../interpreter/truncate.ts';
+import { pyStrip } from '../normalize/python.ts';
 import { formatOutputName, metricsPathFor } from '../outputs/layout.ts';
 import { SampleJournal } from '../outputs/journal.ts';
 import { constructPrompt, STOP_WORDS, type PromptType } from '../prompts/index.ts';

@@ -1,6 +1,6 @@
 import type { CompletionModel } from '../backends/types.ts';
 import { extractLastProgram } from '../interpreter/program.ts';
-import { pyRstrip, pyStrip } from '../interpreter/truncate.ts';
+import { pyRstrip, pyStrip } from '../normalize/python.ts';
 import type { ExecResult, Program, ProgramExecutor, ProgramMode } from '../interpreter/types.ts';
 
 /** The harness's stop words for pal and tora (math_eval.py): "</s>", then "\n\n---" and "```output". */
