@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { REPO_ROOT, RhoError, runMain } from '@rho/core/base';
 import { initBackend, setPrecision } from '@rho/core';
 import { DEMO_MODELS, runDemo, seeded, type DemoResult } from './demo/pipeline.ts';
-import { stageProgress } from './demo/progress.ts';
+import { demoHooks, stageProgress } from './demo/progress.ts';
 import { parseCliArgs } from './demo/args.ts';
 import { loadDemoRecipe } from './demo/recipe.ts';
 
@@ -75,11 +75,7 @@ async function main(): Promise<void> {
   await initBackend();
   log(`demo: recipe ${file}, seed ${recipe.preset.seed}, run directory ${out}`);
   const progress = stageProgress();
-  const result = await runDemo(recipe, out, {
-    log: progress.log,
-    onStep: (m, row, steps) => progress.show(`train ${m}`, row.step, steps, `loss ${row.loss.toFixed(3)}`),
-    onEval: (m, t, done, total) => progress.show(`eval ${m} ${t}`, done, total),
-  });
+  const result = await runDemo(recipe, out, demoHooks(progress));
   progress.stop();
   console.log(`\n${demoTable(result)}\n`);
   console.log(`cot and tora accuracy (%) on the first ${result.eval_problems} problems of the built-in arith test set; tokens trained; validation loss on clean held-out problems`);

@@ -8,10 +8,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT, RhoError, resolveDataDir, runMain } from '@rho/core/base';
 import { initBackend, setPrecision } from '@rho/core';
-import { stageProgress } from './demo/progress.ts';
+import { demoHooks, stageProgress } from './demo/progress.ts';
 import { parseCliArgs } from './demo/args.ts';
 import { loadDemoRecipe } from './demo/recipe.ts';
-import { compareToBaseline, loadBaseline, makeBaseline, writeBaseline, type GateRow } from './gate/baseline.ts';
+import { compareToBaseline, loadBaseline, makeBaseline, requireMetrics, writeBaseline, type GateRow } from './gate/baseline.ts';
 import { defaultRule, INJECTIONS, measureGate, PIPELINE_METRICS, type Injection } from './gate/measure.ts';
 import { cpuIsa } from './bench/_isa.ts';
 
@@ -76,7 +76,8 @@ async function main(): Promise<void> {
   const recipe = loadDemoRecipe(file, name);
   const baselineFile = resolve(values.baseline ?? join(GATES_DIR, `${name}.baseline.json`));
   // a missing, malformed or incomplete baseline fails before minutes of training, not after
-  const previous = values.update && !existsSync(baselineFile) ? undefined : loadBaseline(baselineFile, values.update ? [] : PIPELINE_METRICS);
+  const previous = values.update && !existsSync(baselineFile) ? undefined : loadBaseline(baselineFile);
+  if (!values.update) requireMetrics(previous!, PIPELINE_METRICS, baselineFile);
   const dataDir = resolveDataDir(values['data-dir']);
   const out = resolve(values.out ?? `runs/gate-${name}`);
   setPrecision(recipe.precision);
@@ -86,17 +87,7 @@ async function main(): Promise<void> {
 
   const progress = stageProgress();
   const t0 = performance.now();
-  const values_ = await measureGate({
-    recipe,
-    out,
-    dataDir,
-    inject,
-    hooks: {
-      log: progress.log,
-      onStep: (m, row, steps) => progress.show(`train ${m}`, row.step, steps),
-      onEval: (m, t, done, total) => progress.show(`eval ${m} ${t}`, done, total),
-    },
-  });
+  const values_ = await measureGate({ recipe, out, dataDir, inject, hooks: demoHooks(progress) });
   progress.stop();
   const seconds = (performance.now() - t0) / 1000;
 
@@ -108,8 +99,8 @@ async function main(): Promise<void> {
     if (values.json) console.log(JSON.stringify({ recipe: name, updated: true, metrics: values_, seconds }));
     return;
   }
-  const baseline = loadBaseline(baselineFile, Object.keys(values_));
-  const rows = compareToBaseline(baseline, values_);
+  requireMetrics(previous!, Object.keys(values_), baselineFile);
+  const rows = compareToBaseline(previous!, values_);
   printRows(rows);
   const failed = rows.filter((r) => r.status === 'FAIL');
   console.log(`\n${failed.length === 0 ? 'gate passed' : `gate FAILED: ${failed.map((r) => r.metric).join(', ')}`} (${rows.length} metrics, ${seconds.toFixed(0)} s)`);

@@ -4,7 +4,7 @@
  * the harness's stop words), saved as a checkpoint with its tokenizer.json, `pnpm eval` on the real
  * GSM8K test set, the native engine, and the real python3 sandbox.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import { Interpreter } from '../packages/eval/src/interpreter/interpreter.ts';
 import type { ExecOptions, ExecResult, Program, ProgramExecutor } from '../packages/eval/src/interpreter/types.ts';
 import { runEval } from '../packages/eval/src/run/run-eval.ts';
 import { cli, DATA, NODE_TS, run as runCmd } from './cli.ts';
+import { tinyCheckpoint } from './tiny-checkpoint.ts';
 import { REPO_ROOT } from '../packages/core/src/base.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'eval-continuous-'));
@@ -33,31 +34,17 @@ function readJsonl(path: string): Array<Record<string, unknown>> {
 
 beforeAll(async () => {
   if (!(loadEngineApi().ok || process.env.CI)) return;
-  // GSM8K training problems in the few-shot prompt's own format
-  const rows = readFileSync(join(DATA, 'corpus/gsm8k-train.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 600).map((l) => JSON.parse(l) as { question: string; answer: string });
-  const corpus = join(root, 'corpus.jsonl');
-  writeFileSync(corpus, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  let r = await cli('core', ['tokenizer', 'train', '--corpus', corpus, '--field', 'question,answer', '--vocab-size', '512', '--out', join(root, 'tok')]);
-  expect(r.status, r.stderr).toBe(0);
-  const config = {
-    architectures: ['LlamaForCausalLM'], model_type: 'llama', vocab_size: 512, hidden_size: 64, intermediate_size: 192,
-    num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 2048, rms_norm_eps: 1e-5,
-    rope_theta: 10000, hidden_act: 'silu', tie_word_embeddings: false, bos_token_id: 1, eos_token_id: 2,
-  };
-  writeFileSync(join(root, 'config.json'), JSON.stringify(config));
   const init = join(root, 'init');
-  r = await cli('core', ['init', '--config', join(root, 'config.json'), '--tokenizer', join(root, 'tok/tokenizer.json'), '--out', init, '--seed', '3']);
-  expect(r.status, r.stderr).toBe(0);
-
+  const { rows, tokenizer } = await tinyCheckpoint(root, init, { problems: 600, maxPositions: 2048 });
   await initBackend();
-  const tok = Tokenizer.fromFile(join(root, 'tok/tokenizer.json'));
+  const tok = Tokenizer.fromFile(tokenizer);
   const ids = rows.flatMap((x) => tok.encode(`Question: ${x.question}\nAnswer: ${x.answer.replace(/<<[^>]*>>/g, '').replace('####', 'The answer is')}\n\n\n`));
   const { model } = await loadCheckpoint(init);
   const steps = 400;
   const state = createTrainerState({ schedule: { maxLr: 3e-3, minLr: 3e-4, warmupSteps: 15, totalSteps: steps }, maxGradNorm: 1, adamw: { weightDecay: 0.1 } }, { seed: 5 });
   try {
     await trainLoop(model, state, { untilStep: steps, nextBatch: windowBatches(ids, { seqLen: 128, batchSize: 8, seed: 1, shuffle: true }), lossFn: meanTokenLoss });
-    await saveCheckpoint(ckpt, model, { tokenizerJsonPath: join(root, 'tok/tokenizer.json') });
+    await saveCheckpoint(ckpt, model, { tokenizerJsonPath: tokenizer });
   } finally {
     state.optimizer.dispose();
     model.dispose();

@@ -2,14 +2,16 @@
  * `pnpm eval cot|tora` end to end with the real parts: a random checkpoint written to disk by
  * `pnpm core init`, the real datasets, the local backend, and `pnpm serve` over HTTP on 127.0.0.1.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../packages/core/src/base.ts';
 
 import { cli, DATA, run, TSX } from './cli.ts';
+import { startServe } from './serve.ts';
+import { tinyCheckpoint } from './tiny-checkpoint.ts';
 
 const SEVEN = ['gsm8k', 'minerva_math', 'svamp', 'asdiv', 'mawps', 'tabmwp', 'sat_math'];
 const root = mkdtempSync(join(tmpdir(), 'eval-run-'));
@@ -21,38 +23,18 @@ function readJsonl(path: string): Array<Record<string, unknown>> {
 
 const outFile = (dir: string, data: string, prompt: string, n: number) => join(dir, data, `test_${prompt}_${n}_seed0_t0.0_s0_e-1.jsonl`);
 
-let server: ChildProcess | undefined;
+let server: Awaited<ReturnType<typeof startServe>> | undefined;
 let serverUrl = '';
 
 beforeAll(async () => {
   // A small byte-level BPE and a 2-layer model whose short context keeps few-shot prompts cheap.
-  const corpus = join(root, 'corpus.jsonl');
-  writeFileSync(corpus, readFileSync(join(DATA, 'corpus/gsm8k-train.jsonl'), 'utf8').split('\n').slice(0, 400).join('\n') + '\n');
-  let r = await cli('core', ['tokenizer', 'train', '--corpus', corpus, '--field', 'question,answer', '--vocab-size', '512', '--out', join(root, 'tok')]);
-  expect(r.status, r.stderr).toBe(0);
-  const config = {
-    architectures: ['LlamaForCausalLM'], model_type: 'llama', vocab_size: 512, hidden_size: 64, intermediate_size: 192,
-    num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 256, rms_norm_eps: 1e-5,
-    rope_theta: 10000, hidden_act: 'silu', tie_word_embeddings: false, bos_token_id: 1, eos_token_id: 2,
-  };
-  writeFileSync(join(root, 'config.json'), JSON.stringify(config));
-  r = await cli('core', ['init', '--config', join(root, 'config.json'), '--tokenizer', join(root, 'tok/tokenizer.json'), '--out', ckpt, '--seed', '3']);
-  expect(r.status, r.stderr).toBe(0);
-
-  server = spawn(TSX, [resolve(REPO_ROOT, 'packages/eval/src/cli/serve.ts'), ckpt, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  serverUrl = await new Promise<string>((res, rej) => {
-    let out = '';
-    server!.stdout!.on('data', (c) => {
-      out += c;
-      const m = /at (http:\/\/\S+)/.exec(out);
-      if (m) res(m[1]!);
-    });
-    server!.on('exit', (code) => rej(new Error(`serve exited with ${code}`)));
-  });
+  await tinyCheckpoint(root, ckpt, { problems: 400, maxPositions: 256 });
+  server = await startServe(ckpt);
+  serverUrl = server.url;
 });
 
 afterAll(() => {
-  server?.kill('SIGTERM');
+  server?.stop();
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -73,9 +73,9 @@ export function demoDocuments(r: DemoRecipe): { reference: string[]; train: stri
   return { reference: docs(0, reference), train: docs(reference, train), val: docs(reference + train, val) };
 }
 
-/** Seconds a run spent in its steps, from its metrics (so a resumed run still reports its whole time). */
-function trainingSeconds(runDir: string): number {
-  return readMetrics(join(runDir, 'metrics.jsonl')).reduce((s, r) => s + (r.tokens_per_s > 0 ? r.tokens / r.tokens_per_s : 0), 0);
+/** Seconds a run spent in its steps, from its metrics rows (so a resumed run still reports its whole time). */
+function trainingSeconds(rows: readonly StepRow[]): number {
+  return rows.reduce((s, r) => s + (r.tokens_per_s > 0 ? r.tokens / r.tokens_per_s : 0), 0);
 }
 
 export async function runDemo(recipe: DemoRecipe, out: string, hooks: DemoHooks = {}): Promise<DemoResult> {
@@ -137,7 +137,7 @@ export async function runDemo(recipe: DemoRecipe, out: string, hooks: DemoHooks 
       val_loss: experiment.valLoss[name],
       cot_acc: acc.cot!,
       tora_acc: acc.tora!,
-      seconds: trainingSeconds(experiment.runs[name]) + evalSeconds,
+      seconds: trainingSeconds(rows) + evalSeconds,
       checkpoint,
     };
   }

@@ -1,4 +1,5 @@
 import { progressBar } from '@rho/slm';
+import type { DemoHooks } from './pipeline.ts';
 
 /**
  * Progress of a multi-stage job on stderr: a bar per stage on a terminal; in a log (CI, a pipe)
@@ -34,5 +35,14 @@ export function stageProgress(): { show: (stage: string, done: number, total: nu
       process.stderr.write(`${line}\n`);
     },
     stop,
+  };
+}
+
+/** The demo pipeline's hooks shown through a stage progress: one stage per training run and per evaluation. */
+export function demoHooks(progress: ReturnType<typeof stageProgress>): DemoHooks {
+  return {
+    log: progress.log,
+    onStep: (m, row, steps) => progress.show(`train ${m}`, row.step, steps, `loss ${row.loss.toFixed(3)}`),
+    onEval: (m, t, done, total) => progress.show(`eval ${m} ${t}`, done, total),
   };
 }

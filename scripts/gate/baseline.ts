@@ -41,11 +41,8 @@ function shapeError(json: unknown): { field: string; message: string } | null {
   return null;
 }
 
-/**
- * Reads a baseline and checks it holds every metric the gate measures, so a renamed or forgotten
- * metric is an error naming it, not a silently unchecked number.
- */
-export function loadBaseline(file: string, expected: readonly string[]): Baseline {
+/** Reads a baseline; a missing file or one that does not fit the schema is an error naming it. */
+export function loadBaseline(file: string): Baseline {
   if (!existsSync(file)) {
     throw new RhoError('NOT_FOUND', 'no baseline for this gate recipe', { file, hint: 'run `pnpm gate --update` to measure one, then commit it' });
   }
@@ -57,8 +54,15 @@ export function loadBaseline(file: string, expected: readonly string[]): Baselin
   }
   const bad = shapeError(json);
   if (bad) throw new RhoError('BAD_INPUT', `baseline does not fit its schema: ${bad.message}`, { file, field: bad.field });
-  const baseline = json as Baseline;
-  const missing = expected.filter((m) => !(m in baseline.metrics));
+  return json as Baseline;
+}
+
+/**
+ * Checks a baseline holds every metric the gate measures, so a renamed or forgotten metric is an
+ * error naming it, not a silently unchecked number.
+ */
+export function requireMetrics(b: Baseline, expected: readonly string[], file: string): void {
+  const missing = expected.filter((m) => !(m in b.metrics));
   if (missing.length > 0) {
     throw new RhoError('BAD_INPUT', `baseline has no value for ${missing.join(', ')}`, {
       file,
@@ -66,7 +70,6 @@ export function loadBaseline(file: string, expected: readonly string[]): Baselin
       hint: 'run `pnpm gate --update` to measure the missing metrics, and review the diff',
     });
   }
-  return baseline;
 }
 
 export interface MetricRule {

@@ -46,6 +46,9 @@ export async function gradingParity(dataDir: string, inject?: Injection): Promis
   return out;
 }
 
+/** Each model's figures that the gate watches. */
+const MODEL_FIELDS = ['val_loss', 'tokens', 'cot_acc', 'tora_acc'] as const;
+
 export interface MeasureOptions {
   recipe: DemoRecipe;
   out: string;
@@ -62,23 +65,14 @@ export async function measureGate(o: MeasureOptions): Promise<Record<string, num
   rmSync(o.out, { recursive: true, force: true });
   const demo = await runDemo(injected(o.recipe, o.inject), o.out, o.hooks);
   const m: Record<string, number> = {};
-  for (const name of DEMO_MODELS) {
-    const r = demo.models[name];
-    m[`${name}.val_loss`] = r.val_loss ?? Number.NaN;
-    m[`${name}.tokens`] = r.tokens;
-    m[`${name}.cot_acc`] = r.cot_acc;
-    m[`${name}.tora_acc`] = r.tora_acc;
-  }
+  for (const name of DEMO_MODELS) for (const field of MODEL_FIELDS) m[`${name}.${field}`] = demo.models[name][field] ?? Number.NaN;
   // never reaching clm's final loss is no speed-up at all
   m['slm.speedup'] = demo.experiment.speedup ?? 0;
   return { ...m, ...(await gradingParity(o.dataDir, o.inject)) };
 }
 
 /** The metrics of the training and evaluation part, known before anything runs. */
-export const PIPELINE_METRICS: readonly string[] = [
-  ...DEMO_MODELS.flatMap((m) => [`${m}.val_loss`, `${m}.tokens`, `${m}.cot_acc`, `${m}.tora_acc`]),
-  'slm.speedup',
-];
+export const PIPELINE_METRICS: readonly string[] = [...DEMO_MODELS.flatMap((m) => MODEL_FIELDS.map((f) => `${m}.${f}`)), 'slm.speedup'];
 
 /** Tolerances for metrics a baseline does not have yet; a reviewed baseline's own win. */
 export function defaultRule(metric: string): MetricRule {
