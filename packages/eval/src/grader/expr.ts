@@ -10,7 +10,13 @@ export type Expr =
   | { k: 'pow'; base: Expr; exp: Expr }
   | { k: 'fn'; name: string; args: Expr[] }
   | { k: 'rel'; op: string; lhs: Expr; rhs: Expr }
+  /** \sum or \prod of body over the integer variable v from lo to hi. */
+  | { k: 'bigop'; op: 'sum' | 'prod'; v: string; lo: Expr; hi: Expr; body: Expr }
   | { k: 'tuple'; items: Expr[] }
+  /** A Python set literal, as parse_expr returns it: compared by its elements, in any order. */
+  | { k: 'set'; items: Expr[] }
+  /** sympy's true/false: a relation that evaluated when parsed (Eq(2, 2), Eq(Eq(z, 2), 2)). */
+  | { k: 'bool'; v: boolean }
   | { k: 'matrix'; rows: Expr[][] };
 
 /** A canonical text for structural equality (sympy's `str(a) == str(b)` step). */
@@ -36,8 +42,15 @@ export function exprKey(e: Expr): string {
       return `(${e.name} ${e.args.map(exprKey).join(' ')})`;
     case 'rel':
       return `(${e.op} ${exprKey(e.lhs)} ${exprKey(e.rhs)})`;
+    case 'bigop':
+      // the bound variable's name does not matter: \sum_{i=1}^n i is \sum_{k=1}^n k
+      return `(${e.op} ${exprKey(e.lo)} ${exprKey(e.hi)} ${exprKey(renameSymbol(e.body, e.v, '#'))})`;
     case 'tuple':
       return `(tuple ${e.items.map(exprKey).join(' ')})`;
+    case 'set':
+      return `(set ${[...new Set(e.items.map(exprKey))].sort().join(' ')})`;
+    case 'bool':
+      return e.v ? 'True' : 'False';
     case 'matrix':
       return `(matrix ${e.rows.map((r) => `[${r.map(exprKey).join(' ')}]`).join(' ')})`;
   }
@@ -70,7 +83,16 @@ export function freeSymbols(e: Expr, out: Set<string> = new Set()): Set<string> 
       freeSymbols(e.lhs, out);
       freeSymbols(e.rhs, out);
       break;
+    case 'bigop': {
+      freeSymbols(e.lo, out);
+      freeSymbols(e.hi, out);
+      const inner = freeSymbols(e.body);
+      inner.delete(e.v);
+      inner.forEach((n) => out.add(n));
+      break;
+    }
     case 'tuple':
+    case 'set':
       e.items.forEach((a) => freeSymbols(a, out));
       break;
     case 'matrix':
@@ -80,4 +102,35 @@ export function freeSymbols(e: Expr, out: Set<string> = new Set()): Set<string> 
       break;
   }
   return out;
+}
+
+/** e with every free occurrence of the symbol `from` renamed `to`. */
+export function renameSymbol(e: Expr, from: string, to: string): Expr {
+  const r = (x: Expr): Expr => renameSymbol(x, from, to);
+  switch (e.k) {
+    case 'sym':
+      return e.name === from ? { k: 'sym', name: to } : e;
+    case 'add':
+    case 'mul':
+      return { k: e.k, args: e.args.map(r) };
+    case 'fn':
+      return { ...e, args: e.args.map(r) };
+    case 'div':
+      return { k: 'div', num: r(e.num), den: r(e.den) };
+    case 'neg':
+      return { k: 'neg', arg: r(e.arg) };
+    case 'pow':
+      return { k: 'pow', base: r(e.base), exp: r(e.exp) };
+    case 'rel':
+      return { ...e, lhs: r(e.lhs), rhs: r(e.rhs) };
+    case 'bigop':
+      return { ...e, lo: r(e.lo), hi: r(e.hi), body: e.v === from ? e.body : r(e.body) };
+    case 'tuple':
+    case 'set':
+      return { k: e.k, items: e.items.map(r) };
+    case 'matrix':
+      return { k: 'matrix', rows: e.rows.map((row) => row.map(r)) };
+    default:
+      return e;
+  }
 }

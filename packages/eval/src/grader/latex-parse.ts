@@ -4,6 +4,8 @@
  * implicit multiplication, \frac, \sqrt[n], powers, factorial, |x|, the usual functions,
  * relations and pmatrix. What it does not understand it rejects (returns null), as sympy raises.
  */
+import type { Complex } from 'complex.js';
+import { evaluate, realPart } from './evaluate.ts';
 import { exprKey, freeSymbols, type Expr } from './expr.ts';
 
 type Tok =
@@ -19,6 +21,70 @@ type Tok =
 const SKIP_CMDS = new Set(['\\,', '\\:', '\\;', '\\!', '\\quad', '\\qquad', '\\thinspace', '\\medspace', '\\thickspace', '\\negthinspace', '\\negmedspace', '\\negthickspace', '\\left', '\\right', '\\vrule', '\\vcenter', '\\vbox', '\\vskip', '\\vspace', '\\hfil', '\\*', '\\-', '\\.', '\\/', '\\"', '\\(', '\\=']);
 
 export type LatexMode = 'sympy' | 'latex2sympy';
+
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+
+/** Past whitespace and the spacing commands sympy's lexer discards (\, \! \quad ...). */
+function skipHidden(s: string, i: number): number {
+  for (;;) {
+    const c = s[i];
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      i++;
+      continue;
+    }
+    if (c === '\\') {
+      const m = /^\\(?:[a-zA-Z]+|[^a-zA-Z])/.exec(s.slice(i, i + 24));
+      if (m && SKIP_CMDS.has(m[0]) && !s.slice(i).startsWith('\\left|') && !s.slice(i).startsWith('\\right|')) {
+        i += m[0].length;
+        continue;
+      }
+    }
+    return i;
+  }
+}
+
+/**
+ * sympy's number rule, DIGIT+ (',' DIGIT DIGIT DIGIT)* ('.' DIGIT+)?, over single-digit tokens
+ * with the discarded ones skipped between them: "10\,000" and "1 , 000" are 10000 and 1000 there.
+ */
+function scanSympyNumber(s: string, start: number): { text: string; end: number } {
+  let text = '';
+  let i = start;
+  const digits = (): void => {
+    for (;;) {
+      text += s[i];
+      i++;
+      const k = skipHidden(s, i);
+      if (!isDigit(s[k])) return;
+      i = k;
+    }
+  };
+  digits();
+  for (;;) {
+    let k = skipHidden(s, i);
+    if (s[k] !== ',') break;
+    let group = '';
+    for (let d = 0; d < 3; d++) {
+      k = skipHidden(s, k + (d === 0 ? 1 : 0));
+      if (!isDigit(s[k])) break;
+      group += s[k];
+      k++;
+    }
+    if (group.length !== 3) break;
+    text += `,${group}`;
+    i = k;
+  }
+  const dot = skipHidden(s, i);
+  if (s[dot] === '.') {
+    const k = skipHidden(s, dot + 1);
+    if (isDigit(s[k])) {
+      text += '.';
+      i = k;
+      digits();
+    }
+  }
+  return { text, end: i };
+}
 
 function tokenize(s: string, mode: LatexMode): Tok[] {
   const out: Tok[] = [];
@@ -55,16 +121,21 @@ function tokenize(s: string, mode: LatexMode): Tok[] {
       out.push({ t: 'cmd', v: cmd });
       continue;
     }
+    if (mode === 'sympy' && isDigit(c)) {
+      const n = scanSympyNumber(s, i);
+      i = n.end;
+      // A '.' after digits with no digit after it trips sympy's number rule (see dottedNumber).
+      const dot = skipHidden(s, i);
+      if (s[dot] === '.') {
+        out.push({ t: 'num', v: n.text, dotted: true }, { t: 'op', v: '.' });
+        i = dot + 1;
+      } else out.push({ t: 'num', v: n.text });
+      continue;
+    }
     const num = /^[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?/.exec(s.slice(i));
     if (num) {
       out.push({ t: 'num', v: num[0] });
       i += num[0].length;
-      // A '.' after digits with no digit after it trips sympy's number rule (see dottedNumber).
-      if (mode === 'sympy' && /^[ \t\r\n]*\.(?![0-9])/.test(s.slice(i))) {
-        out[out.length - 1] = { t: 'num', v: num[0], dotted: true };
-        out.push({ t: 'op', v: '.' });
-        i = s.indexOf('.', i) + 1;
-      }
       continue;
     }
     if (/[a-zA-Z]/.test(c)) {
@@ -142,6 +213,18 @@ class Fail {
 class LexFail {
   constructor(readonly reason: string) {}
 }
+/**
+ * A construct sympy's grammar reads but this parser does not (integrals, limits, bra-kets). Stopping there would grade a prefix (x - \sum_k k read as x), so the whole parse
+ * fails instead, with no backtracking.
+ */
+class Unsupported {
+  constructor(readonly reason: string) {}
+}
+/** sympy raised while building the expression (an inequality between non-reals): no parse. */
+class Raises {
+  constructor(readonly reason: string) {}
+}
+const UNSUPPORTED_CMDS = new Set(['\\int', '\\lim', '\\langle']);
 
 class Parser {
   private i = 0;
@@ -154,16 +237,18 @@ class Parser {
 
   private peek(): Tok | undefined {
     const t = this.toks[this.i];
-    if (t?.t === 'err' && this.mode === 'sympy') throw new LexFail(t.v);
+    if (t?.t === 'err') throw new LexFail(t.v);
     return t;
   }
 
   /**
    * ANTLR's prediction enters an optional continuation (another term, factor, exponent) only when
    * it can be parsed; otherwise the expression ends there and sympy ignores the rest. Parse it
-   * speculatively and rewind on failure.
+   * speculatively and rewind on failure. Both parsers ignore what follows a complete expression
+   * when it cannot continue it ("a+b)" is a+b).
    */
   private attempt<T>(fn: () => T): T | null {
+    // latex2sympy2's parser does not back off: an operator whose operand fails is an error there
     if (this.mode !== 'sympy') return fn();
     const save = this.i;
     try {
@@ -196,7 +281,6 @@ class Parser {
   parseAll(): Expr {
     const e = this.relation();
     this.peek();
-    if (this.mode === 'latex2sympy' && this.i !== this.toks.length) throw new Fail('trailing input');
     return e;
   }
 
@@ -205,14 +289,12 @@ class Parser {
     for (;;) {
       const t = this.peek();
       if (!t || (t.t !== 'op' && t.t !== 'cmd') || !(t.v in RELS)) return lhs;
-      const save = this.i;
       this.i++;
+      // Unlike a term or a factor, a relation does not back off: "x<" and "x = (1,2)" raise in
+      // parse_latex, where "x+" and "x+(1,2)" read as x.
       const rhs = this.attempt(() => this.additive());
-      if (!rhs) {
-        this.i = save;
-        return lhs;
-      }
-      lhs = { k: 'rel', op: RELS[t.v]!, lhs, rhs };
+      if (!rhs) throw new Raises('relation without a right side');
+      lhs = this.mode === 'sympy' ? sympyRelation(RELS[t.v]!, lhs, rhs) : { k: 'rel', op: RELS[t.v]!, lhs, rhs };
     }
   }
 
@@ -287,7 +369,7 @@ class Parser {
     if (t.t === 'op') return t.v === '(' || t.v === '[' || t.v === '{' || t.v === '|';
     if (t.t === 'cmd') {
       return (
-        t.v in FUNCS || ['\\frac', '\\dfrac', '\\tfrac', '\\sqrt', '\\binom', '\\dbinom', '\\tbinom', '\\lfloor', '\\lceil', '\\{', '\\overline', '\\mathit'].includes(t.v) ||
+        t.v in FUNCS || UNSUPPORTED_CMDS.has(t.v) || ['\\sum', '\\prod', '\\frac', '\\dfrac', '\\tfrac', '\\sqrt', '\\binom', '\\dbinom', '\\tbinom', '\\lfloor', '\\lceil', '\\{', '\\overline', '\\mathit'].includes(t.v) ||
         this.isSymbolCmd(t)
       );
     }
@@ -497,6 +579,10 @@ class Parser {
         }
         return { k: 'fn', name: 'sqrt', args: [this.sqrtArg()] };
       }
+      case '\\sum':
+      case '\\prod':
+        this.i++;
+        return this.bigOperator(t.v === '\\sum' ? 'sum' : 'prod');
       case '\\overline': {
         this.i++;
         return { k: 'fn', name: 'conjugate', args: [this.group()] };
@@ -527,25 +613,17 @@ class Parser {
     const fn = FUNCS[t.v];
     if (fn) {
       this.i++;
-      let base: Expr | null = null;
-      let power: Expr | null = null;
-      for (let k = 0; k < 2; k++) {
-        if (this.isOp('_') && !base) {
-          this.i++;
-          base = this.isOp('{') ? this.group() : this.simpleAtom();
-        } else if (this.isOp('^') && !power) {
-          this.i++;
-          power = this.supArg();
-        }
+      const start = this.i;
+      let parsed = this.attempt(() => this.functionTail());
+      if (!parsed) {
+        // sympy's lexer makes one token per digit, so in \log_28 ANTLR ends the subscript's number
+        // where the argument can still be read: base 2, argument 8.
+        const sub = this.toks[start + 1];
+        if (!this.isOp('_') || sub?.t !== 'num' || !/^[0-9]{2,}$/.test(sub.v)) throw new Fail('bad function argument');
+        this.toks.splice(start + 1, 1, { t: 'num', v: sub.v.slice(0, -1) }, { t: 'num', v: sub.v.slice(-1) });
+        parsed = this.functionTail();
       }
-      let a: Expr;
-      if (this.isOp('(')) {
-        this.i++;
-        a = this.additive();
-        this.expect(')');
-      } else {
-        a = this.unary();
-      }
+      const { base, power, arg: a } = parsed;
       const args = fn === 'log' && base ? [a, base] : [a];
       let call: Expr = { k: 'fn', name: fn, args };
       if (power) {
@@ -555,7 +633,54 @@ class Parser {
       }
       return call;
     }
+    if (UNSUPPORTED_CMDS.has(t.v)) throw new Unsupported(t.v);
     throw new Fail(`unknown command ${t.v}`);
+  }
+
+  /** sympy: (\sum | \prod) (_{v = lo} ^hi | ^hi _{v = lo}) mp */
+  private bigOperator(op: 'sum' | 'prod'): Expr {
+    let v: string | null = null;
+    let lo: Expr | null = null;
+    let hi: Expr | null = null;
+    for (let k = 0; k < 2; k++) {
+      if (this.isOp('_') && !lo) {
+        this.i++;
+        this.expect('{');
+        const variable = this.additive();
+        this.expect('=');
+        lo = this.additive();
+        this.expect('}');
+        if (variable.k !== 'sym') throw new Raises('summation variable is not a symbol');
+        v = variable.name;
+      } else if (this.isOp('^') && !hi) {
+        this.i++;
+        hi = this.supArg();
+      }
+    }
+    if (!v || !lo || !hi) throw new Fail('bounds');
+    return { k: 'bigop', op, v, lo, hi, body: this.multiplicative() };
+  }
+
+  /** What follows a function name: optional _base and ^power, then the argument. */
+  private functionTail(): { base: Expr | null; power: Expr | null; arg: Expr } {
+    let base: Expr | null = null;
+    let power: Expr | null = null;
+    for (let k = 0; k < 2; k++) {
+      if (this.isOp('_') && !base) {
+        this.i++;
+        base = this.isOp('{') ? this.group() : this.simpleAtom();
+      } else if (this.isOp('^') && !power) {
+        this.i++;
+        power = this.supArg();
+      }
+    }
+    if (this.isOp('(')) {
+      this.i++;
+      const arg = this.additive();
+      this.expect(')');
+      return { base, power, arg };
+    }
+    return { base, power, arg: this.unary() };
   }
 
   private sqrtArg(): Expr {
@@ -601,6 +726,42 @@ class Parser {
   }
 }
 
+const isBoolean = (e: Expr): boolean => e.k === 'bool' || e.k === 'rel';
+
+function close(a: Complex, b: Complex): boolean {
+  return Math.hypot(a.re - b.re, a.im - b.im) <= 1e-12 * Math.max(1, a.abs(), b.abs());
+}
+
+/**
+ * The relation parse_latex builds, evaluated as sympy evaluates Eq, Ne, Lt, ... on creation:
+ * constant sides give true or false; Eq between a relation and a non-symbol is false
+ * (z=1+1=2 is Eq(Eq(z, 2), 2), which is false); an inequality with a non-real or boolean side
+ * raises, so the parse fails.
+ */
+function sympyRelation(op: string, lhs: Expr, rhs: Expr): Expr {
+  const rel: Expr = { k: 'rel', op, lhs, rhs };
+  if (op === '=' || op === '!=') {
+    const truth = (eq: boolean): Expr => ({ k: 'bool', v: op === '=' ? eq : !eq });
+    if (lhs.k === 'bool' && rhs.k === 'bool') return truth(lhs.v === rhs.v);
+    if (exprKey(lhs) === exprKey(rhs)) return truth(true);
+    if (isBoolean(lhs) !== isBoolean(rhs)) return lhs.k === 'sym' || rhs.k === 'sym' ? rel : truth(false);
+    if (isBoolean(lhs) || !symbolFree(lhs) || !symbolFree(rhs)) return rel;
+    const a = evaluate(lhs, new Map());
+    const b = evaluate(rhs, new Map());
+    return [a.re, a.im, b.re, b.im].every(Number.isFinite) ? truth(close(a, b)) : rel;
+  }
+  if (isBoolean(lhs) || isBoolean(rhs)) throw new Raises('relation between booleans');
+  if (!symbolFree(lhs) || !symbolFree(rhs)) return rel;
+  const a = evaluate(lhs, new Map());
+  const b = evaluate(rhs, new Map());
+  if (![a.re, a.im, b.re, b.im].every(Number.isFinite)) return rel;
+  const x = realPart(a);
+  const y = realPart(b);
+  if (x === null || y === null) throw new Raises('invalid comparison of non-real');
+  const v = op === '<' ? x < y : op === '>' ? x > y : op === '<=' ? x <= y : x >= y;
+  return { k: 'bool', v };
+}
+
 function symbolFree(e: Expr): boolean {
   return freeSymbols(e).size === 0;
 }
@@ -615,7 +776,7 @@ function parseWith(s: string, mode: LatexMode): Expr | null {
   try {
     return new Parser(toks, mode).parseAll();
   } catch (e) {
-    if (e instanceof Fail || e instanceof LexFail || e instanceof RangeError) return null;
+    if (e instanceof Fail || e instanceof LexFail || e instanceof Unsupported || e instanceof Raises || e instanceof RangeError) return null;
     throw e;
   }
 }

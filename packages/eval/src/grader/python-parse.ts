@@ -1,6 +1,6 @@
 /**
  * A stand-in for sympy's `parse_expr` (standard transformations): Python expression syntax,
- * multi-letter names, `**`, function calls, top-level tuples. No implicit multiplication, as in
+ * multi-letter names, `**`, function calls, top-level tuples, set displays. No implicit multiplication, as in
  * sympy's defaults. Only reached when the LaTeX reading fails, as in the harness.
  */
 import type { Expr } from './expr.ts';
@@ -9,7 +9,7 @@ type Tok = { t: 'num' | 'name' | 'op'; v: string };
 
 function tokenize(s: string): Tok[] | null {
   const out: Tok[] = [];
-  const re = /\s*(?:(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|[-+*/(),%]))/y;
+  const re = /\s*(?:(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|[-+*/(),%{}]))/y;
   let i = 0;
   while (i < s.length) {
     if (/^\s*$/.test(s.slice(i))) break;
@@ -130,6 +130,17 @@ class Parser {
         return { k: 'fn', name, args };
       }
       return CONSTS[t.v] ?? { k: 'sym', name: t.v };
+    }
+    if (t.v === '{') {
+      // A set display; `{}` would be a dict, which no grading step can compare.
+      const items = [this.sum()];
+      while (this.is(',')) {
+        this.i++;
+        if (this.is('}')) break;
+        items.push(this.sum());
+      }
+      this.expect('}');
+      return { k: 'set', items };
     }
     if (t.v === '(') {
       const e = this.sum();

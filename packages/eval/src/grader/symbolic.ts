@@ -1,12 +1,14 @@
 /**
  * The harness's `symbolic_equal`, with sympy replaced by a parser and numeric evaluation:
  * parse both sides (LaTeX first, Python syntax second, each first with "\\\\" read as "\\");
- * equal when the trees match, when their difference vanishes at several sample points (sympy's
- * simplify(a - b) == 0), when two equations' |lhs - rhs| agree, when two constants agree within
- * relative 1e-4 (float(N(a)) vs float(N(b))), or when two matrices agree rounded to 3 places.
+ * equal when the trees match, when their difference vanishes at complex sample points (sympy's
+ * simplify(a - b) == 0, its symbols being complex), when two relations' |lhs - rhs| agree, when
+ * two constants agree within relative 1e-4 (float(N(a)) vs float(N(b))), or when two matrices
+ * agree rounded to 3 places.
  */
 import { exprKey, freeSymbols, type Expr } from './expr.ts';
-import { evaluate } from './evaluate.ts';
+import { Complex } from 'complex.js';
+import { evaluate, realValue } from './evaluate.ts';
 import { parseLatex, parseLatex2Sympy } from './latex-parse.ts';
 import { numericEqual } from './numeric.ts';
 import { parsePython } from './python-parse.ts';
@@ -26,47 +28,69 @@ export function parseAnswer(s: string): Expr | null {
   return null;
 }
 
-/** Deterministic, well-spread sample values per symbol name and round. */
-function sampleEnv(names: Iterable<string>, round: number): Map<string, number> {
-  const env = new Map<string, number>();
-  for (const name of names) {
-    let h = 2166136261 ^ round;
-    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
-    const u = ((h >>> 0) % 100000) / 100000;
-    env.set(name, 0.31 + 1.7 * u + 0.13 * round);
-  }
+/** A deterministic value in [0, 1) per symbol name and salt. */
+function unit(name: string, salt: number): number {
+  let h = 2166136261 ^ Math.imul(salt + 1, 2654435761);
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+  h = Math.imul(h ^ (h >>> 15), 2246822507);
+  return ((h ^ (h >>> 13)) >>> 0) / 4294967296;
+}
+
+/**
+ * Sample points, off the real line: sympy's symbols are complex, so an identity it accepts holds
+ * for complex values and one true only for positive reals fails there. Angles are chosen, not
+ * drawn, so that each way such identities break is met: all symbols in the left half-plane
+ * (\sqrt{x^2} vs x; \ln(xy) vs \ln x + \ln y, whose arguments then add past pi), symbols on
+ * opposite sides of the real axis (\sqrt{x}/\sqrt{y} vs \sqrt{x/y}), a large real part
+ * (\arcsin(\sin x) vs x); a last round draws every angle. Each value is a fraction of a turn.
+ */
+const TURNS: readonly ((index: number, name: string) => number)[] = [
+  () => 0.04,
+  () => 0.375,
+  () => -0.375,
+  (j) => (j % 2 === 0 ? 0.4 : -0.4),
+  (j) => (j % 2 === 0 ? -0.3 : 0.45),
+  (_j, name) => unit(name, 5),
+];
+const ROUNDS = TURNS.length;
+
+function sampleEnv(names: Iterable<string>, round: number): Map<string, Complex> {
+  const env = new Map<string, Complex>();
+  [...names].sort().forEach((name, j) => {
+    // small per-name offsets keep distinct symbols from coinciding
+    const turn = TURNS[round]!(j, name) + 0.02 * unit(name, 0);
+    const abs = round === 0 ? 2.2 + 0.5 * unit(name, 1) : 0.6 + 1.6 * unit(name, 100 + round);
+    env.set(name, new Complex({ abs, arg: 2 * Math.PI * turn }));
+  });
   return env;
 }
 
-const ROUNDS = 3;
-
-const REVERSED: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=', '=': '=', '!=': '!=' };
-
-function tightClose(a: number, b: number): boolean {
-  if (a === b) return true;
-  if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
-  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+function tightClose(a: Complex, b: Complex): boolean {
+  if ([a.re, a.im, b.re, b.im].some((x) => !Number.isFinite(x))) return false;
+  const scale = Math.max(1, a.abs(), b.abs());
+  return Math.hypot(a.re - b.re, a.im - b.im) <= 1e-9 * scale;
 }
 
-function sameValueEverywhere(a: Expr, b: Expr, transform: (x: number) => number = (x) => x): boolean {
+const modulus = (z: Complex): Complex => new Complex(z.abs(), 0);
+
+function sameValueEverywhere(a: Expr, b: Expr, transform: (z: Complex) => Complex = (z) => z): boolean {
   const names = new Set([...freeSymbols(a), ...freeSymbols(b)]);
-  for (let r = 0; r < ROUNDS; r++) {
+  const rounds = names.size === 0 ? 1 : ROUNDS;
+  for (let r = 0; r < rounds; r++) {
     const env = sampleEnv(names, r);
-    const va = transform(evaluate(a, env));
-    const vb = transform(evaluate(b, env));
-    if (Number.isNaN(va) || Number.isNaN(vb) || !tightClose(va, vb)) return false;
+    if (!tightClose(transform(evaluate(a, env)), transform(evaluate(b, env)))) return false;
   }
   return true;
 }
 
 function constantValue(e: Expr): number | null {
-  if (freeSymbols(e).size > 0) return null;
-  const v = evaluate(e, new Map());
-  return Number.isFinite(v) ? v : null;
+  return freeSymbols(e).size > 0 ? null : realValue(e);
 }
 
 export function symbolicEqualExprs(a: Expr, b: Expr): boolean {
   if (exprKey(a) === exprKey(b)) return true;
+  // A set equals only a set with the same elements (Python's set ==); true and false only themselves.
+  if (a.k === 'set' || b.k === 'set' || a.k === 'bool' || b.k === 'bool') return false;
   if (a.k === 'matrix' || b.k === 'matrix') {
     if (a.k !== 'matrix' || b.k !== 'matrix') return false;
     if (a.rows.length !== b.rows.length || a.rows[0]!.length !== b.rows[0]!.length) return false;
@@ -82,15 +106,12 @@ export function symbolicEqualExprs(a: Expr, b: Expr): boolean {
   }
   if (a.k === 'tuple' || b.k === 'tuple') return false;
   if (a.k === 'rel' || b.k === 'rel') {
+    // The harness compares abs(lhs - rhs) for any two relations, whatever their kind: x<1 and
+    // -x>-1 are equal there, and so are x>1 and x<1. This also covers Relational.equals.
     if (a.k !== 'rel' || b.k !== 'rel') return false;
-    // Relational.equals: the same relation with equal sides, either way round
-    const sidesEqual = (x: Expr, y: Expr) => sameValueEverywhere(x, y);
-    if (a.op === b.op && sidesEqual(a.lhs, b.lhs) && sidesEqual(a.rhs, b.rhs)) return true;
-    if (REVERSED[a.op] === b.op && sidesEqual(a.lhs, b.rhs) && sidesEqual(a.rhs, b.lhs)) return true;
-    if (a.op !== '=' || b.op !== '=') return false;
     const da: Expr = { k: 'add', args: [a.lhs, { k: 'neg', arg: a.rhs }] };
     const db: Expr = { k: 'add', args: [b.lhs, { k: 'neg', arg: b.rhs }] };
-    return sameValueEverywhere(da, db, Math.abs);
+    return sameValueEverywhere(da, db, modulus);
   }
   if (sameValueEverywhere(a, b)) return true;
   const va = constantValue(a);
