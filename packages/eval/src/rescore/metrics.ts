@@ -15,6 +15,14 @@ export interface Metrics {
   type_acc?: Record<string, number>;
 }
 
+/**
+ * Every field of Metrics: what grading decides, as opposed to what a run records about itself.
+ * (`satisfies` makes a field added to Metrics but not here, or the reverse, a compile error.)
+ */
+export const METRIC_FIELDS: ReadonlySet<string> = new Set(
+  Object.keys({ num_samples: 0, num_scores: 0, timeout_samples: 0, empty_samples: 0, acc: 0, type_acc: 0 } satisfies Record<keyof Metrics, 0>),
+);
+
 /** numpy's rint: round half to even. */
 function rint(x: number): number {
   const f = Math.floor(x);

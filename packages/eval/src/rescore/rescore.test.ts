@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeMetrics, percent1 } from './metrics.ts';
-import { datasetIndex, rescoreSamples } from './rescore.ts';
+import { datasetIndex, rescoreSamples, type OutputRecord } from './rescore.ts';
 
 const DATA = datasetIndex([
   { question: 'a', answer: 'x\n#### 18' },
@@ -39,6 +39,16 @@ describe('rescoreSamples', () => {
     });
     expect(records).toHaveLength(1);
     expect(records[0]!.score).toEqual([true]);
+  });
+
+  it('keeps each field in its place and appends new ones, as evaluate.py assigns into the sample dict', () => {
+    const grade = (rec: OutputRecord) => Object.keys(rescoreSamples({ dataName: 'gsm8k', promptType: 'cot', dataset: DATA, records: [rec] }).records[0]!);
+    // the released layout comes back as it was
+    const released = { idx: 0, question: 'a', gt_cot: 'x', gt: '18', answer: 'x\n#### 18', code: ['The answer is 18.'], pred: ['18'], report: [null], score: [true] };
+    expect(grade(released)).toEqual(Object.keys(released));
+    // what grading derives, once stripped, is appended
+    const { pred: _p, gt: _g, score: _s, ...stripped } = released;
+    expect(grade(stripped)).toEqual(['idx', 'question', 'gt_cot', 'answer', 'code', 'report', 'gt', 'pred', 'score']);
   });
 
   it('names an idx the dataset lacks', () => {

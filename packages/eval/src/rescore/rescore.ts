@@ -1,30 +1,19 @@
 /**
- * Re-scoring of model outputs, as the harness's evaluate.py does with execute=True: predictions
- * re-derived from each completion in `code`, the reference answer re-derived from the dataset
- * record, each pair graded by mathEqual. Any pred/gt/score already in the input is ignored.
+ * Re-scoring of model outputs, as the harness's evaluate.py does with execute=True: each record
+ * graded by gradeSample against its dataset record, then the harness's metrics. A live run grades
+ * its samples here too, so its files and `pnpm eval score`'s are the same.
  */
 // core's index pulls in tensor code; the error class alone keeps scoring light (same module, same class).
 import { RhoError } from '@rho/core/base';
 import { extractProgram } from '../extract/program.ts';
 import { findDataset } from '../datasets/registry.ts';
-import { runExecute, type PalExecutor, type PalResult } from '../extract/run-execute.ts';
-import { mathEqual, type EqualOptions } from '../grader/math-equal.ts';
-import { groundTruthForScoring } from '../groundtruth/parse.ts';
+import type { PalExecutor, PalResult } from '../extract/run-execute.ts';
+import type { EqualOptions } from '../grader/math-equal.ts';
+import type { ProgramExecutor } from '../interpreter/types.ts';
+import { gradeSample, type OutputRecord, type RescoredRecord } from './grade-sample.ts';
 import { computeMetrics, type Metrics } from './metrics.ts';
 
-export interface OutputRecord {
-  idx: number;
-  code: (string | null)[];
-  [key: string]: unknown;
-}
-
-export interface RescoredRecord extends OutputRecord {
-  gt_cot: string;
-  gt: string;
-  pred: (string | null)[];
-  report: (string | null)[];
-  score: boolean[];
-}
+export type { OutputRecord, RescoredRecord } from './grade-sample.ts';
 
 export interface RescoreInput {
   dataName: string;
@@ -76,23 +65,9 @@ export function rescoreSamples(input: RescoreInput): RescoreResult {
       });
     }
     if (!Array.isArray(rec.code)) throw new RhoError('BAD_INPUT', `output record idx ${rec.idx} has no "code" list`, { field: 'code' });
-    const { gtCot, gt } = groundTruthForScoring(raw, input.dataName);
-    const pred: (string | null)[] = [];
-    const report: (string | null)[] = [];
-    const score: boolean[] = [];
-    for (const completion of rec.code) {
-      const p = runExecute(completion, input.promptType, input.dataName, input.executor);
-      pred.push(p.pred);
-      report.push(p.report);
-      const v = mathEqual(p.pred, gt, input.equal);
-      if (v.reason === 'timeout') timeouts++;
-      score.push(v.equal);
-    }
-    const type = 'type' in rec ? rec['type'] : raw['type'];
-    const { pred: _p, gt: _g, score: _s, report: _r, gt_cot: _c, ...rest } = rec;
-    const rescored: RescoredRecord = { ...rest, idx: rec.idx, gt_cot: gtCot, gt, code: rec.code, pred, report, score };
-    if (type !== undefined) rescored['type'] = type;
-    out.push(rescored);
+    const graded = gradeSample(rec, raw, input);
+    timeouts += graded.timeouts;
+    out.push(graded.record);
     input.onRecord?.(n + 1, ordered.length);
   });
   return { records: out, metrics: computeMetrics(out, timeouts) };
@@ -100,6 +75,11 @@ export function rescoreSamples(input: RescoreInput): RescoreResult {
 
 /** Runs programs (pal's `solution()`), returning str(result) and the report, in input order. */
 export type ProgramRunner = (programs: string[]) => Promise<{ result: string; report: string | null }[]>;
+
+/** A ProgramRunner over a sandbox: Python programs in pal mode (without `timeoutS`, the sandbox's own limit). */
+export function sandboxRunner(executor: ProgramExecutor, timeoutS?: number): ProgramRunner {
+  return (programs) => executor.execBatch(programs.map((code) => ({ code, lang: 'python' as const })), { mode: 'pal', ...(timeoutS !== undefined ? { timeoutS } : {}) });
+}
 
 /**
  * rescoreSamples for prompt types whose predictions come from running programs (pal/pot): every

@@ -24,6 +24,14 @@ class FakeSandbox implements ProgramExecutor {
   async dispose(): Promise<void> {}
 }
 
+class CountingSandbox extends FakeSandbox {
+  readonly batches: Array<{ programs: Program[]; opts: ExecOptions }> = [];
+  override async execBatch(programs: Program[], opts: ExecOptions): Promise<ExecResult[]> {
+    this.batches.push({ programs, opts });
+    return super.execBatch(programs, opts);
+  }
+}
+
 describe('runEval', () => {
   it('selects like the harness: first `limit`, then [start, end)', () => {
     const ex = Array.from({ length: 10 }, (_, i) => ({ idx: i }) as never);
@@ -60,6 +68,15 @@ describe('runEval', () => {
     const third = new ScriptedModel(answers);
     expect((await runEval(third, config(out))).skipped).toBe(true);
     expect(third.calls).toHaveLength(0);
+    // the journal keeps problems ungraded: the resumed file is the uninterrupted one, byte for byte
+    const whole = await runEval(new ScriptedModel(answers), config(mkdtempSync(join(tmpdir(), 'run-'))));
+    expect(readFileSync(r.outPath, 'utf8')).toBe(readFileSync(whole.outPath, 'utf8'));
+  });
+
+  it("grades with the run's grader options", async () => {
+    // 5 against 3 and 70000: only the first is within a relative tolerance of one half
+    const r = await runEval(new ScriptedModel(answers), config(mkdtempSync(join(tmpdir(), 'run-')), { limit: 3, equal: { relTol: 0.5 } }));
+    expect(r.metrics).toMatchObject({ num_samples: 3, acc: 66.7 });
   });
 
   it('tora: programs run through the executor, and the isolation they had goes into the metrics', async () => {
@@ -70,6 +87,17 @@ describe('runEval', () => {
     expect(row.code[0]).toContain('```output\n18\n```');
     expect(row.pred).toEqual(['18']);
     expect(r.metrics.isolation).toEqual(['bwrap']);
+  });
+
+  it('pal: grading runs the programs again, as evaluate.py and `pnpm eval score` do', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'run-'));
+    const sandbox = new CountingSandbox();
+    const model = new ScriptedModel(() => '\n```python\ndef solution():\n    return 18\n```\n\n---\n');
+    const r = await runEval(model, config(out, { promptType: 'pal', limit: 2 }), { executor: sandbox });
+    // one batch in the loop, one for grading
+    expect(sandbox.batches.map((b) => [b.opts.mode, b.programs.length])).toEqual([['pal', 2], ['pal', 1]]);
+    const rows = readFileSync(r.outPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((s) => [s.pred[0], s.report[0], s.score[0]])).toEqual([['18', 'Done', true], ['18', 'Done', false]]);
   });
 });
 

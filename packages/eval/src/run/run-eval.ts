@@ -3,15 +3,15 @@ import { basename, dirname, join } from 'node:path';
 import { writeJsonAtomic, writeJsonlAtomic } from '@rho/core/base';
 import type { CompletionModel, SchedulerCounters } from '../backends/types.ts';
 import { loadExamples, type Example } from '../datasets/index.ts';
-import { runExecute } from '../extract/run-execute.ts';
-import { mathEqual } from '../grader/math-equal.ts';
-import { groundTruthForScoring } from '../groundtruth/parse.ts';
+import type { EqualOptions } from '../grader/math-equal.ts';
+import { parseGroundTruth } from '../groundtruth/parse.ts';
 import type { ExecResult, ProgramExecutor } from '../interpreter/types.ts';
 import { pyStrip } from '../normalize/python.ts';
 import { formatOutputName, metricsPathFor } from '../outputs/layout.ts';
 import { SampleJournal } from '../outputs/journal.ts';
+import { metricsFile, type MetricsFile } from '../outputs/metrics-file.ts';
 import { constructPrompt, STOP_WORDS, type PromptType } from '../prompts/index.ts';
-import { computeMetrics, type Metrics } from '../rescore/metrics.ts';
+import { rescoreSamplesAsync, sandboxRunner, type RescoredRecord } from '../rescore/rescore.ts';
 import { runToolLoop } from '../runners/tool-loop.ts';
 import { peakRssBytes } from './memory.ts';
 
@@ -38,23 +38,26 @@ export interface RunConfig {
   overwrite?: boolean;
   /** What ran the model (the engine's one-line description, or the servers), recorded in the metrics. */
   engine?: string;
+  /** Grader options (default: the harness's, as `pnpm eval score` uses). */
+  equal?: EqualOptions;
 }
 
-export interface OutputSample {
+/** A finished problem before grading, as math_eval.py builds it: what the journal keeps. */
+export interface GeneratedSample {
   idx: number;
   question: string;
   gt_cot: string;
   gt: string;
   code: string[];
-  pred: (string | null)[];
-  report: (string | null)[];
-  score: boolean[];
   [field: string]: unknown;
 }
 
+/** A graded problem, as the outputs file holds it. */
+export type OutputSample = RescoredRecord & GeneratedSample;
+
 export interface RunResult {
   outPath: string;
-  metrics: Metrics & Record<string, unknown>;
+  metrics: MetricsFile;
   /** The outputs file was already complete: nothing was generated. */
   skipped: boolean;
 }
@@ -75,9 +78,11 @@ export function selectExamples(all: Example[], limit: number, start: number, end
 }
 
 /**
- * One dataset under one prompt type: generate (cot: one call; tora/pal: the tool loop), grade each
- * problem as it finishes and append it to a journal, then write the outputs file and metrics
- * atomically. Rerunning skips finished problems, so a killed run loses only those in flight.
+ * One dataset under one prompt type: generate (cot: one call; tora/pal: the tool loop), append
+ * each problem to a journal as it finishes, then grade them all as `pnpm eval score` does (the
+ * same code, so re-scoring the outputs file gives it back byte for byte) and write the outputs
+ * file and metrics atomically. Rerunning skips finished problems, so a killed run loses only
+ * those in flight.
  */
 export async function runEval(
   model: CompletionModel,
@@ -94,7 +99,7 @@ export async function runEval(
   }
 
   const examples = selectExamples(loadExamples(cfg.data, cfg.dataDir), cfg.limit, cfg.start, cfg.end);
-  const journal = new SampleJournal<OutputSample>(journalPath);
+  const journal = new SampleJournal<GeneratedSample>(journalPath);
   const pending = examples.filter((e) => !journal.has(e.idx));
   const t0 = performance.now();
   let generatedTokens = 0;
@@ -105,9 +110,7 @@ export async function runEval(
   const before = model.counters?.();
   const finishProblem = (ex: Example, out: Generated, offset: number) => {
     out.executions?.flat().forEach((e) => isolation.add(e.isolation));
-    const codes = out.completions.slice(offset * cfg.nSampling, (offset + 1) * cfg.nSampling);
-    const execs = out.executions?.slice(offset * cfg.nSampling, (offset + 1) * cfg.nSampling);
-    journal.append(gradeSample(ex, codes, execs, cfg));
+    journal.append(generatedSample(ex, out.completions.slice(offset * cfg.nSampling, (offset + 1) * cfg.nSampling), cfg.data));
   };
   try {
     // every pending prompt shares the few-shot block: its keys/values once, before any decoding
@@ -146,11 +149,19 @@ export async function runEval(
     journal.close();
   }
   const after = model.counters?.();
-
-  const samples = journal.rows(examples.map((e) => e.idx));
+  // before grading, as math_eval.py times it
   const seconds = (performance.now() - t0) / 1000;
-  const metrics = {
-    ...computeMetrics(samples, 0),
+
+  // pal: the programs run again, as evaluate.py and `pnpm eval score` run them
+  const graded = await rescoreSamplesAsync({
+    dataName: cfg.data,
+    promptType: cfg.promptType,
+    records: journal.rows(examples.map((e) => e.idx)),
+    dataset: new Map(examples.map((e) => [e.idx, e.record])),
+    equal: cfg.equal,
+    runPrograms: deps.executor && sandboxRunner(deps.executor),
+  });
+  const metrics = metricsFile(graded.metrics, {
     time_use_in_second: +seconds.toFixed(3),
     time_use_in_minute: `${Math.floor(seconds / 60)}:${String(Math.round(seconds % 60)).padStart(2, '0')}`,
     generated_tokens: generatedTokens,
@@ -162,8 +173,8 @@ export async function runEval(
     ...(before && after ? schedulerMetrics(before, after) : {}),
     // The sandbox isolation the programs of this session ran under (tora/pal).
     ...(isolation.size ? { isolation: [...isolation].sort() } : {}),
-  };
-  writeJsonlAtomic(outPath, samples);
+  });
+  writeJsonlAtomic(outPath, graded.records);
   writeJsonAtomic(metricsPath, metrics);
   rmSync(journalPath, { force: true });
   return { outPath, metrics, skipped: false };
@@ -206,19 +217,11 @@ async function generateChunk(model: CompletionModel, prompts: string[], cfg: Run
   return { completions: res.map((r) => pyStrip(r.text)), tokens };
 }
 
-/** A finished problem as the harness writes it: its fields, completions, predictions, verdicts. */
-export function gradeSample(ex: Example, codes: string[], execs: ExecResult[][] | undefined, cfg: Pick<RunConfig, 'data' | 'promptType'>): OutputSample {
-  const { gtCot, gt } = groundTruthForScoring(ex.record, cfg.data);
-  const pred: (string | null)[] = [];
-  const report: (string | null)[] = [];
-  const score: boolean[] = [];
-  codes.forEach((code, j) => {
-    // pal's value came from the sandbox during the loop; the grader reads it back from there.
-    const last = execs?.[j]?.at(-1);
-    const p = runExecute(code, cfg.promptType, cfg.data, last ? () => ({ prediction: last.result, report: last.report }) : undefined);
-    pred.push(p.pred);
-    report.push(p.report);
-    score.push(mathEqual(p.pred, gt).equal);
-  });
-  return { idx: ex.idx, question: ex.question, gt_cot: gtCot, gt, ...ex.fields, code: codes, pred, report, score };
+/**
+ * math_eval.py's sample: idx, question, the ground truth as it first reads it, the record's output
+ * fields, the completions. Grading later sets gt_cot and gt in their places and appends the rest.
+ */
+function generatedSample(ex: Example, codes: string[], data: string): GeneratedSample {
+  const { gtCot, gt } = parseGroundTruth(ex.record, data);
+  return { idx: ex.idx, question: ex.question, gt_cot: gtCot, gt, ...ex.fields, code: codes };
 }

@@ -2,7 +2,7 @@ import { readJsonl, RhoError } from '@rho/core/base';
 import { getDataset, loadRecords } from '../datasets/index.ts';
 import { inferFromPath } from '../outputs/layout.ts';
 import type { EqualOptions } from '../grader/math-equal.ts';
-import { datasetIndex, rescoreSamplesAsync, type OutputRecord, type RescoreResult } from '../rescore/index.ts';
+import { datasetIndex, rescoreSamplesAsync, sandboxRunner, type OutputRecord, type RescoreResult } from '../rescore/index.ts';
 
 export const SCORABLE_PROMPT_TYPES = ['cot', 'tora', 'pal', 'direct', 'pot', 'program_only', 'tool-integrated'] as const;
 
@@ -49,7 +49,7 @@ async function runInSandbox(programs: string[], timeoutS: number) {
   const { Interpreter } = await import('../interpreter/interpreter.ts');
   const interp = new Interpreter({ timeoutS });
   try {
-    return await interp.execBatch(programs.map((code) => ({ code, lang: 'python' as const })), { mode: 'pal', timeoutS });
+    return await sandboxRunner(interp, timeoutS)(programs);
   } finally {
     await interp.dispose();
   }

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { resolveDataDir, toJsonl, writeFileAtomic, writeJsonAtomic } from '@rho/core/base';
 import { metricsPathFor } from '../../outputs/layout.ts';
+import { metricsFile, runFactsBeside, type RunFacts } from '../../outputs/metrics-file.ts';
 import { collectOutputFiles } from '../../score/collect.ts';
 import { scoreFile, type ScoredFile } from '../../score/score-file.ts';
 import { progressBar } from '../progress.ts';
@@ -14,7 +15,10 @@ interface ScoreOptions {
 }
 
 export default new Command('score')
-  .description('re-score model outputs as the Python harness does: predictions from `code`, ground truth from the dataset (stored pred/gt/score ignored)')
+  .description(
+    're-score model outputs as the Python harness does: predictions from `code`, ground truth from the dataset (stored pred/gt/score ignored); ' +
+      "the run's own figures (time, tokens, model) are kept from the metrics file beside each input",
+  )
   .argument('<outputs>', 'an outputs .jsonl file, or a directory searched for test_<prompt>_..._e<end>.jsonl files')
   .option('--data <name>', 'dataset (default: the folder holding the file)')
   .option('--prompt-type <type>', 'cot | tora | pal | direct (default: from the file name)')
@@ -27,7 +31,7 @@ export default new Command('score')
     const outRoot = resolve(opts.out ?? defaultOut);
 
     // Score everything before writing anything, so bad input leaves no partial output behind.
-    const scored: Array<ScoredFile & { rel: string }> = [];
+    const scored: Array<ScoredFile & { rel: string; run: RunFacts }> = [];
     for (const f of files) {
       let bar: ReturnType<typeof progressBar> | undefined;
       const res = await scoreFile({
@@ -38,12 +42,12 @@ export default new Command('score')
         onRecord: (done, total) => (bar ??= progressBar(f.rel, total)).update(done),
       });
       bar?.stop();
-      scored.push({ ...res, rel: f.rel });
+      scored.push({ ...res, rel: f.rel, run: runFactsBeside(f.path, res.promptType) });
     }
     for (const s of scored) {
       const outPath = join(outRoot, s.rel);
       writeFileAtomic(outPath, toJsonl(s.records));
-      writeJsonAtomic(metricsPathFor(outPath, s.promptType), s.metrics);
+      writeJsonAtomic(metricsPathFor(outPath, s.promptType), metricsFile(s.metrics, s.run));
       const m = s.metrics;
       console.log(
         `${s.data.padEnd(13)} ${s.promptType.padEnd(5)} acc ${m.acc.toFixed(1).padStart(5)}  samples ${m.num_samples}  empty ${m.empty_samples}  timeouts ${m.timeout_samples}  -> ${outPath}`,
