@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, LlamaModel, makeConfig, saveCheckpoint } from '../packages/core/src/index.ts';
 import { readScoresMeta, ScoreReader } from '../packages/slm/src/score/store.ts';
-import { batchLosses } from '../packages/slm/src/score/run.ts';
+import { batchLosses } from '../packages/slm/src/score/local-scorers.ts';
 import { cli, DATA } from './cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'slm-server-'));
