@@ -63,7 +63,7 @@ for (const b of [1, 8, 16, 32]) {
   rows.push([`local batch ${b}`, `${m.tokens_per_s} tok/s, ${m.completions_per_s} completions/s`]);
 }
 local.setBatchSize(16);
-const server = new CompletionServer(local, { port: 0, batchSize: 16 });
+const server = new CompletionServer(local, { port: 0 });
 const url = await server.listen();
 const http = new HttpCompletionModel({ urls: [url], model: 'bench', concurrency: 16 });
 // Local and HTTP at batch 16 alternate, so a disturbance of the machine hits both alike.
