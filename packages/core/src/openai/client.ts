@@ -56,6 +56,12 @@ export interface CompletionResult {
   tokens?: number;
 }
 
+export interface StreamPiece {
+  text: string;
+  /** On the last piece, where the server reports usage. */
+  completionTokens?: number;
+}
+
 export class OpenAIClient {
   private readonly urls: string[];
   private readonly sdks: OpenAI[];
@@ -139,21 +145,23 @@ export class OpenAIClient {
   }
 
   /**
-   * The text of one completion as the server streams it, piece by piece. A request is retried only
-   * until its stream opens: pieces already delivered cannot be taken back.
+   * One completion as the server streams it: its text piece by piece, then (where the server
+   * reports usage) a last piece with no text and the count of generated tokens. A request is
+   * retried only until its stream opens: pieces already delivered cannot be taken back.
    */
-  async *stream(req: CompletionRequest | ChatRequest): AsyncGenerator<string> {
+  async *stream(req: CompletionRequest | ChatRequest): AsyncGenerator<StreamPiece> {
     const release = await this.acquire();
     try {
-      const pieces = await this.attempts('stream', async (sdk): Promise<AsyncIterable<string | null | undefined>> => {
+      const usage = { stream_options: { include_usage: true } };
+      const pieces = await this.attempts('stream', async (sdk): Promise<AsyncIterable<StreamPiece>> => {
         if ('messages' in req) {
-          const s = await sdk.chat.completions.create({ model: this.name, messages: req.messages, ...sampling(req), n: 1, stream: true });
-          return mapStream(s, (c) => c.choices[0]?.delta.content);
+          const s = await sdk.chat.completions.create({ model: this.name, messages: req.messages, ...sampling(req), n: 1, stream: true, ...usage });
+          return mapStream(s, (c) => ({ text: c.choices[0]?.delta.content ?? '', completionTokens: c.usage?.completion_tokens }));
         }
-        const s = await sdk.completions.create({ model: this.name, prompt: req.prompt, ...sampling(req), n: 1, stream: true });
-        return mapStream(s, (c) => c.choices[0]?.text);
+        const s = await sdk.completions.create({ model: this.name, prompt: req.prompt, ...sampling(req), n: 1, stream: true, ...usage });
+        return mapStream(s, (c) => ({ text: c.choices[0]?.text ?? '', completionTokens: c.usage?.completion_tokens }));
       });
-      for await (const piece of pieces) if (piece) yield piece;
+      for await (const piece of pieces) if (piece.text || piece.completionTokens !== undefined) yield piece;
     } finally {
       release();
     }

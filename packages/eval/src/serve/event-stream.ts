@@ -12,6 +12,11 @@ export class EventStream {
       this.res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
       this.started = true;
     }
+    // the chunks of one scheduler step (one per running stream) leave in one write
+    if (!this.res.writableCorked) {
+      this.res.cork();
+      process.nextTick(() => this.res.uncork());
+    }
     this.res.write(`data: ${JSON.stringify(chunk)}\n\n`);
   }
 
