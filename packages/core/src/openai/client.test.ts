@@ -15,7 +15,7 @@ function misbehavingServer(failure: (attemptOfThisPrompt: number) => Mode): Prom
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       if (req.url === '/v1/models') return res.end(JSON.stringify({ object: 'list', data: [{ id: 'm' }] }));
-      const q = JSON.parse(body) as { prompt?: string | number[]; messages?: Array<{ content: string }>; stop?: string[]; echo?: boolean };
+      const q = JSON.parse(body) as { prompt?: string | number[]; messages?: Array<{ content: string }>; stop?: string[]; echo?: boolean; stream?: boolean };
       const key = JSON.stringify(q.prompt ?? q.messages);
       const n = attempts.get(key) ?? 0;
       attempts.set(key, n + 1);
@@ -28,6 +28,11 @@ function misbehavingServer(failure: (attemptOfThisPrompt: number) => Mode): Prom
       const usage = { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 };
       if (req.url === '/v1/chat/completions') {
         return res.end(JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', content: `chat:${q.messages!.at(-1)!.content}` }, finish_reason: 'length' }], usage }));
+      }
+      if (q.stream) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (const text of ['he', 'll', 'o']) res.write(`data: ${JSON.stringify({ choices: [{ index: 0, text, finish_reason: null }] })}\n\n`);
+        return res.end(`data: ${JSON.stringify({ choices: [], usage })}\n\ndata: [DONE]\n\n`);
       }
       if (q.echo && Array.isArray(q.prompt)) {
         const lps = q.prompt.map((id, i) => (i === 0 ? null : -id / 10));
@@ -103,6 +108,15 @@ describe('OpenAIClient', () => {
     servers.push(server);
     const client = new OpenAIClient({ urls: [url], model: 'm' });
     expect(await client.promptLogprobs([5, 7, 9])).toEqual([null, -0.7, -0.9]);
+  });
+
+  it('streams text pieces, then the generated token count, retrying until the stream opens', async () => {
+    const { server, url } = await misbehavingServer((n) => (n === 0 ? '500' : 'ok'));
+    servers.push(server);
+    const client = new OpenAIClient({ urls: [url], model: 'm', backoffMs: 1 });
+    const pieces = [];
+    for await (const p of client.stream({ prompt: 'x', maxTokens: 3, temperature: 0 })) pieces.push(p);
+    expect(pieces).toEqual([{ text: 'he' }, { text: 'll' }, { text: 'o' }, { text: '', completionTokens: 3 }]);
   });
 
   it('bounds the requests in flight', async () => {
