@@ -13,6 +13,8 @@ import type { CompletionModel } from '../../packages/eval/src/backends/types.ts'
 
 export interface EvalBenchModel {
   local: LocalCheckpointModel;
+  /** The checkpoint directory. */
+  ckpt: string;
   prompts: string[];
   dispose: () => Promise<void>;
 }
@@ -28,6 +30,7 @@ export async function evalBenchModel(preset: string, opts: { dataDir?: string; p
   const prompts = texts.slice(0, 64).map((t) => local.decode(local.encode(t + ' ' + t + ' ' + t).slice(1, opts.promptTokens)));
   return {
     local,
+    ckpt: join(dir, 'ckpt'),
     prompts,
     dispose: async () => {
       await local.dispose();

@@ -5,10 +5,12 @@
  * same run (what `pnpm bench eval` reports as local batch 16), and the time to first token at the
  * median and p99 over all streams.
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '@rho/core';
 import { OpenAIClient } from '@rho/core/openai';
-import { CompletionServer } from '../../packages/eval/src/serve/server.ts';
+import { REPO_ROOT } from '@rho/core/base';
 import { evalBenchModel, measureBatch } from './_eval-model.ts';
 import { cpuIsa } from './_isa.ts';
 import { printBenchResult } from './_table.ts';
@@ -34,8 +36,18 @@ const bench = await evalBenchModel(values.preset!, { dataDir: values['data-dir']
 const { local, prompts } = bench;
 local.setBatchSize(CLIENTS);
 
-const server = new CompletionServer(local, { port: 0 });
-const client = new OpenAIClient({ urls: [await server.listen()], model: 'bench', concurrency: CLIENTS });
+// `pnpm serve` as users run it, its own process: the clients' work here does not stall its event loop
+const server = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'packages/eval/src/cli/serve.ts'), bench.ckpt, '--port', '0', '--batch-size', String(CLIENTS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+const url = await new Promise<string>((resolve, reject) => {
+  let out = '';
+  server.stdout!.on('data', (c) => {
+    out += c;
+    const m = /at (http:\/\/\S+)/.exec(out);
+    if (m) resolve(m[1]!);
+  });
+  server.on('exit', (code) => reject(new Error(`pnpm serve exited with ${code}`)));
+});
+const client = new OpenAIClient({ urls: [url], model: 'bench', concurrency: CLIENTS });
 
 /** One round: every client streams one completion at once; tokens/s over the round, each stream's time to first token. */
 async function streamRound(newTokens: number): Promise<{ tokensPerS: number; ttftMs: number[] }> {
@@ -72,7 +84,7 @@ for (let round = 0; round < ROUNDS; round++) {
   servedBest = Math.max(servedBest, r.tokensPerS);
   ttft.push(...r.ttftMs);
 }
-await server.close();
+server.kill('SIGTERM');
 await bench.dispose();
 
 const ratio = servedBest / localBest;
