@@ -3,7 +3,7 @@
  * `pnpm core init`, the real datasets, the local backend, and `pnpm serve` over HTTP on 127.0.0.1.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,17 +24,24 @@ function readJsonl(path: string): Array<Record<string, unknown>> {
 const outFile = (dir: string, data: string, prompt: string, n: number) => join(dir, data, `test_${prompt}_${n}_seed0_t0.0_s0_e-1.jsonl`);
 
 let server: Awaited<ReturnType<typeof startServe>> | undefined;
+let chatServer: Awaited<ReturnType<typeof startServe>> | undefined;
 let serverUrl = '';
+const chatCkpt = join(root, 'chat-ckpt');
 
 beforeAll(async () => {
-  // A small byte-level BPE and a 2-layer model whose short context keeps few-shot prompts cheap.
-  await tinyCheckpoint(root, ckpt, { problems: 400, maxPositions: 256 });
-  server = await startServe(ckpt);
+  // A small byte-level BPE and a 2-layer model; its context holds the few-shot prompts whole
+  // (about 1,700 tokens at most), which the server, as vLLM, requires.
+  await tinyCheckpoint(root, ckpt, { problems: 400, maxPositions: 2048 });
+  // the same model with a chat template, for a server that is asked through chat
+  cpSync(ckpt, chatCkpt, { recursive: true });
+  writeFileSync(join(chatCkpt, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<s>', eos_token: '</s>', chat_template: '{{ bos_token }}{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}[assistant] {% endif %}' }));
+  [server, chatServer] = await Promise.all([startServe(ckpt), startServe(chatCkpt)]);
   serverUrl = server.url;
-});
+}, 300_000);
 
 afterAll(() => {
   server?.stop();
+  chatServer?.stop();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -70,6 +77,26 @@ describe('pnpm eval over a local checkpoint and over pnpm serve', () => {
       }
     });
   }
+
+  it('cot through a chat-only route: --api chat sends each prompt as one user message, rendered by the chat template', async () => {
+    const local = join(root, 'chat-local');
+    const chat = join(root, 'chat-http');
+    let r = await cli('eval', ['cot', chatCkpt, '--limit', '3', '--max-tokens', '12', '--out', local, '--data-dir', DATA]);
+    expect(r.status, r.stderr).toBe(0);
+    r = await cli('eval', ['cot', '--model', chatServer!.url, '--api', 'chat', '--model-name', 'chat-ckpt', '--limit', '3', '--max-tokens', '12', '--out', chat, '--data-dir', DATA]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/avg/);
+    for (const data of SEVEN) {
+      const a = readJsonl(outFile(local, data, 'cot', 3));
+      const b = readJsonl(outFile(chat, data, 'cot', 3));
+      expect(b.map((s) => s.idx)).toEqual(a.map((s) => s.idx));
+      expect(b.every((s) => (s.code as string[]).length === 1)).toBe(true);
+    }
+    // the same run against a checkpoint without a template fails, so the prompts did go through chat
+    r = await cli('eval', ['cot', '--model', serverUrl, '--api', 'chat', '--data', 'gsm8k', '--limit', '1', '--max-tokens', '4', '--out', join(root, 'chat-none'), '--data-dir', DATA]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/no chat template/);
+  });
 
   it('survives SIGKILL at random points: the rerun completes and equals an uninterrupted run', async () => {
     // tfjs throughout, not the native engine: a problem must take long enough for kills to land between problems
@@ -146,6 +173,11 @@ describe('pnpm eval: bad input gives one clear line, a non-zero exit, and nothin
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/unknown dataset "nope"; known:/);
     expect(existsSync(out)).toBe(false);
+  });
+  it('--api on a local checkpoint', async () => {
+    const r = await cli('eval', ['cot', ckpt, '--api', 'chat', '--limit', '1', '--data-dir', DATA]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--api applies to a server/);
   });
   it('an unknown prompt type', async () => {
     const r = await cli('eval', ['cott', ckpt]);

@@ -3,16 +3,12 @@
  * backend (a random checkpoint of the preset, 64-token prompts, 128 new tokens) at batch sizes 1,
  * 8, 16 and 32, and the same batch-16 load through the OpenAI-compatible server on 127.0.0.1.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { initBackend, initCheckpoint, presetConfig, readCorpusTexts, trainBpe, resolveDataDir } from '@rho/core';
-import { writeJsonAtomic } from '@rho/core/base';
+import { initBackend } from '@rho/core';
 import { HttpCompletionModel } from '../../packages/eval/src/backends/http.ts';
-import { LocalCheckpointModel } from '../../packages/eval/src/backends/local.ts';
 import type { CompletionModel } from '../../packages/eval/src/backends/types.ts';
 import { CompletionServer } from '../../packages/eval/src/serve/server.ts';
+import { evalBenchModel, measureBatch } from './_eval-model.ts';
 import { printBenchResult } from './_table.ts';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, preset: { type: 'string', default: 'small' }, 'new-tokens': { type: 'string', default: '128' }, 'data-dir': { type: 'string' }, help: { type: 'boolean' } } });
@@ -23,35 +19,9 @@ if (values.help) {
 const NEW = Number(values['new-tokens']);
 const PROMPT_TOKENS = 64;
 const backend = await initBackend();
-const config = presetConfig(values.preset!);
-const dir = mkdtempSync(join(tmpdir(), 'bench-eval-'));
-
-// A tokenizer of the preset's vocabulary size, trained on the GSM8K corpus, so prompts are real text.
-const texts = readCorpusTexts([join(resolveDataDir(values['data-dir']), 'corpus/gsm8k-train.jsonl')], ['question', 'answer']).slice(0, 3000);
-writeJsonAtomic(join(dir, 'tok.json'), trainBpe(texts, { vocabSize: config.vocabSize }));
-await initCheckpoint({ config, out: join(dir, 'ckpt'), seed: 0, tokenizerPath: join(dir, 'tok.json') });
-
-const local = await LocalCheckpointModel.open(join(dir, 'ckpt'), { batchSize: 32 });
-// Prompts of exactly 64 tokens: corpus text cut at the token level and decoded back.
-const prompts = texts.slice(0, 64).map((t) => {
-  const ids = local.encode(t + ' ' + t + ' ' + t);
-  return local.decode(ids.slice(1, PROMPT_TOKENS));
-});
-
-/** Best of `repeats` timed runs after a warm-up, so one disturbance does not decide a figure. */
-async function measure(model: CompletionModel, batch: number, repeats = 2): Promise<{ completions_per_s: number; tokens_per_s: number }> {
-  const ps = prompts.slice(0, batch);
-  await model.complete(ps, { stop: [], maxTokens: 4, temperature: 0 }); // warm-up
-  let best = { completions_per_s: 0, tokens_per_s: 0 };
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    const res = await model.complete(ps, { stop: [], maxTokens: NEW, temperature: 0 });
-    const s = (performance.now() - t0) / 1000;
-    const tokens = res.reduce((a, x) => a + (x.tokens ?? 0), 0);
-    if (tokens / s > best.tokens_per_s) best = { completions_per_s: +(res.length / s).toFixed(3), tokens_per_s: +(tokens / s).toFixed(1) };
-  }
-  return best;
-}
+const bench = await evalBenchModel(values.preset!, { dataDir: values['data-dir'], promptTokens: PROMPT_TOKENS });
+const { local, prompts } = bench;
+const measure = (model: CompletionModel, batch: number, repeats = 2) => measureBatch(model, prompts, batch, NEW, repeats);
 
 const rows: Array<[string, string]> = [];
 const json: Record<string, unknown> = { backend, preset: values.preset, prompt_tokens: PROMPT_TOKENS, new_tokens: NEW };
@@ -63,7 +33,7 @@ for (const b of [1, 8, 16, 32]) {
   rows.push([`local batch ${b}`, `${m.tokens_per_s} tok/s, ${m.completions_per_s} completions/s`]);
 }
 local.setBatchSize(16);
-const server = new CompletionServer(local, { port: 0, batchSize: 16 });
+const server = new CompletionServer(local, { port: 0 });
 const url = await server.listen();
 const http = new HttpCompletionModel({ urls: [url], model: 'bench', concurrency: 16 });
 // Local and HTTP at batch 16 alternate, so a disturbance of the machine hits both alike.
@@ -85,6 +55,5 @@ json.http_overhead = +(1 - h.tokens_per_s / (json.local_b16_tokens_per_s as numb
 rows.push(['pnpm serve, 16 concurrent', `${h.tokens_per_s} tok/s, ${h.completions_per_s} completions/s`]);
 rows.push(['HTTP overhead at 16', `${(100 * (json.http_overhead as number)).toFixed(1)}% (target < 10%)`]);
 rows.push(['PyTorch KV decode, small', '170 tok/s at batch 1, 1012 at batch 16 (target: half)']);
-await local.dispose();
-rmSync(dir, { recursive: true, force: true });
+await bench.dispose();
 printBenchResult(`eval: generation through the local backend and pnpm serve (${values.preset}, backend ${backend})`, rows, json, Boolean(values.json));

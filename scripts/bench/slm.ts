@@ -10,7 +10,7 @@ import { createTrainerState, initBackend, LlamaModel, presetConfig, presetTraini
 import type { SlmBatch } from '../../packages/slm/src/trainer/batches.ts';
 import { makeLossFn } from '../../packages/slm/src/trainer/loss.ts';
 import { selectWeightsTf, weightedLossTf, tf } from '../../packages/slm/src/select/tf.ts';
-import { batchLosses } from '../../packages/slm/src/score/run.ts';
+import { batchLosses } from '../../packages/slm/src/score/local-scorers.ts';
 import { printBenchResult } from './_table.ts';
 
 /** Issue 7: PyTorch on this machine, same model (small preset). */

@@ -7,4 +7,4 @@ export * from './io/jsonl.ts';
 export * from './io/input.ts';
 export * from './cli/report.ts';
 export * from './cli/program.ts';
-export { makeRng } from './generate/sampling.ts';
+export { findStop, makeRng } from './generate/sampling.ts';

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadEngineApi } from '../engine/native-api.ts';
 import { openNativeLm, type NativeLm } from '../engine/native-lm.ts';
+import { argmax } from './sampling.ts';
 import { ContinuousBatcher, sharedPrefix, type SequenceRequest } from './scheduler.ts';
 
 const SHARED = resolve(__dirname, '../../../../../shared');
@@ -81,6 +82,36 @@ run('continuous batching over the native engine', () => {
     await expect(s.submit({ prompt: [1, 999999], maxNewTokens: 3 })).rejects.toThrow(/999999/);
     s.close();
     await expect(s.submit({ prompt: [1], maxNewTokens: 3 })).rejects.toThrow(/closed/);
+  });
+
+  it('hands each token and its logits to onToken, and a cancelled sequence frees its row at once', async () => {
+    const { lm } = await openNativeLm(resolve(SHARED, 'fixtures/tiny-llama'), { precision: 'fp32' });
+    opened.push(lm);
+    const [p0, p1, p2] = realPrompts(3);
+    const s = new ContinuousBatcher(lm, { maxBatch: 1, kvBudgetBytes: 1e9 });
+    const seen: number[] = [];
+    const r = await s.submit({ prompt: p0!, maxNewTokens: 6, eosId: null, onToken: (t, logits) => (expect(logits.length).toBe(lm.config.vocabSize), seen.push(argmax(logits)), expect(t).toBe(seen.at(-1))) });
+    expect(seen).toEqual(r.tokens);
+
+    // one row: the cancelled sequence holds it until cancelled, then the waiting one runs
+    const ac = new AbortController();
+    let streamed = 0;
+    const long = s.submit({ prompt: p1!, maxNewTokens: 10_000, eosId: null, signal: ac.signal, onToken: () => ++streamed === 3 && ac.abort() });
+    const next = s.submit({ prompt: p2!, maxNewTokens: 4, eosId: null });
+    await expect(long).rejects.toThrow(/cancelled/);
+    expect(streamed).toBe(3);
+    expect((await next).tokens.length).toBe(4);
+    expect(s.active).toBe(0);
+    // cancelled while waiting, and before submitting
+    const gone = new AbortController();
+    const running = s.submit({ prompt: p0!, maxNewTokens: 3, eosId: null });
+    const waiting = s.submit({ prompt: p1!, maxNewTokens: 3, eosId: null, signal: gone.signal });
+    gone.abort();
+    await expect(waiting).rejects.toThrow(/cancelled/);
+    expect((await running).tokens.length).toBe(3);
+    await expect(s.submit({ prompt: p0!, maxNewTokens: 3, signal: gone.signal })).rejects.toThrow(/cancelled/);
+    expect(s.waiting).toBe(0);
+    s.close();
   });
 
   it('sharedPrefix is the longest common token prefix', () => {

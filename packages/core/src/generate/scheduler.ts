@@ -9,6 +9,13 @@ export type SequenceRequest = Pick<GenerateOptions, 'maxNewTokens' | 'temperatur
   prompt: readonly number[];
   /** Seeds this sequence's own generator: its tokens do not depend on what it was batched with. */
   seed?: number;
+  /**
+   * Each new token as it is chosen, with the logits it was chosen from (a view valid only during
+   * the call): what streaming and log-probabilities need.
+   */
+  onToken?: (token: number, logits: Float32Array) => void;
+  /** Aborting drops the sequence, waiting or running, and frees its row and key/value memory at once. */
+  signal?: AbortSignal;
 };
 
 export interface SequenceResult {
@@ -71,6 +78,10 @@ function commonPrefixLength(a: readonly number[], b: readonly number[]): number 
   let i = 0;
   while (i < n && a[i] === b[i]) i++;
   return i;
+}
+
+function cancelled(): RhoError {
+  return new RhoError('RUNTIME', 'the sequence was cancelled', { cancelled: true });
 }
 
 /** The longest token prefix all the rows share. */
@@ -175,11 +186,23 @@ export class ContinuousBatcher {
     } catch (e) {
       return Promise.reject(e);
     }
+    if (req.signal?.aborted) return Promise.reject(cancelled());
     if (req.maxNewTokens === 0) return Promise.resolve({ tokens: [], stopReason: 'length', ...(req.stop ? { text: '' } : {}) });
     return new Promise((resolve, reject) => {
-      this.queue.push({ req, resolve, reject });
+      const signal = req.signal;
+      const onAbort = () => this.cancel(req);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      this.queue.push({ req, resolve: (r) => (done(), resolve(r)), reject: (e) => (done(), reject(e)) });
       if (!this.running) void this.run();
     });
+  }
+
+  /** Drops a sequence whose caller went away (aborts fire between engine calls, never inside one). */
+  private cancel(req: SequenceRequest): void {
+    const w = this.queue.findIndex((x) => x.req === req);
+    if (w >= 0) return this.queue.splice(w, 1)[0]!.reject(cancelled());
+    for (const slot of this.slots.values()) if (slot.req === req) return this.finish(slot, null, cancelled());
   }
 
   /** Frees the engine's caches; waiting and running sequences are rejected. */
@@ -298,6 +321,7 @@ export class ContinuousBatcher {
       const temperature = s.req.temperature ?? 0;
       s.tokens.push(temperature <= 0 ? argmax(row) : sampleToken(row, temperature, s.req.topP ?? 1, s.rng));
       this.stats.generatedTokens++;
+      s.req.onToken?.(s.tokens[s.tokens.length - 1]!, row);
       const end = sequenceEnd(s.rules, s.tokens);
       if (!end) return;
       const text = s.req.stop ? (end.text ?? s.req.stop.decode(s.tokens)) : undefined;

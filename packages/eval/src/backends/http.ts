@@ -1,12 +1,23 @@
-import { OpenAICompletionsClient, type OpenAIClientOptions } from './openai.ts';
+import { OpenAIClient, type OpenAIClientOptions } from '@rho/core/openai';
 import type { Completion, CompletionModel, CompletionOptions } from './types.ts';
+
+/**
+ * Which OpenAI endpoint carries a prompt. `completions` sends the prompt text as it is (what the
+ * harness does, and what base models need); `chat` sends it as one user message, for servers that
+ * serve only chat and for instruct models, whose chat template then frames it.
+ */
+export type ApiKind = 'completions' | 'chat';
+export const API_KINDS: readonly ApiKind[] = ['completions', 'chat'];
 
 /** One or more OpenAI-compatible servers as a CompletionModel. */
 export class HttpCompletionModel implements CompletionModel {
-  private readonly client: OpenAICompletionsClient;
+  private readonly client: OpenAIClient;
 
-  constructor(options: OpenAIClientOptions) {
-    this.client = new OpenAICompletionsClient(options);
+  constructor(
+    options: OpenAIClientOptions,
+    private readonly api: ApiKind = 'completions',
+  ) {
+    this.client = new OpenAIClient(options);
   }
 
   get name(): string {
@@ -18,8 +29,9 @@ export class HttpCompletionModel implements CompletionModel {
   }
 
   complete(prompts: string[], opts: CompletionOptions): Promise<Completion[]> {
-    return this.client.complete(
-      prompts.map((prompt) => ({ prompt, maxTokens: opts.maxTokens, temperature: opts.temperature, topP: opts.topP, stop: opts.stop, seed: opts.seed })),
+    const sampling = { maxTokens: opts.maxTokens, temperature: opts.temperature, topP: opts.topP, stop: opts.stop, seed: opts.seed };
+    return Promise.all(
+      prompts.map((prompt) => (this.api === 'chat' ? this.client.chat({ messages: [{ role: 'user', content: prompt }], ...sampling }) : this.client.complete({ prompt, ...sampling }))),
     );
   }
 }

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RhoError } from '@rho/core/base';
 import { defaultKvBudget } from './kv-budget.ts';
-import type { Completion, CompletionModel, CompletionOptions, SchedulerCounters } from './types.ts';
+import { TickBatcher } from './tick-batcher.ts';
+import type { Completion, CompletionModel, CompletionOptions, GenerationRequest, GenerationResult, SchedulerCounters, TokenModel } from './types.ts';
 
 // Types only: the module itself is imported when a local model is opened.
 import type { CausalLm, ContinuousBatcher, EngineChoice, Precision, Tokenizer } from '@rho/core';
@@ -37,8 +38,12 @@ export const DEFAULT_MAX_BATCH = 64;
  * CompletionModel, through core's CausalLm (the native engine, or tfjs). core (and TensorFlow.js
  * with it) is loaded only when a local model is opened, so HTTP runs and grading never pay for it.
  */
-export class LocalCheckpointModel implements CompletionModel {
+export class LocalCheckpointModel implements CompletionModel, TokenModel {
   private warnedTruncation = false;
+  /** tfjs: single requests that arrive together, decoded as one static batch. */
+  private readonly staticBatches = new TickBatcher<GenerationRequest, GenerationResult>((_, reqs) => this.generateStatic(reqs), 16);
+  /** Prompt-logit requests that arrive together share one forward pass. */
+  private readonly logitBatches = new TickBatcher<number[], Float32Array>((_, rows) => this.lm.logits(rows), 16);
   /** Continuous batching, when the native engine runs the model. */
   private batcher: ContinuousBatcher | null;
 
@@ -91,13 +96,64 @@ export class LocalCheckpointModel implements CompletionModel {
     this.batcher.setPrefix(prompts.map((p) => this.fit(p, 0)));
   }
 
-  /** Token ids of a prompt as the model sees it (BOS as the tokenizer's post-processor adds it). */
-  encode(text: string): number[] {
-    return this.tokenizer.encode(text);
+  /**
+   * Token ids of a prompt as the model sees it (BOS as the tokenizer's post-processor adds it);
+   * `special: false` adds none, for text that already holds them (a rendered chat template).
+   */
+  encode(text: string, opts: { special?: boolean } = {}): number[] {
+    return opts.special === false ? this.tokenizer.encode(text, { addBos: false, addEos: false }) : this.tokenizer.encode(text);
   }
 
   decode(ids: number[]): string {
     return this.tokenizer.decode(ids, { skipSpecial: true });
+  }
+
+  get contextLength(): number {
+    return this.lm.config.maxPositionEmbeddings;
+  }
+
+  get vocabSize(): number {
+    return this.lm.config.vocabSize;
+  }
+
+  tokenText(id: number): string {
+    return this.tokenizer.decode([id]);
+  }
+
+  promptLogits(rows: number[][]): Promise<Float32Array[]> {
+    this.lm.checkIds(rows);
+    return Promise.all(rows.map((r) => this.logitBatches.submit('', r)));
+  }
+
+  /** One sequence from token ids, its tokens streamed to `onToken` as they come (native engine). */
+  async generate(req: GenerationRequest): Promise<GenerationResult> {
+    const stop = req.stop?.length ? { strings: req.stop, decode: (t: number[]) => this.decode(t) } : undefined;
+    if (!this.batcher) {
+      if (req.signal?.aborted) throw new RhoError('RUNTIME', 'the sequence was cancelled', { cancelled: true });
+      const key = JSON.stringify([req.maxTokens, req.temperature, req.topP ?? 1, req.stop ?? [], req.seed ?? 0]);
+      return this.staticBatches.submit(key, req);
+    }
+    const r = await this.batcher.submit({ prompt: req.prompt, maxNewTokens: req.maxTokens, temperature: req.temperature, topP: req.topP ?? 1, seed: req.seed ?? 0, stop, onToken: req.onToken, signal: req.signal });
+    return { tokens: r.tokens, text: r.text ?? this.decode(r.tokens), finishReason: r.stopReason === 'length' ? 'length' : 'stop' };
+  }
+
+  /**
+   * tfjs: requests with the same options as one batch; tokens reach `onToken` once the batch ends,
+   * with logits recomputed over each whole sequence (tfjs serves small checkpoints only).
+   */
+  private generateStatic(reqs: GenerationRequest[]): GenerationResult[] {
+    const r0 = reqs[0]!;
+    const stop = r0.stop?.length ? { strings: r0.stop, decode: (t: number[]) => this.decode(t) } : undefined;
+    const res = this.lm.generate(reqs.map((r) => r.prompt), { maxNewTokens: r0.maxTokens, temperature: r0.temperature, topP: r0.topP ?? 1, seed: r0.seed ?? 0, stop });
+    return reqs.map((req, i) => {
+      const tokens = res.tokens[i]!;
+      if (req.onToken && tokens.length > 0) {
+        const v = this.vocabSize;
+        const logits = this.lm.logits([[...req.prompt, ...tokens.slice(0, -1)]])[0]!;
+        tokens.forEach((t, j) => req.onToken!(t, logits.subarray((req.prompt.length - 1 + j) * v, (req.prompt.length + j) * v)));
+      }
+      return { tokens, text: res.texts?.[i] ?? this.decode(tokens), finishReason: res.stopReason[i] === 'length' ? 'length' : 'stop' };
+    });
   }
 
   /** Sequences decoded together at most from now on (benchmarks sweep it); call between runs. */

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { RhoError } from '@rho/core/base';
-import { HttpCompletionModel } from './http.ts';
+import { HttpCompletionModel, type ApiKind } from './http.ts';
 import { LocalCheckpointModel } from './local.ts';
 import type { CompletionModel } from './types.ts';
 // types only: core is imported when a local checkpoint is opened
@@ -12,6 +12,8 @@ export interface OpenModelOptions {
   batchSize?: number;
   concurrency?: number;
   requestTimeoutS?: number;
+  /** Servers: the endpoint prompts go to (default completions). */
+  api?: ApiKind;
   /** Local checkpoints: which engine runs the model, in which precision, and load progress. */
   engine?: EngineChoice;
   precision?: Precision;
@@ -33,9 +35,10 @@ export async function openModel(specs: string[], opts: OpenModelOptions = {}): P
     const model = new HttpCompletionModel({
       urls: specs,
       model: opts.modelName ?? 'default',
-      concurrency: opts.concurrency,
+      // --concurrency is per server
+      concurrency: opts.concurrency !== undefined ? opts.concurrency * specs.length : undefined,
       requestTimeoutMs: opts.requestTimeoutS ? opts.requestTimeoutS * 1000 : undefined,
-    });
+    }, opts.api);
     await model.checkReachable();
     return model;
   }

@@ -38,3 +38,43 @@ export interface CompletionModel {
   counters?(): SchedulerCounters;
   dispose?(): Promise<void>;
 }
+
+/** One sequence to decode from token ids, as the server asks for it. */
+export interface GenerationRequest {
+  prompt: number[];
+  maxTokens: number;
+  temperature: number;
+  topP?: number;
+  stop?: string[];
+  seed?: number;
+  /** Each new token with the logits it was chosen from (a view valid only during the call). */
+  onToken?: (token: number, logits: Float32Array) => void;
+  /** Aborting drops the sequence and frees what it held (a client that went away). */
+  signal?: AbortSignal;
+}
+
+export interface GenerationResult {
+  tokens: number[];
+  /** The new text, cut before a stop string. */
+  text: string;
+  finishReason: 'stop' | 'length';
+}
+
+/**
+ * What `pnpm serve` needs of a model: token ids in and out, streaming, and the logits of whole
+ * sequences (prompt log-probabilities). A local checkpoint implements it.
+ */
+export interface TokenModel {
+  readonly name: string;
+  /** Positions the model attends over (max_position_embeddings). */
+  readonly contextLength: number;
+  readonly vocabSize: number;
+  /** With `special: false`, no BOS/EOS is added (text that already holds them, like a rendered chat). */
+  encode(text: string, opts?: { special?: boolean }): number[];
+  decode(ids: number[]): string;
+  /** One token as text, special tokens included (`<s>`), for log-probability listings. */
+  tokenText(id: number): string;
+  generate(req: GenerationRequest): Promise<GenerationResult>;
+  /** Logits of every position of each row, [T, V] per row. */
+  promptLogits(rows: number[][]): Promise<Float32Array[]>;
+}

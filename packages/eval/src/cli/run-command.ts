@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { resolveDataDir, RhoError } from '@rho/core/base';
 import { DEFAULT_MAX_BATCH, LocalCheckpointModel } from '../backends/local.ts';
 import { parseBytes } from '../backends/kv-budget.ts';
+import { API_KINDS, type ApiKind } from '../backends/http.ts';
 import { openModel } from '../backends/open.ts';
 import { DEFAULT_DATASET_NAMES, getDataset } from '../datasets/index.ts';
 import type { PromptType } from '../prompts/index.ts';
@@ -34,6 +35,7 @@ interface RunOptions {
   kvMem?: string;
   prefixCache: boolean;
   concurrency: string;
+  api?: ApiKind;
   timeout: string;
   overwrite?: boolean;
   dataDir?: string;
@@ -84,6 +86,7 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
     .option('--kv-mem <size>', 'key/value memory for the running sequences, e.g. 6G (default: 3/4 of the memory the loaded model leaves, less 2 GiB)')
     .option('--no-prefix-cache', "recompute each prompt's shared few-shot prefix instead of computing it once per dataset")
     .option('--concurrency <n>', 'requests in flight per server', '8')
+    .addOption(new Option('--api <kind>', 'servers: completions (the prompt as text, default) or chat (the prompt as one user message, for chat-only servers and instruct models)').choices(API_KINDS))
     .option('--timeout <s>', 'seconds per program in the sandbox (tora/pal)', '5')
     .option('--overwrite', 'discard finished outputs and journals instead of resuming')
     .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)');
@@ -114,6 +117,7 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
 
       const isServer = specs[0]!.startsWith('http');
       refuseEngineForServers(opts, isServer);
+      if (!isServer && opts.api !== undefined) throw new RhoError('BAD_CONFIG', '--api applies to a server (--model http://...), not to a local checkpoint', { field: 'api', got: opts.api });
       const load = loadProgressBar();
       let model: Awaited<ReturnType<typeof openModel>>;
       try {
@@ -121,6 +125,7 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
           modelName: opts.modelName,
           batchSize,
           concurrency: int(opts.concurrency, '--concurrency', 1),
+          api: opts.api,
           engine: opts.engine,
           precision: opts.precision,
           kvMemBytes: opts.kvMem !== undefined ? parseBytes(opts.kvMem, '--kv-mem') : undefined,

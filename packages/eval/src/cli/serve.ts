@@ -3,16 +3,17 @@ import { Command } from 'commander';
 import { RhoError, runMain } from '@rho/core/base';
 import { DEFAULT_MAX_BATCH, LocalCheckpointModel } from '../backends/local.ts';
 import { parseBytes } from '../backends/kv-budget.ts';
+import { ChatTemplate } from '../serve/chat-template.ts';
 import { CompletionServer } from '../serve/server.ts';
 import { engineOptions } from './engine-options.ts';
 import { loadProgressBar } from './progress.ts';
 // types only: see engine-options.ts
 import type { EngineChoice, Precision } from '@rho/core';
 
-// `pnpm serve ./ckpt [--port N]`: an OpenAI-compatible completions server over a local checkpoint.
+// `pnpm serve ./ckpt [--port N]`: an OpenAI-compatible server over a local checkpoint.
 runMain(async () => {
   const program = new Command('serve')
-    .description('serve a local checkpoint as an OpenAI-compatible /v1/completions and /v1/models endpoint')
+    .description('serve a local checkpoint over HTTP as OpenAI (and vLLM) do: /v1/completions (echo, logprobs, n, stream, token-id prompts), /v1/chat/completions (with the checkpoint\'s chat template), /v1/models, /health')
     .argument('<checkpoint>', 'checkpoint directory (config.json, model.safetensors, tokenizer.json)')
     .option('--port <n>', 'port (0: any free port)', '8000')
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
@@ -27,6 +28,8 @@ runMain(async () => {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RhoError('BAD_CONFIG', `--port must be 0..65535, got ${o.port}`, { field: 'port', got: o.port });
   const batchSize = Number(o.batchSize);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RhoError('BAD_CONFIG', `--batch-size must be a positive integer, got ${o.batchSize}`, { field: 'batch-size', got: o.batchSize });
+  // the small files first: a bad chat template fails before gigabytes of weights load
+  const chatTemplate = ChatTemplate.load(resolve(dir));
   const load = loadProgressBar();
   let model: LocalCheckpointModel;
   try {
@@ -41,9 +44,9 @@ runMain(async () => {
   } finally {
     load.stop();
   }
-  const server = new CompletionServer(model, { host: o.host, port, batchSize, countTokens: (t) => model.encode(t).length });
+  const server = new CompletionServer(model, { host: o.host, port, chatTemplate });
   const url = await server.listen();
-  process.stderr.write(`${model.description}\n`);
+  process.stderr.write(`${model.description}\n${chatTemplate ? 'chat: the checkpoint\'s chat template' : 'chat: none (no chat_template in tokenizer_config.json): /v1/chat/completions answers 400'}\n`);
   console.log(`serving ${resolve(dir)} at ${url}`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.on('SIGINT', stop);

@@ -4,7 +4,7 @@ import { LlamaModel, makeConfig, readJsonl, saveCheckpoint, trainBpe, writeFileA
 import { buildReport, DEFAULT_REPORT } from '../report/build.ts';
 import { finalVal, firstReaching } from '../report/summary.ts';
 import { scoreSplit } from '../score/run.ts';
-import { localScorer } from '../score/remote.ts';
+import { localScorer } from '../score/local-scorers.ts';
 import { Corpus } from '../shards/corpus.ts';
 import { corpusExists, prepareCorpus } from '../shards/prepare.ts';
 import { shuffledOrder } from '../shards/windows.ts';

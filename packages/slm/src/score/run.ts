@@ -1,25 +1,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { RhoError, writeFileAtomic, writeJsonAtomic } from '@rho/core';
 import type { Corpus } from '../shards/corpus.ts';
 import { buildBatch, windowCount } from '../shards/windows.ts';
 import { encodeScores } from './float16.ts';
-import type { WindowScorer } from './remote.ts';
+import type { WindowScorer } from './window-scorer.ts';
 import { readScoresMeta, SCORES_FORMAT, type ScoresMeta, shardCount, shardLength, shardName } from './store.ts';
-
-/** What scoring needs of a model (LlamaModel has it): per-token losses of a padded batch. */
-export interface TokenScorer {
-  tokenLosses(ids: tf.Tensor2D, mask?: tf.Tensor2D): tf.Tensor2D;
-}
-
-/** Per-target losses [B, T−1] of one padded batch, read back to the host. */
-export function batchLosses(model: TokenScorer, ids: Int32Array, mask: ArrayLike<number>, batchSize: number, seqLen: number): Float32Array {
-  const losses = tf.tidy(() => model.tokenLosses(tf.tensor2d(ids, [batchSize, seqLen], 'int32'), tf.tensor2d(Int32Array.from(mask), [batchSize, seqLen], 'int32')));
-  const data = losses.dataSync() as Float32Array;
-  losses.dispose();
-  return data;
-}
 
 export interface ScoreOptions {
   corpus: Corpus;

@@ -8,8 +8,8 @@ import { RhoError } from '@rho/core';
 import { Corpus } from '../shards/corpus.ts';
 import { prepareCorpus } from '../shards/prepare.ts';
 import { ByteTokenizer } from '../shards/tokenizer.ts';
-import { scoreSplit, type TokenScorer } from './run.ts';
-import { localScorer } from './remote.ts';
+import { localScorer, type TokenScorer } from './local-scorers.ts';
+import { scoreSplit } from './run.ts';
 import { checkAlignment, readScoresMeta, ScoreReader } from './store.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'slm-score-'));

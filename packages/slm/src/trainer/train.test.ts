@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, LlamaModel, loadCheckpoint, makeConfig, RhoError, saveCheckpoint, Tokenizer } from '@rho/core';
 import { scoreSplit } from '../score/run.ts';
-import { localScorer } from '../score/remote.ts';
+import { localScorer } from '../score/local-scorers.ts';
 import { Corpus } from '../shards/corpus.ts';
 import { prepareCorpus } from '../shards/prepare.ts';
 import { ByteTokenizer, loadTokenizer } from '../shards/tokenizer.ts';

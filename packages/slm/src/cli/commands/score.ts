@@ -2,7 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { CONFIG_FILE, ENGINE_CHOICES, openCausalLm, PRECISION_CHOICES, readConfigFile, RhoError, TOKENIZER_FILE, type CausalLm, type EngineChoice, type Precision } from '@rho/core';
-import { causalLmScorer, ServerScorer, type WindowScorer } from '../../score/remote.ts';
+import { OpenAIClient } from '@rho/core/openai';
+import { causalLmScorer } from '../../score/local-scorers.ts';
+import { serverScorer } from '../../score/server-scorer.ts';
+import type { WindowScorer } from '../../score/window-scorer.ts';
 import { scoreSplit } from '../../score/run.ts';
 import { Corpus } from '../../shards/corpus.ts';
 import { sha256 } from '../../shards/tokenizer.ts';
@@ -50,7 +53,9 @@ export default new Command('score')
       let scorer: WindowScorer;
       if (remote) {
         process.stderr.write(`note: ${o.ref} must tokenize as this corpus does (ids are sent as they are)\n`);
-        scorer = new ServerScorer({ url: o.ref, model: o.modelName!, concurrency: o.concurrency });
+        const client = new OpenAIClient({ urls: [o.ref], model: o.modelName!, concurrency: o.concurrency });
+        await client.checkReachable();
+        scorer = serverScorer(client);
       } else {
         // the reference must fit the corpus: checked on its small files before the weights load
         const tok = join(o.ref, TOKENIZER_FILE);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, LlamaModel, makeConfig, TfjsLm } from '@rho/core';
-import { causalLmScorer, localScorer, windowRows, type WindowBatch } from './remote.ts';
+import { causalLmScorer, localScorer } from './local-scorers.ts';
+import { windowRows, type WindowBatch } from './window-scorer.ts';
 
 /** Two full windows, one cut short (right padding), one of a single token, one empty. */
 const T = 6;

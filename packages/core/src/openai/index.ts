@@ -1,0 +1,2 @@
+export * from './base-url.ts';
+export * from './client.ts';

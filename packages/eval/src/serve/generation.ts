@@ -1,0 +1,94 @@
+import type { TokenModel } from '../backends/types.ts';
+import { badRequest } from './api-error.ts';
+import { tokenLogprob, type TokenLogprob } from './logprobs.ts';
+import { TextStream } from './text-stream.ts';
+
+/** One choice to decode: the prompt's ids and how to sample (the request's fields, checked). */
+export interface ChoiceSpec {
+  prompt: number[];
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  seed: number;
+  stop: string[];
+  /** Top log-probabilities per new token (0: the chosen token's only), or null for none. */
+  logprobs: number | null;
+  signal: AbortSignal;
+}
+
+export interface ChoiceResult {
+  text: string;
+  tokens: number[];
+  finishReason: 'stop' | 'length';
+  /** The text (and log-probabilities) not yet streamed. */
+  rest: string;
+  restLogprobs: TokenLogprob[];
+  logprobs: TokenLogprob[];
+}
+
+/**
+ * Decodes one choice. With `onText`, the text streams as it becomes final, with the
+ * log-probabilities of the tokens behind each piece; what remains comes back as `rest`.
+ */
+export async function runChoice(model: TokenModel, spec: ChoiceSpec, onText?: (piece: string, logprobs: TokenLogprob[]) => void): Promise<ChoiceResult> {
+  if (spec.maxTokens === 0) return { text: '', tokens: [], finishReason: 'length', rest: '', restLogprobs: [], logprobs: [] };
+  const logprobs: TokenLogprob[] = [];
+  let pending: TokenLogprob[] = [];
+  const tokens: number[] = [];
+  const stream = onText ? new TextStream((ids) => model.decode(ids), spec.stop) : null;
+  const r = await model.generate({
+    prompt: spec.prompt,
+    maxTokens: spec.maxTokens,
+    temperature: spec.temperature,
+    topP: spec.topP,
+    seed: spec.seed,
+    stop: spec.stop,
+    signal: spec.signal,
+    onToken:
+      stream || spec.logprobs !== null
+        ? (token, logits) => {
+            tokens.push(token);
+            if (spec.logprobs !== null) {
+              const lp = tokenLogprob(logits, token, spec.logprobs);
+              logprobs.push(lp);
+              pending.push(lp);
+            }
+            const piece = stream?.push(tokens);
+            if (piece) {
+              onText!(piece, pending);
+              pending = [];
+            }
+          }
+        : undefined,
+  });
+  const rest = stream ? stream.finish(r.text) : r.text;
+  return { text: r.text, tokens: r.tokens, finishReason: r.finishReason, rest, restLogprobs: pending, logprobs };
+}
+
+/**
+ * The new tokens a prompt leaves room for. A prompt the context cannot hold is refused (with
+ * room for at least one new token when any are asked for); a request for more tokens than the
+ * context has left gets what is left, as llama.cpp's server does: clients such as evaluation
+ * harnesses ask for one budget whatever each prompt's length.
+ */
+export function roomFor(model: TokenModel, ids: number[], maxTokens: number, param: string): number {
+  if (ids.length === 0) throw badRequest(`${param}: the prompt is empty`, param);
+  for (const id of ids) if (id >= model.vocabSize) throw badRequest(`${param}: token id ${id} is outside the vocabulary (${model.vocabSize} ids)`, param);
+  const ctx = model.contextLength;
+  if (ids.length > ctx || (maxTokens > 0 && ids.length >= ctx)) {
+    throw badRequest(`This model's maximum context length is ${ctx} tokens, but the ${param} has ${ids.length} tokens${ids.length <= ctx ? ', leaving no room for new ones' : ''}.`, param, 'context_length_exceeded');
+  }
+  return Math.min(maxTokens, ctx - ids.length);
+}
+
+/** Log-probabilities of each prompt token given those before it (null for the first). */
+export async function promptLogprobs(model: TokenModel, ids: number[], k: number): Promise<Array<TokenLogprob | null>> {
+  const [logits] = await model.promptLogits([ids]);
+  const v = model.vocabSize;
+  return ids.map((id, t) => (t === 0 ? null : tokenLogprob(logits!.subarray((t - 1) * v, t * v), id, k)));
+}
+
+/** A per-choice seed: distinct choices of one request sample differently, and a seed reproduces them. */
+export function choiceSeed(seed: number | null | undefined, index: number, base: number): number {
+  return (((seed ?? base) * 1_000_003 + index) >>> 0);
+}
