@@ -263,7 +263,10 @@ class Comparer {
   }
 
   /** sympy_numeric_eq: matrices cell by cell; a float rounded to `precision` places; other numbers exactly. */
-  private numeric(gold: Expr, pred: Expr): boolean {
+  private numeric(goldIn: Expr, predIn: Expr): boolean {
+    // sums and products of matrices are worked out first (safe_sympy_doit)
+    const gold = matrixValue(goldIn) ?? goldIn;
+    const pred = matrixValue(predIn) ?? predIn;
     if (gold.k === 'matrix' || pred.k === 'matrix') {
       if (gold.k !== 'matrix' || pred.k !== 'matrix') return false;
       if (gold.rows.length !== pred.rows.length || gold.rows[0]!.length !== pred.rows[0]!.length) return false;
@@ -291,6 +294,51 @@ class Comparer {
     if (gold.k === 'matrix' || pred.k === 'matrix') return false;
     if (numberKind(gold) === 'float' || numberKind(pred) === 'float') return false;
     return sameValueEverywhere(gold, pred);
+  }
+}
+
+type Matrix = Extract<Expr, { k: 'matrix' }>;
+
+/** The matrix a sum, product or negation of matrices (and scalars) comes to; null when it is no matrix. */
+function matrixValue(e: Expr): Matrix | null {
+  switch (e.k) {
+    case 'matrix':
+      return e;
+    case 'neg': {
+      const m = matrixValue(e.arg);
+      return m && { k: 'matrix', rows: m.rows.map((r) => r.map((x): Expr => ({ k: 'neg', arg: x }))) };
+    }
+    case 'add': {
+      const ms = e.args.map(matrixValue);
+      if (ms.every((m) => m === null)) return null;
+      if (ms.some((m) => m === null)) return null;
+      const [first, ...rest] = ms as Matrix[];
+      if (rest.some((m) => m.rows.length !== first!.rows.length || m.rows[0]!.length !== first!.rows[0]!.length)) return null;
+      return { k: 'matrix', rows: first!.rows.map((r, i) => r.map((x, j): Expr => ({ k: 'add', args: [x, ...rest.map((m) => m.rows[i]![j]!)] }))) };
+    }
+    case 'mul': {
+      let acc: Expr | null = null;
+      let any = false;
+      for (const a of e.args) {
+        const m = matrixValue(a);
+        any ||= m !== null;
+        const v: Expr = m ?? a;
+        if (acc === null) acc = v;
+        else if (acc.k === 'matrix' && v.k === 'matrix') {
+          const x: Matrix = acc;
+          const y: Matrix = v;
+          if (x.rows[0]!.length !== y.rows.length) return null;
+          acc = { k: 'matrix', rows: x.rows.map((r) => y.rows[0]!.map((_, j): Expr => ({ k: 'add', args: r.map((c, t): Expr => ({ k: 'mul', args: [c, y.rows[t]![j]!] })) }))) };
+        } else if (acc.k === 'matrix' || v.k === 'matrix') {
+          const m: Matrix = acc.k === 'matrix' ? acc : (v as Matrix);
+          const scalar: Expr = acc.k === 'matrix' ? v : acc;
+          acc = { k: 'matrix', rows: m.rows.map((r) => r.map((c): Expr => ({ k: 'mul', args: [scalar, c] }))) };
+        } else acc = { k: 'mul', args: [acc, v] };
+      }
+      return any && acc?.k === 'matrix' ? acc : null;
+    }
+    default:
+      return null;
   }
 }
 

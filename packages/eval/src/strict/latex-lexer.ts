@@ -68,6 +68,11 @@ const UNICODE_OPS: Record<string, string> = {
   '∪': '\\cup', '∩': '\\cap', '∈': '\\in', '∉': '\\notin', '±': '\\pm', '∓': '\\pm', '∅': '\\emptyset',
 };
 
+function isKnown(cmd: string): boolean {
+  const name = cmd.slice(1);
+  return SKIPPED.has(cmd) || COMMANDS[cmd] !== undefined || GREEK.has(name) || OTHER_SYMBOLS.has(name);
+}
+
 export function tokenizeStrict(s: string): Tok[] {
   const out: Tok[] = [];
   let i = 0;
@@ -97,7 +102,10 @@ export function tokenizeStrict(s: string): Tok[] {
       }
       const m = /^\\([a-zA-Z]+|.)/s.exec(rest);
       if (!m) return err();
-      const cmd = m[0];
+      // the lexer takes the longest command it knows: \quadx is \quad then x
+      let cmd = m[0];
+      while (cmd.length > 2 && /^\\[a-zA-Z]+$/.test(cmd) && !isKnown(cmd)) cmd = cmd.slice(0, -1);
+      if (!isKnown(cmd)) cmd = m[0];
       i += cmd.length;
       if (SKIPPED.has(cmd)) continue;
       if (cmd === '\\{' || cmd === '\\}' || cmd === '\\\\' || cmd === '\\(' || cmd === '\\)') {
@@ -108,7 +116,7 @@ export function tokenizeStrict(s: string): Tok[] {
         out.push({ t: 'op', v: '|' });
         continue;
       }
-      const name = m[1]!;
+      const name = cmd.slice(1);
       if (GREEK.has(name) || OTHER_SYMBOLS.has(name)) {
         // get_symbol lower-cases the name; \pi stays the symbol "pi" (it is not sympy's pi there)
         out.push({ t: 'name', v: name.toLowerCase() });

@@ -33,17 +33,21 @@ function negate(e: Expr): Expr {
   return { k: 'neg', arg: e };
 }
 
-/** Only symbols (x, AB, A/S): what makes `lhs = value` an assignment. */
+/**
+ * is_expr_of_only_symbols: what makes `lhs = value` an assignment. Symbols, A/S, and anything
+ * built from them alone (AB, |AB|, f(x), x + y); a number anywhere (2x, x^2) makes it an equation.
+ */
 export function onlySymbols(e: Expr): boolean {
   switch (e.k) {
     case 'sym':
       return true;
-    case 'mul':
-      return e.args.every(onlySymbols);
     case 'div':
       return onlySymbols(e.num) && onlySymbols(e.den);
-    case 'pow':
-      return onlySymbols(e.base) && e.exp.k === 'neg' && e.exp.arg.k === 'num' && e.exp.arg.v === 1;
+    case 'mul':
+    case 'add':
+      return e.args.every(onlySymbols);
+    case 'fn':
+      return e.args.length > 0 && e.args.every(onlySymbols);
     case 'tuple':
       return e.items.length > 0 && e.items.every(onlySymbols);
     default:
