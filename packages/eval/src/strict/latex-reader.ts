@@ -628,9 +628,11 @@ const EQUATION_SPLIT = /(?<!\\|<|!|>)=/;
 
 function readOnce(s: string): Expr | null {
   if (GROUPED_NUMBER.test(s)) {
-    const text = s.replace(/[,\s]/g, '');
+    // convert_number: a grouped number starting with 0 is a decimal comma (0,111 is 0.111)
+    const trimmed = s.trim();
+    const text = (trimmed.startsWith('0') ? trimmed.replace(',', '.') : trimmed).replace(/[,\s]/g, '');
     const neg = text.startsWith('-');
-    const digits = text.replace(/^-/, '').replace(/^0+(?=\d)/, '');
+    const digits = text.replace(/^-/, '').replace(/^0+(?=[\d.])/, '').replace(/^\./, '0.');
     return { k: 'num', v: Number(`${neg ? '-' : ''}${digits}`), text: `${neg ? '-' : ''}${digits}` };
   }
   const toks = tokenizeStrict(s);
