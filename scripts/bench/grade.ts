@@ -1,7 +1,10 @@
 /**
  * `pnpm bench grade [--json] [--runs N] [--data-dir DIR]`: re-scores the three released Rho-1
  * output files (3138 samples) end to end — a fresh `eval score` process as `pnpm eval` starts it
- * (node --import tsx), from its start until the metrics are written — and checks the verdicts against the stored per-sample scores.
+ * (node --import tsx), from its start until the metrics are written — once with the harness
+ * grader and once with the strict one (runs interleaved, so both meet the same machine load), and
+ * checks the harness's verdicts against the stored per-sample scores. Both times side by side,
+ * and strict / harness (the strict grader's budget is 2x).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,42 +27,62 @@ const FILES = [
   'rho-math-7b-interpreter-v0.1/gsm8k/test_tora_-1_seed0_t0.0_s0_e-1.jsonl',
 ];
 const runs = Math.max(1, Number(values.runs));
-const walls: number[] = [];
-let out = '';
+const GRADERS = ['harness', 'strict'] as const;
+const walls: Record<(typeof GRADERS)[number], number[]> = { harness: [], strict: [] };
+const outs: Record<string, string> = {};
 for (let r = 0; r < runs; r++) {
-  rmSync(out || '/nonexistent', { recursive: true, force: true });
-  out = mkdtempSync(join(tmpdir(), 'bench-grade-'));
-  const t0 = performance.now();
-  const res = spawnSync(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'packages/eval/src/cli/main.ts'), 'score', refs, '--out', out, '--data-dir', dataDir], { encoding: 'utf8', cwd: REPO_ROOT });
-  walls.push((performance.now() - t0) / 1000);
-  if (res.status !== 0) {
-    console.error(res.stderr || res.stdout);
-    process.exit(1);
+  for (const grader of GRADERS) {
+    rmSync(outs[grader] ?? '/nonexistent', { recursive: true, force: true });
+    const out = (outs[grader] = mkdtempSync(join(tmpdir(), `bench-grade-${grader}-`)));
+    const t0 = performance.now();
+    const res = spawnSync(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'packages/eval/src/cli/main.ts'), 'score', refs, '--out', out, '--data-dir', dataDir, '--grader', grader], { encoding: 'utf8', cwd: REPO_ROOT });
+    walls[grader].push((performance.now() - t0) / 1000);
+    if (res.status !== 0) {
+      console.error(res.stderr || res.stdout);
+      process.exit(1);
+    }
   }
 }
+const out = outs['harness']!;
 let samples = 0;
 let agree = 0;
 const accs: Record<string, number> = {};
+const strictAccs: Record<string, number> = {};
 for (const f of FILES) {
   const stored = new Map(readJsonl<{ idx: number; score: boolean[] }>(join(refs, f)).map((r) => [r.idx, r.score[0]]));
   const ours = readJsonl<{ idx: number; score: boolean[] }>(join(out, f));
   samples += ours.length;
   agree += ours.filter((r) => r.score[0] === stored.get(r.idx)).length;
   const prompt = f.includes('_tora_') ? 'tora' : 'cot';
-  accs[f.split('/').slice(0, 2).join('/')] = (JSON.parse(readFileSync(join(out, f.replace(/\.jsonl$/, `_${prompt}_metrics.json`)), 'utf8')) as { acc: number }).acc;
+  const metricsOf = (dir: string) => (JSON.parse(readFileSync(join(dir, f.replace(/\.jsonl$/, `_${prompt}_metrics.json`)), 'utf8')) as { acc: number }).acc;
+  accs[f.split('/').slice(0, 2).join('/')] = metricsOf(out);
+  strictAccs[f.split('/').slice(0, 2).join('/')] = metricsOf(outs['strict']!);
 }
-rmSync(out, { recursive: true, force: true });
-walls.sort((a, b) => a - b);
-const wall = walls[Math.floor(walls.length / 2)]!;
-const result = { samples, wall_s: +wall.toFixed(3), samples_per_s: +(samples / wall).toFixed(1), agreement: +(agree / samples).toFixed(5), runs, accs };
+for (const dir of Object.values(outs)) rmSync(dir, { recursive: true, force: true });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const wall = median(walls.harness);
+const strictWall = median(walls.strict);
+const result = {
+  samples,
+  wall_s: +wall.toFixed(3),
+  samples_per_s: +(samples / wall).toFixed(1),
+  strict_wall_s: +strictWall.toFixed(3),
+  strict_samples_per_s: +(samples / strictWall).toFixed(1),
+  strict_over_harness: +(strictWall / wall).toFixed(3),
+  agreement: +(agree / samples).toFixed(5),
+  runs,
+  accs,
+  strict_accs: strictAccs,
+};
 printBenchResult(
-  'grade: re-score the released Rho-1 outputs, process start to metrics written (median of runs)',
+  'grade: re-score the released Rho-1 outputs, process start to metrics written (median of runs), harness and strict graders',
   [
     ['samples', samples],
-    ['wall_s', result.wall_s],
-    ['samples_per_s', result.samples_per_s],
-    ['agreement with stored scores', `${(100 * result.agreement).toFixed(2)}%`],
-    ...Object.entries(accs).map(([k, v]): [string, string] => [`acc ${k}`, v.toFixed(1)]),
+    ['wall_s harness | strict', `${result.wall_s.toFixed(3)} | ${result.strict_wall_s.toFixed(3)}`],
+    ['samples_per_s harness | strict', `${result.samples_per_s} | ${result.strict_samples_per_s}`],
+    ['strict / harness time', result.strict_over_harness.toFixed(2)],
+    ['agreement with stored scores (harness)', `${(100 * result.agreement).toFixed(2)}%`],
+    ...Object.entries(accs).map(([k, v]): [string, string] => [`acc ${k} harness | strict`, `${v.toFixed(1)} | ${strictAccs[k]!.toFixed(1)}`]),
     ['python harness (sympy 1.12), same files', '20.1 s as three processes'],
   ],
   result,

@@ -11,6 +11,7 @@ import type { PromptType } from '../prompts/index.ts';
 import { runEval, type RunResult } from '../run/run-eval.ts';
 import { formatBytes, peakRssBytes } from '../run/memory.ts';
 import { engineOptions, refuseEngineForServers } from './engine-options.ts';
+import { graderOptions, parseGraderOptions, type GraderFlags } from './grader-options.ts';
 import { loadProgressBar, progressBar } from './progress.ts';
 // types only: see engine-options.ts
 import type { EngineChoice, Precision } from '@rho/core';
@@ -18,7 +19,7 @@ import type { EngineChoice, Precision } from '@rho/core';
 /** The benchmarks of the Rho-1 tables: those whose spec says `default`. */
 export const DEFAULT_DATASETS: readonly string[] = DEFAULT_DATASET_NAMES;
 
-interface RunOptions {
+interface RunOptions extends GraderFlags {
   model?: string[];
   modelName?: string;
   data: string;
@@ -90,7 +91,7 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
     .option('--timeout <s>', 'seconds per program in the sandbox (tora/pal)', '5')
     .option('--overwrite', 'discard finished outputs and journals instead of resuming')
     .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)');
-  for (const o of engineOptions()) cmd.addOption(o);
+  for (const o of [...engineOptions(), ...graderOptions()]) cmd.addOption(o);
   return cmd.action(async (checkpoint: string | undefined, opts: RunOptions) => {
       // Everything is validated before a model is loaded or a file written.
       const datasets = opts.data.split(',').map((d) => d.trim()).filter(Boolean);
@@ -109,6 +110,7 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
         nSampling: int(opts.nSampling, '--n-sampling', 1),
         overwrite: opts.overwrite,
       };
+      const { grader, strict } = parseGraderOptions(opts);
       const batchSize = int(opts.batchSize, '--batch-size', 1);
       const timeoutS = num(opts.timeout, '--timeout', 0.1, 3600);
       const dataDir = resolveDataDir(opts.dataDir, process.env, { mayBeMissing: datasets.every((d) => getDataset(d).builtin !== undefined) });
@@ -145,12 +147,13 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
           const r = await runEval(
             model,
             // a continuous batch refills from the problems in flight: twice its rows keeps it full
-            { ...base, data, dataDir, outDir, chunkSize: isServer ? 64 : model.continuous ? 2 * batchSize : batchSize, engine },
+            { ...base, grader, strict, data, dataDir, outDir, chunkSize: isServer ? 64 : model.continuous ? 2 * batchSize : batchSize, engine },
             { executor, onProgress: (done, total) => (bar ??= progressBar(`${promptType} ${data}`, total, { minTotal: 1 })).update(done) },
           );
           bar?.stop();
           results.push({ data, r });
-          console.log(`${data}: acc ${r.metrics.acc.toFixed(1)} (${r.metrics.num_samples} samples) -> ${r.outPath}`);
+          const strictAcc = r.metrics.strict_acc !== undefined ? `, strict ${r.metrics.strict_acc.toFixed(1)}` : '';
+          console.log(`${data}: acc ${r.metrics.acc.toFixed(1)}${strictAcc} (${r.metrics.num_samples} samples) -> ${r.outPath}`);
         }
       } finally {
         await executor?.dispose();

@@ -8,6 +8,9 @@ export interface OurResult {
   acc: number;
   /** The acc in the metrics file that came with the outputs, when there is one. */
   reportedAcc?: number;
+  /** --grader both: the strict grader's accuracy, and the samples on which the two graders part. */
+  strictAcc?: number;
+  disagreements?: number;
 }
 
 export interface ComparisonRow extends OurResult {

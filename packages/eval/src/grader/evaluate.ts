@@ -189,6 +189,8 @@ export function evaluate(e: Expr, env: ReadonlyMap<string, Complex>): Complex {
       return finite(callFn(e.name, e.args.map((x) => evaluate(x, env))));
     case 'bigop':
       return bigOperator(e, env);
+    case 'pct':
+      return evaluate(e.arg, env).div(100);
     default:
       return NAN;
   }

@@ -17,7 +17,19 @@ export type Expr =
   | { k: 'set'; items: Expr[] }
   /** sympy's true/false: a relation that evaluated when parsed (Eq(2, 2), Eq(Eq(z, 2), 2)). */
   | { k: 'bool'; v: boolean }
-  | { k: 'matrix'; rows: Expr[][] };
+  | { k: 'matrix'; rows: Expr[][] }
+  // The kinds below are built only by the strict (Math-Verify) reading of LaTeX; the harness's
+  // parsers never produce them, so its verdicts cannot change through them.
+  /** An interval with its ends open or closed: [0,9) is not (0,9). */
+  | { k: 'interval'; lo: Expr; hi: Expr; loOpen: boolean; hiOpen: boolean }
+  /** Set algebra over intervals and finite sets (\cup, \cap, \setminus). */
+  | { k: 'setop'; op: 'union' | 'intersect' | 'minus'; args: Expr[] }
+  /** The named number sets (\mathbb{R}, ...). */
+  | { k: 'numset'; name: 'N' | 'Z' | 'Q' | 'R' | 'C' | 'P' }
+  /** A chain of relations (1 < x < 2, x = 5+5+1 = 11), in the order written. */
+  | { k: 'and'; args: Expr[] }
+  /** x% : the value of x divided by 100, kept apart so a percentage can be compared as one. */
+  | { k: 'pct'; arg: Expr };
 
 /** A canonical text for structural equality (sympy's `str(a) == str(b)` step). */
 export function exprKey(e: Expr): string {
@@ -53,6 +65,16 @@ export function exprKey(e: Expr): string {
       return e.v ? 'True' : 'False';
     case 'matrix':
       return `(matrix ${e.rows.map((r) => `[${r.map(exprKey).join(' ')}]`).join(' ')})`;
+    case 'interval':
+      return `(interval ${e.loOpen ? '(' : '['} ${exprKey(e.lo)} ${exprKey(e.hi)} ${e.hiOpen ? ')' : ']'})`;
+    case 'setop':
+      return `(${e.op} ${e.args.map(exprKey).join(' ')})`;
+    case 'numset':
+      return `(numset ${e.name})`;
+    case 'and':
+      return `(and ${e.args.map(exprKey).join(' ')})`;
+    case 'pct':
+      return `(pct ${exprKey(e.arg)})`;
   }
 }
 
@@ -98,6 +120,17 @@ export function freeSymbols(e: Expr, out: Set<string> = new Set()): Set<string> 
     case 'matrix':
       e.rows.forEach((r) => r.forEach((a) => freeSymbols(a, out)));
       break;
+    case 'interval':
+      freeSymbols(e.lo, out);
+      freeSymbols(e.hi, out);
+      break;
+    case 'setop':
+    case 'and':
+      e.args.forEach((a) => freeSymbols(a, out));
+      break;
+    case 'pct':
+      freeSymbols(e.arg, out);
+      break;
     default:
       break;
   }
@@ -130,6 +163,14 @@ export function renameSymbol(e: Expr, from: string, to: string): Expr {
       return { k: e.k, items: e.items.map(r) };
     case 'matrix':
       return { k: 'matrix', rows: e.rows.map((row) => row.map(r)) };
+    case 'interval':
+      return { ...e, lo: r(e.lo), hi: r(e.hi) };
+    case 'setop':
+      return { ...e, args: e.args.map(r) };
+    case 'and':
+      return { k: 'and', args: e.args.map(r) };
+    case 'pct':
+      return { k: 'pct', arg: r(e.arg) };
     default:
       return e;
   }

@@ -8,9 +8,11 @@ import type { Complex } from 'complex.js';
 import { evaluate, realPart } from './evaluate.ts';
 import { exprKey, freeSymbols, type Expr } from './expr.ts';
 
-type Tok =
-  /** dotted: followed by a '.' that no digit follows */
-  | { t: 'num'; v: string; dotted?: boolean }
+export type Tok =
+  /** dotted: followed by a '.' that no digit follows; pct: written with a percent sign (strict mode) */
+  | { t: 'num'; v: string; dotted?: boolean; pct?: boolean }
+  /** A whole symbol name lexed as one token (strict mode: \text{...}, Greek letters). */
+  | { t: 'name'; v: string }
   | { t: 'letter'; v: string }
   | { t: 'cmd'; v: string }
   | { t: 'op'; v: string }
@@ -20,7 +22,12 @@ type Tok =
 /** Commands sympy's lexer skips. */
 const SKIP_CMDS = new Set(['\\,', '\\:', '\\;', '\\!', '\\quad', '\\qquad', '\\thinspace', '\\medspace', '\\thickspace', '\\negthinspace', '\\negmedspace', '\\negthickspace', '\\left', '\\right', '\\vrule', '\\vcenter', '\\vbox', '\\vskip', '\\vspace', '\\hfil', '\\*', '\\-', '\\.', '\\/', '\\"', '\\(', '\\=']);
 
-export type LatexMode = 'sympy' | 'latex2sympy';
+/**
+ * sympy: parse_latex, as the harness calls it. latex2sympy: the harness's latex2sympy2 fallback.
+ * strict: latex2sympy2_extended as Math-Verify calls it (tokens from strict/latex-lexer.ts, the set
+ * layer in strict/latex-sets.ts; the expression grammar here is shared).
+ */
+export type LatexMode = 'sympy' | 'latex2sympy' | 'strict';
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 
@@ -206,36 +213,36 @@ const GRAMMAR_CMDS = new Set([
 ]);
 
 /** Thrown to abandon a parse; not an Error, so throwing it captures no stack (parsing backtracks a lot). */
-class Fail {
+export class Fail {
   constructor(readonly reason: string) {}
 }
 /** A lexer error reached while parsing or looking ahead: sympy raises, no backtracking. */
-class LexFail {
+export class LexFail {
   constructor(readonly reason: string) {}
 }
 /**
  * A construct sympy's grammar reads but this parser does not (integrals, limits, bra-kets). Stopping there would grade a prefix (x - \sum_k k read as x), so the whole parse
  * fails instead, with no backtracking.
  */
-class Unsupported {
+export class Unsupported {
   constructor(readonly reason: string) {}
 }
 /** sympy raised while building the expression (an inequality between non-reals): no parse. */
-class Raises {
+export class Raises {
   constructor(readonly reason: string) {}
 }
 const UNSUPPORTED_CMDS = new Set(['\\int', '\\lim', '\\langle']);
 
-class Parser {
-  private i = 0;
+export class Parser {
+  protected i = 0;
   /** Position of the factor being parsed in an implicit product (0: the first). */
   private factorIndex = 0;
   constructor(
-    private readonly toks: Tok[],
-    private readonly mode: LatexMode,
+    protected readonly toks: Tok[],
+    protected readonly mode: LatexMode,
   ) {}
 
-  private peek(): Tok | undefined {
+  protected peek(): Tok | undefined {
     const t = this.toks[this.i];
     if (t?.t === 'err') throw new LexFail(t.v);
     return t;
@@ -247,7 +254,7 @@ class Parser {
    * speculatively and rewind on failure. Both parsers ignore what follows a complete expression
    * when it cannot continue it ("a+b)" is a+b).
    */
-  private attempt<T>(fn: () => T): T | null {
+  protected attempt<T>(fn: () => T): T | null {
     // latex2sympy2's parser does not back off: an operator whose operand fails is an error there
     if (this.mode !== 'sympy') return fn();
     const save = this.i;
@@ -261,15 +268,15 @@ class Parser {
       throw e;
     }
   }
-  private isOp(v: string): boolean {
+  protected isOp(v: string): boolean {
     const t = this.peek();
     return t !== undefined && (t.t === 'op' || t.t === 'cmd') && t.v === v;
   }
-  private expect(v: string): void {
+  protected expect(v: string): void {
     if (!this.isOp(v)) throw new Fail(`expected ${v}`);
     this.i++;
   }
-  private isSymbolCmd(t: Tok | undefined): boolean {
+  protected isSymbolCmd(t: Tok | undefined): boolean {
     if (this.mode === 'latex2sympy' && t?.t === 'cmd' && (t.v === '\\begin' || t.v === '\\end')) return false;
     return t !== undefined && t.t === 'cmd' && !GRAMMAR_CMDS.has(t.v) && /^\\[a-zA-Z]+$/.test(t.v);
   }
@@ -362,7 +369,7 @@ class Parser {
     return kept.length === 1 ? kept[0]! : { k: 'mul', args: kept };
   }
 
-  private startsAtom(): boolean {
+  protected startsAtom(): boolean {
     const t = this.peek();
     if (!t) return false;
     if (t.t === 'num' || t.t === 'letter') return true;
@@ -397,7 +404,7 @@ class Parser {
   }
 
   /** sympy: '^' takes an atom or a braced expression (latex2sympy is laxer). */
-  private supArg(): Expr {
+  protected supArg(): Expr {
     if (this.isOp('{')) {
       this.i++;
       const e = this.additive();
@@ -419,7 +426,7 @@ class Parser {
     throw new Fail('bad exponent');
   }
 
-  private group(): Expr {
+  protected group(): Expr {
     this.expect('{');
     const e = this.additive();
     this.expect('}');
@@ -427,7 +434,7 @@ class Parser {
   }
 
   /** A \frac argument: a braced group or a single digit. */
-  private fracArg(): Expr {
+  protected fracArg(): Expr {
     if (this.isOp('{')) return this.group();
     const t = this.peek();
     if (t && t.t === 'num') {
@@ -445,13 +452,13 @@ class Parser {
     throw new Fail('bad argument');
   }
 
-  private subscript(): string {
+  protected subscript(): string {
     if (this.isOp('{')) return exprKey(this.group());
     return exprKey(this.simpleAtom());
   }
 
   /** atom: symbols (with subscript), numbers, \frac, \binom, \mathit. */
-  private simpleAtom(): Expr {
+  protected simpleAtom(): Expr {
     const t = this.peek();
     if (!t) throw new Fail('eof');
     if (t.t === 'num') {
@@ -638,7 +645,7 @@ class Parser {
   }
 
   /** sympy: (\sum | \prod) (_{v = lo} ^hi | ^hi _{v = lo}) mp */
-  private bigOperator(op: 'sum' | 'prod'): Expr {
+  protected bigOperator(op: 'sum' | 'prod'): Expr {
     let v: string | null = null;
     let lo: Expr | null = null;
     let hi: Expr | null = null;
@@ -662,7 +669,7 @@ class Parser {
   }
 
   /** What follows a function name: optional _base and ^power, then the argument. */
-  private functionTail(): { base: Expr | null; power: Expr | null; arg: Expr } {
+  protected functionTail(): { base: Expr | null; power: Expr | null; arg: Expr } {
     let base: Expr | null = null;
     let power: Expr | null = null;
     for (let k = 0; k < 2; k++) {
@@ -683,13 +690,13 @@ class Parser {
     return { base, power, arg: this.unary() };
   }
 
-  private sqrtArg(): Expr {
+  protected sqrtArg(): Expr {
     if (this.isOp('{')) return this.group();
     if (this.mode === 'latex2sympy') return this.simpleAtom();
     throw new Fail('sqrt needs braces');
   }
 
-  private envName(): string {
+  protected envName(): string {
     this.expect('{');
     let name = '';
     while (!this.isOp('}')) {
@@ -702,7 +709,7 @@ class Parser {
     return name;
   }
 
-  private matrix(): Expr {
+  protected matrix(): Expr {
     const env = this.envName();
     if (env !== 'pmatrix' && env !== 'bmatrix' && env !== 'matrix') throw new Fail(`environment ${env}`);
     const rows: Expr[][] = [[]];

@@ -52,9 +52,10 @@ const TURNS: readonly ((index: number, name: string) => number)[] = [
   (j) => (j % 2 === 0 ? -0.3 : 0.45),
   (_j, name) => unit(name, 5),
 ];
-const ROUNDS = TURNS.length;
+/** How many sample environments sameValueEverywhere tries (the strict grader samples the same points). */
+export const ROUNDS = TURNS.length;
 
-function sampleEnv(names: Iterable<string>, round: number): Map<string, Complex> {
+export function sampleEnv(names: Iterable<string>, round: number): Map<string, Complex> {
   const env = new Map<string, Complex>();
   [...names].sort().forEach((name, j) => {
     // small per-name offsets keep distinct symbols from coinciding
@@ -73,7 +74,8 @@ function tightClose(a: Complex, b: Complex): boolean {
 
 const modulus = (z: Complex): Complex => new Complex(z.abs(), 0);
 
-function sameValueEverywhere(a: Expr, b: Expr, transform: (z: Complex) => Complex = (z) => z): boolean {
+/** Do a and b take the same value at every sample point (sympy's simplify(a - b) == 0)? */
+export function sameValueEverywhere(a: Expr, b: Expr, transform: (z: Complex) => Complex = (z) => z): boolean {
   const names = new Set([...freeSymbols(a), ...freeSymbols(b)]);
   const rounds = names.size === 0 ? 1 : ROUNDS;
   for (let r = 0; r < rounds; r++) {

@@ -13,6 +13,12 @@ export interface Metrics {
   empty_samples: number;
   acc: number;
   type_acc?: Record<string, number>;
+  /** Which grader gave acc, when it is not the harness ('strict'; 'both': acc is the harness's). */
+  grader?: 'strict' | 'both';
+  /** --grader both: the strict grader's accuracy, timed-out comparisons, and the samples whose first verdicts differ. */
+  strict_acc?: number;
+  strict_timeout_samples?: number;
+  disagreements?: number;
 }
 
 /**
@@ -20,7 +26,7 @@ export interface Metrics {
  * (`satisfies` makes a field added to Metrics but not here, or the reverse, a compile error.)
  */
 export const METRIC_FIELDS: ReadonlySet<string> = new Set(
-  Object.keys({ num_samples: 0, num_scores: 0, timeout_samples: 0, empty_samples: 0, acc: 0, type_acc: 0 } satisfies Record<keyof Metrics, 0>),
+  Object.keys({ num_samples: 0, num_scores: 0, timeout_samples: 0, empty_samples: 0, acc: 0, type_acc: 0, grader: 0, strict_acc: 0, strict_timeout_samples: 0, disagreements: 0 } satisfies Record<keyof Metrics, 0>),
 );
 
 /** numpy's rint: round half to even. */
@@ -71,4 +77,29 @@ export function computeMetrics(samples: readonly ScoredSample[], timeoutSamples:
     result.type_acc = Object.fromEntries(keys.map((k) => [k, percent1(mean(groups.get(k)!))]));
   }
   return result;
+}
+
+/** A sample graded by both graders (its strict verdicts beside the harness's). */
+export interface BothScoredSample extends ScoredSample {
+  strict_score?: boolean[];
+}
+
+/**
+ * The metrics of a grading policy: the harness's as they were; 'strict' marks acc as the strict
+ * grader's; 'both' adds the strict accuracy (column 0, as acc) and how many samples the two graders
+ * part on, after the harness's fields so that those stay in their place.
+ */
+export function metricsForPolicy(samples: readonly BothScoredSample[], timeouts: number, strictTimeouts: number, policy: 'harness' | 'strict' | 'both'): Metrics {
+  const m = computeMetrics(samples, timeouts);
+  if (policy === 'harness') return m;
+  if (policy === 'strict') return { ...m, grader: 'strict' };
+  const first = (xs: boolean[] | undefined) => (xs && xs.length > 0 ? xs[0]! : false);
+  const strictCol = samples.map((s) => first(s.strict_score));
+  return {
+    ...m,
+    grader: 'both',
+    strict_acc: samples.length ? percent1(mean(strictCol)) : 0,
+    strict_timeout_samples: strictTimeouts,
+    disagreements: samples.filter((s) => first(s.score) !== first(s.strict_score)).length,
+  };
 }

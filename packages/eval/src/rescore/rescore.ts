@@ -9,9 +9,10 @@ import { extractProgram } from '../extract/program.ts';
 import { findDataset } from '../datasets/registry.ts';
 import type { PalExecutor, PalResult } from '../extract/run-execute.ts';
 import type { EqualOptions } from '../grader/math-equal.ts';
+import type { StrictOptions } from '../strict/verify.ts';
 import type { ProgramExecutor } from '../interpreter/types.ts';
-import { gradeSample, type OutputRecord, type RescoredRecord } from './grade-sample.ts';
-import { computeMetrics, type Metrics } from './metrics.ts';
+import { gradeSample, type GraderPolicy, type OutputRecord, type RescoredRecord } from './grade-sample.ts';
+import { metricsForPolicy, type Metrics } from './metrics.ts';
 
 export type { OutputRecord, RescoredRecord } from './grade-sample.ts';
 
@@ -23,6 +24,9 @@ export interface RescoreInput {
   dataset: ReadonlyMap<number, Record<string, unknown>>;
   executor?: PalExecutor;
   equal?: EqualOptions;
+  /** Which grader decides (default: the harness). */
+  grader?: GraderPolicy;
+  strict?: Partial<StrictOptions>;
   /** Called after each record (progress bars). */
   onRecord?: (done: number, total: number) => void;
 }
@@ -54,6 +58,7 @@ export function rescoreSamples(input: RescoreInput): RescoreResult {
   const ordered = [...byIdx.values()].sort((a, b) => a.idx - b.idx);
 
   let timeouts = 0;
+  let strictTimeouts = 0;
   const out: RescoredRecord[] = [];
   ordered.forEach((rec, n) => {
     const raw = input.dataset.get(rec.idx);
@@ -67,10 +72,11 @@ export function rescoreSamples(input: RescoreInput): RescoreResult {
     if (!Array.isArray(rec.code)) throw new RhoError('BAD_INPUT', `output record idx ${rec.idx} has no "code" list`, { field: 'code' });
     const graded = gradeSample(rec, raw, input);
     timeouts += graded.timeouts;
+    strictTimeouts += graded.strictTimeouts;
     out.push(graded.record);
     input.onRecord?.(n + 1, ordered.length);
   });
-  return { records: out, metrics: computeMetrics(out, timeouts) };
+  return { records: out, metrics: metricsForPolicy(out, timeouts, strictTimeouts, input.grader ?? 'harness') };
 }
 
 /** Runs programs (pal's `solution()`), returning str(result) and the report, in input order. */

@@ -12,6 +12,8 @@ import { SampleJournal } from '../outputs/journal.ts';
 import { metricsFile, type MetricsFile } from '../outputs/metrics-file.ts';
 import { constructPrompt, STOP_WORDS, type PromptType } from '../prompts/index.ts';
 import { rescoreSamplesAsync, sandboxRunner, type RescoredRecord } from '../rescore/rescore.ts';
+import type { GraderPolicy } from '../rescore/grade-sample.ts';
+import type { StrictOptions } from '../strict/verify.ts';
 import { runToolLoop } from '../runners/tool-loop.ts';
 import { peakRssBytes } from './memory.ts';
 
@@ -40,6 +42,9 @@ export interface RunConfig {
   engine?: string;
   /** Grader options (default: the harness's, as `pnpm eval score` uses). */
   equal?: EqualOptions;
+  /** Which grader decides (default: the harness), and the strict grader's options. */
+  grader?: GraderPolicy;
+  strict?: Partial<StrictOptions>;
 }
 
 /** A finished problem before grading, as math_eval.py builds it: what the journal keeps. */
@@ -159,6 +164,8 @@ export async function runEval(
     records: journal.rows(examples.map((e) => e.idx)),
     dataset: new Map(examples.map((e) => [e.idx, e.record])),
     equal: cfg.equal,
+    grader: cfg.grader,
+    strict: cfg.strict,
     runPrograms: deps.executor && sandboxRunner(deps.executor),
   });
   const metrics = metricsFile(graded.metrics, {

@@ -2,7 +2,8 @@ import { readJsonl, RhoError } from '@rho/core/base';
 import { getDataset, loadRecords } from '../datasets/index.ts';
 import { inferFromPath } from '../outputs/layout.ts';
 import type { EqualOptions } from '../grader/math-equal.ts';
-import { datasetIndex, rescoreSamplesAsync, sandboxRunner, type OutputRecord, type RescoreResult } from '../rescore/index.ts';
+import { datasetIndex, rescoreSamplesAsync, sandboxRunner, type GraderPolicy, type OutputRecord, type RescoreResult } from '../rescore/index.ts';
+import type { StrictOptions } from '../strict/verify.ts';
 
 export const SCORABLE_PROMPT_TYPES = ['cot', 'tora', 'pal', 'direct', 'pot', 'program_only', 'tool-integrated'] as const;
 
@@ -16,6 +17,9 @@ export interface ScoreFileOptions {
   timeoutS?: number;
   /** Grader options (default: the harness's). */
   equal?: EqualOptions;
+  /** Which grader decides (default: the harness). */
+  grader?: GraderPolicy;
+  strict?: Partial<StrictOptions>;
 }
 
 export interface ScoredFile extends RescoreResult {
@@ -75,7 +79,7 @@ export async function scoreFile(opts: ScoreFileOptions): Promise<ScoredFile> {
     if (!Array.isArray(r.code)) throw new RhoError('BAD_INPUT', 'sample has no "code" list of completions', { file: opts.file, line: i + 1, field: 'code' });
   });
   try {
-    const result = await rescoreSamplesAsync({ dataName: data, promptType, records, dataset, equal: opts.equal, onRecord: opts.onRecord, runPrograms: (programs) => runInSandbox(programs, opts.timeoutS ?? 5) });
+    const result = await rescoreSamplesAsync({ dataName: data, promptType, records, dataset, equal: opts.equal, grader: opts.grader, strict: opts.strict, onRecord: opts.onRecord, runPrograms: (programs) => runInSandbox(programs, opts.timeoutS ?? 5) });
     return { ...result, file: opts.file, data, promptType };
   } catch (e) {
     if (e instanceof RhoError && !e.context.file) throw new RhoError(e.code, e.message, { ...e.context, file: opts.file }, { cause: e });

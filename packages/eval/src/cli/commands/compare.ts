@@ -8,8 +8,9 @@ import { listPublished, loadPublished, type PublishedTable } from '../../compare
 import { metricsPathFor } from '../../outputs/layout.ts';
 import { collectOutputFiles } from '../../score/collect.ts';
 import { scoreFile } from '../../score/score-file.ts';
+import { graderOptions, parseGraderOptions, type GraderFlags } from '../grader-options.ts';
 
-interface CompareOptions {
+interface CompareOptions extends GraderFlags {
   published?: string;
   tolerance: string;
   dataDir?: string;
@@ -26,9 +27,10 @@ function reportedAcc(file: string, promptType: string): number | undefined {
 
 const fmt = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(1));
 
-function printTable(title: string, rows: ComparisonRow[]): void {
+function printTable(title: string, rows: ComparisonRow[], grader: string): void {
   console.log(chalk.bold(`\n${title}`));
-  const header = ['dataset', 'prompt', 'published', 'outputs\' metrics', 'ours (re-scored)', 'delta'];
+  const both = grader === 'both';
+  const header = ['dataset', 'prompt', 'published', 'outputs\' metrics', grader === 'strict' ? 'ours (strict)' : both ? 'ours (harness)' : 'ours (re-scored)', 'delta', ...(both ? ['strict', 'disagreements'] : [])];
   const body = rows.map((r) => [
     r.data + (r.differentSet ? ` (vs ${r.publishedKey})*` : ''),
     r.promptType,
@@ -36,9 +38,10 @@ function printTable(title: string, rows: ComparisonRow[]): void {
     fmt(r.reportedAcc),
     fmt(r.acc),
     r.delta === undefined ? '-' : `${r.delta > 0 ? '+' : ''}${r.delta.toFixed(1)}${r.beyondTolerance ? ' !' : ''}`,
+    ...(both ? [fmt(r.strictAcc), String(r.disagreements ?? '-')] : []),
   ]);
   const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
-  body.push(['avg', '', '', '', fmt(avg(rows.map((r) => r.acc))), '']);
+  body.push(['avg', '', '', '', fmt(avg(rows.map((r) => r.acc))), '', ...(both ? [fmt(avg(rows.map((r) => r.strictAcc ?? 0))), ''] : [])]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(chalk.dim(line(header)));
@@ -52,15 +55,18 @@ function printTable(title: string, rows: ComparisonRow[]): void {
   if (sources.length) console.log(chalk.dim(`published: ${sources.join(', ')}`));
 }
 
-export default new Command('compare')
+const cmd = new Command('compare')
   .description('our re-scored accuracies next to a published table, with deltas; rows beyond the tolerance are marked')
   .argument('<outputs>', 'a directory of outputs in the harness layout (<model>/<data>/test_<prompt>_...jsonl), or one file')
   .option('--published <name>', `published table (data/published/<name>.json or a path); default: the one named like each model folder. Known: ${listPublished().join(', ')}`)
   .option('--tolerance <points>', 'mark rows whose |delta| exceeds this many accuracy points', '0.5')
   .option('--strict', 'exit non-zero when any row is beyond the tolerance')
   .option('--json', 'print the rows as one JSON object (last line)')
-  .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)')
-  .action(async (input: string, opts: CompareOptions) => {
+  .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)');
+for (const o of graderOptions()) cmd.addOption(o);
+
+export default cmd.action(async (input: string, opts: CompareOptions) => {
+    const { grader, strict } = parseGraderOptions(opts);
     const tolerance = Number(opts.tolerance);
     if (!Number.isFinite(tolerance) || tolerance < 0) throw new RhoError('BAD_CONFIG', `--tolerance must be a non-negative number, got ${opts.tolerance}`);
     const fixed = opts.published ? loadPublished(opts.published) : undefined;
@@ -68,10 +74,18 @@ export default new Command('compare')
     const { files } = collectOutputFiles(input);
     const byModel = new Map<string, OurResult[]>();
     for (const f of files) {
-      const s = await scoreFile({ file: f.path, dataDir });
+      const s = await scoreFile({ file: f.path, dataDir, grader, strict });
       const model = basename(dirname(dirname(f.path)));
       const list = byModel.get(model) ?? [];
-      list.push({ model, data: s.data, promptType: s.promptType, acc: s.metrics.acc, reportedAcc: reportedAcc(f.path, s.promptType) });
+      const m = s.metrics;
+      list.push({
+        model,
+        data: s.data,
+        promptType: s.promptType,
+        acc: m.acc,
+        reportedAcc: reportedAcc(f.path, s.promptType),
+        ...(grader === 'both' ? { strictAcc: m.strict_acc, disagreements: m.disagreements } : {}),
+      });
       byModel.set(model, list);
     }
     const all: ComparisonRow[] = [];
@@ -81,9 +95,9 @@ export default new Command('compare')
       const rows = compareWithPublished(ours, table, tolerance);
       if (rows.length === 0) continue;
       all.push(...rows);
-      printTable(`${model}${table ? `  vs published ${table.model} (${table.prompt_type})` : '  (no published table)'}`, rows);
+      printTable(`${model}${table ? `  vs published ${table.model} (${table.prompt_type})` : '  (no published table)'}`, rows, grader);
     }
     if (all.length === 0) throw new RhoError('NOT_FOUND', `no outputs of prompt type "${fixed?.prompt_type}" to compare with ${fixed?.model}`, { file: input });
-    if (opts.json) console.log(JSON.stringify({ tolerance, rows: all }));
+    if (opts.json) console.log(JSON.stringify({ tolerance, ...(grader !== 'harness' ? { grader } : {}), rows: all }));
     if (opts.strict && all.some((r) => r.beyondTolerance)) process.exitCode = 1;
   });

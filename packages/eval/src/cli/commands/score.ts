@@ -5,16 +5,17 @@ import { metricsPathFor } from '../../outputs/layout.ts';
 import { metricsFile, runFactsBeside, type RunFacts } from '../../outputs/metrics-file.ts';
 import { collectOutputFiles } from '../../score/collect.ts';
 import { scoreFile, type ScoredFile } from '../../score/score-file.ts';
+import { graderOptions, parseGraderOptions, type GraderFlags } from '../grader-options.ts';
 import { progressBar } from '../progress.ts';
 
-interface ScoreOptions {
+interface ScoreOptions extends GraderFlags {
   data?: string;
   promptType?: string;
   out?: string;
   dataDir?: string;
 }
 
-export default new Command('score')
+const cmd = new Command('score')
   .description(
     're-score model outputs as the Python harness does: predictions from `code`, ground truth from the dataset (stored pred/gt/score ignored); ' +
       "the run's own figures (time, tokens, model) are kept from the metrics file beside each input",
@@ -23,8 +24,11 @@ export default new Command('score')
   .option('--data <name>', 'dataset (default: the folder holding the file)')
   .option('--prompt-type <type>', 'cot | tora | pal | direct (default: from the file name)')
   .option('--out <dir>', 'where re-scored files go, with the same relative layout (default: a rescored/ folder beside the input)')
-  .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)')
-  .action(async (input: string, opts: ScoreOptions) => {
+  .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)');
+for (const o of graderOptions()) cmd.addOption(o);
+
+export default cmd.action(async (input: string, opts: ScoreOptions) => {
+    const { grader, strict } = parseGraderOptions(opts);
     // a file of a built-in benchmark scores without any data directory; others fail naming their file
     const dataDir = resolveDataDir(opts.dataDir, process.env, { mayBeMissing: true });
     const { files, defaultOut } = collectOutputFiles(input);
@@ -39,6 +43,8 @@ export default new Command('score')
         dataDir,
         data: opts.data,
         promptType: opts.promptType,
+        grader,
+        strict,
         onRecord: (done, total) => (bar ??= progressBar(f.rel, total)).update(done),
       });
       bar?.stop();
@@ -49,8 +55,7 @@ export default new Command('score')
       writeFileAtomic(outPath, toJsonl(s.records));
       writeJsonAtomic(metricsPathFor(outPath, s.promptType), metricsFile(s.metrics, s.run));
       const m = s.metrics;
-      console.log(
-        `${s.data.padEnd(13)} ${s.promptType.padEnd(5)} acc ${m.acc.toFixed(1).padStart(5)}  samples ${m.num_samples}  empty ${m.empty_samples}  timeouts ${m.timeout_samples}  -> ${outPath}`,
-      );
+      const accs = grader === 'both' ? `harness ${m.acc.toFixed(1).padStart(5)}  strict ${(m.strict_acc ?? 0).toFixed(1).padStart(5)}  disagreements ${m.disagreements}` : `acc ${m.acc.toFixed(1).padStart(5)}${grader === 'strict' ? ' (strict)' : ''}`;
+      console.log(`${s.data.padEnd(13)} ${s.promptType.padEnd(5)} ${accs}  samples ${m.num_samples}  empty ${m.empty_samples}  timeouts ${m.timeout_samples}  -> ${outPath}`);
     }
   });
