@@ -5,9 +5,8 @@ import { z } from 'zod';
 import { RhoError } from '../errors.ts';
 import { resolveDecoder, type DecoderChoice } from '../generate/native-decoder.ts';
 import { argmax } from '../generate/sampling.ts';
-import type { FloatDtype } from '../safetensors/dtype.ts';
 import { TfjsLm } from '../engine/tfjs-lm.ts';
-import type { CausalLm } from '../engine/types.ts';
+import type { CausalLm, EngineName, WeightDtype } from '../engine/types.ts';
 
 const num3 = z.array(z.array(z.array(z.number())));
 const num2 = z.array(z.array(z.number()));
@@ -43,7 +42,7 @@ export function readExpected(path: string): ExpectedDump {
 
 export interface ParityRow {
   /** The engine the row was computed on. */
-  engine: 'native' | 'tfjs';
+  engine: EngineName;
   quantity: string;
   /** Largest absolute error (for the greedy continuation: the number of differing tokens). */
   maxAbsError: number;
@@ -91,7 +90,7 @@ export const BF16_GREEDY_FILE = 'greedy.json';
  * differently from the F32 run the dump's `greedy` came from, so `greedy.json` in the checkpoint
  * directory (PyTorch's run with those weights) takes precedence when there is one.
  */
-export function greedyReference(ckptDir: string, exp: ExpectedDump, weightDtype: FloatDtype, expectedPath = 'expected.json'): GreedyReference | undefined {
+export function greedyReference(ckptDir: string, exp: ExpectedDump, weightDtype: WeightDtype, expectedPath = 'expected.json'): GreedyReference | undefined {
   const own = join(ckptDir, BF16_GREEDY_FILE);
   if (weightDtype !== 'F32' && existsSync(own)) {
     let json: unknown;
@@ -124,7 +123,7 @@ export interface ParityOptions {
  * over a copy of the model's weights are separate code over the same weights. With BF16
  * arithmetic the tolerances are widened (see bf16ArithmeticSlack).
  */
-export function checkParity(lm: CausalLm, exp: ExpectedDump, weightDtype: FloatDtype, opts: ParityOptions = {}): ParityRow[] {
+export function checkParity(lm: CausalLm, exp: ExpectedDump, weightDtype: WeightDtype, opts: ParityOptions = {}): ParityRow[] {
   const rows: ParityRow[] = [];
   const bf16 = weightDtype !== 'F32';
   if (bf16 && !exp.bf16_logits) throw new RhoError('BAD_INPUT', 'the checkpoint is not float32 and the expected file has no bf16_logits', { field: 'bf16_logits' });
