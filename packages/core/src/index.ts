@@ -8,3 +8,4 @@ export * from './tokenizer/index.ts';
 export * from './train/index.ts';
 export * from './backend/index.ts';
 export * from './engine/index.ts';
+export * from './gguf/index.ts';
