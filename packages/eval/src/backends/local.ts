@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RhoError } from '@rho/core/base';
 import { defaultKvBudget } from './kv-budget.ts';
 import type { Completion, CompletionModel, CompletionOptions, SchedulerCounters } from './types.ts';
 
 // Types only: the module itself is imported when a local model is opened.
-import type { CausalLm, ContinuousBatcher, EngineChoice, Precision, Tokenizer } from '@rho/core';
+import type { CausalLm, ContinuousBatcher, EngineChoice, GpuChoice, Precision, TextCodec } from '@rho/core';
 
 export interface LocalModelOptions {
   /** The name reported to runs and servers (default: the directory). */
@@ -25,6 +25,8 @@ export interface LocalModelOptions {
   /** Which engine runs the model (default: $RHO_ENGINE, else auto). */
   engine?: EngineChoice;
   precision?: Precision;
+  /** llama.cpp engine: where it runs. */
+  gpu?: GpuChoice;
   /** Progress while the weights load (bytes done, bytes in all). */
   onLoadProgress?: (done: number, total: number) => void;
 }
@@ -33,8 +35,8 @@ export interface LocalModelOptions {
 export const DEFAULT_MAX_BATCH = 64;
 
 /**
- * A Hugging Face checkpoint directory (config.json, safetensors weights, tokenizer.json) as a
- * CompletionModel, through core's CausalLm (the native engine, or tfjs). core (and TensorFlow.js
+ * A Hugging Face checkpoint directory (config.json, safetensors weights, tokenizer.json), or a GGUF
+ * file, as a CompletionModel, through core's CausalLm (the native engine, tfjs or llama.cpp). core (and TensorFlow.js
  * with it) is loaded only when a local model is opened, so HTTP runs and grading never pay for it.
  */
 export class LocalCheckpointModel implements CompletionModel {
@@ -45,7 +47,7 @@ export class LocalCheckpointModel implements CompletionModel {
   private constructor(
     readonly name: string,
     readonly lm: CausalLm,
-    private readonly tokenizer: Tokenizer,
+    private readonly tokenizer: TextCodec,
     private opts: LocalModelOptions,
     private readonly makeBatcher: ((maxBatch: number) => ContinuousBatcher) | null,
   ) {
@@ -57,6 +59,16 @@ export class LocalCheckpointModel implements CompletionModel {
   }
 
   static async open(dir: string, opts: LocalModelOptions = {}): Promise<LocalCheckpointModel> {
+    if (existsSync(dir) && statSync(dir).isFile()) {
+      // a GGUF file carries its tokenizer: llama.cpp's encoding, decoded from the file's vocabulary
+      const core = await import('@rho/core');
+      const opened = await core.openCausalLm(dir, { engine: opts.engine, precision: opts.precision, gpu: opts.gpu, onLoadProgress: opts.onLoadProgress });
+      if (!opened.textCodec) {
+        opened.lm.dispose();
+        throw new RhoError('NOT_FOUND', 'this GGUF file has no tokenizer, so it cannot run on text', { file: dir, hint: 'convert a checkpoint directory that holds tokenizer.json' });
+      }
+      return new LocalCheckpointModel(opts.name ?? dir, opened.lm, opened.textCodec, opts, null);
+    }
     const tok = join(dir, 'tokenizer.json');
     if (existsSync(join(dir, 'config.json')) && !existsSync(tok)) {
       throw new RhoError('NOT_FOUND', 'checkpoint directory has no tokenizer.json', {
@@ -67,7 +79,7 @@ export class LocalCheckpointModel implements CompletionModel {
     const core = await import('@rho/core');
     // the tokenizer first: a bad tokenizer.json fails before gigabytes of weights load
     const tokenizer = core.Tokenizer.fromFile(tok);
-    const { lm } = await core.openCausalLm(dir, { engine: opts.engine, precision: opts.precision, onLoadProgress: opts.onLoadProgress });
+    const { lm } = await core.openCausalLm(dir, { engine: opts.engine, precision: opts.precision, gpu: opts.gpu, onLoadProgress: opts.onLoadProgress });
     const kvBudgetBytes = opts.kvMemBytes ?? defaultKvBudget();
     const makeBatcher = lm instanceof core.NativeLm ? (maxBatch: number) => new core.ContinuousBatcher(lm, { maxBatch, kvBudgetBytes }) : null;
     return new LocalCheckpointModel(opts.name ?? dir, lm, tokenizer, opts, makeBatcher);

@@ -10,11 +10,16 @@ import { ggmlTypeName } from '../../gguf/constants.ts';
 import { convertToGguf, losslessType } from '../../gguf/convert.ts';
 import { checkArchitecture, configFromGguf } from '../../gguf/llama-meta.ts';
 import { isGgufFile, readGgufHeader, type GgufHeader } from '../../gguf/reader.ts';
+import { vocabDecoder, type VocabDecoder } from '../../gguf/vocab-decode.ts';
 import { planCheckpoint } from '../checkpoint-plan.ts';
 import { lossesFromLogitRows } from '../token-losses.ts';
+import { parameterCount } from '../weights.ts';
 import type { CausalLm, GpuChoice, OpenedCheckpoint, OpenOptions, TextCodec } from '../types.ts';
 import { SyncWorker } from './sync-worker.ts';
 import { checkWithinWindow } from './window.ts';
+
+/** Below this many parameters the engine uses one thread unless RHO_THREADS says otherwise. */
+const SMALL_MODEL_PARAMS = 50e6;
 
 export const GPU_CHOICES: readonly GpuChoice[] = ['auto', 'cuda', 'vulkan', 'metal', 'none'];
 /** The npm package the engine runs on (an optional dependency of @rho/core). */
@@ -140,7 +145,7 @@ export class LlamaCppLm implements CausalLm {
   }
 
   /** llama.cpp's own tokenizer of the GGUF file (what `pnpm serve model.gguf` and eval use). */
-  textCodec(file: string): TextCodec {
+  textCodec(file: string, decode: VocabDecoder): TextCodec {
     if (!this.hasTokenizer) {
       throw new RhoError('NOT_FOUND', 'this GGUF file has no tokenizer (it was converted from a checkpoint without tokenizer.json)', { file, hint: 'convert a checkpoint directory that holds tokenizer.json' });
     }
@@ -150,7 +155,7 @@ export class LlamaCppLm implements CausalLm {
         const ids = this.worker.call<number[]>('tokenize', { text, special: true });
         return this.addBos && bos !== null ? [bos, ...ids] : ids;
       },
-      decode: (ids, o) => this.worker.call<string>('detokenize', { ids: [...ids], special: !(o?.skipSpecial ?? false) }),
+      decode,
     };
   }
 
@@ -254,15 +259,19 @@ export async function openLlamaCppLm(path: string, opts: OpenOptions = {}, env: 
     // F32 weights keep F32 keys and values (llama.cpp's F16 cache alone moves logits by ~2e-3);
     // otherwise llama.cpp's default F16 cache
     const kvType = fp32 ? 'F32' : 'F16';
+    // A small model gains nothing from a second thread, and llama.cpp's threads spin at each
+    // barrier: on a busy machine (CI, shared hosts) two threads made a tiny model's steps take
+    // 1-2 s instead of 0.5 ms. RHO_THREADS overrides.
+    const threads = info.threads > 0 && Number(env.RHO_THREADS) > 0 ? info.threads : parameterCount(config) < SMALL_MODEL_PARAMS ? 1 : info.threads;
     const where = info.gpu ? `GPU ${info.gpu}${info.gpuNames.length ? ` (${info.gpuNames.join(', ')})` : ''}, ${loaded.gpuLayers} of ${config.numHiddenLayers + 1} layers offloaded` : 'CPU';
-    const description = `llama.cpp engine (node-llama-cpp ${info.version}), ${weights} weights, ${kvType} KV cache, ${where}, ${info.threads} threads, CPU features ${cpuFeatures(info.systemInfo) || 'none reported'}`;
+    const description = `llama.cpp engine (node-llama-cpp ${info.version}), ${weights} weights, ${kvType} KV cache, ${where}, ${threads} thread${threads > 1 ? 's' : ''}, CPU features ${cpuFeatures(info.systemInfo) || 'none reported'}`;
     const hasTokenizer = header.metadata.get('rho.tokenizer') !== 'none';
     const addBos = header.metadata.get('tokenizer.ggml.add_bos_token') === true;
-    const lm = new LlamaCppLm(config, worker, fp32 ? 'fp32' : 'bf16', description, kvType, info.threads, hasTokenizer, addBos, cleanup);
+    const lm = new LlamaCppLm(config, worker, fp32 ? 'fp32' : 'bf16', description, kvType, threads, hasTokenizer, addBos, cleanup);
     return {
       lm,
       tokenizerPath,
-      textCodec: !isDir && hasTokenizer ? lm.textCodec(path) : undefined,
+      textCodec: !isDir && hasTokenizer ? lm.textCodec(path, vocabDecoder(header)) : undefined,
       weightDtype: weights,
       weightBytes: bytes,
     };

@@ -105,9 +105,6 @@ const ops = {
   async tokenize({ text, special }) {
     return model.tokenize(text, special);
   },
-  async detokenize({ ids, special }) {
-    return model.detokenize(ids, special);
-  },
   async dispose() {
     if (context) await context.dispose();
     if (model) await model.dispose();
