@@ -90,6 +90,10 @@ const ref = await logitsOf('f32');
 const q = await logitsOf(opt.type as GgufOutType);
 const v = ref.logits.length / ids.length;
 let agree = 0;
+// positions whose F32 top-2 margin exceeds the largest logit change: there a flip would be an error, not a near-tie
+let decisive = 0;
+let decisiveAgree = 0;
+const margins: number[] = [];
 let maxDiff = 0;
 let lossDiff = 0;
 const argmax = (x: Float32Array) => { let b = 0; for (let i = 1; i < x.length; i++) if (x[i]! > x[b]!) b = i; return b; };
@@ -98,22 +102,36 @@ for (let t = 0; t < ids.length; t++) {
   const a = ref.logits.subarray(t * v, (t + 1) * v);
   const b = q.logits.subarray(t * v, (t + 1) * v);
   if (argmax(a) === argmax(b)) agree++;
-  for (let i = 0; i < v; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
+  let rowDiff = 0;
+  for (let i = 0; i < v; i++) rowDiff = Math.max(rowDiff, Math.abs(a[i]! - b[i]!));
+  maxDiff = Math.max(maxDiff, rowDiff);
+  const top = [...a].sort((x, y) => y - x);
+  margins.push(top[0]! - top[1]!);
+  if (top[0]! - top[1]! > 2 * rowDiff) {
+    decisive++;
+    if (argmax(a) === argmax(b)) decisiveAgree++;
+  }
   if (t + 1 < ids.length) lossDiff += Math.abs(nll(a, ids[t + 1]!) - nll(b, ids[t + 1]!));
 }
 const agreement = agree / ids.length;
+function median(x: number[]): number {
+  const s = [...x].sort((p, q) => p - q);
+  return s[Math.floor(s.length / 2)]!;
+}
 printBenchResult(
   `quant bench: ${opt.preset ?? source}, ${opt.type} vs f32 on llama.cpp`,
   [
     ['cpu', cpuIsa()],
     ['tokens', `${ids.length} of GSM8K test text`],
     [`top-1 agreement`, `${(100 * agreement).toFixed(2)}% (${agree}/${ids.length})`],
+    ['F32 top-2 margin', `median ${median(margins).toFixed(3)}, ${margins.filter((m) => m < 0.1).length} of ${ids.length} positions under 0.1`],
+    ['agreement where decisive', `${decisive ? ((100 * decisiveAgree) / decisive).toFixed(2) : 'n/a'}% (${decisiveAgree}/${decisive} positions whose F32 margin exceeds twice that position's largest logit change)`],
     ['max |logit diff|', maxDiff],
     ['mean |loss diff|', lossDiff / (ids.length - 1)],
     ['sizes', `f32 ${(ref.bytes / 1e9).toFixed(2)} GB, ${opt.type} ${(q.bytes / 1e9).toFixed(2)} GB`],
     ['f32', ref.description],
     [String(opt.type), q.description],
   ],
-  { cpu: cpuIsa(), checkpoint: source, preset: opt.preset ?? null, type: opt.type, tokens: ids.length, top1_agreement: agreement, max_abs_logit_diff: maxDiff, mean_abs_loss_diff: lossDiff / (ids.length - 1), f32_bytes: ref.bytes, quant_bytes: q.bytes },
+  { cpu: cpuIsa(), checkpoint: source, preset: opt.preset ?? null, type: opt.type, tokens: ids.length, top1_agreement: agreement, median_top2_margin: median(margins), decisive_positions: decisive, decisive_agreement: decisive ? decisiveAgree / decisive : null, max_abs_logit_diff: maxDiff, mean_abs_loss_diff: lossDiff / (ids.length - 1), f32_bytes: ref.bytes, quant_bytes: q.bytes },
   opt.json === true,
 );
