@@ -3,11 +3,21 @@
  * inference on a real-size checkpoint: load time, peak RSS, prompt tokens/s (one 512-token prompt,
  * up to its first generated token), decode tokens/s at batch 1 and 16 (64-token prompts, 128 new
  * tokens, never stopping early), beside llama.cpp's figures on the same machine and the targets.
+ * Several engines or GGUF types (`--engine native,llama.cpp --type f16,q8_0`) run one after the
+ * other, each in its own process (so each peak RSS is its own), and print side by side.
  */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { weightFiles } from '../../packages/core/src/safetensors/sharded.ts';
 import { parseArgs } from 'node:util';
+import { convertToGguf, GGUF_OUT_TYPES, type GgufOutType } from '../../packages/core/src/gguf/convert.ts';
+import { cpuIsa } from './_isa.ts';
 import { HUB_PRESET_NAMES } from '../../packages/core/src/config/presets.ts';
 import { ENGINE_CHOICES, openCausalLm, PRECISION_CHOICES } from '../../packages/core/src/engine/open.ts';
-import type { CausalLm, EngineChoice, Precision } from '../../packages/core/src/engine/types.ts';
+import type { CausalLm, EngineChoice, GpuChoice, Precision } from '../../packages/core/src/engine/types.ts';
 import { loadEngineApi } from '../../packages/core/src/engine/native-api.ts';
 import { makeRng } from '../../packages/core/src/generate/sampling.ts';
 import { RhoError } from '../../packages/core/src/errors.ts';
@@ -23,16 +33,20 @@ const NEW_TOKENS = 128;
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
-  options: { preset: { type: 'string' }, engine: { type: 'string' }, precision: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  options: { preset: { type: 'string' }, engine: { type: 'string' }, precision: { type: 'string' }, type: { type: 'string' }, gpu: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
 });
 if (opt.help) {
   console.log(`usage: pnpm bench infer <ckpt-dir> | --preset ${HUB_PRESET_NAMES.join('|')} [--engine E] [--precision P] [--json]
   <ckpt-dir>   a Hugging Face checkpoint directory
   --preset     instead: a random BF16 checkpoint of that architecture, written once (by
                \`pnpm core init --preset NAME --dtype bf16 --shards 2\`) to ${presetCheckpointDir('NAME')}
-  --engine     ${ENGINE_CHOICES.join('|')} (default $RHO_ENGINE, else auto: native where built)
+  --engine     ${ENGINE_CHOICES.join('|')} (default $RHO_ENGINE, else auto: native where built);
+               a comma list runs each, side by side (e.g. native,llama.cpp)
   --precision  ${PRECISION_CHOICES.join('|')} (default auto: bf16 where the CPU has BF16 instructions)
-  --json       one JSON object as the last line
+  --type       llama.cpp: the GGUF weight type, ${GGUF_OUT_TYPES.join('|')} (the checkpoint converted once, kept
+               in ${join(tmpdir(), 'rho-bench')}); a comma list runs each. Default: the stored dtype
+  --gpu        llama.cpp: auto|cuda|vulkan|metal|none (default auto)
+  --json       one JSON object as the last line (several runs: {cpu, runs: [...]})
 Measures load time, peak RSS, prompt tokens/s (one ${PROMPT_LONG}-token prompt to its first new token),
 decode tokens/s at batch 1 and 16 (${PROMPT}-token prompts, ${NEW_TOKENS} new tokens), and prints
 llama.cpp's figures from issue 11 and the issue's targets beside them.`);
@@ -43,18 +57,83 @@ const fail = (field: string, message: string): never => {
 };
 if ((positionals.length === 1) === (opt.preset !== undefined) || positionals.length > 1) fail('preset', 'give one checkpoint directory or --preset NAME');
 if (opt.preset !== undefined && !HUB_PRESET_NAMES.includes(opt.preset as never)) fail('preset', `--preset must be one of ${HUB_PRESET_NAMES.join(', ')}, got '${opt.preset}'`);
-if (opt.engine !== undefined && !ENGINE_CHOICES.includes(opt.engine as EngineChoice)) fail('engine', `--engine must be one of ${ENGINE_CHOICES.join(', ')}, got '${opt.engine}'`);
+const engines = opt.engine?.split(',').map((e) => e.trim()) ?? [];
+for (const e of engines) if (!ENGINE_CHOICES.includes(e as EngineChoice)) fail('engine', `--engine must be one of ${ENGINE_CHOICES.join(', ')}, got '${e}'`);
+const types = opt.type?.split(',').map((t) => t.trim()) ?? [];
+for (const t of types) if (!GGUF_OUT_TYPES.includes(t as GgufOutType)) fail('type', `--type must be one of ${GGUF_OUT_TYPES.join(', ')}, got '${t}'`);
+if (types.length && !engines.includes('llama.cpp')) fail('type', '--type is the GGUF weight type of the llama.cpp engine: give --engine llama.cpp');
 if (opt.precision !== undefined && !PRECISION_CHOICES.includes(opt.precision as Precision)) fail('precision', `--precision must be one of ${PRECISION_CHOICES.join(', ')}, got '${opt.precision}'`);
 const json = opt.json === true;
 const note = (s: string) => process.stderr.write(`bench infer: ${s}\n`);
 
-const dir = opt.preset ? await presetCheckpoint(opt.preset, { log: note }) : positionals[0]!;
+const source = opt.preset ? await presetCheckpoint(opt.preset, { log: note }) : positionals[0]!;
+
+/** One run per engine (and per GGUF type for llama.cpp). */
+const runs = engines.flatMap((e) => (e === 'llama.cpp' && types.length ? types.map((t) => ({ engine: e, type: t })) : [{ engine: e, type: undefined as string | undefined }]));
+if (runs.length > 1) {
+  // each run in its own process: one engine's memory must not count in another's peak RSS
+  const results: Record<string, unknown>[] = [];
+  for (const r of runs) {
+    note(`run: --engine ${r.engine}${r.type ? ` --type ${r.type}` : ''}`);
+    const args = [...process.execArgv, process.argv[1]!, opt.preset ? `--preset=${opt.preset}` : source, `--engine=${r.engine}`, '--json'];
+    if (r.type) args.push(`--type=${r.type}`);
+    if (opt.precision) args.push(`--precision=${opt.precision}`);
+    if (opt.gpu) args.push(`--gpu=${opt.gpu}`);
+    const child = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+    if (child.status !== 0) throw new RhoError('RUNTIME', `bench infer --engine ${r.engine}${r.type ? ` --type ${r.type}` : ''} failed (exit ${child.status})`, { field: 'engine' });
+    results.push(JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>);
+  }
+  const col = (x: Record<string, unknown>) => `${x.engine}${x.gguf_type ? ` ${x.gguf_type}` : ''} (${x.weight_dtype})`;
+  const cell = (x: unknown, d = 1) => (typeof x === 'number' ? x.toFixed(d) : String(x));
+  const w = Math.max(...results.map((x) => col(x).length), 12);
+  const line = (k: string, f: (x: Record<string, unknown>) => string) => [k, results.map((x) => f(x).padStart(w)).join('  ')] as [string, string];
+  printBenchResult(
+    `infer bench: ${opt.preset ?? source}, side by side`,
+    [
+      ['cpu', cpuIsa()],
+      line('run', col),
+      line('load s', (x) => cell(x.load_s, 2)),
+      line('prompt tokens/s (512)', (x) => cell(x.prompt_tokens_per_s)),
+      line('decode b1 tokens/s', (x) => cell(x.decode_b1_tokens_per_s, 2)),
+      line('decode b16 tokens/s', (x) => cell(x.decode_b16_tokens_per_s)),
+      line('peak RSS', (x) => formatBytes(x.peak_rss_bytes as number)),
+      line('weights on disk', (x) => formatBytes(x.checkpoint_bytes as number)),
+      ...results.map((x, i) => [`engine ${i + 1}`, String(x.description)] as [string, string]),
+    ],
+    { cpu: cpuIsa(), checkpoint: source, preset: opt.preset ?? null, runs: results },
+    json,
+  );
+  process.exit(0);
+}
+const engineChoice = engines[0] as EngineChoice | undefined;
+const ggufType = types[0] as GgufOutType | undefined;
+
+/**
+ * The checkpoint as a GGUF file of `type`, converted once into the bench cache (never beside the
+ * checkpoint, which may be read-only or shared); keyed by its path and weights' modification time.
+ */
+function ggufOf(dir: string, type: GgufOutType): string {
+  const abs = resolve(dir);
+  const stamp = weightFiles(abs).files.map((f) => `${f}:${statSync(f).mtimeMs}`).join('|');
+  const key = createHash('sha256').update(stamp).digest('hex').slice(0, 12);
+  const file = join(tmpdir(), 'rho-bench', `${basename(abs)}-${key}.${type}.gguf`);
+  if (existsSync(file)) return file;
+  note(`converting ${dir} to ${type} GGUF (once; later runs reuse ${file})`);
+  const conv = loadProgressBar(`convert ${type}`);
+  try {
+    convertToGguf(dir, { type, out: file, onProgress: conv.onLoadProgress });
+  } finally {
+    conv.stop();
+  }
+  return file;
+}
+const dir = ggufType ? ggufOf(source, ggufType) : source;
 
 const bar = loadProgressBar();
 const t0 = performance.now();
 let opened: Awaited<ReturnType<typeof openCausalLm>>;
 try {
-  opened = await openCausalLm(dir, { engine: opt.engine as EngineChoice | undefined, precision: opt.precision as Precision | undefined, onLoadProgress: bar.onLoadProgress });
+  opened = await openCausalLm(dir, { engine: engineChoice, precision: opt.precision as Precision | undefined, gpu: opt.gpu as GpuChoice | undefined, onLoadProgress: bar.onLoadProgress });
 } finally {
   bar.stop();
 }
@@ -83,7 +162,7 @@ function timeGeneration(model: CausalLm, prompts: number[][], maxNewTokens: numb
 /** Where the native engine's time went since the last call: products / attention / the rest. */
 const engineApi = lm.engine === 'native' ? loadEngineApi() : undefined;
 const timeSplit = (): string => {
-  if (!engineApi?.ok) return 'n/a (tfjs engine)';
+  if (!engineApi?.ok) return `n/a (${lm.engine} engine)`;
   const parts = engineApi.api.engineProfile();
   const all = parts.reduce((a, b) => a + b, 0) || 1;
   return parts.map((x) => `${Math.round((100 * x) / all)}%`).join(' / ');
@@ -122,6 +201,7 @@ try {
   printBenchResult(
     `infer bench: ${opt.preset ?? dir} (${weightDtype}, ${formatBytes(weightBytes)} on disk)`,
     [
+      ['cpu', cpuIsa()],
       ['engine', lm.description],
       ['load s', loadS],
       ['prompt tokens/s (512)', `${promptTps.toFixed(1).padStart(9)}${cpp(`${LLAMA_CPP.promptTokensPerS.join('-')}`)}${verdict('prompt tokens/s')}`],
@@ -132,8 +212,10 @@ try {
       ['llama.cpp', tinyLlama ? LLAMA_CPP.what : 'figures only for the TinyLlama-1.1B architecture'],
     ],
     {
+      cpu: cpuIsa(),
       checkpoint: dir,
       preset: opt.preset ?? null,
+      gguf_type: ggufType ?? null,
       engine: lm.engine,
       precision: lm.precision,
       description: lm.description,

@@ -9,3 +9,4 @@ export * from './train/index.ts';
 export * from './backend/index.ts';
 export * from './engine/index.ts';
 export * from './openai/index.ts';
+export * from './gguf/index.ts';

@@ -10,6 +10,7 @@ import { bf16BitsToF32, f16BitsToF32 } from '../safetensors/dtype.ts';
 import { checkFitsInMemory, planCheckpoint, type CheckpointPlan } from './checkpoint-plan.ts';
 import { ENGINE_DTYPE, loadEngineApi, type EngineApi, type EngineHandle, type EngineWeight } from './native-api.ts';
 import type { CausalLm, OpenedCheckpoint, OpenOptions, Precision } from './types.ts';
+import { lossesFromLogitRows } from './token-losses.ts';
 
 /** A key/value cache being fed by hand; see NativeLm.openSession. */
 export interface EngineSession {
@@ -238,20 +239,7 @@ export class NativeLm implements CausalLm {
   }
 
   tokenLosses(rows: readonly (readonly number[])[]): Float32Array[] {
-    const v = this.config.vocabSize;
-    return this.logits(rows).map((logits, b) => {
-      const ids = rows[b]!;
-      const out = new Float32Array(Math.max(0, ids.length - 1));
-      for (let t = 0; t + 1 < ids.length; t++) {
-        const row = logits.subarray(t * v, (t + 1) * v);
-        let max = -Infinity;
-        for (let i = 0; i < v; i++) if (row[i]! > max) max = row[i]!;
-        let sum = 0;
-        for (let i = 0; i < v; i++) sum += Math.exp(row[i]! - max);
-        out[t] = max + Math.log(sum) - row[ids[t + 1]!]!;
-      }
-      return out;
-    });
+    return lossesFromLogitRows(rows, this.logits(rows), this.config.vocabSize);
   }
 
   dispose(): void {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RhoError } from '@rho/core/base';
 import { defaultKvBudget } from './kv-budget.ts';
@@ -6,7 +6,7 @@ import { TickBatcher } from './tick-batcher.ts';
 import type { Completion, CompletionModel, CompletionOptions, GenerationRequest, GenerationResult, SchedulerCounters, TokenModel } from './types.ts';
 
 // Types only: the module itself is imported when a local model is opened.
-import type { CausalLm, ContinuousBatcher, EngineChoice, Precision, Tokenizer } from '@rho/core';
+import type { CausalLm, ContinuousBatcher, EngineChoice, GpuChoice, Precision, TextCodec } from '@rho/core';
 
 export interface LocalModelOptions {
   /** The name reported to runs and servers (default: the directory). */
@@ -26,6 +26,8 @@ export interface LocalModelOptions {
   /** Which engine runs the model (default: $RHO_ENGINE, else auto). */
   engine?: EngineChoice;
   precision?: Precision;
+  /** llama.cpp engine: where it runs. */
+  gpu?: GpuChoice;
   /** Progress while the weights load (bytes done, bytes in all). */
   onLoadProgress?: (done: number, total: number) => void;
 }
@@ -34,8 +36,8 @@ export interface LocalModelOptions {
 export const DEFAULT_MAX_BATCH = 64;
 
 /**
- * A Hugging Face checkpoint directory (config.json, safetensors weights, tokenizer.json) as a
- * CompletionModel, through core's CausalLm (the native engine, or tfjs). core (and TensorFlow.js
+ * A Hugging Face checkpoint directory (config.json, safetensors weights, tokenizer.json), or a GGUF
+ * file, as a CompletionModel, through core's CausalLm (the native engine, tfjs or llama.cpp). core (and TensorFlow.js
  * with it) is loaded only when a local model is opened, so HTTP runs and grading never pay for it.
  */
 export class LocalCheckpointModel implements CompletionModel, TokenModel {
@@ -50,7 +52,7 @@ export class LocalCheckpointModel implements CompletionModel, TokenModel {
   private constructor(
     readonly name: string,
     readonly lm: CausalLm,
-    private readonly tokenizer: Tokenizer,
+    private readonly tokenizer: TextCodec,
     private opts: LocalModelOptions,
     private readonly makeBatcher: ((maxBatch: number) => ContinuousBatcher) | null,
   ) {
@@ -62,6 +64,16 @@ export class LocalCheckpointModel implements CompletionModel, TokenModel {
   }
 
   static async open(dir: string, opts: LocalModelOptions = {}): Promise<LocalCheckpointModel> {
+    if (existsSync(dir) && statSync(dir).isFile()) {
+      // a GGUF file carries its tokenizer: llama.cpp's encoding, decoded from the file's vocabulary
+      const core = await import('@rho/core');
+      const opened = await core.openCausalLm(dir, { engine: opts.engine, precision: opts.precision, gpu: opts.gpu, onLoadProgress: opts.onLoadProgress });
+      if (!opened.textCodec) {
+        opened.lm.dispose();
+        throw new RhoError('NOT_FOUND', 'this GGUF file has no tokenizer, so it cannot run on text', { file: dir, hint: 'convert a checkpoint directory that holds tokenizer.json' });
+      }
+      return new LocalCheckpointModel(opts.name ?? dir, opened.lm, opened.textCodec, opts, null);
+    }
     const tok = join(dir, 'tokenizer.json');
     if (existsSync(join(dir, 'config.json')) && !existsSync(tok)) {
       throw new RhoError('NOT_FOUND', 'checkpoint directory has no tokenizer.json', {
@@ -72,7 +84,7 @@ export class LocalCheckpointModel implements CompletionModel, TokenModel {
     const core = await import('@rho/core');
     // the tokenizer first: a bad tokenizer.json fails before gigabytes of weights load
     const tokenizer = core.Tokenizer.fromFile(tok);
-    const { lm } = await core.openCausalLm(dir, { engine: opts.engine, precision: opts.precision, onLoadProgress: opts.onLoadProgress });
+    const { lm } = await core.openCausalLm(dir, { engine: opts.engine, precision: opts.precision, gpu: opts.gpu, onLoadProgress: opts.onLoadProgress });
     const kvBudgetBytes = opts.kvMemBytes ?? defaultKvBudget();
     const makeBatcher = lm instanceof core.NativeLm ? (maxBatch: number) => new core.ContinuousBatcher(lm, { maxBatch, kvBudgetBytes }) : null;
     return new LocalCheckpointModel(opts.name ?? dir, lm, tokenizer, opts, makeBatcher);

@@ -4,7 +4,7 @@ import { HttpCompletionModel, type ApiKind } from './http.ts';
 import { LocalCheckpointModel } from './local.ts';
 import type { CompletionModel } from './types.ts';
 // types only: core is imported when a local checkpoint is opened
-import type { EngineChoice, Precision } from '@rho/core';
+import type { EngineChoice, GpuChoice, Precision } from '@rho/core';
 
 export interface OpenModelOptions {
   /** The name servers know the model by (OpenAI `model` field). */
@@ -17,6 +17,7 @@ export interface OpenModelOptions {
   /** Local checkpoints: which engine runs the model, in which precision, and load progress. */
   engine?: EngineChoice;
   precision?: Precision;
+  gpu?: GpuChoice;
   /** Local checkpoints on the native engine: key/value memory, and whether the shared prefix is cached. */
   kvMemBytes?: number;
   prefixCache?: boolean;
@@ -27,7 +28,7 @@ const isUrl = (s: string) => /^https?:\/\//.test(s);
 
 /**
  * `--model` values to a CompletionModel: URLs are OpenAI-compatible servers (several spread the
- * load), anything else a local checkpoint directory.
+ * load), anything else a local checkpoint directory or GGUF file.
  */
 export async function openModel(specs: string[], opts: OpenModelOptions = {}): Promise<CompletionModel> {
   if (specs.length === 0) throw new RhoError('BAD_CONFIG', 'no model given', { hint: 'pass a checkpoint directory or --model http://HOST:PORT/v1' });
@@ -44,13 +45,14 @@ export async function openModel(specs: string[], opts: OpenModelOptions = {}): P
   }
   if (specs.length > 1) throw new RhoError('BAD_CONFIG', 'several models given, but only servers (http://...) can be combined', { got: specs });
   const dir = specs[0]!;
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new RhoError('NOT_FOUND', 'model is neither a checkpoint directory nor an http(s) URL', { file: dir });
+  if (!existsSync(dir) || !(statSync(dir).isDirectory() || dir.endsWith('.gguf'))) {
+    throw new RhoError('NOT_FOUND', 'model is neither a checkpoint directory, a .gguf file nor an http(s) URL', { file: dir });
   }
   return LocalCheckpointModel.open(dir, {
     batchSize: opts.batchSize,
     engine: opts.engine,
     precision: opts.precision,
+    gpu: opts.gpu,
     kvMemBytes: opts.kvMemBytes,
     prefixCache: opts.prefixCache,
     onLoadProgress: opts.onLoadProgress,

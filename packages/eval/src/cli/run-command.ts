@@ -14,7 +14,7 @@ import { engineOptions, refuseEngineForServers } from './engine-options.ts';
 import { graderOptions, parseGraderOptions, type GraderFlags } from './grader-options.ts';
 import { loadProgressBar, progressBar } from './progress.ts';
 // types only: see engine-options.ts
-import type { EngineChoice, Precision } from '@rho/core';
+import type { EngineChoice, GpuChoice, Precision } from '@rho/core';
 
 /** The benchmarks of the Rho-1 tables: those whose spec says `default`. */
 export const DEFAULT_DATASETS: readonly string[] = DEFAULT_DATASET_NAMES;
@@ -42,6 +42,7 @@ interface RunOptions extends GraderFlags {
   dataDir?: string;
   engine?: EngineChoice;
   precision?: Precision;
+  gpu?: GpuChoice;
 }
 
 function int(v: string, name: string, min: number): number {
@@ -70,7 +71,7 @@ function printSummary(promptType: string, model: string, results: Array<{ data: 
 export function makeRunCommand(promptType: PromptType, description: string): Command {
   const cmd = new Command(promptType)
     .description(description)
-    .argument('[checkpoint]', 'a local checkpoint directory (config.json, model.safetensors, tokenizer.json)')
+    .argument('[checkpoint]', 'a local checkpoint directory (config.json, model.safetensors, tokenizer.json) or a .gguf file')
     .addOption(new Option('--model <url>', 'an OpenAI-compatible server (http://HOST:PORT/v1); repeat to spread requests over several').argParser((v: string, prev: string[] = []) => [...prev, v]))
     .option('--model-name <name>', 'the model name the server expects', 'default')
     .option('--data <names>', 'comma-separated datasets', DEFAULT_DATASETS.join(','))
@@ -130,6 +131,7 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
           api: opts.api,
           engine: opts.engine,
           precision: opts.precision,
+          gpu: opts.gpu,
           kvMemBytes: opts.kvMem !== undefined ? parseBytes(opts.kvMem, '--kv-mem') : undefined,
           prefixCache: opts.prefixCache,
           onLoadProgress: load.onLoadProgress,

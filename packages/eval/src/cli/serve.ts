@@ -8,13 +8,13 @@ import { CompletionServer } from '../serve/server.ts';
 import { engineOptions } from './engine-options.ts';
 import { loadProgressBar } from './progress.ts';
 // types only: see engine-options.ts
-import type { EngineChoice, Precision } from '@rho/core';
+import type { EngineChoice, GpuChoice, Precision } from '@rho/core';
 
 // `pnpm serve ./ckpt [--port N]`: an OpenAI-compatible server over a local checkpoint.
 runMain(async () => {
   const program = new Command('serve')
     .description('serve a local checkpoint over HTTP as OpenAI (and vLLM) do: /v1/completions (echo, logprobs, n, stream, token-id prompts), /v1/chat/completions (with the checkpoint\'s chat template), /v1/models, /health')
-    .argument('<checkpoint>', 'checkpoint directory (config.json, model.safetensors, tokenizer.json)')
+    .argument('<checkpoint>', 'checkpoint directory (config.json, model.safetensors, tokenizer.json) or a .gguf file')
     .option('--port <n>', 'port (0: any free port)', '8000')
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--batch-size <n>', 'sequences decoded together at most (native engine: a continuous batch, also bounded by --kv-mem)', String(DEFAULT_MAX_BATCH))
@@ -23,7 +23,7 @@ runMain(async () => {
   for (const o of engineOptions()) program.addOption(o);
   program.parse(process.argv);
   const [dir] = program.args as [string];
-  const o = program.opts<{ port: string; host: string; batchSize: string; kvMem?: string; name?: string; engine?: EngineChoice; precision?: Precision }>();
+  const o = program.opts<{ port: string; host: string; batchSize: string; kvMem?: string; name?: string; engine?: EngineChoice; precision?: Precision; gpu?: GpuChoice }>();
   const port = Number(o.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RhoError('BAD_CONFIG', `--port must be 0..65535, got ${o.port}`, { field: 'port', got: o.port });
   const batchSize = Number(o.batchSize);
@@ -39,6 +39,7 @@ runMain(async () => {
       name: o.name ?? basename(resolve(dir)),
       engine: o.engine,
       precision: o.precision,
+      gpu: o.gpu,
       onLoadProgress: load.onLoadProgress,
     });
   } finally {
