@@ -45,12 +45,14 @@ export function decodeCheckedLine<T>(line: string, schema: z.ZodType<T>): { ok: 
   return { ok: true, value: r.data };
 }
 
-export interface ReadJournalOptions {
+export interface ReadJournalOptions<T = unknown> {
   /** Drop bad lines (with a warning each) instead of failing on the first. */
   repair?: boolean;
   warn?: (line: string) => void;
   /** What to suggest when a bad line stops the run. */
   hint?: string;
+  /** Checks beyond the schema (what the line must be at its place); returns why a line is bad. */
+  check?: (value: T, index: number) => string | undefined;
 }
 
 /**
@@ -58,7 +60,7 @@ export interface ReadJournalOptions {
  * it is cut off quietly (its entry is made again). Any other bad line is an error naming the
  * file and line, or, with `repair`, dropped with a warning and the journal rewritten without it.
  */
-export function readCheckedJournal<T>(file: string, schema: z.ZodType<T>, opts: ReadJournalOptions = {}): T[] {
+export function readCheckedJournal<T>(file: string, schema: z.ZodType<T>, opts: ReadJournalOptions<T> = {}): T[] {
   if (!existsSync(file)) return [];
   const text = readFileSync(file, 'utf8');
   const keep = text.endsWith('\n') || text === '' ? text.length : text.lastIndexOf('\n') + 1;
@@ -68,7 +70,9 @@ export function readCheckedJournal<T>(file: string, schema: z.ZodType<T>, opts: 
   const out: T[] = [];
   const good: string[] = [];
   lines.forEach((line, i) => {
-    const r = decodeCheckedLine(line, schema);
+    let r = decodeCheckedLine(line, schema);
+    const why = r.ok ? opts.check?.(r.value, i) : undefined;
+    if (why !== undefined) r = { ok: false, reason: why };
     if (r.ok) {
       out.push(r.value);
       good.push(line);

@@ -19,7 +19,7 @@ export class HttpCompletionModel implements CompletionModel {
 
   complete(prompts: string[], opts: CompletionOptions): Promise<Completion[]> {
     return this.client.complete(
-      prompts.map((prompt) => ({ prompt, maxTokens: opts.maxTokens, temperature: opts.temperature, topP: opts.topP, stop: opts.stop, seed: opts.seed })),
+      prompts.map((prompt, i) => ({ prompt, maxTokens: opts.maxTokens, temperature: opts.temperature, topP: opts.topP, stop: opts.stop, seed: opts.seeds?.[i] ?? opts.seed })),
     );
   }
 }

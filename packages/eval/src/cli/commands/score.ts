@@ -1,10 +1,11 @@
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { resolveDataDir, toJsonl, writeFileAtomic, writeJsonAtomic } from '@rho/core/base';
 import { metricsPathFor } from '../../outputs/layout.ts';
 import { metricsFile, runFactsBeside, type RunFacts } from '../../outputs/metrics-file.ts';
 import { collectOutputFiles } from '../../score/collect.ts';
 import { scoreFile, type ScoredFile } from '../../score/score-file.ts';
+import type { Dedupe } from '../../score/score-input.ts';
 import { progressBar } from '../progress.ts';
 
 interface ScoreOptions {
@@ -12,6 +13,7 @@ interface ScoreOptions {
   promptType?: string;
   out?: string;
   dataDir?: string;
+  dedupe?: Dedupe;
 }
 
 export default new Command('score')
@@ -24,6 +26,7 @@ export default new Command('score')
   .option('--prompt-type <type>', 'cot | tora | pal | direct (default: from the file name)')
   .option('--out <dir>', 'where re-scored files go, with the same relative layout (default: a rescored/ folder beside the input)')
   .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)')
+  .addOption(new Option('--dedupe <which>', 'accept an idx on several lines, keeping its first or last sample (default: an error naming the lines)').choices(['first', 'last']))
   .action(async (input: string, opts: ScoreOptions) => {
     // a file of a built-in benchmark scores without any data directory; others fail naming their file
     const dataDir = resolveDataDir(opts.dataDir, process.env, { mayBeMissing: true });
@@ -39,6 +42,7 @@ export default new Command('score')
         dataDir,
         data: opts.data,
         promptType: opts.promptType,
+        dedupe: opts.dedupe,
         onRecord: (done, total) => (bar ??= progressBar(f.rel, total)).update(done),
       });
       bar?.stop();
