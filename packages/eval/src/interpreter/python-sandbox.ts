@@ -101,6 +101,7 @@ export class PythonSandbox {
     if (!(this.opts.concurrency >= 1)) throw new RhoError('BAD_CONFIG', 'concurrency must be at least 1', { field: 'concurrency', got: this.opts.concurrency });
     if (!(this.opts.timeoutS > 0)) throw new RhoError('BAD_CONFIG', 'timeout must be positive', { field: 'timeout', got: this.opts.timeoutS });
     this.limit = pLimit(this.opts.concurrency);
+    removeDeadSandboxDirs();
   }
 
   /** The isolation level reached (starts a server to find out). */
@@ -207,7 +208,6 @@ export class PythonSandbox {
   }
 
   private startPlain(py: PythonInfo): Promise<ForkServer> {
-    if (this.scratch.length === 0) removeDeadSandboxDirs();
     const dir = mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
     this.scratch.push(dir);
     return ForkServer.start(py.executable, ['-I', SERVER_SCRIPT, this.config(-1, dir)], { env: { ...PROGRAM_ENV, HOME: dir, TMPDIR: dir }, cwd: dir, readyTimeoutMs: 60_000 });

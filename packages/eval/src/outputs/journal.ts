@@ -17,6 +17,8 @@ import { refuseOtherRun, RunIdentity } from '../run/run-identity.ts';
 export interface JournalEntry {
   idx: number;
   code: string[];
+  /** The sandbox isolation its programs ran under (tora/pal), for the metrics of a resumed run. */
+  isolation?: string[];
 }
 
 export interface JournalOptions {
@@ -35,13 +37,14 @@ const lineSchema = (o: JournalOptions) =>
       kind: z.literal('sample'),
       idx: z.number().int().refine((i) => o.problems.has(i), 'idx is not a problem of this run'),
       code: z.array(z.string()).length(o.nSampling),
+      isolation: z.array(z.string()).optional(),
     }),
   ]);
 type Line = z.infer<ReturnType<typeof lineSchema>>;
 
 export class SampleJournal {
   private fd: number;
-  private readonly done = new Map<number, string[]>();
+  private readonly done = new Map<number, JournalEntry>();
 
   constructor(
     readonly path: string,
@@ -62,7 +65,7 @@ export class SampleJournal {
     }
     const head = lines[0];
     if (head?.kind === 'identity') refuseOtherRun(path, head.identity, identity);
-    for (const l of lines) if (l.kind === 'sample' && !this.done.has(l.idx)) this.done.set(l.idx, l.code);
+    for (const l of lines) if (l.kind === 'sample' && !this.done.has(l.idx)) this.done.set(l.idx, { idx: l.idx, code: l.code, ...(l.isolation ? { isolation: l.isolation } : {}) });
     const fresh = !existsSync(path) || lines.length === 0;
     this.fd = openSync(path, fresh ? 'w' : 'a');
     if (fresh) {
@@ -77,13 +80,18 @@ export class SampleJournal {
 
   /** The completions of a finished problem. */
   code(idx: number): string[] | undefined {
-    return this.done.get(idx);
+    return this.done.get(idx)?.code;
+  }
+
+  /** Every isolation level the finished problems' programs ran under, sorted. */
+  isolation(): string[] {
+    return [...new Set([...this.done.values()].flatMap((e) => e.isolation ?? []))].sort();
   }
 
   append(e: JournalEntry): void {
     if (this.done.has(e.idx)) return;
-    this.write({ kind: 'sample', idx: e.idx, code: e.code });
-    this.done.set(e.idx, e.code);
+    this.write({ kind: 'sample', idx: e.idx, code: e.code, ...(e.isolation?.length ? { isolation: e.isolation } : {}) });
+    this.done.set(e.idx, e);
   }
 
   private write(line: Line): void {

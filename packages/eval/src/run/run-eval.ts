@@ -116,15 +116,14 @@ export async function runEval(
   const pending = examples.filter((e) => !journal.has(e.idx));
   const t0 = performance.now();
   let generatedTokens = 0;
-  const isolation = new Set<string>();
   let done = examples.length - pending.length;
   deps.onProgress?.(done, examples.length);
   const promptOf = (e: Example) => constructPrompt(e, cfg.promptType, cfg.dataDir);
   const seedsOf = (e: Example) => Array.from({ length: cfg.nSampling }, (_, k) => sampleSeed(cfg.seed, cfg.data, e.idx, k));
   const before = model.counters?.();
   const finishProblem = (ex: Example, out: Generated, offset: number) => {
-    out.executions?.flat().forEach((e) => isolation.add(e.isolation));
-    journal.append({ idx: ex.idx, code: out.completions.slice(offset * cfg.nSampling, (offset + 1) * cfg.nSampling) });
+    const rows = (xs: ExecResult[][] | undefined) => xs?.slice(offset * cfg.nSampling, (offset + 1) * cfg.nSampling).flat() ?? [];
+    journal.append({ idx: ex.idx, code: out.completions.slice(offset * cfg.nSampling, (offset + 1) * cfg.nSampling), isolation: [...new Set(rows(out.executions).map((e) => e.isolation))].sort() });
   };
   try {
     // every pending prompt shares the few-shot block: its keys/values once, before any decoding
@@ -186,8 +185,8 @@ export async function runEval(
     // peak of the whole process so far: with several datasets in one run, the later ones include the earlier
     peak_rss_bytes: peakRssBytes(),
     ...(before && after ? schedulerMetrics(before, after) : {}),
-    // The sandbox isolation the programs of this session ran under (tora/pal).
-    ...(isolation.size ? { isolation: [...isolation].sort() } : {}),
+    // The sandbox isolation the programs ran under (tora/pal), over every session of a resumed run.
+    ...(journal.isolation().length ? { isolation: journal.isolation() } : {}),
     identity,
   });
   writeJsonlAtomic(outPath, graded.records);
