@@ -99,6 +99,7 @@ describe('one writer per output directory', () => {
     await exited;
     expect(existsSync(join(out, LOCK_FILE))).toBe(true); // a killed process cannot clean up
     // nor remove a temporary it was about to rename into place: the next run on this output does
+    mkdirSync(join(out, 'gsm8k'), { recursive: true });
     const stray = join(out, 'gsm8k', `.${NAME}.jsonl.${child.pid}.k3x.tmp`);
     writeFileSync(stray, '{"half": ');
     r = await evalCli(base(ckptA, out, '--limit', '2'));
