@@ -8,3 +8,7 @@ export * from './io/input.ts';
 export * from './cli/report.ts';
 export * from './cli/program.ts';
 export { findStop, makeRng } from './generate/sampling.ts';
+export * from './io/process-identity.ts';
+export * from './io/output-lock.ts';
+export * from './io/checked-lines.ts';
+export { checkpointFingerprint } from './checkpoint/fingerprint.ts';

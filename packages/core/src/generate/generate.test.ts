@@ -95,6 +95,18 @@ describe.each(decoders)('generate (%s decoder)', (decoder) => {
     model.dispose();
   });
 
+  it('with one seed per prompt, a row samples as it would alone: its batch changes nothing', () => {
+    const model = LlamaModel.init(config, 24);
+    const opts = { maxNewTokens: 12, temperature: 1.5, topP: 0.95, eosId: null } as const;
+    // equal lengths: no padding, so the logits are the same and only the generators could differ
+    const rows = [[5, 9, 13], [1, 20, 33], [11, 4, 6]];
+    const together = generate(model, rows, { decoder, ...opts, seeds: [7, 8, 9] });
+    const alone = rows.map((r, i) => generate(model, [r], { decoder, ...opts, seed: [7, 8, 9][i] }).tokens[0]);
+    expect(together.tokens).toEqual(alone);
+    expect(() => generate(model, rows, { decoder, ...opts, seeds: [1] })).toThrow(/seeds has 1 entries for 3 prompts/);
+    model.dispose();
+  });
+
   it('rejects out-of-vocabulary prompt ids and empty prompts', () => {
     const model = LlamaModel.init(config, 25);
     expect(() => generate(model, [[1, 64]], { decoder, maxNewTokens: 2 })).toThrow(/token id 64 is outside the vocabulary/);

@@ -16,6 +16,8 @@ export interface GenerateOptions {
   temperature?: number;
   topP?: number;
   seed?: number;
+  /** One generator per prompt, seeded with these (instead of one shared generator seeded with `seed`): a row's tokens do not depend on its batch. */
+  seeds?: readonly number[];
   /** Stop strings, checked on the decoded new text (the harness's stop words are strings). */
   stop?: { strings: readonly string[]; decode: (ids: number[]) => string };
   /** End-of-sequence id(s); default: the config's eos_token_id. `null`: never stop on a token. */
@@ -76,7 +78,9 @@ export function runGeneration(cfg: LlamaConfig, promptIds: readonly (readonly nu
   });
   const temperature = opts.temperature ?? 0;
   const topP = opts.topP ?? 1;
-  const rng = makeRng(opts.seed ?? 0);
+  if (opts.seeds && opts.seeds.length !== n) throw new RhoError('BAD_CONFIG', `seeds has ${opts.seeds.length} entries for ${n} prompts`, { field: 'seeds' });
+  const shared = makeRng(opts.seed ?? 0);
+  const rngs = opts.seeds?.map((s) => makeRng(s));
   const rules = endRules(cfg, opts);
 
   const tokens: number[][] = promptIds.map(() => []);
@@ -97,7 +101,7 @@ export function runGeneration(cfg: LlamaConfig, promptIds: readonly (readonly nu
       best.dispose();
     } else {
       const all = logits instanceof Float32Array ? logits : (logits.dataSync() as Float32Array);
-      next = active.map((_, r) => sampleToken(all.subarray(r * v, (r + 1) * v), temperature, topP, rng));
+      next = active.map((row, r) => sampleToken(all.subarray(r * v, (r + 1) * v), temperature, topP, rngs?.[row] ?? shared));
     }
     const still: number[] = [];
     active.forEach((row, r) => {

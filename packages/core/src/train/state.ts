@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RhoError } from '../errors.ts';
-import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint, type SaveOptions } from '../checkpoint/index.ts';
+import { loadCheckpoint, saveCheckpoint, verifyChecksums, type LoadedCheckpoint, type SaveOptions } from '../checkpoint/index.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import { encodeSafetensors, readSafetensors, type SafeTensor } from '../safetensors/index.ts';
 import { AdamW, type AdamWConfig, type AdamWState } from './adamw.ts';
@@ -100,7 +100,7 @@ export function trainerStateFiles(state: TrainerState): Record<string, Uint8Arra
 
 /** Save model + trainer state as one checkpoint directory, atomically (see saveCheckpoint). */
 export async function saveTrainingCheckpoint(dir: string, model: LlamaModel, state: TrainerState, opts: Omit<SaveOptions, 'dtype'> = {}): Promise<void> {
-  await saveCheckpoint(dir, model, { ...opts, dtype: 'F32', extraFiles: { ...opts.extraFiles, ...trainerStateFiles(state) } });
+  await saveCheckpoint(dir, model, { ...opts, dtype: 'F32', checksums: true, extraFiles: { ...opts.extraFiles, ...trainerStateFiles(state) } });
 }
 
 /**
@@ -143,8 +143,12 @@ export function readTrainerState(dir: string, model: TrainableModel, opts: { dec
   return { config: s.config, step: s.global_step, optimizer, rng: s.rng as TrainerState['rng'], data: s.data };
 }
 
-/** Load a training checkpoint: the model (through loadCheckpoint) and the trainer state. */
+/**
+ * Load a training checkpoint: the model (through loadCheckpoint) and the trainer state. Its files
+ * are checked against checksums.sha256 first, so a damaged checkpoint is named, not resumed from.
+ */
 export async function resumeTraining(dir: string, opts: { decays?: AdamWConfig['decays'] } = {}): Promise<LoadedCheckpoint & { state: TrainerState }> {
+  verifyChecksums(dir);
   const loaded = await loadCheckpoint(dir);
   try {
     return { ...loaded, state: readTrainerState(dir, loaded.model, opts) };

@@ -198,8 +198,9 @@ export class LocalCheckpointModel implements CompletionModel, TokenModel {
       let done = 0;
       return Promise.all(
         ids.map(async (prompt, i) => {
-          // each sequence its own generator: the same tokens whatever it is batched with
-          const seed = ((opts.seed ?? 0) * 1_000_003 + i) >>> 0;
+          // each sequence its own generator: the same tokens whatever it is batched with (a prompt
+          // with its own seed s: as the single prompt of a call with seed s, as a server runs it)
+          const seed = opts.seeds ? Math.imul(opts.seeds[i]!, 1_000_003) >>> 0 : ((opts.seed ?? 0) * 1_000_003 + i) >>> 0;
           const r = await this.batcher!.submit({ prompt, maxNewTokens: maxNew, temperature: opts.temperature, topP: opts.topP ?? 1, seed, stop });
           this.opts.onProgress?.(++done, ids.length);
           return { text: r.text ?? this.tokenizer.decode(r.tokens, { skipSpecial: true }), finishReason: r.stopReason === 'length' ? 'length' : 'stop', tokens: r.tokens.length } satisfies Completion;
@@ -218,6 +219,7 @@ export class LocalCheckpointModel implements CompletionModel, TokenModel {
           temperature: opts.temperature,
           topP: opts.topP ?? 1,
           seed: opts.seed ?? 0,
+          ...(opts.seeds ? { seeds: rows.map((i) => opts.seeds![i]!) } : {}),
           stop,
         },
       );

@@ -12,6 +12,11 @@ export interface CompletionOptions {
   temperature: number;
   topP?: number;
   seed?: number;
+  /**
+   * One seed per prompt, overriding `seed`: each prompt is sampled as it would be alone with its
+   * seed, so its completion does not depend on the batch, the order or the parallelism it ran in.
+   */
+  seeds?: readonly number[];
 }
 
 export interface Completion {

@@ -1,7 +1,7 @@
 import { basename, resolve } from 'node:path';
 import chalk from 'chalk';
 import { Command, Option } from 'commander';
-import { resolveDataDir, RhoError } from '@rho/core/base';
+import { acquireOutputLock, checkpointFingerprint, removeStaleTemps, resolveDataDir, RhoError, type OutputLock } from '@rho/core/base';
 import { DEFAULT_MAX_BATCH, LocalCheckpointModel } from '../backends/local.ts';
 import { parseBytes } from '../backends/kv-budget.ts';
 import { API_KINDS, type ApiKind } from '../backends/http.ts';
@@ -9,6 +9,7 @@ import { openModel } from '../backends/open.ts';
 import { DEFAULT_DATASET_NAMES, getDataset } from '../datasets/index.ts';
 import type { PromptType } from '../prompts/index.ts';
 import { runEval, type RunResult } from '../run/run-eval.ts';
+import type { ModelIdentity } from '../run/run-identity.ts';
 import { formatBytes, peakRssBytes } from '../run/memory.ts';
 import { engineOptions, refuseEngineForServers } from './engine-options.ts';
 import { graderOptions, parseGraderOptions, type GraderFlags } from './grader-options.ts';
@@ -39,6 +40,7 @@ interface RunOptions extends GraderFlags {
   api?: ApiKind;
   timeout: string;
   overwrite?: boolean;
+  repair?: boolean;
   dataDir?: string;
   engine?: EngineChoice;
   precision?: Precision;
@@ -90,7 +92,8 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
     .option('--concurrency <n>', 'requests in flight per server', '8')
     .addOption(new Option('--api <kind>', 'servers: completions (the prompt as text, default) or chat (the prompt as one user message, for chat-only servers and instruct models)').choices(API_KINDS))
     .option('--timeout <s>', 'seconds per program in the sandbox (tora/pal)', '5')
-    .option('--overwrite', 'discard finished outputs and journals instead of resuming')
+    .option('--overwrite', 'discard finished outputs and journals instead of resuming (also those of a run with other settings)')
+    .option('--repair', 'drop bad journal lines (with a warning) and run their problems again, instead of stopping at the first')
     .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)');
   for (const o of [...engineOptions(), ...graderOptions()]) cmd.addOption(o);
   return cmd.action(async (checkpoint: string | undefined, opts: RunOptions) => {
@@ -110,6 +113,7 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
         topP: num(opts.topP, '--top-p', 0, 1),
         nSampling: int(opts.nSampling, '--n-sampling', 1),
         overwrite: opts.overwrite,
+        repair: opts.repair,
       };
       const { grader, strict } = parseGraderOptions(opts);
       const batchSize = int(opts.batchSize, '--batch-size', 1);
@@ -140,6 +144,17 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
         load.stop();
       }
       const engine = model instanceof LocalCheckpointModel ? model.description : `OpenAI-compatible server ${specs.join(', ')}`;
+      const modelIdentity: ModelIdentity = isServer ? { kind: 'server', urls: specs, model_name: opts.modelName ?? 'default' } : { kind: 'checkpoint', fingerprint: checkpointFingerprint(specs[0]!) };
+      const warn = (line: string) => process.stderr.write(`${line}\n`);
+      // one writer per output directory; what a killed writer left half-written goes first
+      let lock: OutputLock;
+      try {
+        lock = acquireOutputLock(outDir, { warn });
+      } catch (e) {
+        await model.dispose?.();
+        throw e;
+      }
+      removeStaleTemps(outDir);
       if (model instanceof LocalCheckpointModel) process.stderr.write(`${engine}\n`);
       const executor = promptType === 'tora' || promptType === 'pal' ? new (await import('../interpreter/interpreter.ts')).Interpreter({ timeoutS }) : undefined;
       const results: Array<{ data: string; r: RunResult }> = [];
@@ -149,8 +164,8 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
           const r = await runEval(
             model,
             // a continuous batch refills from the problems in flight: twice its rows keeps it full
-            { ...base, grader, strict, data, dataDir, outDir, chunkSize: isServer ? 64 : model.continuous ? 2 * batchSize : batchSize, engine },
-            { executor, onProgress: (done, total) => (bar ??= progressBar(`${promptType} ${data}`, total, { minTotal: 1 })).update(done) },
+            { ...base, grader, strict, data, dataDir, outDir, chunkSize: isServer ? 64 : model.continuous ? 2 * batchSize : batchSize, engine, model: modelIdentity },
+            { executor, warn, onProgress: (done, total) => (bar ??= progressBar(`${promptType} ${data}`, total, { minTotal: 1 })).update(done) },
           );
           bar?.stop();
           results.push({ data, r });
@@ -160,6 +175,7 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
       } finally {
         await executor?.dispose();
         await model.dispose?.();
+        lock.release();
       }
       printSummary(promptType, modelLabel, results);
       // the whole process: loading, generation, grading (with a local checkpoint, mostly its weights)

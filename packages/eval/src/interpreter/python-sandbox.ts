@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
-import { RhoError } from '@rho/core/base';
+import { pidAlive, RhoError } from '@rho/core/base';
 import { bwrapArgs, findBwrap } from './bwrap.ts';
 import { ForkServer, type ServerReply } from './fork-server.ts';
 import { findPython, type PythonInfo } from './python-env.ts';
@@ -101,6 +101,7 @@ export class PythonSandbox {
     if (!(this.opts.concurrency >= 1)) throw new RhoError('BAD_CONFIG', 'concurrency must be at least 1', { field: 'concurrency', got: this.opts.concurrency });
     if (!(this.opts.timeoutS > 0)) throw new RhoError('BAD_CONFIG', 'timeout must be positive', { field: 'timeout', got: this.opts.timeoutS });
     this.limit = pLimit(this.opts.concurrency);
+    removeDeadSandboxDirs();
   }
 
   /** The isolation level reached (starts a server to find out). */
@@ -207,9 +208,29 @@ export class PythonSandbox {
   }
 
   private startPlain(py: PythonInfo): Promise<ForkServer> {
-    const dir = mkdtempSync(join(tmpdir(), 'rho-sandbox-'));
+    const dir = mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
     this.scratch.push(dir);
     return ForkServer.start(py.executable, ['-I', SERVER_SCRIPT, this.config(-1, dir)], { env: { ...PROGRAM_ENV, HOME: dir, TMPDIR: dir }, cwd: dir, readyTimeoutMs: 60_000 });
+  }
+}
+
+/** Scratch directories of unisolated servers: `rho-sandbox-<pid>-XXXXXX` in the system temporary directory. */
+const SCRATCH_PREFIX = 'rho-sandbox-';
+
+/**
+ * A killed run cannot remove its scratch directories: the next one removes those whose process is
+ * gone (the pid in the name), so kills leave nothing behind for long.
+ */
+function removeDeadSandboxDirs(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = new RegExp(`^${SCRATCH_PREFIX}(\\d+)-`).exec(n);
+    if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) rmSync(join(tmpdir(), n), { recursive: true, force: true });
   }
 }
 

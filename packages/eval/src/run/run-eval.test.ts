@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@rho/core/base';
 import { ScriptedModel } from '../backends/scripted.ts';
+import type { Completion, CompletionModel, CompletionOptions } from '../backends/types.ts';
 import type { ExecOptions, ExecResult, Program, ProgramExecutor } from '../interpreter/types.ts';
 import { metricsPathFor } from '../outputs/layout.ts';
 import { outputPathFor, runEval, selectExamples, type RunConfig } from './run-eval.ts';
@@ -98,6 +99,44 @@ describe('runEval', () => {
     expect(sandbox.batches.map((b) => [b.opts.mode, b.programs.length])).toEqual([['pal', 2], ['pal', 1]]);
     const rows = readFileSync(r.outPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(rows.map((s) => [s.pred[0], s.report[0], s.score[0]])).toEqual([['18', 'Done', true], ['18', 'Done', false]]);
+  });
+});
+
+/** Writes its seed: a completion shows which random stream produced it. */
+class SeedEcho implements CompletionModel {
+  readonly name = 'seed-echo';
+  calls = 0;
+  constructor(private readonly failAfter = Infinity) {}
+  async complete(prompts: string[], opts: CompletionOptions): Promise<Completion[]> {
+    if (++this.calls > this.failAfter) throw new Error('killed');
+    return prompts.map((_, i) => ({ text: ` The answer is ${opts.seeds?.[i] ?? `shared ${opts.seed}`}.`, finishReason: 'stop' as const }));
+  }
+}
+
+describe('sampling that does not depend on scheduling', () => {
+  it("each sample's stream comes from (seed, dataset, idx, sample): any chunking and any resume give the same completions", async () => {
+    const cfg = (out: string, chunkSize: number) => config(out, { limit: 5, nSampling: 2, temperature: 0.8, chunkSize });
+    const one = await runEval(new SeedEcho(), cfg(mkdtempSync(join(tmpdir(), 'run-')), 1));
+    const four = await runEval(new SeedEcho(), cfg(mkdtempSync(join(tmpdir(), 'run-')), 4));
+    const text = readFileSync(one.outPath, 'utf8');
+    expect(readFileSync(four.outPath, 'utf8')).toBe(text);
+    const codes = text.trim().split('\n').map((l) => JSON.parse(l).code as string[]);
+    expect(new Set(codes.flat()).size).toBe(10); // every sample its own stream
+    const out = mkdtempSync(join(tmpdir(), 'run-'));
+    await expect(runEval(new SeedEcho(1), cfg(out, 3))).rejects.toThrow('killed');
+    const resumed = await runEval(new SeedEcho(), cfg(out, 2));
+    expect(readFileSync(resumed.outPath, 'utf8')).toBe(text);
+  });
+});
+
+describe('run identity', () => {
+  it('is in the metrics file, and another run on the same outputs is refused naming the field', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'run-'));
+    const r = await runEval(new ScriptedModel(answers), config(out, { limit: 2 }));
+    expect(r.metrics.identity).toMatchObject({ model: { kind: 'named', name: 'scripted' }, prompt_type: 'cot', few_shot: { count: 8 }, sampling: { temperature: 0, top_p: 1, n_sampling: 1, seed: 0, max_tokens: 64 }, dataset: { name: 'gsm8k' } });
+    await expect(runEval(new ScriptedModel(answers, 'other'), config(out, { limit: 2 }))).rejects.toThrow(/model\.name is "scripted" there, "other" here/);
+    await expect(runEval(new ScriptedModel(answers), config(out, { limit: 2, temperature: 0.01 }))).rejects.toThrow(/sampling\.temperature is 0 there, 0\.01 here/);
+    expect((await runEval(new ScriptedModel(answers, 'other'), config(out, { limit: 2, overwrite: true }))).metrics.identity).toMatchObject({ model: { name: 'other' } });
   });
 });
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { writeJsonAtomic, writeJsonlAtomic } from '@rho/core/base';
+import { RhoError, writeJsonAtomic, writeJsonlAtomic } from '@rho/core/base';
 import type { CompletionModel, SchedulerCounters } from '../backends/types.ts';
 import { loadExamples, type Example } from '../datasets/index.ts';
 import type { EqualOptions } from '../grader/math-equal.ts';
@@ -9,6 +9,8 @@ import type { ExecResult, ProgramExecutor } from '../interpreter/types.ts';
 import { pyStrip } from '../normalize/python.ts';
 import { formatOutputName, metricsPathFor } from '../outputs/layout.ts';
 import { SampleJournal } from '../outputs/journal.ts';
+import { refuseOtherRun, runIdentity, type ModelIdentity } from './run-identity.ts';
+import { sampleSeed } from './sample-seed.ts';
 import { metricsFile, type MetricsFile } from '../outputs/metrics-file.ts';
 import { constructPrompt, STOP_WORDS, type PromptType } from '../prompts/index.ts';
 import { rescoreSamplesAsync, sandboxRunner, type RescoredRecord } from '../rescore/rescore.ts';
@@ -38,6 +40,10 @@ export interface RunConfig {
    */
   chunkSize: number;
   overwrite?: boolean;
+  /** Drop bad journal lines (with a warning) and run their problems again, instead of stopping. */
+  repair?: boolean;
+  /** What produced the completions, for the run identity (default: the model's name). */
+  model?: ModelIdentity;
   /** What ran the model (the engine's one-line description, or the servers), recorded in the metrics. */
   engine?: string;
   /** Grader options (default: the harness's, as `pnpm eval score` uses). */
@@ -87,35 +93,42 @@ export function selectExamples(all: Example[], limit: number, start: number, end
  * each problem to a journal as it finishes, then grade them all as `pnpm eval score` does (the
  * same code, so re-scoring the outputs file gives it back byte for byte) and write the outputs
  * file and metrics atomically. Rerunning skips finished problems, so a killed run loses only
- * those in flight.
+ * those in flight; each sample's random stream is named by (seed, dataset, idx, sample number), so
+ * the resumed run's completions are the uninterrupted run's. Files of another run (another
+ * identity) are refused, never resumed or reported.
  */
 export async function runEval(
   model: CompletionModel,
   cfg: RunConfig,
-  deps: { executor?: ProgramExecutor; onProgress?: (done: number, total: number) => void } = {},
+  deps: { executor?: ProgramExecutor; onProgress?: (done: number, total: number) => void; warn?: (line: string) => void } = {},
 ): Promise<RunResult> {
   const outPath = outputPathFor(cfg);
   const metricsPath = metricsPathFor(outPath, cfg.promptType);
   const journalPath = join(dirname(outPath), `.${basename(outPath)}.partial`);
-  if (cfg.overwrite) rmSync(journalPath, { force: true });
-  else if (existsSync(outPath) && existsSync(metricsPath)) {
+  const identity = runIdentity(cfg, cfg.model ?? { kind: 'named', name: model.name });
+  if (cfg.overwrite) {
+    // the old files go first: a kill from here on leaves only this run's journal
+    for (const f of [metricsPath, outPath, journalPath]) rmSync(f, { force: true });
+  } else if (existsSync(outPath) && existsSync(metricsPath)) {
+    const done = readMetrics(metricsPath);
+    refuseOtherRun(metricsPath, done['identity'], identity);
     rmSync(journalPath, { force: true }); // left behind by a kill between the final write and cleanup
-    return { outPath, metrics: JSON.parse(readFileSync(metricsPath, 'utf8')), skipped: true };
+    return { outPath, metrics: done, skipped: true };
   }
 
   const examples = selectExamples(loadExamples(cfg.data, cfg.dataDir), cfg.limit, cfg.start, cfg.end);
-  const journal = new SampleJournal<GeneratedSample>(journalPath);
+  const journal = new SampleJournal(journalPath, identity, { problems: new Set(examples.map((e) => e.idx)), nSampling: cfg.nSampling, repair: cfg.repair, warn: deps.warn });
   const pending = examples.filter((e) => !journal.has(e.idx));
   const t0 = performance.now();
   let generatedTokens = 0;
-  const isolation = new Set<string>();
   let done = examples.length - pending.length;
   deps.onProgress?.(done, examples.length);
   const promptOf = (e: Example) => constructPrompt(e, cfg.promptType, cfg.dataDir);
+  const seedsOf = (e: Example) => Array.from({ length: cfg.nSampling }, (_, k) => sampleSeed(cfg.seed, cfg.data, e.idx, k));
   const before = model.counters?.();
   const finishProblem = (ex: Example, out: Generated, offset: number) => {
-    out.executions?.flat().forEach((e) => isolation.add(e.isolation));
-    journal.append(generatedSample(ex, out.completions.slice(offset * cfg.nSampling, (offset + 1) * cfg.nSampling), cfg.data));
+    const rows = (xs: ExecResult[][] | undefined) => xs?.slice(offset * cfg.nSampling, (offset + 1) * cfg.nSampling).flat() ?? [];
+    journal.append({ idx: ex.idx, code: out.completions.slice(offset * cfg.nSampling, (offset + 1) * cfg.nSampling), isolation: [...new Set(rows(out.executions).map((e) => e.isolation))].sort() });
   };
   try {
     // every pending prompt shares the few-shot block: its keys/values once, before any decoding
@@ -129,7 +142,7 @@ export async function runEval(
         while (failed === undefined && next < pending.length) {
           const ex = pending[next++]!;
           try {
-            const out = await generateChunk(model, Array<string>(cfg.nSampling).fill(promptOf(ex)), cfg, deps.executor);
+            const out = await generateChunk(model, Array<string>(cfg.nSampling).fill(promptOf(ex)), seedsOf(ex), cfg, deps.executor);
             generatedTokens += out.tokens;
             finishProblem(ex, out, 0);
             deps.onProgress?.(++done, examples.length);
@@ -143,7 +156,7 @@ export async function runEval(
     } else {
       for (let s = 0; s < pending.length; s += cfg.chunkSize) {
         const chunk = pending.slice(s, s + cfg.chunkSize);
-        const out = await generateChunk(model, chunk.flatMap((e) => Array<string>(cfg.nSampling).fill(promptOf(e))), cfg, deps.executor);
+        const out = await generateChunk(model, chunk.flatMap((e) => Array<string>(cfg.nSampling).fill(promptOf(e))), chunk.flatMap(seedsOf), cfg, deps.executor);
         generatedTokens += out.tokens;
         chunk.forEach((ex, i) => finishProblem(ex, out, i));
         done += chunk.length;
@@ -161,7 +174,8 @@ export async function runEval(
   const graded = await rescoreSamplesAsync({
     dataName: cfg.data,
     promptType: cfg.promptType,
-    records: journal.rows(examples.map((e) => e.idx)),
+    // the samples rebuilt from the dataset around the journal's completions: nothing else is taken from it
+    records: examples.map((e) => generatedSample(e, journal.code(e.idx)!, cfg.data)),
     dataset: new Map(examples.map((e) => [e.idx, e.record])),
     equal: cfg.equal,
     grader: cfg.grader,
@@ -178,13 +192,26 @@ export async function runEval(
     // peak of the whole process so far: with several datasets in one run, the later ones include the earlier
     peak_rss_bytes: peakRssBytes(),
     ...(before && after ? schedulerMetrics(before, after) : {}),
-    // The sandbox isolation the programs of this session ran under (tora/pal).
-    ...(isolation.size ? { isolation: [...isolation].sort() } : {}),
+    // The sandbox isolation the programs ran under (tora/pal), over every session of a resumed run.
+    ...(journal.isolation().length ? { isolation: journal.isolation() } : {}),
+    identity,
   });
   writeJsonlAtomic(outPath, graded.records);
   writeJsonAtomic(metricsPath, metrics);
   rmSync(journalPath, { force: true });
   return { outPath, metrics, skipped: false };
+}
+
+/** The metrics file of a finished run, named when it is not a JSON object. */
+function readMetrics(path: string): MetricsFile {
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new RhoError('BAD_INPUT', `malformed metrics file: ${(e as Error).message}`, { file: path, hint: 'use --overwrite to run again' });
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new RhoError('BAD_INPUT', 'metrics file is not a JSON object', { file: path, hint: 'use --overwrite to run again' });
+  return v as MetricsFile;
 }
 
 /** What a continuously batching model did for one dataset: prompt tokens computed and served from the prefix, batch occupancy. */
@@ -203,7 +230,7 @@ interface Generated {
   tokens: number;
 }
 
-async function generateChunk(model: CompletionModel, prompts: string[], cfg: RunConfig, executor: ProgramExecutor | undefined): Promise<Generated> {
+async function generateChunk(model: CompletionModel, prompts: string[], seeds: number[], cfg: RunConfig, executor: ProgramExecutor | undefined): Promise<Generated> {
   // Greedy decoding ignores top_p; the harness sends 1 then.
   const topP = cfg.temperature === 0 ? 1 : cfg.topP;
   let tokens = 0;
@@ -217,10 +244,10 @@ async function generateChunk(model: CompletionModel, prompts: string[], cfg: Run
   };
   if (cfg.promptType === 'tora' || cfg.promptType === 'pal') {
     if (!executor) throw new Error('tool-integrated runs need an executor');
-    const res = await runToolLoop(counting, prompts, executor, { mode: cfg.promptType, maxTokens: cfg.maxTokens, temperature: cfg.temperature, topP, seed: cfg.seed });
+    const res = await runToolLoop(counting, prompts, executor, { mode: cfg.promptType, maxTokens: cfg.maxTokens, temperature: cfg.temperature, topP, seed: cfg.seed, seeds });
     return { completions: res.map((r) => r.completion), executions: res.map((r) => r.executions), tokens };
   }
-  const res = await counting.complete(prompts, { stop: [...STOP_WORDS[cfg.promptType]], maxTokens: cfg.maxTokens, temperature: cfg.temperature, topP, seed: cfg.seed });
+  const res = await counting.complete(prompts, { stop: [...STOP_WORDS[cfg.promptType]], maxTokens: cfg.maxTokens, temperature: cfg.temperature, topP, seed: cfg.seed, seeds });
   return { completions: res.map((r) => pyStrip(r.text)), tokens };
 }
 

@@ -1,4 +1,5 @@
 import type { CompletionModel } from '../backends/types.ts';
+import { callSeed } from '../run/sample-seed.ts';
 import { extractLastProgram } from '../interpreter/program.ts';
 import { pyRstrip, pyStrip } from '../normalize/python.ts';
 import type { ExecResult, Program, ProgramExecutor, ProgramMode } from '../interpreter/types.ts';
@@ -15,6 +16,8 @@ export interface ToolLoopOptions {
   /** Forced to 1 under greedy decoding, as the harness does. */
   topP?: number;
   seed?: number;
+  /** One seed per prompt (see CompletionOptions.seeds); each later call of a sample derives its own from it. */
+  seeds?: readonly number[];
   /** Model calls per sample: tora 4, pal 1 unless given. */
   maxFuncCall?: number;
   /** Per-program limit in seconds (5 unless given). */
@@ -62,7 +65,7 @@ export async function runToolLoop(model: CompletionModel, prompts: string[], exe
   for (let epoch = 0; epoch < maxFuncCall && remain.length > 0; epoch++) {
     const outs = await model.complete(
       remain.map((p) => p.query),
-      genOpts,
+      opts.seeds ? { ...genOpts, seeds: remain.map((p) => callSeed(opts.seeds![p.i]!, epoch)) } : genOpts,
     );
     if (outs.length !== remain.length) throw new Error(`model ${model.name} returned ${outs.length} completions for ${remain.length} prompts`);
     const next: Pending[] = [];

@@ -1,9 +1,10 @@
-import { readJsonl, RhoError } from '@rho/core/base';
+import { RhoError } from '@rho/core/base';
 import { getDataset, loadRecords } from '../datasets/index.ts';
 import { inferFromPath } from '../outputs/layout.ts';
 import type { EqualOptions } from '../grader/math-equal.ts';
 import { datasetIndex, rescoreSamplesAsync, sandboxRunner, type GraderPolicy, type OutputRecord, type RescoreResult } from '../rescore/index.ts';
 import type { StrictOptions } from '../strict/verify.ts';
+import { readScoreInput, type Dedupe } from './score-input.ts';
 
 export const SCORABLE_PROMPT_TYPES = ['cot', 'tora', 'pal', 'direct', 'pot', 'program_only', 'tool-integrated'] as const;
 
@@ -20,6 +21,8 @@ export interface ScoreFileOptions {
   /** Which grader decides (default: the harness). */
   grader?: GraderPolicy;
   strict?: Partial<StrictOptions>;
+  /** Keep the first or last sample of an idx that appears twice (default: an error). */
+  dedupe?: Dedupe;
 }
 
 export interface ScoredFile extends RescoreResult {
@@ -71,13 +74,7 @@ export async function scoreFile(opts: ScoreFileOptions): Promise<ScoredFile> {
     dataset = datasetIndex(loadRecords(data, opts.dataDir));
     datasetCache.set(key, dataset);
   }
-  const records = readJsonl<OutputRecord>(opts.file);
-  records.forEach((r, i) => {
-    if (typeof r !== 'object' || r === null || typeof r.idx !== 'number') {
-      throw new RhoError('BAD_INPUT', 'sample has no numeric "idx"', { file: opts.file, line: i + 1, field: 'idx' });
-    }
-    if (!Array.isArray(r.code)) throw new RhoError('BAD_INPUT', 'sample has no "code" list of completions', { file: opts.file, line: i + 1, field: 'code' });
-  });
+  const records = readScoreInput(opts.file, dataset, data, opts.dedupe);
   try {
     const result = await rescoreSamplesAsync({ dataName: data, promptType, records, dataset, equal: opts.equal, grader: opts.grader, strict: opts.strict, onRecord: opts.onRecord, runPrograms: (programs) => runInSandbox(programs, opts.timeoutS ?? 5) });
     return { ...result, file: opts.file, data, promptType };

@@ -77,6 +77,36 @@ describe('scoreSplit', () => {
     await expect(scoreSplit(localScorer(probe), { ...opts, out: part, dtype: 'float16', seqLen: 8 })).rejects.toThrow(RhoError);
   });
 
+  it('checks every shard against its sha256: a damaged one is named, --repair scores it again', async () => {
+    const full = join(tmp, 'full');
+    const out = join(tmp, 'damaged');
+    await scoreSplit(localScorer(probe), { ...opts, out, dtype: 'float16' });
+    const shard = join(out, 'train-00001.f16');
+    const good = readFileSync(shard);
+    const bad = Buffer.from(good);
+    bad[3] = bad[3]! ^ 0xff;
+    writeFileSync(shard, bad);
+    // training reads them once before its first step
+    expect(() => new ScoreReader(out, readScoresMeta(out))).toThrow(/does not match its sha256/);
+    await expect(scoreSplit(localScorer(probe), { ...opts, out, dtype: 'float16' })).rejects.toMatchObject({ message: expect.stringMatching(/does not match its sha256/), context: { file: shard } });
+    const warnings: string[] = [];
+    await scoreSplit(localScorer(probe), { ...opts, out, dtype: 'float16', repair: true, warn: (l) => warnings.push(l) });
+    expect(warnings).toEqual([expect.stringContaining('train-00001.f16: does not match its sha256')]);
+    for (const f of readdirSync(full)) expect(readFileSync(join(out, f)), f).toEqual(readFileSync(join(full, f)));
+  });
+
+  it('a shard written just before a kill, whose sum never reached meta.json, is made again quietly', async () => {
+    const full = join(tmp, 'full');
+    const out = join(tmp, 'unsummed');
+    await scoreSplit(localScorer(probe), { ...opts, out, dtype: 'float16', maxNewShards: 2 });
+    const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'));
+    meta.sha256[1] = null;
+    writeFileSync(join(out, 'meta.json'), JSON.stringify(meta));
+    writeFileSync(join(out, 'train-00001.f16'), Buffer.alloc(4)); // whatever the kill left
+    await scoreSplit(localScorer(probe), { ...opts, out, dtype: 'float16' });
+    for (const f of readdirSync(full)) expect(readFileSync(join(out, f)), f).toEqual(readFileSync(join(full, f)));
+  });
+
   it('rejects scores that do not align with the corpus or the window length', () => {
     const out = join(tmp, 'scores-float32');
     const meta = readScoresMeta(out);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -12,9 +13,12 @@ import { fromHalfBits } from './float16.ts';
  *   <split>-00000.f16|f32  losses of positions 1+s·S … 1+(s+1)·S−1, S = shardWindows·(seqLen−1)
  * Position p's loss is the reference's cross-entropy of token p in window ⌊(p−1)/(T−1)⌋ — the
  * same context the trainer sees it in. Position 0 has no loss (NaN). A shard file exists only
- * when complete (atomic write), which is what makes scoring resumable shard by shard.
+ * when complete (atomic write), which is what makes scoring resumable shard by shard; meta.json
+ * records each finished shard's sha256 (`sha256`, by shard number), written after the shard, so a
+ * shard without its sum is one a kill interrupted and is made again, and a shard whose bytes do
+ * not match its sum is damaged and never read.
  */
-export const SCORES_FORMAT = 'rho-slm-scores/1';
+export const SCORES_FORMAT = 'rho-slm-scores/2';
 
 export const ScoresMeta = z.strictObject({
   format: z.literal(SCORES_FORMAT),
@@ -26,8 +30,11 @@ export const ScoresMeta = z.strictObject({
   shards: z.number().int().nonnegative(),
   corpus: z.strictObject({ tokensSha256: z.string(), tokenizerSha256: z.string() }),
   reference: z.string(),
+  /** sha256 of each finished shard, null for those not yet written. */
+  sha256: z.array(z.string().regex(/^[0-9a-f]{64}$/).nullable()),
   complete: z.boolean(),
-});
+}).refine((m) => m.sha256.length === m.shards, { message: 'sha256 must have one entry per shard', path: ['sha256'] })
+  .refine((m) => !m.complete || m.sha256.every((s) => s !== null), { message: 'a complete scores directory has every shard sum', path: ['sha256'] });
 export type ScoresMeta = z.infer<typeof ScoresMeta>;
 
 export const shardName = (split: string, s: number, dtype: 'float16' | 'float32') => `${split}-${String(s).padStart(5, '0')}.${dtype === 'float16' ? 'f16' : 'f32'}`;
@@ -39,10 +46,18 @@ export function shardLength(m: Pick<ScoresMeta, 'shardWindows' | 'seqLen' | 'nTo
   return Math.max(0, Math.min(span, m.nTokens - 1 - s * span));
 }
 
+export const shardSha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
 export function readScoresMeta(dir: string): ScoresMeta {
   const file = join(dir, 'meta.json');
   if (!existsSync(file)) throw new RhoError('NOT_FOUND', 'not a scores directory (no meta.json)', { file, hint: 'run `pnpm slm score --ref <ckpt> --corpus <dir> --out <dir>` first' });
-  const r = ScoresMeta.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new RhoError('BAD_INPUT', `scores meta.json is not valid JSON: ${(e as Error).message}`, { file });
+  }
+  const r = ScoresMeta.safeParse(raw);
   if (!r.success) throw new RhoError('BAD_INPUT', `bad scores meta.json: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { file });
   return r.data;
 }
@@ -85,6 +100,11 @@ export class ScoreReader {
       if (!existsSync(f) || statSync(f).size !== shardLength(meta, s) * this.width) {
         this.dispose();
         throw new RhoError('BAD_INPUT', 'score shard missing or of the wrong size', { file: f, expected: shardLength(meta, s) * this.width, got: existsSync(f) ? statSync(f).size : 'missing' });
+      }
+      // read once before training: losses from a damaged shard would select the wrong tokens silently
+      if (shardSha256(readFileSync(f)) !== meta.sha256[s]) {
+        this.dispose();
+        throw new RhoError('BAD_INPUT', 'score shard does not match its sha256 in meta.json (damaged or changed)', { file: f, expected: meta.sha256[s], hint: 'run the same `pnpm slm score` command with --repair to score it again' });
       }
       this.fds.push(openSync(f, 'r'));
     }

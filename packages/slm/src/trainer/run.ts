@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   activePrecision,
@@ -44,6 +44,9 @@ export interface TrainOptions {
   evalWindows: number;
   /** Stop after this step even if `steps` is larger (tests stand for a killed run with it). */
   stopAfter?: number;
+  /** Remove a checkpoint that fails its checksums (with a warning) and resume from the one before, instead of stopping. */
+  repair?: boolean;
+  warn?: (line: string) => void;
   onStep?: (row: StepRow) => void;
 }
 
@@ -122,6 +125,27 @@ function stepRow(mode: Mode, m: StepMetrics, batch: SlmBatch, tokensSeen: number
 }
 
 /**
+ * The newest checkpoint that passes its checksums and schema, loaded; null when there is none. A
+ * damaged one stops the run naming its file, or with `repair` is removed with a warning and the
+ * one before it is tried.
+ */
+async function resumeNewest(o: TrainOptions): Promise<Awaited<ReturnType<typeof resumeTraining>> | null> {
+  for (const c of listCheckpoints(o.out).reverse()) {
+    try {
+      return await resumeTraining(c.dir);
+    } catch (e) {
+      if (!(e instanceof RhoError) || e.code !== 'BAD_INPUT' || !o.repair) {
+        if (e instanceof RhoError && e.code === 'BAD_INPUT') e.context.hint ??= 'rerun with --repair to drop this checkpoint and resume from the one before';
+        throw e;
+      }
+      o.warn?.(`warning: ${c.dir}: ${e.describe()}; removed, resuming from the checkpoint before`);
+      rmSync(c.dir, { recursive: true, force: true });
+    }
+  }
+  return null;
+}
+
+/**
  * Both modes, driven by core's trainLoop. Writes <out>/run.json (the resolved options),
  * metrics.jsonl (one row per step) and checkpoints/step-N (Hugging Face checkpoint with its
  * tokenizer.json, + trainer state). When <out> has a checkpoint the run resumes from the newest
@@ -131,12 +155,11 @@ function stepRow(mode: Mode, m: StepMetrics, batch: SlmBatch, tokensSeen: number
 export async function runTraining(o: TrainOptions): Promise<{ rows: StepRow[]; model: LlamaModel; resumedFrom: number }> {
   mkdirSync(o.out, { recursive: true });
   const metricsFile = join(o.out, 'metrics.jsonl');
-  const latest = listCheckpoints(o.out).at(-1);
   let model: LlamaModel;
   let state: TrainerState;
   let tokenizerPath: string | undefined;
-  if (latest) {
-    const r = await resumeTraining(latest.dir);
+  const r = await resumeNewest(o);
+  if (r) {
     model = r.model;
     state = r.state;
     tokenizerPath = r.tokenizerPath;

@@ -128,6 +128,22 @@ describe('runTraining', { timeout: 240_000 }, () => {
     }
   });
 
+  it('a damaged newest checkpoint is named; --repair removes it and resumes from the one before', async () => {
+    const full = await train(opts('full-clm'));
+    await train(opts('damaged', { stopAfter: 6 }));
+    const weights = join(tmp, 'damaged/checkpoints/step-00000006/model.safetensors');
+    const bytes = readFileSync(weights);
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x01;
+    writeFileSync(weights, bytes);
+    await expect(runTraining(opts('damaged', { steps: 9 }))).rejects.toThrow(/does not match its checksum/);
+    const warnings: string[] = [];
+    const r = await runTraining(opts('damaged', { repair: true, warn: (l) => warnings.push(l) }));
+    r.model.dispose();
+    expect(r.resumedFrom).toBe(3);
+    expect(warnings).toEqual([expect.stringContaining('step-00000006: ')]);
+    expect(losses(r.rows)).toEqual(losses(full));
+  });
+
   it('rejects a bad ratio and misaligned scores before the first step', async () => {
     for (const [name, over, pattern] of [
       ['bad-ratio', { mode: 'slm', refScores: scoresDir, select: { ratio: 1.5, selectBy: 'excess' } }, /ratio/],

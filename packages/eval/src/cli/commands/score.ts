@@ -1,11 +1,12 @@
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { resolveDataDir, toJsonl, writeFileAtomic, writeJsonAtomic } from '@rho/core/base';
 import { metricsPathFor } from '../../outputs/layout.ts';
 import { metricsFile, runFactsBeside, type RunFacts } from '../../outputs/metrics-file.ts';
 import { collectOutputFiles } from '../../score/collect.ts';
 import { scoreFile, type ScoredFile } from '../../score/score-file.ts';
 import { graderOptions, parseGraderOptions, type GraderFlags } from '../grader-options.ts';
+import type { Dedupe } from '../../score/score-input.ts';
 import { progressBar } from '../progress.ts';
 
 interface ScoreOptions extends GraderFlags {
@@ -13,6 +14,7 @@ interface ScoreOptions extends GraderFlags {
   promptType?: string;
   out?: string;
   dataDir?: string;
+  dedupe?: Dedupe;
 }
 
 const cmd = new Command('score')
@@ -24,7 +26,8 @@ const cmd = new Command('score')
   .option('--data <name>', 'dataset (default: the folder holding the file)')
   .option('--prompt-type <type>', 'cot | tora | pal | direct (default: from the file name)')
   .option('--out <dir>', 'where re-scored files go, with the same relative layout (default: a rescored/ folder beside the input)')
-  .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)');
+  .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)')
+  .addOption(new Option('--dedupe <which>', 'accept an idx on several lines, keeping its first or last sample (default: an error naming the lines)').choices(['first', 'last']));
 for (const o of graderOptions()) cmd.addOption(o);
 
 export default cmd.action(async (input: string, opts: ScoreOptions) => {
@@ -45,6 +48,7 @@ export default cmd.action(async (input: string, opts: ScoreOptions) => {
         promptType: opts.promptType,
         grader,
         strict,
+        dedupe: opts.dedupe,
         onRecord: (done, total) => (bar ??= progressBar(f.rel, total)).update(done),
       });
       bar?.stop();

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { CONFIG_FILE, ENGINE_CHOICES, openCausalLm, PRECISION_CHOICES, readConfigFile, RhoError, TOKENIZER_FILE, type CausalLm, type EngineChoice, type Precision } from '@rho/core';
+import { acquireOutputLock, removeStaleTemps, type OutputLock, CONFIG_FILE, ENGINE_CHOICES, openCausalLm, PRECISION_CHOICES, readConfigFile, RhoError, TOKENIZER_FILE, type CausalLm, type EngineChoice, type Precision } from '@rho/core';
 import { OpenAIClient } from '@rho/core/openai';
 import { causalLmScorer } from '../../score/local-scorers.ts';
 import { serverScorer } from '../../score/server-scorer.ts';
@@ -24,6 +24,7 @@ interface Opts {
   concurrency: number;
   engine?: EngineChoice;
   precision?: Precision;
+  repair?: boolean;
 }
 
 export default new Command('score')
@@ -38,6 +39,7 @@ export default new Command('score')
   .option('--batch-size <n>', 'windows per forward pass', int, 16)
   .addOption(new Option('--dtype <dtype>', 'storage precision').choices(['float16', 'float32']).default('float16'))
   .option('--shard-windows <n>', 'windows per shard file', int, 256)
+  .option('--repair', 'score again a shard whose bytes do not match its recorded sha256 (with a warning), instead of stopping')
   .addOption(new Option('--engine <engine>', 'what runs a local reference: native (memory-mapped weights in their stored precision), tfjs (small checkpoints only) or auto (native where built, else tfjs); default $RHO_ENGINE, else auto').choices(ENGINE_CHOICES as string[]))
   .addOption(new Option('--precision <p>', 'matmul arithmetic of either engine: bf16 (BF16 inputs, FP32 accumulation), fp32, or auto (bf16 where the CPU has BF16 instructions)').choices(PRECISION_CHOICES as string[]))
   .action(async (o: Opts) => {
@@ -49,7 +51,12 @@ export default new Command('score')
     if (remote && !o.modelName) throw new RhoError('BAD_CONFIG', 'scoring through a server needs --model-name', { field: 'modelName' });
     const corpus = Corpus.open(o.corpus);
     let lm: CausalLm | null = null;
+    const warn = (line: string) => process.stderr.write(`${line}\n`);
+    let lock: OutputLock | undefined;
     try {
+      // one writer per scores directory; what a killed writer left half-written goes first
+      lock = acquireOutputLock(o.out, { warn });
+      removeStaleTemps(o.out);
       let scorer: WindowScorer;
       if (remote) {
         process.stderr.write(`note: ${o.ref} must tokenize as this corpus does (ids are sent as they are)\n`);
@@ -78,11 +85,12 @@ export default new Command('score')
       }
       const bar = progressBar('score', 1);
       const t0 = performance.now();
-      const meta = await scoreSplit(scorer, { corpus, split: o.split, out: o.out, seqLen: o.seqLen, batchSize: o.batchSize, dtype: o.dtype, shardWindows: o.shardWindows, reference: o.ref, onShard: (d, t) => bar.update(d / t) });
+      const meta = await scoreSplit(scorer, { corpus, split: o.split, out: o.out, seqLen: o.seqLen, batchSize: o.batchSize, dtype: o.dtype, shardWindows: o.shardWindows, reference: o.ref, repair: o.repair, warn, onShard: (d, t) => bar.update(d / t) });
       bar.stop();
       process.stdout.write(`scored ${meta.nTokens} tokens of ${o.split} in ${meta.shards} shards (${((performance.now() - t0) / 1000).toFixed(1)} s) -> ${o.out}\n`);
     } finally {
       lm?.dispose();
       corpus.dispose();
+      lock?.release();
     }
   });

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { setPrecision, type Precision } from '@rho/core';
+import { acquireOutputLock, removeStaleTemps, setPrecision, type Precision } from '@rho/core';
 import { TrainConfig, parseWithSchema } from '../../trainer/config.ts';
 import { runTraining } from '../../trainer/run.ts';
 import { ensureBackend } from '../backend.ts';
@@ -11,6 +11,7 @@ interface Opts extends Record<string, unknown> {
   out: string;
   refScores?: string;
   precision?: Precision;
+  repair?: boolean;
 }
 
 export default new Command('train')
@@ -36,14 +37,21 @@ export default new Command('train')
   .option('--checkpoint-every <n>', 'steps between checkpoints', int)
   .option('--eval-every <n>', 'steps between validation losses', int)
   .option('--eval-windows <n>', 'validation windows evaluated', int)
+  .option('--repair', 'when the newest checkpoint fails its checksums: remove it (with a warning) and resume from the one before, instead of stopping')
   .addOption(new Option('--precision <p>', 'matrix products in bf16 (FP32 weights and optimizer, BF16 products) or fp32; auto: bf16 where the CPU has it (default RHO_PRECISION, else auto)').choices(['auto', 'bf16', 'fp32']))
   .action(async (o: Opts) => {
-    const { init, corpus, out, refScores, precision, ...rest } = o;
+    const { init, corpus, out, refScores, precision, repair, ...rest } = o;
     const cfg = parseWithSchema(TrainConfig, Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), 'train options');
     if (precision) setPrecision(precision);
     await ensureBackend();
+    const warn = (line: string) => process.stderr.write(`${line}\n`);
+    // one writer per run directory; what a killed writer left half-written goes first
+    const lock = acquireOutputLock(out, { warn });
+    removeStaleTemps(out);
     const bar = progressBar(`train ${cfg.mode}`, cfg.steps);
     const { rows, model, resumedFrom } = await runTraining({
+      repair,
+      warn,
       ...cfg,
       init,
       corpus,
@@ -54,6 +62,7 @@ export default new Command('train')
     });
     bar.stop();
     model.dispose();
+    lock.release();
     const last = rows.at(-1);
     const val = rows.filter((r) => r.val_loss !== undefined).at(-1);
     if (resumedFrom > 0) process.stdout.write(`resumed from step ${resumedFrom}\n`);
