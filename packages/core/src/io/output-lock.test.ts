@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,10 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { RhoError } from '../errors.ts';
 import { acquireOutputLock, LOCK_FILE } from './output-lock.ts';
 
-/** The pid of a process that has exited. */
-function deadPid(): number {
-  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
-  return Number(r.stdout.toString());
+/** The pid of a process that has exited (spawned without blocking: a blocked worker misses vitest's RPC deadlines under load). */
+function deadPid(): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    child.on('exit', () => resolve(child.pid!));
+  });
 }
 
 describe('acquireOutputLock', () => {
@@ -30,9 +32,9 @@ describe('acquireOutputLock', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
-  it('takes over a lock left by a process that is gone, with a warning', () => {
+  it('takes over a lock left by a process that is gone, with a warning', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lock-'));
-    const pid = deadPid();
+    const pid = await deadPid();
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid, started_at: '2020-01-01T00:00:00.000Z', command: 'killed' }) + '\n');
     const warnings: string[] = [];
     const lock = acquireOutputLock(dir, { warn: (l) => warnings.push(l) });
