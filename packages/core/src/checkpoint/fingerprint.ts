@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { RhoError } from '../errors.ts';
 
 /**
- * What identifies a checkpoint directory cheaply: config.json's bytes, and each weight file's
+ * What identifies a checkpoint directory (or a single GGUF file) cheaply: config.json's bytes, and each weight file's
  * name, size and safetensors header (tensor names, dtypes, shapes, offsets). Headers and sizes
  * alone cannot tell two trainings of one architecture apart (two `pnpm core init` seeds have the
  * same header), so some weight bytes go in too: the whole file when small, else evenly spaced
  * slices, a few MiB read whatever the checkpoint's size.
  */
 export function checkpointFingerprint(dir: string): string {
+  if (existsSync(dir) && statSync(dir).isFile()) return singleFileFingerprint(dir);
   const config = join(dir, 'config.json');
   if (!existsSync(config)) throw new RhoError('NOT_FOUND', 'checkpoint has no config.json', { file: dir });
   const h = createHash('sha256');
@@ -26,6 +27,15 @@ export function checkpointFingerprint(dir: string): string {
     h.update('\0');
   }
   return `sha256:${h.digest('hex')}`;
+}
+
+/**
+ * A single-file checkpoint (GGUF): its size, and its bytes as for a weight file; the metadata and
+ * tokenizer sit at its start, which the first slice always covers.
+ */
+function singleFileFingerprint(file: string): string {
+  const size = statSync(file).size;
+  return `sha256:${createHash('sha256').update(`single-file\0${size}\0`).update(weightSample(file, size)).digest('hex')}`;
 }
 
 /** Weight files up to this size are hashed whole; larger ones through SLICES slices of SLICE_BYTES. */
