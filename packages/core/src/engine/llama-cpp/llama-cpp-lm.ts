@@ -175,7 +175,7 @@ export class LlamaCppLm implements CausalLm {
   }
 }
 
-function startWorker(opts: OpenOptions, env: NodeJS.ProcessEnv): { worker: SyncWorker; info: InitInfo } {
+async function startWorker(opts: OpenOptions, env: NodeJS.ProcessEnv): Promise<{ worker: SyncWorker; info: InitInfo }> {
   const gpu = opts.gpu ?? 'auto';
   if (!GPU_CHOICES.includes(gpu)) throw new RhoError('BAD_CONFIG', `gpu must be one of ${GPU_CHOICES.join(', ')}, got '${gpu}'`, { field: 'gpu', expected: GPU_CHOICES, got: gpu });
   // RHO_LLAMA_CPP_MODULE names another package to load instead (tests: one that is not installed)
@@ -183,7 +183,7 @@ function startWorker(opts: OpenOptions, env: NodeJS.ProcessEnv): { worker: SyncW
   const threads = Number(env.RHO_THREADS) > 0 ? Math.floor(Number(env.RHO_THREADS)) : 0;
   const worker = new SyncWorker(new URL('./worker.mjs', import.meta.url), { moduleName });
   try {
-    const info = worker.call<InitInfo>('init', { gpu, threads });
+    const info = await worker.callAsync<InitInfo>('init', { gpu, threads });
     return { worker, info };
   } catch (e) {
     worker.close();
@@ -244,7 +244,7 @@ export async function openLlamaCppLm(path: string, opts: OpenOptions = {}, env: 
   let worker: SyncWorker;
   let info: InitInfo;
   try {
-    ({ worker, info } = startWorker(opts, env));
+    ({ worker, info } = await startWorker(opts, env));
   } catch (e) {
     cleanup();
     throw e;
@@ -254,7 +254,7 @@ export async function openLlamaCppLm(path: string, opts: OpenOptions = {}, env: 
     const config = configFromGguf(header);
     const bytes = statSync(file).size;
     opts.onLoadProgress?.(0, bytes);
-    const loaded = worker.call<{ gpuLayers: number }>('load', { path: file, gpuLayers: 'auto' }, (event, value) => {
+    const loaded = await worker.callAsync<{ gpuLayers: number }>('load', { path: file, gpuLayers: 'auto' }, (event, value) => {
       if (event === 'progress') opts.onLoadProgress?.(Math.round((value as number) * bytes), bytes);
     });
     opts.onLoadProgress?.(bytes, bytes);
