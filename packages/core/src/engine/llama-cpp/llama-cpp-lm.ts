@@ -18,6 +18,8 @@ import type { CausalLm, GpuChoice, OpenedCheckpoint, OpenOptions, TextCodec } fr
 import { SyncWorker } from './sync-worker.ts';
 import { checkWithinWindow } from './window.ts';
 
+/** Rows scored together by `logits` (each a llama.cpp sequence, with its own cache). */
+const LOGIT_ROWS = 8;
 /** Below this many parameters the engine uses one thread unless RHO_THREADS says otherwise. */
 const SMALL_MODEL_PARAMS = 50e6;
 
@@ -97,12 +99,14 @@ export class LlamaCppLm implements CausalLm {
     rows.forEach((r, i) => checkWithinWindow(this.config, r.length, `row ${i} (${r.length} tokens)`));
     const live = rows.map((r, i) => [r, i] as const).filter(([r]) => r.length > 0);
     const out: Float32Array[] = rows.map(() => new Float32Array(0));
-    if (live.length === 0) return out;
-    this.ensureContext(live.length, Math.max(...live.map(([r]) => r.length)));
-    const rowsUsed = live.map((_, k) => k);
-    this.clear(rowsUsed);
-    const got = this.feed(live.map(([r], k) => ({ row: k, tokens: r, want: r.map((_, t) => t) })));
-    live.forEach(([, i], k) => (out[i] = got[k] as Float32Array));
+    // a few rows at a time: each is a sequence with its own key/value cache in the context
+    for (let s = 0; s < live.length; s += LOGIT_ROWS) {
+      const group = live.slice(s, s + LOGIT_ROWS);
+      this.ensureContext(group.length, Math.max(...group.map(([r]) => r.length)));
+      this.clear(group.map((_, k) => k));
+      const got = this.feed(group.map(([r], k) => ({ row: k, tokens: r, want: r.map((_, t) => t) })));
+      group.forEach(([, i], k) => (out[i] = got[k] as Float32Array));
+    }
     return out;
   }
 
@@ -171,7 +175,7 @@ export class LlamaCppLm implements CausalLm {
   }
 }
 
-function startWorker(opts: OpenOptions, env: NodeJS.ProcessEnv): { worker: SyncWorker; info: InitInfo } {
+async function startWorker(opts: OpenOptions, env: NodeJS.ProcessEnv): Promise<{ worker: SyncWorker; info: InitInfo }> {
   const gpu = opts.gpu ?? 'auto';
   if (!GPU_CHOICES.includes(gpu)) throw new RhoError('BAD_CONFIG', `gpu must be one of ${GPU_CHOICES.join(', ')}, got '${gpu}'`, { field: 'gpu', expected: GPU_CHOICES, got: gpu });
   // RHO_LLAMA_CPP_MODULE names another package to load instead (tests: one that is not installed)
@@ -179,7 +183,7 @@ function startWorker(opts: OpenOptions, env: NodeJS.ProcessEnv): { worker: SyncW
   const threads = Number(env.RHO_THREADS) > 0 ? Math.floor(Number(env.RHO_THREADS)) : 0;
   const worker = new SyncWorker(new URL('./worker.mjs', import.meta.url), { moduleName });
   try {
-    const info = worker.call<InitInfo>('init', { gpu, threads });
+    const info = await worker.callAsync<InitInfo>('init', { gpu, threads });
     return { worker, info };
   } catch (e) {
     worker.close();
@@ -240,7 +244,7 @@ export async function openLlamaCppLm(path: string, opts: OpenOptions = {}, env: 
   let worker: SyncWorker;
   let info: InitInfo;
   try {
-    ({ worker, info } = startWorker(opts, env));
+    ({ worker, info } = await startWorker(opts, env));
   } catch (e) {
     cleanup();
     throw e;
@@ -250,7 +254,7 @@ export async function openLlamaCppLm(path: string, opts: OpenOptions = {}, env: 
     const config = configFromGguf(header);
     const bytes = statSync(file).size;
     opts.onLoadProgress?.(0, bytes);
-    const loaded = worker.call<{ gpuLayers: number }>('load', { path: file, gpuLayers: 'auto' }, (event, value) => {
+    const loaded = await worker.callAsync<{ gpuLayers: number }>('load', { path: file, gpuLayers: 'auto' }, (event, value) => {
       if (event === 'progress') opts.onLoadProgress?.(Math.round((value as number) * bytes), bytes);
     });
     opts.onLoadProgress?.(bytes, bytes);

@@ -35,10 +35,7 @@ export class SyncWorker {
   }
 
   call<T>(op: string, args: unknown, onEvent?: (event: string, value: unknown) => void): T {
-    if (this.closed) throw new RhoError('RUNTIME', 'the llama.cpp engine was disposed');
-    const id = this.nextId++;
-    Atomics.store(this.flag, 0, 0);
-    this.port.postMessage({ id, op, args });
+    const id = this.post(op, args);
     for (;;) {
       const got = receiveMessageOnPort(this.port);
       if (!got) {
@@ -46,19 +43,48 @@ export class SyncWorker {
         Atomics.store(this.flag, 0, 0);
         continue;
       }
-      const m = got.message as Reply;
-      if (m.event !== undefined) {
-        if (m.id === id) onEvent?.(m.event, m.value);
+      const r = this.handle<T>(got.message as Reply, id, onEvent);
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * The same call without blocking the event loop, for the long ones (starting llama.cpp, loading
+   * the weights): a test runner's or a server's own messages keep flowing meanwhile.
+   */
+  async callAsync<T>(op: string, args: unknown, onEvent?: (event: string, value: unknown) => void): Promise<T> {
+    const id = this.post(op, args);
+    for (;;) {
+      const got = receiveMessageOnPort(this.port);
+      if (!got) {
+        await new Promise((r) => setTimeout(r, 5));
         continue;
       }
-      if (m.id !== id && m.id !== -1) continue; // a stale reply (cannot happen: calls do not overlap)
-      if (m.error) {
-        const e = new RhoError('RUNTIME', `llama.cpp: ${m.error.message}`, { field: 'engine' });
-        (e as RhoError & { workerCode?: string | null }).workerCode = m.error.code;
-        throw e;
-      }
-      return m.result as T;
+      const r = this.handle<T>(got.message as Reply, id, onEvent);
+      if (r.done) return r.value;
     }
+  }
+
+  private post(op: string, args: unknown): number {
+    if (this.closed) throw new RhoError('RUNTIME', 'the llama.cpp engine was disposed');
+    const id = this.nextId++;
+    Atomics.store(this.flag, 0, 0);
+    this.port.postMessage({ id, op, args });
+    return id;
+  }
+
+  private handle<T>(m: Reply, id: number, onEvent?: (event: string, value: unknown) => void): { done: false } | { done: true; value: T } {
+    if (m.event !== undefined) {
+      if (m.id === id) onEvent?.(m.event, m.value);
+      return { done: false };
+    }
+    if (m.id !== id && m.id !== -1) return { done: false }; // a stale reply (cannot happen: calls do not overlap)
+    if (m.error) {
+      const e = new RhoError('RUNTIME', `llama.cpp: ${m.error.message}`, { field: 'engine' });
+      (e as RhoError & { workerCode?: string | null }).workerCode = m.error.code;
+      throw e;
+    }
+    return { done: true, value: m.result as T };
   }
 
   close(): void {
