@@ -40,7 +40,7 @@ export default new Command('score')
   .addOption(new Option('--dtype <dtype>', 'storage precision').choices(['float16', 'float32']).default('float16'))
   .option('--shard-windows <n>', 'windows per shard file', int, 256)
   .option('--repair', 'score again a shard whose bytes do not match its recorded sha256 (with a warning), instead of stopping')
-  .addOption(new Option('--engine <engine>', 'what runs a local reference: native (memory-mapped weights in their stored precision), tfjs (small checkpoints only) or auto (native where built, else tfjs); default $RHO_ENGINE, else auto').choices(ENGINE_CHOICES as string[]))
+  .addOption(new Option('--engine <engine>', 'what runs a local reference: native (memory-mapped weights in their stored precision), tfjs (small checkpoints only), llama.cpp (a .gguf file, or a directory converted to one; needs the optional node-llama-cpp) or auto (llama.cpp for a .gguf file, else native where built, else tfjs); default $RHO_ENGINE, else auto').choices(ENGINE_CHOICES as string[]))
   .addOption(new Option('--precision <p>', 'matmul arithmetic of either engine: bf16 (BF16 inputs, FP32 accumulation), fp32, or auto (bf16 where the CPU has BF16 instructions)').choices(PRECISION_CHOICES as string[]))
   .action(async (o: Opts) => {
     for (const k of ['seqLen', 'batchSize', 'shardWindows'] as const) {
