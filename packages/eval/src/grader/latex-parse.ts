@@ -405,12 +405,7 @@ export class Parser {
 
   /** sympy: '^' takes an atom or a braced expression (latex2sympy is laxer). */
   protected supArg(): Expr {
-    if (this.isOp('{')) {
-      this.i++;
-      const e = this.additive();
-      this.expect('}');
-      return e;
-    }
+    if (this.isOp('{')) return this.group();
     const t = this.peek();
     if (!t) throw new Fail('eof');
     if (t.t === 'num' || t.t === 'letter' || this.isSymbolCmd(t) || this.isOp('\\frac') || this.isOp('\\dfrac') || this.isOp('\\tfrac') || this.isOp('\\binom')) {

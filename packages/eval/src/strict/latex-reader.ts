@@ -131,12 +131,7 @@ class StrictLatexParser extends Parser {
 
   /** '^' takes an atom or a braced expression; ^\circ is a degree sign (ignored: degrees are not converted). */
   protected override supArg(): Expr {
-    if (this.isOp('{')) {
-      this.i++;
-      const e = this.additive();
-      this.expect('}');
-      return e;
-    }
+    if (this.isOp('{')) return this.group();
     const t = this.peek();
     if (t && (t.t === 'num' || t.t === 'letter' || t.t === 'name' || (t.t === 'cmd' && t.v === '\\infty'))) return this.simpleAtom();
     throw new Fail('bad exponent');
