@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../packages/core/src/base.ts';
 
-import { cli, DATA, run, TSX } from './cli.ts';
+import { cli, DATA, NODE_TS, run, TSX } from './cli.ts';
 import { startServe } from './serve.ts';
 import { tinyCheckpoint } from './tiny-checkpoint.ts';
 
@@ -117,7 +117,7 @@ describe('pnpm eval over a local checkpoint and over pnpm serve', () => {
     let kills = 0;
     for (let attempt = 0; attempt < 20 && kills < 6 && !existsSync(file); attempt++) {
       const before = journalLines().length;
-      const child = spawn(TSX, args(killed), { stdio: 'ignore', detached: true, env });
+      const child = spawn(process.execPath, [...NODE_TS, ...args(killed)], { stdio: 'ignore', detached: true, env }); // one process: its exit means the writer is gone
       let exited = false;
       const done = new Promise<void>((r) => child.on('exit', () => ((exited = true), r())));
       if (attempt === 0) {

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../packages/core/src/base.ts';
 import { injectNoise, DEFAULT_NOISE } from '../packages/slm/src/experiment/noise.ts';
-import { cli, DATA, TSX } from './cli.ts';
+import { cli, DATA, NODE_TS } from './cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'slm-e2e-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -22,9 +22,13 @@ async function ok(args: string[], pkg: 'slm' | 'core' = 'slm'): Promise<string> 
   return r.stdout;
 }
 
-/** Start a command in its own process group, SIGKILL the group once `ready()` holds, wait for it to die. */
+/**
+ * Start a command in its own process group, SIGKILL the group once `ready()` holds, wait for it to
+ * die. One process (node with tsx's loader, not tsx's launcher, which forks the real run as a child
+ * of its own): its exit event then means the writer is dead and reaped, not orphaned mid-exit.
+ */
 async function killWhen(args: string[], ready: () => boolean): Promise<void> {
-  const child = spawn(TSX, [resolve(REPO_ROOT, 'packages/slm/src/cli/main.ts'), ...args], { detached: true, stdio: 'ignore' });
+  const child = spawn(process.execPath, [...NODE_TS, resolve(REPO_ROOT, 'packages/slm/src/cli/main.ts'), ...args], { detached: true, stdio: 'ignore' });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   let done = false;
   void exited.then(() => (done = true));

@@ -6,22 +6,35 @@ import { readFileSync } from 'node:fs';
  * of /proc/<pid>/stat, clock ticks since boot). Elsewhere the start time is unknown and the pid
  * alone decides.
  */
-export function processStartTicks(pid: number): string | undefined {
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // the command name (field 2) may hold spaces and parentheses: count fields after its last ')'
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+export function processStartTicks(pid: number): string | undefined {
+  return statFields(pid)?.[19];
+}
+
+/**
+ * A killed process whose parent died too stays a zombie until something reaps it, and in a
+ * container whose init does not reap, that is forever; it answers signal 0 but holds no files
+ * and writes nothing, so it counts as gone.
+ */
+function isZombie(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state === 'Z' || state === 'X';
 }
 
 export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
+    return !isZombie(pid);
   } catch (e) {
     // EPERM: it exists, owned by someone else
     return (e as NodeJS.ErrnoException).code === 'EPERM';
