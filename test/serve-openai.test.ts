@@ -30,7 +30,8 @@ beforeAll(async () => {
   await tinyCheckpoint(root, plain, { problems: 200, maxPositions: CONTEXT });
   cpSync(plain, chatty, { recursive: true });
   writeFileSync(join(chatty, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<s>', eos_token: '</s>', chat_template: TEMPLATE }));
-  servers = await Promise.all([startServe(chatty), startServe(plain)]);
+  // the second server streams 5 tokens per event at most (vLLM's --stream-interval)
+  servers = await Promise.all([startServe(chatty), startServe(plain, ['--stream-interval', '5'])]);
   client = new OpenAI({ baseURL: servers[0]!.url, apiKey: 'none', maxRetries: 0 });
   noChat = new OpenAI({ baseURL: servers[1]!.url, apiKey: 'none', maxRetries: 0 });
   // the local model, on the engine and precision the server chose (both: auto)
@@ -92,6 +93,27 @@ describe('pnpm serve through the official openai SDK', { timeout: 120_000 }, () 
       expect(finish).toBe(want === text ? whole.choices[0]!.finish_reason : 'stop');
       expect(usage).toMatchObject({ prompt_tokens: tok.encode(PROMPT).length });
     }
+  });
+
+  it('with --stream-interval 5 streams the same text in pieces of up to 5 tokens, the first token at once', async () => {
+    const ids = tok.encode(PROMPT);
+    const local = lm.generate([ids], { maxNewTokens: 24 });
+    expect(local.tokens[0]!.length, 'the greedy text is long enough to be cut into pieces').toBeGreaterThanOrEqual(10);
+    const want = tok.decode(local.tokens[0]!, { skipSpecial: true });
+    const stream = await noChat.completions.create({ ...greedy, model: 'plain', prompt: PROMPT, max_tokens: 24, stream: true, stream_options: { include_usage: true }, logprobs: 0 });
+    let joined = '';
+    const sizes: number[] = [];
+    for await (const c of stream) {
+      const choice = c.choices[0];
+      if (!choice) continue;
+      joined += choice.text;
+      sizes.push(choice.logprobs?.tokens?.length ?? 0);
+    }
+    expect(joined).toBe(want);
+    // one event per piece: the first token alone, then at most 5 tokens each (a held-back character may wait longer)
+    expect(sizes[0]).toBe(1);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(local.tokens[0]!.length);
+    expect(sizes.length).toBeLessThan(local.tokens[0]!.length / 2);
   });
 
   it('scores a prompt: echo + logprobs with max_tokens 0 gives the local log-probabilities', async () => {

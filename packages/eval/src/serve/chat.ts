@@ -41,7 +41,7 @@ export async function chatCompletions(ctx: RequestContext, template: ChatTemplat
       stream?.send(chunk([{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]));
       const r = await runChoice(
         model,
-        { prompt: ids, maxTokens: room, temperature: b.temperature ?? 1, topP: b.top_p ?? 1, seed: choiceSeed(b.seed, index, base), stop, logprobs: k, signal: ctx.signal },
+        { prompt: ids, maxTokens: room, temperature: b.temperature ?? 1, topP: b.top_p ?? 1, seed: choiceSeed(b.seed, index, base), stop, logprobs: k, signal: ctx.signal, streamInterval: ctx.streamInterval },
         stream ? (piece, lps) => stream.send(chunk([{ index, delta: { content: piece }, logprobs: k === null ? null : chatLogprobs(ctx, lps), finish_reason: null }])) : undefined,
       );
       if (stream) {

@@ -10,6 +10,8 @@ export interface RequestContext {
   id: string;
   created: number;
   signal: AbortSignal;
+  /** Tokens per streamed piece at most (see ChoiceSpec). */
+  streamInterval?: number;
 }
 
 /** OpenAI's legacy `logprobs` object of a completion choice. */
@@ -84,7 +86,7 @@ export async function completions(ctx: RequestContext, b: CompletionBody, stream
         };
         const r = await runChoice(
           model,
-          { prompt: job.ids, maxTokens: job.room, temperature: b.temperature ?? 1, topP: b.top_p ?? 1, seed: choiceSeed(b.seed, index, base), stop, logprobs: k, signal: ctx.signal },
+          { prompt: job.ids, maxTokens: job.room, temperature: b.temperature ?? 1, topP: b.top_p ?? 1, seed: choiceSeed(b.seed, index, base), stop, logprobs: k, signal: ctx.signal, streamInterval: ctx.streamInterval },
           stream ? (piece, lps) => stream.send(chunk([{ index, text: piece, logprobs: k === null ? null : lpsOf(lps.map((l) => l.id), lps), finish_reason: null }])) : undefined,
         );
         if (stream) {

@@ -14,6 +14,11 @@ export interface ChoiceSpec {
   /** Top log-probabilities per new token (0: the chosen token's only), or null for none. */
   logprobs: number | null;
   signal: AbortSignal;
+  /**
+   * Tokens per streamed piece at most (the first goes at once), as vLLM's `--stream-interval`:
+   * fewer, larger events cost the server and its clients less per token.
+   */
+  streamInterval?: number;
 }
 
 export interface ChoiceResult {
@@ -36,6 +41,9 @@ export async function runChoice(model: TokenModel, spec: ChoiceSpec, onText?: (p
   let pending: TokenLogprob[] = [];
   const tokens: number[] = [];
   const stream = onText ? new TextStream((ids) => model.decode(ids), spec.stop) : null;
+  const interval = spec.streamInterval ?? 1;
+  let unsent = 0;
+  let first = true;
   const r = await model.generate({
     prompt: spec.prompt,
     maxTokens: spec.maxTokens,
@@ -53,8 +61,12 @@ export async function runChoice(model: TokenModel, spec: ChoiceSpec, onText?: (p
               logprobs.push(lp);
               pending.push(lp);
             }
-            const piece = stream?.push(tokens);
+            // after the first piece, tokens wait until there are `interval` of them
+            if (!stream || (++unsent < interval && !first)) return;
+            const piece = stream.push(tokens);
             if (piece) {
+              unsent = 0;
+              first = false;
               onText!(piece, pending);
               pending = [];
             }

@@ -21,6 +21,8 @@ export interface ServeOptions {
   port?: number;
   /** The checkpoint's chat template; without one, chat requests are a clear 400. */
   chatTemplate?: ChatTemplate | null;
+  /** Tokens per streamed event at most (the first token goes at once); 1 streams every token. */
+  streamInterval?: number;
 }
 
 /** Request bodies larger than this are refused (a scoring window of ids is well under a megabyte). */
@@ -68,7 +70,7 @@ export class CompletionServer {
       const route = req.method === 'POST' && url === '/v1/completions' ? 'completions' : req.method === 'POST' && url === '/v1/chat/completions' ? 'chat' : null;
       if (!route) throw new ApiError(404, `no route ${req.method} ${url}`);
       const json = await readJson(req);
-      const ctx: RequestContext = { model: this.model, id: `${route === 'chat' ? 'chatcmpl' : 'cmpl'}-${this.nextId++}`, created: Math.floor(Date.now() / 1000), signal: gone.signal };
+      const ctx: RequestContext = { model: this.model, id: `${route === 'chat' ? 'chatcmpl' : 'cmpl'}-${this.nextId++}`, created: Math.floor(Date.now() / 1000), signal: gone.signal, streamInterval: this.opts.streamInterval };
       if (route === 'completions') {
         const body = parseBody(CompletionBody, json);
         stream = body.stream ? new EventStream(res) : null;
