@@ -14,6 +14,12 @@ function real(re: number): Complex {
   return new Complex(re, 0);
 }
 
+/** |a − b| within `rel` of the larger magnitude (at least 1); values that are not finite are never close. */
+export function complexClose(a: Complex, b: Complex, rel: number): boolean {
+  if (![a.re, a.im, b.re, b.im].every(Number.isFinite)) return false;
+  return Math.hypot(a.re - b.re, a.im - b.im) <= rel * Math.max(1, a.abs(), b.abs());
+}
+
 /** A real value, when z is one (up to rounding noise): what float(N(z)) would accept. */
 export function realPart(z: Complex): number | null {
   if (Number.isNaN(z.re) || Number.isNaN(z.im)) return null;

@@ -4,8 +4,7 @@
  * implicit multiplication, \frac, \sqrt[n], powers, factorial, |x|, the usual functions,
  * relations and pmatrix. What it does not understand it rejects (returns null), as sympy raises.
  */
-import type { Complex } from 'complex.js';
-import { evaluate, realPart } from './evaluate.ts';
+import { complexClose, evaluate, realPart } from './evaluate.ts';
 import { exprKey, freeSymbols, type Expr } from './expr.ts';
 
 export type Tok =
@@ -730,10 +729,6 @@ export class Parser {
 
 const isBoolean = (e: Expr): boolean => e.k === 'bool' || e.k === 'rel';
 
-function close(a: Complex, b: Complex): boolean {
-  return Math.hypot(a.re - b.re, a.im - b.im) <= 1e-12 * Math.max(1, a.abs(), b.abs());
-}
-
 /**
  * The relation parse_latex builds, evaluated as sympy evaluates Eq, Ne, Lt, ... on creation:
  * constant sides give true or false; Eq between a relation and a non-symbol is false
@@ -750,7 +745,8 @@ function sympyRelation(op: string, lhs: Expr, rhs: Expr): Expr {
     if (isBoolean(lhs) || !symbolFree(lhs) || !symbolFree(rhs)) return rel;
     const a = evaluate(lhs, new Map());
     const b = evaluate(rhs, new Map());
-    return [a.re, a.im, b.re, b.im].every(Number.isFinite) ? truth(close(a, b)) : rel;
+    // sympy decides Eq of two numbers exactly: only rounding error is forgiven
+    return [a.re, a.im, b.re, b.im].every(Number.isFinite) ? truth(complexClose(a, b, 1e-12)) : rel;
   }
   if (isBoolean(lhs) || isBoolean(rhs)) throw new Raises('relation between booleans');
   if (!symbolFree(lhs) || !symbolFree(rhs)) return rel;

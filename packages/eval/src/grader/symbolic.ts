@@ -8,7 +8,7 @@
  */
 import { exprKey, freeSymbols, type Expr } from './expr.ts';
 import { Complex } from 'complex.js';
-import { evaluate, realValue } from './evaluate.ts';
+import { complexClose, evaluate, realValue } from './evaluate.ts';
 import { parseLatex, parseLatex2Sympy } from './latex-parse.ts';
 import { numericEqual } from './numeric.ts';
 import { parsePython } from './python-parse.ts';
@@ -66,12 +66,6 @@ export function sampleEnv(names: Iterable<string>, round: number): Map<string, C
   return env;
 }
 
-function tightClose(a: Complex, b: Complex): boolean {
-  if ([a.re, a.im, b.re, b.im].some((x) => !Number.isFinite(x))) return false;
-  const scale = Math.max(1, a.abs(), b.abs());
-  return Math.hypot(a.re - b.re, a.im - b.im) <= 1e-9 * scale;
-}
-
 const modulus = (z: Complex): Complex => new Complex(z.abs(), 0);
 
 /** Do a and b take the same value at every sample point (sympy's simplify(a - b) == 0)? */
@@ -80,7 +74,8 @@ export function sameValueEverywhere(a: Expr, b: Expr, transform: (z: Complex) =>
   const rounds = names.size === 0 ? 1 : ROUNDS;
   for (let r = 0; r < rounds; r++) {
     const env = sampleEnv(names, r);
-    if (!tightClose(transform(evaluate(a, env)), transform(evaluate(b, env)))) return false;
+    // simplify(a - b) == 0 holds at a sample point when the difference is rounding error of the evaluation
+    if (!complexClose(transform(evaluate(a, env)), transform(evaluate(b, env)), 1e-9)) return false;
   }
   return true;
 }
