@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { REPO_ROOT, RhoError, runMain } from '@rho/core/base';
-import { initBackend, setPrecision } from '@rho/core';
+import { acquireOutputLock, initBackend, removeStaleTemps, setPrecision } from '@rho/core';
 import { DEMO_MODELS, runDemo, seeded, type DemoResult } from './demo/pipeline.ts';
 import { demoHooks, stageProgress } from './demo/progress.ts';
 import { parseCliArgs } from './demo/args.ts';
@@ -74,9 +74,17 @@ async function main(): Promise<void> {
   setPrecision(recipe.precision);
   await initBackend();
   log(`demo: recipe ${file}, seed ${recipe.preset.seed}, run directory ${out}`);
-  const progress = stageProgress();
-  const result = await runDemo(recipe, out, demoHooks(progress));
-  progress.stop();
+  // one demo per run directory: a second one would train into the same checkpoints
+  const lock = acquireOutputLock(out, { warn: log });
+  let result: DemoResult;
+  try {
+    removeStaleTemps(out);
+    const progress = stageProgress();
+    result = await runDemo(recipe, out, demoHooks(progress));
+    progress.stop();
+  } finally {
+    lock.release();
+  }
   console.log(`\n${demoTable(result)}\n`);
   console.log(`cot and tora accuracy (%) on the first ${result.eval_problems} problems of the built-in arith test set; tokens trained; validation loss on clean held-out problems`);
   if (result.report) console.log(`report: ${result.report}`);

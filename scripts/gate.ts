@@ -7,7 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT, RhoError, resolveDataDir, runMain } from '@rho/core/base';
-import { initBackend, setPrecision } from '@rho/core';
+import { acquireOutputLock, initBackend, setPrecision } from '@rho/core';
 import { demoHooks, stageProgress } from './demo/progress.ts';
 import { parseCliArgs } from './demo/args.ts';
 import { loadDemoRecipe } from './demo/recipe.ts';
@@ -85,10 +85,17 @@ async function main(): Promise<void> {
   const isa = cpuIsa();
   process.stderr.write(`gate ${name}${inject ? ` (injected: ${inject})` : ''}: ${isa}, run directory ${out}\n`);
 
+  // taken before the directory is cleared: a second gate must not clear the first one's run
+  const lock = acquireOutputLock(out, { warn: (l) => process.stderr.write(`${l}\n`) });
   const progress = stageProgress();
   const t0 = performance.now();
-  const values_ = await measureGate({ recipe, out, dataDir, inject, hooks: demoHooks(progress) });
-  progress.stop();
+  let values_: Record<string, number>;
+  try {
+    values_ = await measureGate({ recipe, out, dataDir, inject, hooks: demoHooks(progress) });
+  } finally {
+    progress.stop();
+    lock.release();
+  }
   const seconds = (performance.now() - t0) / 1000;
 
   if (values.update) {

@@ -20,6 +20,7 @@ import {
   type PromptType,
 } from '@rho/eval';
 import { readMetrics, runExperiment, type ExperimentResult, type StepRow } from '@rho/slm';
+import { checkpointFingerprint } from '@rho/core/base';
 import type { DemoRecipe } from './recipe.ts';
 
 export const DEMO_MODELS = ['reference', 'clm', 'slm'] as const;
@@ -120,6 +121,8 @@ export async function runDemo(recipe: DemoRecipe, out: string, hooks: DemoHooks 
             seed: 0,
             nSampling: 1,
             chunkSize: 2 * recipe.eval.batchSize,
+            // a rerun after the checkpoint changed is refused, not reported with the old one's outputs
+            model: { kind: 'checkpoint', fingerprint: checkpointFingerprint(checkpoint) },
           },
           { executor, onProgress: (done, total) => hooks.onEval?.(name, promptType, done, total) },
         );
@@ -131,7 +134,7 @@ export async function runDemo(recipe: DemoRecipe, out: string, hooks: DemoHooks 
       await executor.dispose();
       await model.dispose?.();
     }
-    const rows = readMetrics(join(experiment.runs[name], 'metrics.jsonl'));
+    const rows = readMetrics(join(experiment.runs[name], 'metrics.jsonl'), { readOnly: true });
     models[name] = {
       tokens: rows.at(-1)?.tokens_seen ?? 0,
       val_loss: experiment.valLoss[name],

@@ -4,9 +4,9 @@
  * grading parity (the accuracy recomputed from each released outputs file under
  * <data dir>/reference-outputs).
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { RhoError } from '@rho/core/base';
+import { LOCK_FILE, RhoError } from '@rho/core/base';
 import { collectOutputFiles, scoreFile } from '@rho/eval';
 import { DEMO_MODELS, runDemo, type DemoHooks } from '../demo/pipeline.ts';
 import type { DemoRecipe } from '../demo/recipe.ts';
@@ -59,10 +59,11 @@ export interface MeasureOptions {
 
 /**
  * Every metric of one gate run. The run directory is cleared first: a gate compares what the code
- * computes now, so nothing may be reused from a run made by other code.
+ * computes now, so nothing may be reused from a run made by other code. The output's lock (held
+ * by the caller) stays.
  */
 export async function measureGate(o: MeasureOptions): Promise<Record<string, number>> {
-  rmSync(o.out, { recursive: true, force: true });
+  if (existsSync(o.out)) for (const name of readdirSync(o.out)) if (name !== LOCK_FILE) rmSync(join(o.out, name), { recursive: true, force: true });
   const demo = await runDemo(injected(o.recipe, o.inject), o.out, o.hooks);
   const m: Record<string, number> = {};
   for (const name of DEMO_MODELS) for (const field of MODEL_FIELDS) m[`${name}.${field}`] = demo.models[name][field] ?? Number.NaN;

@@ -37,4 +37,14 @@ describe('checked journal lines', () => {
     expect(warnings).toEqual([expect.stringContaining(`${file}:2: dropped a bad journal line`)]);
     expect(readCheckedJournal(file, Row)).toHaveLength(2); // rewritten without it
   });
+
+  it('a read-only reader leaves a torn tail in the file for its writer and never rewrites it', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'checked-')), 'j.jsonl');
+    const whole = encodeCheckedLine({ idx: 0, v: 'a' }) + encodeCheckedLine({ idx: 1, v: 'b' }).slice(0, 12);
+    writeFileSync(file, whole);
+    expect(readCheckedJournal(file, Row, { readOnly: true })).toEqual([{ idx: 0, v: 'a' }]);
+    expect(readFileSync(file, 'utf8')).toBe(whole);
+    writeFileSync(file, encodeCheckedLine({ idx: 0, v: 'a' }).replace('"a"', '"A"'));
+    expect(() => readCheckedJournal(file, Row, { readOnly: true, repair: true })).toThrow(/bad journal line 1/);
+  });
 });

@@ -53,6 +53,11 @@ export interface ReadJournalOptions<T = unknown> {
   hint?: string;
   /** Checks beyond the schema (what the line must be at its place); returns why a line is bad. */
   check?: (value: T, index: number) => string | undefined;
+  /**
+   * A reader beside the writer (a report over a run in progress): a torn last line is left out of
+   * the result but not cut from the file, whose writer may be finishing it.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -64,7 +69,7 @@ export function readCheckedJournal<T>(file: string, schema: z.ZodType<T>, opts: 
   if (!existsSync(file)) return [];
   const text = readFileSync(file, 'utf8');
   const keep = text.endsWith('\n') || text === '' ? text.length : text.lastIndexOf('\n') + 1;
-  if (keep !== text.length) truncateSync(file, Buffer.byteLength(text.slice(0, keep)));
+  if (keep !== text.length && !opts.readOnly) truncateSync(file, Buffer.byteLength(text.slice(0, keep)));
   const lines = text.slice(0, keep).split('\n');
   lines.pop(); // after the last newline
   const out: T[] = [];
@@ -78,7 +83,7 @@ export function readCheckedJournal<T>(file: string, schema: z.ZodType<T>, opts: 
       good.push(line);
       return;
     }
-    if (!opts.repair) {
+    if (!opts.repair || opts.readOnly) {
       throw new RhoError('BAD_INPUT', `bad journal line ${i + 1}: ${r.reason}`, { file, line: i + 1, hint: opts.hint ?? 'rerun with --repair to drop it and generate its entry again' });
     }
     opts.warn?.(`warning: ${file}:${i + 1}: dropped a bad journal line (${r.reason}); its entry is made again`);

@@ -1,5 +1,6 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { parseJsonl, writeJsonlAtomic } from '@rho/core';
+import { appendFileSync } from 'node:fs';
+import { encodeCheckedLine, readCheckedJournal, writeFileAtomic } from '@rho/core/base';
+import { z } from 'zod';
 
 /** One line of metrics.jsonl: written after every optimizer step. */
 export interface StepRow {
@@ -27,18 +28,47 @@ export interface StepRow {
   val_loss?: number;
 }
 
-export function readMetrics(file: string): StepRow[] {
-  if (!existsSync(file)) return [];
-  return parseJsonl<StepRow>(readFileSync(file, 'utf8'), file, { allowTornTail: true });
+const finite = z.number().finite();
+const count = z.number().int().nonnegative();
+const StepRowSchema: z.ZodType<StepRow> = z.object({
+  step: z.number().int().positive(),
+  mode: z.enum(['clm', 'slm']),
+  loss: finite,
+  loss_all: finite,
+  loss_selected: finite,
+  selected_frac: z.number().min(0).max(1),
+  excess_mean: finite.nullable(),
+  lr: finite,
+  grad_norm: finite,
+  tokens: count,
+  tokens_seen: count,
+  tokens_per_s: finite,
+  rejected: count.optional(),
+  rejected_noise: count.optional(),
+  noise: count.optional(),
+  val_loss: finite.optional(),
+});
+
+/**
+ * The rows of a run's metrics.jsonl. Each line carries a checksum and is checked against the row
+ * schema; a last line torn by a kill is dropped (its step is trained again on resume), any other
+ * bad line is an error naming the file and line, since a report or a gate would otherwise read it.
+ */
+export function readMetrics(file: string, opts: { readOnly?: boolean } = {}): StepRow[] {
+  return readCheckedJournal(file, StepRowSchema, {
+    ...opts,
+    hint: 'the rows after the newest checkpoint are recomputed on resume: delete the bad line and the ones after it, or start the run again in a new --out',
+    check: (row, i) => (row.step === i + 1 ? undefined : `step ${row.step} where step ${i + 1} belongs`),
+  });
 }
 
 export function appendMetrics(file: string, row: StepRow): void {
-  appendFileSync(file, JSON.stringify(row) + '\n');
+  appendFileSync(file, encodeCheckedLine({ ...row }));
 }
 
 /** On resume: keep the rows up to the checkpoint's step (later ones are recomputed). */
 export function truncateMetrics(file: string, step: number): void {
-  writeJsonlAtomic(file, readMetrics(file).filter((r) => r.step <= step));
+  writeFileAtomic(file, readMetrics(file).filter((r) => r.step <= step).map((r) => encodeCheckedLine({ ...r })).join(''));
 }
 
 /** Precision and recall with which rejection (not selecting) picks out the recorded noise tokens. */

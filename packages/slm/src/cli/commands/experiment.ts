@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { REPO_ROOT, resolveDataDir, setPrecision, type Precision } from '@rho/core';
+import { acquireOutputLock, REPO_ROOT, removeStaleTemps, resolveDataDir, setPrecision, type Precision } from '@rho/core';
 import { DEFAULT_RECIPE, loadRecipe } from '../../experiment/recipe.ts';
 import { recipeDocuments, runExperiment, type ExperimentResult } from '../../experiment/run.ts';
 import { ensureBackend } from '../backend.ts';
@@ -39,6 +39,15 @@ export default new Command('experiment')
     const dataDir = resolveDataDir(o.dataDir);
     if (o.precision) setPrecision(o.precision);
     await ensureBackend();
-    const r = await runExperiment({ preset: recipe.preset, presetName: recipe.presetName, docs: recipeDocuments(recipe, dataDir), out: o.out ?? resolve(REPO_ROOT, 'runs', `experiment-${o.preset}`), report: o.report, log: (l) => process.stderr.write(`${l}\n`) });
-    printExperiment(r, o.json ?? false);
+    const out = resolve(o.out ?? resolve(REPO_ROOT, 'runs', `experiment-${o.preset}`));
+    const log = (l: string) => process.stderr.write(`${l}\n`);
+    // one experiment per working directory: its stages write runs, scores and corpora in place
+    const lock = acquireOutputLock(out, { warn: log });
+    try {
+      removeStaleTemps(out);
+      const r = await runExperiment({ preset: recipe.preset, presetName: recipe.presetName, docs: recipeDocuments(recipe, dataDir), out, report: o.report, log });
+      printExperiment(r, o.json ?? false);
+    } finally {
+      lock.release();
+    }
   });
