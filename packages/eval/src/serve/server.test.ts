@@ -144,4 +144,17 @@ describe('CompletionServer', () => {
     expect(((await r.json()) as { choices: Array<{ text: string }> }).choices[0]!.text).toHaveLength(40);
     await drained;
   });
+
+  it('answers what node cannot read as HTTP in the error shape too, and closes', async () => {
+    server = new CompletionServer(slowModel(), { port: 0 });
+    const { port } = new URL(await server.listen());
+    const exchange = (text: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(text));
+        let answer = '';
+        socket.on('data', (c) => (answer += c)).on('close', () => resolve(answer));
+      });
+    expect(await exchange('GARBAGE\r\n\r\n')).toMatch(/^HTTP\/1\.1 400[^]*"code":"bad_http"/);
+    expect(await exchange(`GET /health HTTP/1.1\r\nX: ${'a'.repeat(20_000)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431[^]*"code":"headers_too_large"/);
+  });
 });
