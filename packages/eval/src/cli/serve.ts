@@ -74,6 +74,7 @@ function serveLimits(batchSize: number, o: { maxBody: string; maxQueue: string; 
   const maxQueue = Number(o.maxQueue);
   if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new RhoError('BAD_CONFIG', `--max-queue must be an integer ≥ 0, got ${o.maxQueue}`, { field: 'max-queue', got: o.maxQueue });
   const timeout = Number(o.requestTimeout);
-  if (!(timeout > 0)) throw new RhoError('BAD_CONFIG', `--request-timeout must be a number of seconds > 0, got ${o.requestTimeout}`, { field: 'request-timeout', got: o.requestTimeout });
+  // node's timers hold at most 2^31 - 1 ms
+  if (!(timeout > 0 && timeout * 1000 < 2 ** 31)) throw new RhoError('BAD_CONFIG', `--request-timeout must be a number of seconds > 0 and < 2147483, got ${o.requestTimeout}`, { field: 'request-timeout', got: o.requestTimeout });
   return { batchSize, maxQueue, maxBodyBytes: parseBytes(o.maxBody, '--max-body'), requestTimeoutMs: Math.round(timeout * 1000) };
 }

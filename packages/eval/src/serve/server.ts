@@ -118,7 +118,11 @@ export class CompletionServer {
       // one slot from the first byte: bodies being received are bounded by the queue too
       if (!this.slots.tryTake(1)) throw this.queueFull();
       held = 1;
-      const bytes = await life.race(readBody(req, L.maxBodyBytes, { signal: life.signal, onAccepted: expectsContinue ? () => { res.writeContinue(); continued = true; } : undefined }));
+      const onAccepted = () => {
+        res.writeContinue();
+        continued = true;
+      };
+      const bytes = await readBody(req, L.maxBodyBytes, { signal: life.signal, onAccepted: expectsContinue ? onAccepted : undefined });
       life.bodyArrived();
       const json = parseJsonBody(bytes);
       const ctx: RequestContext = { model: this.model, id: `${route === 'chat' ? 'chatcmpl' : 'cmpl'}-${this.nextId++}`, created: Math.floor(Date.now() / 1000), signal: life.signal };
