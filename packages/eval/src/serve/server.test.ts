@@ -157,4 +157,24 @@ describe('CompletionServer', () => {
     expect(await exchange('GARBAGE\r\n\r\n')).toMatch(/^HTTP\/1\.1 400[^]*"code":"bad_http"/);
     expect(await exchange(`GET /health HTTP/1.1\r\nX: ${'a'.repeat(20_000)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431[^]*"code":"headers_too_large"/);
   });
+
+  it('after a 413 reads and drops the rest of the body, and the connection serves the next request', async () => {
+    server = new CompletionServer(slowModel(), { port: 0, limits: { maxBodyBytes: 1000 } });
+    const { port } = new URL(await server.listen());
+    const small = JSON.stringify({ prompt: 'x', max_tokens: 2 });
+    const answers = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(`POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n`);
+        socket.write('x'.repeat(5000));
+        socket.write(`POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: ${small.length}\r\n\r\n${small}`);
+      });
+      let text = '';
+      socket.on('data', (c) => {
+        text += c;
+        if (/"choices"/.test(text)) socket.end();
+      });
+      socket.on('close', () => resolve(text));
+    });
+    expect(answers).toMatch(/^HTTP\/1\.1 413[^]*HTTP\/1\.1 200[^]*"text":"ab"/);
+  });
 });
