@@ -16,6 +16,8 @@ export interface Outcome {
   ms: number;
   /** Hostile requests still open when the run ended (a slow-headers client, typically). */
   openAtEnd?: boolean;
+  /** Hostile requests: the error that ended one without an answer, when it threw. */
+  error?: string;
 }
 
 export interface Target {
@@ -110,8 +112,9 @@ function checkStream(text: string, n: number, maxTokens: number): string | null 
 /** One hostile request of `kind`; its status is recorded, never judged a failure. */
 export async function hostile(t: Target, kind: (typeof HOSTILE_KINDS)[number], oversized: Buffer): Promise<Outcome> {
   const t0 = performance.now();
-  const status = await hostileStatus(t, kind, oversized).catch(() => 0);
-  return { kind, status, failure: null, ms: performance.now() - t0, openAtEnd: status === 0 && Date.now() >= t.deadline };
+  let error: string | undefined;
+  const status = await hostileStatus(t, kind, oversized).catch((e: Error) => ((error = `${e.message}${e.cause ? ` (${(e.cause as Error).message})` : ''}`), 0));
+  return { kind, status, failure: null, ms: performance.now() - t0, openAtEnd: status === 0 && Date.now() >= t.deadline, error };
 }
 
 async function hostileStatus(t: Target, kind: (typeof HOSTILE_KINDS)[number], oversized: Buffer): Promise<number> {

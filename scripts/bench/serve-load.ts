@@ -124,6 +124,7 @@ for (const o of outcomes) {
 }
 const well = outcomes.filter((o) => (WELL_FORMED_KINDS as readonly string[]).includes(o.kind));
 const failures = well.filter((o) => o.failure);
+const countBy = (keys: string[]) => keys.reduce<Record<string, number>>((a, k) => ((a[k] = (a[k] ?? 0) + 1), a), {});
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]! : NaN;
@@ -141,6 +142,8 @@ const json = {
   well_formed_ms_p50: +quantile(wellMs, 0.5).toFixed(1),
   well_formed_ms_p99: +quantile(wellMs, 0.99).toFixed(1),
   hostile_sent: outcomes.length - well.length,
+  // a hostile request that threw before any answer, other than by its own design (a disconnect)
+  hostile_errors: countBy(outcomes.filter((o) => o.error && !o.openAtEnd).map((o) => `${o.kind}: ${o.error}`)),
   crashed,
   health_after: healthAfter,
   sigterm_exit_code: exitCode ?? null,
