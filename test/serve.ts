@@ -1,12 +1,27 @@
 /** `pnpm serve` on a checkpoint over real HTTP on 127.0.0.1, for end-to-end tests. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { REPO_ROOT } from '../packages/core/src/base.ts';
-import { TSX } from './cli.ts';
+import { NODE_TS } from './cli.ts';
 
-/** Starts the server on a free port; resolves with its base URL (…/v1) once it listens. */
-export async function startServe(ckpt: string, args: string[] = []): Promise<{ url: string; stop: () => void }> {
-  const server = spawn(TSX, [resolve(REPO_ROOT, 'packages/eval/src/cli/serve.ts'), ckpt, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export interface Served {
+  /** The base URL, …/v1. */
+  url: string;
+  /** SIGTERM: the server answers what is in flight, then exits. */
+  stop: () => void;
+  /** The server's process, e.g. for its pid. */
+  child: ChildProcess;
+  /** The exit code once it has exited. */
+  exited: Promise<number | null>;
+}
+
+/** Starts the server on a free port; resolves once it listens. */
+export async function startServe(ckpt: string, args: string[] = []): Promise<Served> {
+  // node itself, not tsx's wrapper process: signals and the pid are the server's own
+  const server = spawn(process.execPath, [...NODE_TS, resolve(REPO_ROOT, 'packages/eval/src/cli/serve.ts'), ckpt, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((res) => server.on('exit', (code) => res(code)));
+  let stderr = '';
+  server.stderr!.on('data', (c) => (stderr = (stderr + c).slice(-4000)));
   const url = await new Promise<string>((res, rej) => {
     let out = '';
     server.stdout!.on('data', (c) => {
@@ -14,9 +29,9 @@ export async function startServe(ckpt: string, args: string[] = []): Promise<{ u
       const m = /at (http:\/\/\S+)/.exec(out);
       if (m) res(m[1]!);
     });
-    server.on('exit', (code) => rej(new Error(`serve exited with ${code}`)));
+    server.on('exit', (code) => rej(new Error(`serve exited with ${code}: ${stderr}`)));
   });
-  return { url, stop: () => void server.kill('SIGTERM') };
+  return { url, stop: () => void server.kill('SIGTERM'), child: server, exited };
 }
 
 /** One greedy completion request to a freshly started server, which is stopped after it. */

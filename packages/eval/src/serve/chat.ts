@@ -28,8 +28,7 @@ export async function chatCompletions(ctx: RequestContext, template: ChatTemplat
   const messages = b.messages.map((m) => ({ role: m.role, content: typeof m.content === 'string' ? m.content : (m.content ?? []).map((p) => p.text).join('') }));
   // the rendered text holds its own BOS where the template wants one
   const ids = model.encode(template.render(messages), { special: false });
-  const asked = b.max_completion_tokens ?? b.max_tokens ?? model.contextLength;
-  const room = roomFor(model, ids, asked, 'messages');
+  const room = roomFor(model, ids, b.max_completion_tokens ?? b.max_tokens ?? null, Infinity, 'messages');
   const n = b.n ?? 1;
   const k = b.logprobs ? (b.top_logprobs ?? 0) : null;
   const stop = stopList(b.stop);

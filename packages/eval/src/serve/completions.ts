@@ -38,8 +38,11 @@ function legacyLogprobs(model: TokenModel, ids: number[], lps: Array<TokenLogpro
   return out;
 }
 
+/** New tokens of a completion that does not say, as OpenAI's API defaults them. */
+const DEFAULT_MAX_TOKENS = 16;
+
 /** A request's prompts as a list: one text, several texts, one list of ids, or several. */
-function promptList(p: CompletionBody['prompt']): Array<string | number[]> {
+export function promptList(p: CompletionBody['prompt']): Array<string | number[]> {
   if (typeof p === 'string') return [p];
   return (p as unknown[]).every((x) => typeof x === 'number') ? [p as number[]] : (p as Array<string | number[]>);
 }
@@ -58,14 +61,13 @@ export async function completions(ctx: RequestContext, b: CompletionBody, stream
   const { model } = ctx;
   const prompts = promptList(b.prompt);
   const n = b.n ?? 1;
-  const maxTokens = b.max_tokens ?? 16;
   const echo = b.echo ?? false;
   const k = b.logprobs ?? null;
   const stop = stopList(b.stop);
   const base = (Math.random() * 2 ** 32) >>> 0;
   const jobs = prompts.map((p) => {
     const ids = typeof p === 'string' ? model.encode(p) : p;
-    return { ids, text: typeof p === 'string' ? p : model.decode(ids), room: roomFor(model, ids, maxTokens, 'prompt') };
+    return { ids, text: typeof p === 'string' ? p : model.decode(ids), room: roomFor(model, ids, b.max_tokens ?? null, DEFAULT_MAX_TOKENS, 'prompt') };
   });
   // the prompt's own log-probabilities once per prompt, whatever n
   const echoed = await Promise.all(jobs.map(async (job) => (echo && k !== null ? legacyLogprobs(model, job.ids, await promptLogprobs(model, job.ids, k), 0) : null)));

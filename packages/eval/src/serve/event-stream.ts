@@ -7,7 +7,7 @@ export class EventStream {
   constructor(private readonly res: ServerResponse) {}
 
   send(chunk: unknown): void {
-    if (this.res.destroyed) return;
+    if (this.res.destroyed || this.res.writableEnded) return;
     if (!this.started) {
       this.res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
       this.started = true;
@@ -21,7 +21,7 @@ export class EventStream {
   }
 
   done(): void {
-    if (this.res.destroyed) return;
+    if (this.res.destroyed || this.res.writableEnded) return;
     if (!this.started) this.send({});
     this.res.end('data: [DONE]\n\n');
   }

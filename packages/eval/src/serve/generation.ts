@@ -1,5 +1,6 @@
 import type { TokenModel } from '../backends/types.ts';
 import { badRequest } from './api-error.ts';
+import { newTokenBudget } from './context-window.ts';
 import { tokenLogprob, type TokenLogprob } from './logprobs.ts';
 import { TextStream } from './text-stream.ts';
 
@@ -78,19 +79,13 @@ export async function runChoice(model: TokenModel, spec: ChoiceSpec, onText?: (p
 }
 
 /**
- * The new tokens a prompt leaves room for. A prompt the context cannot hold is refused (with
- * room for at least one new token when any are asked for); a request for more tokens than the
- * context has left gets what is left, as llama.cpp's server does: clients such as evaluation
- * harnesses ask for one budget whatever each prompt's length.
+ * The new tokens a prompt may have (see newTokenBudget), once its ids are known to be in the
+ * vocabulary; `maxTokens` null when the client did not say.
  */
-export function roomFor(model: TokenModel, ids: number[], maxTokens: number, param: string): number {
+export function roomFor(model: TokenModel, ids: number[], maxTokens: number | null, defaultTokens: number, param: string): number {
   if (ids.length === 0) throw badRequest(`${param}: the prompt is empty`, param);
   for (const id of ids) if (id >= model.vocabSize) throw badRequest(`${param}: token id ${id} is outside the vocabulary (${model.vocabSize} ids)`, param);
-  const ctx = model.contextLength;
-  if (ids.length > ctx || (maxTokens > 0 && ids.length >= ctx)) {
-    throw badRequest(`This model's maximum context length is ${ctx} tokens, but the ${param} has ${ids.length} tokens${ids.length <= ctx ? ', leaving no room for new ones' : ''}.`, param, 'context_length_exceeded');
-  }
-  return Math.min(maxTokens, ctx - ids.length);
+  return newTokenBudget({ context: model.contextLength, promptTokens: ids.length, maxTokens, defaultTokens, param });
 }
 
 /** Log-probabilities of each prompt token given those before it (null for the first). */
