@@ -5,8 +5,7 @@ import { nativeAdamWKernel } from './adamw-kernel.ts';
 import { nativeCrossEntropyKernels } from './cross-entropy-kernel.ts';
 import { gemmCaps, nativeMatmulKernels } from './matmul-kernel.ts';
 import { loadNativeBlas, nativeDecoderUnavailable } from './native.ts';
-import { activePrecision, setPrecision, type ResolvedPrecision } from './precision.ts';
-import type { Precision } from '../engine/types.ts';
+import { activePrecision, setPrecision, type Precision, type ResolvedPrecision } from './precision.ts';
 import { DEFAULT_CANDIDATES, selectBackend, type BackendCandidate } from './select.ts';
 
 export { candidatesFor, DEFAULT_CANDIDATES, selectBackend, type BackendCandidate } from './select.ts';

@@ -1,6 +1,11 @@
-import type { Precision } from '../engine/types.ts';
 import { RhoError } from '../errors.ts';
 import { loadNativeBlas } from './native.ts';
+
+/**
+ * Arithmetic of the matrix products. `bf16`: BF16 inputs, FP32 accumulation (oneDNN, where the CPU
+ * has BF16 instructions), everything else FP32; `fp32`: FP32 throughout. `auto`: bf16 where supported.
+ */
+export type Precision = 'auto' | 'bf16' | 'fp32';
 
 /** The arithmetic of the matrix products once `auto` is decided. */
 export type ResolvedPrecision = 'bf16' | 'fp32';

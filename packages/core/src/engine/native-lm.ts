@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { RhoError } from '../errors.ts';
 import { expectedTensorShapes, type LlamaConfig } from '../config/llama-config.ts';
-import { runGeneration, type GenerateOptions, type GenerateResult } from '../generate/generate.ts';
+import { runGeneration, type GenerateOptions, type GenerateResult } from '../generate/run-generation.ts';
 import { checkTokenIds } from '../model/llama.ts';
 import { inverseFrequencies } from '../model/rope.ts';
 import { loadNativeBlas } from '../backend/native.ts';

@@ -5,7 +5,8 @@ import { activePrecision, initBackendInfo, setPrecision } from '../backend/index
 import { CONFIG_FILE, loadCheckpoint } from '../checkpoint/load.ts';
 import { readConfigFile, type LlamaConfig } from '../config/llama-config.ts';
 import { RhoError } from '../errors.ts';
-import { generate, type GenerateOptions, type GenerateResult } from '../generate/generate.ts';
+import { generate } from '../generate/generate.ts';
+import type { GenerateOptions, GenerateResult } from '../generate/run-generation.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import type { CausalLm, OpenedCheckpoint, OpenOptions } from './types.ts';
 import { checkpointWeightBytes, parameterCount } from './weights.ts';

@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { makeConfig } from '../config/llama-config.ts';
 import { LlamaModel } from '../model/llama.ts';
 import { generate } from './generate.ts';
-import type { DecoderChoice } from './native-decoder.ts';
+import type { DecoderChoice } from './decoder-choice.ts';
 import { loadNativeBlas } from '../backend/native.ts';
 import { argmax } from './sampling.ts';
 
