@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nativeEngineUnavailable } from '../packages/core/src/engine/native-lm.ts';
+import { nativeEngineUnavailable } from '@rho/core';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const FIXTURE = resolve(ROOT, '../shared/fixtures/tiny-llama');

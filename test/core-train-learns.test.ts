@@ -6,9 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { initBackend } from '../packages/core/src/backend/index.ts';
-import { LlamaModel, makeConfig, REPO_ROOT } from '../packages/core/src/index.ts';
-import { createTrainerState, evalLoss, meanTokenLoss, trainLoop, windowBatches, batchAt, DATA_START, liveTensorCount } from '../packages/core/src/train/index.ts';
+import { batchAt, createTrainerState, DATA_START, evalLoss, initBackend, liveTensorCount, LlamaModel, makeConfig, meanTokenLoss, REPO_ROOT, trainLoop, windowBatches } from '@rho/core';
 
 const dataDir = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
 

@@ -8,20 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../packages/core/src/backend/index.ts';
-import { LlamaModel, makeConfig, readSafetensors, REPO_ROOT, RhoError } from '../packages/core/src/index.ts';
-import {
-  createTrainerState,
-  meanTokenLoss,
-  OPTIMIZER_FILE,
-  readTrainerState,
-  resumeTraining,
-  saveTrainingCheckpoint,
-  trainLoop,
-  TRAINER_STATE_FILE,
-  windowBatches,
-  type TrainConfig,
-} from '../packages/core/src/train/index.ts';
+import { createTrainerState, initBackend, LlamaModel, makeConfig, meanTokenLoss, OPTIMIZER_FILE, readSafetensors, readTrainerState, REPO_ROOT, resumeTraining, RhoError, saveTrainingCheckpoint, type TrainConfig, TRAINER_STATE_FILE, trainLoop, windowBatches } from '@rho/core';
 
 const dataDir = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
 const line = readFileSync(resolve(dataDir, 'corpus/gsm8k-train.jsonl'), 'utf8').split('\n')[0]!;

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PythonSandbox } from '../packages/eval/src/interpreter/python-sandbox.ts';
+import { PythonSandbox } from '@rho/eval';
 
 const SECRET = `secret-${process.pid}-${Date.now()}`;
 const home = mkdtempSync(join(tmpdir(), 'rho-hostile-home-'));

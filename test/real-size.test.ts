@@ -11,9 +11,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../packages/core/src/base.ts';
-import { nativeEngineUnavailable } from '../packages/core/src/engine/native-lm.ts';
-import { decodeScores } from '../packages/slm/src/score/float16.ts';
+import { REPO_ROOT } from '@rho/core/base';
+import { nativeEngineUnavailable } from '@rho/core';
+import { decodeScores } from '@rho/slm';
 import { cli, DATA, TSX } from './cli.ts';
 
 const why = nativeEngineUnavailable();

@@ -3,7 +3,7 @@
  * prebuilt CPU build, the TinyLlama-1.1B architecture as an F16 GGUF, 2 threads) on the project's
  * 2-core machine, and what our engine must reach beside it.
  */
-import type { LlamaConfig } from '../../packages/core/src/config/llama-config.ts';
+import type { LlamaConfig } from '@rho/core';
 
 export const LLAMA_CPP = {
   /** measured as a range across runs */

@@ -10,9 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { initBackendInfo, loadNativeBlas, matmulPeakGflops, setPrecision, type NativeBlas } from '../../packages/core/src/backend/index.ts';
-import { generate, LlamaModel, presetConfig, presetTraining, PRESET_NAMES, resolveDecoder, type DecoderChoice } from '../../packages/core/src/index.ts';
-import { createTrainerState, liveTensorCount, meanTokenLoss, mfu, nextInt, rngFromSeed, tokenLossValues, trainStep, type TokenBatch } from '../../packages/core/src/train/index.ts';
+import { createTrainerState, type DecoderChoice, generate, initBackendInfo, liveTensorCount, LlamaModel, loadNativeBlas, matmulPeakGflops, meanTokenLoss, mfu, type NativeBlas, nextInt, PRESET_NAMES, presetConfig, presetTraining, resolveDecoder, rngFromSeed, setPrecision, type TokenBatch, tokenLossValues, trainStep } from '@rho/core';
 import { printBenchResult } from './_table.ts';
 
 const PROMPT = 64;

@@ -6,11 +6,9 @@
  * and the cost of the selection alone, which is what slm adds to a step.
  */
 import { parseArgs } from 'node:util';
-import { createTrainerState, initBackend, LlamaModel, presetConfig, presetTraining, PRESET_NAMES, trainStep, type TrainerState } from '../../packages/core/src/index.ts';
-import type { SlmBatch } from '../../packages/slm/src/trainer/batches.ts';
-import { makeLossFn } from '../../packages/slm/src/trainer/loss.ts';
-import { selectWeightsTf, weightedLossTf, tf } from '../../packages/slm/src/select/tf.ts';
-import { batchLosses } from '../../packages/slm/src/score/local-scorers.ts';
+import * as tf from '@tensorflow/tfjs-core';
+import { createTrainerState, initBackend, LlamaModel, presetConfig, presetTraining, PRESET_NAMES, trainStep, type TrainerState } from '@rho/core';
+import { batchLosses, makeLossFn, selectWeightsTf, type SlmBatch, weightedLossTf } from '@rho/slm';
 import { printBenchResult } from './_table.ts';
 
 /** Issue 7: PyTorch on this machine, same model (small preset). */

@@ -22,6 +22,13 @@ export { recordedRounds, type RecordedRound } from './runners/rounds.ts';
 // What the top-level scripts (demo, gate, benchmarks) drive: the run, the models, scoring.
 export { runEval, outputPathFor, type RunConfig, type RunResult, type OutputSample } from './run/run-eval.ts';
 export { openModel, type OpenModelOptions } from './backends/open.ts';
-export { LocalCheckpointModel } from './backends/local.ts';
+export { DEFAULT_MAX_BATCH, LocalCheckpointModel } from './backends/local.ts';
+export { HttpCompletionModel, API_KINDS, type ApiKind } from './backends/http.ts';
+export { defaultKvBudget, parseBytes } from './backends/kv-budget.ts';
+export { CompletionServer, type ServeOptions } from './serve/server.ts';
+export { runIdentity, type RunIdentity } from './run/run-identity.ts';
+export { formatBytes, peakRssBytes } from './run/memory.ts';
+export { runBare, runBareBatch } from './interpreter/bare.ts';
+export { loadProgressBar, progressBar } from './cli/progress.ts';
 export { scoreFile, type ScoredFile, type ScoreFileOptions } from './score/score-file.ts';
 export { collectOutputFiles, type OutputFile } from './score/collect.ts';

@@ -2,6 +2,7 @@ export * from './select/index.ts';
 export * from './shards/index.ts';
 export * from './score/index.ts';
 export { runTraining, listCheckpoints, type TrainOptions } from './trainer/run.ts';
+export type { SlmBatch } from './trainer/batches.ts';
 export { makeLossFn, meanLoss, type Mode } from './trainer/loss.ts';
 export { readMetrics, noiseRejection, type StepRow } from './trainer/metrics.ts';
 export { TrainConfig } from './trainer/config.ts';

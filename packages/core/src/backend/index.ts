@@ -15,6 +15,7 @@ export { activePrecision, bf16Unavailable, parsePrecision, PRECISIONS, requested
 export { routeGemm, type GemmRoute } from './matmul-kernel.ts';
 export { planBatchMatmul } from './batch-offsets.ts';
 export { matmulPeakGflops } from './peak.ts';
+export { timeMlpBlock, type MlpBlockTiming } from './bench.ts';
 export { registerAllGradients } from './gradients.ts';
 export { sparseCrossEntropy } from './cross-entropy.ts';
 
