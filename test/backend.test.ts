@@ -85,7 +85,7 @@ describe('pnpm bench backend (a real command)', () => {
 });
 
 describe('pnpm bench core (a real command)', () => {
-  it('prints every figure issue 4 names, and the decoder in use', () => {
+  it('prints every figure (training, scoring and decoding tokens/s, peak RSS, MFU), and the decoder in use', () => {
     const r = spawnSync('pnpm', ['-s', 'bench', 'core', '--preset', 'tiny', '--steps', '1', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
     expect(r.status, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!);

@@ -1,6 +1,7 @@
 /**
- * `pnpm bench infer <ckpt> --json` as a user runs it, on the tiny PyTorch fixture: every figure
- * issue 11 names, the engine line, and (native) where the engine's time went.
+ * `pnpm bench infer <ckpt> --json` as a user runs it, on the tiny PyTorch fixture: every figure it
+ * measures (load time, peak RSS, prompt and decode tokens/s), the engine line, and (native) where
+ * the engine's time went.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -1,6 +1,5 @@
 /**
- * Acceptance (issue 4, points 1 and 6; issue 11, point 1; issue 18's parity): the real `pnpm core
- * check` command against the PyTorch dumps of every fixture (tiny-llama and tiny-mistral, F32 and
+ * Model parity, end to end: the real `pnpm core check` command against the PyTorch dumps of every fixture (tiny-llama and tiny-mistral, F32 and
  * BF16) through each engine that can run here, and failing on a perturbed checkpoint; `pnpm core
  * init` writing a checkpoint that loads and generates.
  */

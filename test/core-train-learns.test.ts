@@ -1,5 +1,5 @@
 /**
- * Acceptance 4 of issue 4: a tiny Llama trained for a few hundred steps on a small real text drives
+ * Training learns: a tiny Llama trained for a few hundred steps on a small real text drives
  * its loss far below the text's unigram entropy, and the tfjs tensor count does not move while it
  * trains. Real parts: the Llama model, the backend selection, AdamW, the schedule, the loop.
  */

@@ -1,5 +1,5 @@
 /**
- * Acceptance 3b of issue 4: a run stopped at step N and resumed from its checkpoint directory on
+ * Resumption: a run stopped at step N and resumed from its checkpoint directory on
  * disk gives the same losses from N on as the uninterrupted run, bit for bit. Real parts: the Llama
  * model, checkpoint files (config.json, model.safetensors, trainer_state.json,
  * optimizer.safetensors), the backend, shuffled data crossing epochs, gradient accumulation.

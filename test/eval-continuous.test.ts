@@ -1,5 +1,5 @@
 /**
- * Issue 19 end to end: the shared prefix cache and continuous batching change nothing but the time.
+ * Whole-benchmark scheduling end to end: the shared prefix cache and continuous batching change nothing but the time.
  * Real parts: a small model trained here on GSM8K-format text (so it writes answers and stops on
  * the harness's stop words), saved as a checkpoint with its tokenizer.json, `pnpm eval` on the real
  * GSM8K test set, the native engine, and the real python3 sandbox.

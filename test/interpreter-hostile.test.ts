@@ -1,5 +1,5 @@
 /**
- * Acceptance 2 of issue 5: hostile programs are contained, the batch goes on, and each is recorded
+ * Hostile programs are contained, the batch goes on, and each is recorded
  * as an error; the canary file and the parent survive. Real parts: python3, the fork server,
  * bubblewrap where it works here, a real TCP listener on 127.0.0.1, real files in a temp home.
  */

@@ -1,5 +1,5 @@
 /**
- * Acceptance 1 of issue 5: every program of the Rho-Math-7B-interpreter GSM8K outputs, re-executed
+ * Interpreter parity: every program of the Rho-Math-7B-interpreter GSM8K outputs, re-executed
  * in the sandbox, reproduces the ```output``` block the authors' Python harness recorded, for at
  * least 98% of programs. Real parts: the reference file, python3 + sympy, bubblewrap where it works.
  */

@@ -1,5 +1,5 @@
 /**
- * Acceptance (issue 15): the llama.cpp engine with the real parts: node-llama-cpp's prebuilt
+ * The llama.cpp engine with the real parts: node-llama-cpp's prebuilt
  * llama.cpp from npm, GGUF files written to disk by `pnpm core convert`, the PyTorch fixtures, the
  * real commands (`pnpm core check`, `pnpm eval`, `pnpm serve`, `pnpm bench infer`).
  * Where the optional dependency is absent the tests that need it are skipped, and their names say

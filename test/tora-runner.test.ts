@@ -1,5 +1,5 @@
 /**
- * Acceptance 3 of issue 5, end to end: the tora loop with the real sandbox replays recorded
+ * The tora loop end to end, with the real sandbox: it replays recorded
  * Rho-Math-7B-interpreter trajectories. A scripted model writes the recorded text (cut by the
  * stop words, as a server would), the loop executes each program in the sandbox and appends the
  * output block itself; the final completion must equal the recorded one character for character,

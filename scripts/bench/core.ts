@@ -1,6 +1,6 @@
 /**
  * `pnpm bench core [--preset tiny|small|base] [--precision both|fp32|bf16|auto] [--pytorch] [--json]`:
- * what issues 4 and 18 ask of the model on the backend in use: training tokens/s (forward +
+ * the model's cost on the backend in use: training tokens/s (forward +
  * backward + AdamW), scoring tokens/s (forward, per-token losses), decode tokens/s with the KV cache
  * at batch 1 and 16 and without it at batch 1 (prompt 64, 128 new tokens), peak RSS, and MFU
  * against the machine's measured BF16 matmul peak (oneDNN, 2048³). FP32 and BF16 side by side: each

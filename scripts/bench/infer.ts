@@ -1,6 +1,6 @@
 /**
- * `pnpm bench infer <ckpt> | --preset tinyllama-1.1b|mistral-7b [--json]`: what issue 11 asks of
- * inference on a real-size checkpoint: load time, peak RSS, prompt tokens/s (one 512-token prompt,
+ * `pnpm bench infer <ckpt> | --preset tinyllama-1.1b|mistral-7b [--json]`: the cost of inference on
+ * a real-size checkpoint: load time, peak RSS, prompt tokens/s (one 512-token prompt,
  * up to its first generated token), decode tokens/s at batch 1 and 16 (64-token prompts, 128 new
  * tokens, never stopping early), beside llama.cpp's figures on the same machine and the targets.
  * Several engines or GGUF types (`--engine native,llama.cpp --type f16,q8_0`) run one after the
@@ -42,7 +42,7 @@ if (opt.help) {
   --json       one JSON object as the last line (several runs: {cpu, runs: [...]})
 Measures load time, peak RSS, prompt tokens/s (one ${PROMPT_LONG}-token prompt to its first new token),
 decode tokens/s at batch 1 and 16 (${PROMPT}-token prompts, ${NEW_TOKENS} new tokens), and prints
-llama.cpp's figures from issue 11 and the issue's targets beside them.`);
+llama.cpp's figures on this machine and the targets beside them.`);
   process.exit(0);
 }
 const fail = (field: string, message: string): never => {

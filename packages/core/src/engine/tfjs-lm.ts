@@ -87,7 +87,7 @@ export function byLength(rows: readonly (readonly number[])[], minLength: number
 /**
  * Refuse, before loading, a checkpoint the tfjs engine cannot hold: it keeps FP32 variables plus
  * the FP32 inference copies, and the wasm backend's heap is 32-bit. Without this a 1.1B model dies
- * half-way through loading with `memory access out of bounds` (issue 11).
+ * half-way through loading with `memory access out of bounds`.
  */
 export function checkTfjsFits(config: LlamaConfig, backend: string, dir: string, memBytes = totalmem()): void {
   const need = 2 * 4 * parameterCount(config);
