@@ -5,7 +5,7 @@ export { runTraining, listCheckpoints, type TrainOptions } from './trainer/run.t
 export type { SlmBatch } from './trainer/batches.ts';
 export { makeLossFn, meanLoss, type Mode } from './trainer/loss.ts';
 export { readMetrics, noiseRejection, type StepRow } from './trainer/metrics.ts';
-export { TrainConfig } from './trainer/config.ts';
+export { SlmTrainConfig } from './trainer/config.ts';
 export * from './report/index.ts';
 export { injectNoise, DEFAULT_NOISE, type NoiseOptions } from './experiment/noise.ts';
 export { loadRecipe, parsePreset, DEFAULT_RECIPE, type Preset, type Recipe } from './experiment/recipe.ts';
