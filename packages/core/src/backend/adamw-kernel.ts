@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { NativeBlas } from './native.ts';
+import type { NativeKernels } from './native-kernels.ts';
 import { storageFor } from './storage.ts';
 
 /** Kernel name of the native AdamW update (see native/src/rho_optim.c and train/adamw.ts). */
@@ -18,13 +18,13 @@ export interface AdamWKernelAttrs {
   bc2Sqrt: number;
 }
 
-type OptimApi = Required<Pick<NativeBlas, 'adamwUpdate' | 'threads'>>;
+type OptimApi = Pick<NativeKernels, 'adamwUpdate' | 'threads'>;
 
 /**
  * ADAMW on `backendName` (cpu or wasm): inputs p, g, m, v (float32, one shape), attrs
  * AdamWKernelAttrs; returns the new [p, m, v] in one pass instead of a dozen elementwise ops.
  */
-export function nativeAdamWKernel(backendName: 'cpu' | 'wasm', blas: OptimApi): tf.KernelConfig {
+export function nativeAdamWKernel(backendName: 'cpu' | 'wasm', kernels: OptimApi): tf.KernelConfig {
   return {
     kernelName: ADAMW,
     backendName,
@@ -35,7 +35,7 @@ export function nativeAdamWKernel(backendName: 'cpu' | 'wasm', blas: OptimApi): 
       const outs = [store.alloc(p.shape), store.alloc(p.shape), store.alloc(p.shape)] as const;
       const coefs = Float64Array.from([a.beta1, a.beta2, a.eps, a.decay, a.stepSize, a.bc2Sqrt]);
       // views after alloc: a heap growth during alloc detaches earlier views
-      blas.adamwUpdate(store.view(p), store.view(g), store.view(m), store.view(v), outs[0].view(), outs[1].view(), outs[2].view(), coefs, blas.threads());
+      kernels.adamwUpdate(store.view(p), store.view(g), store.view(m), store.view(v), outs[0].view(), outs[1].view(), outs[2].view(), coefs, kernels.threads());
       return outs.map((o) => o.info);
     },
   };

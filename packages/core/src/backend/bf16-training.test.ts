@@ -9,12 +9,12 @@ import { presetConfig } from '../config/index.ts';
 import { LlamaModel } from '../model/index.ts';
 import { createTrainerState, meanTokenLoss, trainStep, type TokenBatch } from '../train/step.ts';
 import { initBackendInfo } from './index.ts';
-import { loadNativeBlas } from './native.ts';
+import { loadNativeKernels } from './native.ts';
 import { activePrecision, resetPrecision, setPrecision } from './precision.ts';
 
-const native = loadNativeBlas();
-const bf16 = native.ok && Boolean(native.blas.dnnlInfo?.().bf16);
-if (!bf16) console.warn(`bf16-training.test: skipped, no BF16 products here (${native.ok ? (native.blas.dnnlInfo?.().isa ?? 'the addon predates oneDNN') : native.reason})`);
+const native = loadNativeKernels();
+const bf16 = native.ok && native.kernels.dnnlInfo().bf16;
+if (!bf16) console.warn(`bf16-training.test: skipped, no BF16 products here (${native.ok ? native.kernels.dnnlInfo().isa : native.reason})`);
 
 const STEPS = 24;
 
