@@ -5,8 +5,11 @@ import { storageFor } from './storage.ts';
 /** Kernel name of the native AdamW update (see native/src/rho_optim.c and train/adamw.ts). */
 export const ADAMW = 'RhoAdamWUpdate';
 
-/** What train/adamw.ts computes on the host for one step (float32 scalars in tfjs's composition). */
-export interface AdamWKernelAttrs {
+/**
+ * What train/adamw.ts computes on the host for one step (float32 scalars in tfjs's composition). A
+ * type rather than an interface, so that it is the tf.NamedAttrMap runKernel takes.
+ */
+export type AdamWKernelAttrs = {
   beta1: number;
   beta2: number;
   eps: number;
@@ -16,7 +19,7 @@ export interface AdamWKernelAttrs {
   stepSize: number;
   /** √(1 − β2^t) */
   bc2Sqrt: number;
-}
+};
 
 type OptimApi = Pick<NativeKernels, 'adamwUpdate' | 'threads'>;
 
@@ -30,7 +33,7 @@ export function nativeAdamWKernel(backendName: 'cpu' | 'wasm', kernels: OptimApi
     backendName,
     kernelFunc: ({ inputs, attrs, backend }) => {
       const { p, g, m, v } = inputs as Record<'p' | 'g' | 'm' | 'v', tf.TensorInfo>;
-      const a = attrs as unknown as AdamWKernelAttrs;
+      const a = attrs as AdamWKernelAttrs;
       const store = storageFor(backendName, backend);
       const outs = [store.alloc(p.shape), store.alloc(p.shape), store.alloc(p.shape)] as const;
       const coefs = Float64Array.from([a.beta1, a.beta2, a.eps, a.decay, a.stepSize, a.bc2Sqrt]);
