@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { reportAndExit } from '../packages/core/src/cli/report.ts';
+import { reportAndExit } from '@rho/core/base';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const names = readdirSync(join(here, 'bench')).filter((f) => f.endsWith('.ts') && !f.includes('.test.') && !f.startsWith('_')).map((f) => f.slice(0, -3));

@@ -2,8 +2,8 @@
  * `pnpm data fetch|verify|groups`: the benchmark files of the data directory (see
  * data/manifest.json). The work is done in @rho/eval's datafetch module.
  */
-import { runMain } from '../packages/core/src/cli/report.ts';
-import { dataProgram } from '../packages/eval/src/datafetch/cli.ts';
+import { runMain } from '@rho/core/base';
+import { dataProgram } from '@rho/eval/datafetch';
 
 runMain(async () => {
   const program = dataProgram();

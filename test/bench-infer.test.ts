@@ -1,12 +1,13 @@
 /**
- * `pnpm bench infer <ckpt> --json` as a user runs it, on the tiny PyTorch fixture: every figure
- * issue 11 names, the engine line, and (native) where the engine's time went.
+ * `pnpm bench infer <ckpt> --json` as a user runs it, on the tiny PyTorch fixture: every figure it
+ * measures (load time, peak RSS, prompt and decode tokens/s), the engine line, and (native) where
+ * the engine's time went.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nativeEngineUnavailable } from '../packages/core/src/engine/native-lm.ts';
+import { nativeEngineUnavailable } from '@rho/core';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const FIXTURE = resolve(ROOT, '../shared/fixtures/tiny-llama');

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { REPO_ROOT } from '../packages/core/src/base.ts';
+import { REPO_ROOT } from '@rho/core/base';
 
 export const DATA = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
 export const TSX = resolve(REPO_ROOT, 'node_modules/.bin/tsx');

@@ -1,6 +1,5 @@
 /**
- * Acceptance (issue 4, points 1 and 6; issue 11, point 1; issue 18's parity): the real `pnpm core
- * check` command against the PyTorch dumps of every fixture (tiny-llama and tiny-mistral, F32 and
+ * Model parity, end to end: the real `pnpm core check` command against the PyTorch dumps of every fixture (tiny-llama and tiny-mistral, F32 and
  * BF16) through each engine that can run here, and failing on a perturbed checkpoint; `pnpm core
  * init` writing a checkpoint that loads and generates.
  */
@@ -10,9 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../packages/core/src/datadir.ts';
-import { nativeEngineUnavailable } from '../packages/core/src/engine/native-lm.ts';
-import { readSafetensors, writeSafetensors } from '../packages/core/src/safetensors/format.ts';
+import { REPO_ROOT } from '@rho/core/base';
+import { generate, initBackend, loadCheckpoint, nativeEngineUnavailable, readSafetensors, writeSafetensors } from '@rho/core';
 
 const FIXTURES = process.env.RHO_FIXTURES_DIR ?? resolve(REPO_ROOT, '../shared/fixtures');
 const TINY = join(FIXTURES, 'tiny-llama');
@@ -182,8 +180,6 @@ describe('pnpm core init', () => {
     expect(rc.code, rc.err).toBe(0);
     expect(readFileSync(join(a, 'model.safetensors')).equals(readFileSync(join(c, 'model.safetensors')))).toBe(false);
 
-    const { loadCheckpoint, generate } = await import('../packages/core/src/index.ts');
-    const { initBackend } = await import('../packages/core/src/backend/index.ts');
     await initBackend();
     const { model } = await loadCheckpoint(a);
     const g = generate(model, [[1, 450, 1234]], { maxNewTokens: 3, eosId: null });

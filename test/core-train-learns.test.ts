@@ -1,14 +1,12 @@
 /**
- * Acceptance 4 of issue 4: a tiny Llama trained for a few hundred steps on a small real text drives
+ * Training learns: a tiny Llama trained for a few hundred steps on a small real text drives
  * its loss far below the text's unigram entropy, and the tfjs tensor count does not move while it
  * trains. Real parts: the Llama model, the backend selection, AdamW, the schedule, the loop.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { initBackend } from '../packages/core/src/backend/index.ts';
-import { LlamaModel, makeConfig, REPO_ROOT } from '../packages/core/src/index.ts';
-import { createTrainerState, evalLoss, meanTokenLoss, trainLoop, windowBatches, batchAt, DATA_START, liveTensorCount } from '../packages/core/src/train/index.ts';
+import { batchAt, createTrainerState, DATA_START, evalLoss, initBackend, liveTensorCount, LlamaModel, makeConfig, meanTokenLoss, REPO_ROOT, trainLoop, windowBatches } from '@rho/core';
 
 const dataDir = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
 

@@ -1,5 +1,5 @@
 /**
- * Acceptance 3b of issue 4: a run stopped at step N and resumed from its checkpoint directory on
+ * Resumption: a run stopped at step N and resumed from its checkpoint directory on
  * disk gives the same losses from N on as the uninterrupted run, bit for bit. Real parts: the Llama
  * model, checkpoint files (config.json, model.safetensors, trainer_state.json,
  * optimizer.safetensors), the backend, shuffled data crossing epochs, gradient accumulation.
@@ -8,20 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../packages/core/src/backend/index.ts';
-import { LlamaModel, makeConfig, readSafetensors, REPO_ROOT, RhoError } from '../packages/core/src/index.ts';
-import {
-  createTrainerState,
-  meanTokenLoss,
-  OPTIMIZER_FILE,
-  readTrainerState,
-  resumeTraining,
-  saveTrainingCheckpoint,
-  trainLoop,
-  TRAINER_STATE_FILE,
-  windowBatches,
-  type TrainConfig,
-} from '../packages/core/src/train/index.ts';
+import { createTrainerState, initBackend, LlamaModel, makeConfig, meanTokenLoss, OPTIMIZER_FILE, readSafetensors, readTrainerState, REPO_ROOT, resumeTraining, RhoError, saveTrainingCheckpoint, type TrainConfig, TRAINER_STATE_FILE, trainLoop, windowBatches } from '@rho/core';
 
 const dataDir = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
 const line = readFileSync(resolve(dataDir, 'corpus/gsm8k-train.jsonl'), 'utf8').split('\n')[0]!;

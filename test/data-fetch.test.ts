@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, RhoError } from '../packages/core/src/base.ts';
-import { fetchData, failureError, loadManifest, verifyData } from '../packages/eval/src/datafetch/index.ts';
-import { loadExamples } from '../packages/eval/src/datasets/index.ts';
+import { REPO_ROOT, RhoError } from '@rho/core/base';
+import { fetchData, failureError, loadManifest, verifyData } from '@rho/eval/datafetch';
+import { loadExamples } from '@rho/eval';
 
 const UPSTREAM = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
 const manifest = loadManifest();

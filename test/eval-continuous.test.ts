@@ -1,5 +1,5 @@
 /**
- * Issue 19 end to end: the shared prefix cache and continuous batching change nothing but the time.
+ * Whole-benchmark scheduling end to end: the shared prefix cache and continuous batching change nothing but the time.
  * Real parts: a small model trained here on GSM8K-format text (so it writes answers and stops on
  * the harness's stop words), saved as a checkpoint with its tokenizer.json, `pnpm eval` on the real
  * GSM8K test set, the native engine, and the real python3 sandbox.
@@ -8,20 +8,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../packages/core/src/backend/index.ts';
-import { loadCheckpoint } from '../packages/core/src/checkpoint/load.ts';
-import { saveCheckpoint } from '../packages/core/src/checkpoint/save.ts';
-import { Tokenizer } from '../packages/core/src/tokenizer/index.ts';
-import { createTrainerState, meanTokenLoss, trainLoop, windowBatches } from '../packages/core/src/train/index.ts';
-import { loadEngineApi } from '../packages/core/src/engine/native-api.ts';
-import { LocalCheckpointModel } from '../packages/eval/src/backends/local.ts';
-import type { Completion, CompletionModel, CompletionOptions } from '../packages/eval/src/backends/types.ts';
-import { Interpreter } from '../packages/eval/src/interpreter/interpreter.ts';
-import type { ExecOptions, ExecResult, Program, ProgramExecutor } from '../packages/eval/src/interpreter/types.ts';
-import { runEval } from '../packages/eval/src/run/run-eval.ts';
+import { createTrainerState, initBackend, loadCheckpoint, loadEngineApi, meanTokenLoss, saveCheckpoint, Tokenizer, trainLoop, windowBatches } from '@rho/core';
+import { type Completion, type CompletionModel, type CompletionOptions, type ExecOptions, type ExecResult, Interpreter, LocalCheckpointModel, type Program, type ProgramExecutor, runEval } from '@rho/eval';
 import { cli, DATA, NODE_TS, run as runCmd } from './cli.ts';
 import { tinyCheckpoint } from './tiny-checkpoint.ts';
-import { REPO_ROOT } from '../packages/core/src/base.ts';
+import { REPO_ROOT } from '@rho/core/base';
 
 const root = mkdtempSync(join(tmpdir(), 'eval-continuous-'));
 const ckpt = join(root, 'ckpt');

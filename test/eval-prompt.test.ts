@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../packages/core/src/base.ts';
+import { REPO_ROOT } from '@rho/core/base';
 
 const UPSTREAM = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
 

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCK_FILE, REPO_ROOT } from '../packages/core/src/base.ts';
+import { LOCK_FILE, REPO_ROOT } from '@rho/core/base';
 import { cli, DATA, NODE_TS } from './cli.ts';
 import { tinyCheckpoint } from './tiny-checkpoint.ts';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../packages/core/src/base.ts';
+import { REPO_ROOT } from '@rho/core/base';
 import { DATA, NODE_TS, run } from './cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rho-gate-'));

@@ -5,9 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../packages/core/src/datadir.ts';
-import { groundTruthForScoring } from '../packages/eval/src/groundtruth/index.ts';
-import { datasetIndex, dataFolderFor, rescoreSamples } from '../packages/eval/src/rescore/index.ts';
+import { REPO_ROOT } from '@rho/core/base';
+import { dataFolderFor, datasetIndex, groundTruthForScoring, rescoreSamples } from '@rho/eval';
 
 const DATA = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
 

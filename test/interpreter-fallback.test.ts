@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { PythonSandbox } from '../packages/eval/src/interpreter/python-sandbox.ts';
+import { PythonSandbox } from '@rho/eval';
 
 /** Alive and not a zombie. */
 function running(pid: number): boolean {

@@ -1,5 +1,5 @@
 /**
- * Acceptance 2 of issue 5: hostile programs are contained, the batch goes on, and each is recorded
+ * Hostile programs are contained, the batch goes on, and each is recorded
  * as an error; the canary file and the parent survive. Real parts: python3, the fork server,
  * bubblewrap where it works here, a real TCP listener on 127.0.0.1, real files in a temp home.
  */
@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PythonSandbox } from '../packages/eval/src/interpreter/python-sandbox.ts';
+import { PythonSandbox } from '@rho/eval';
 
 const SECRET = `secret-${process.pid}-${Date.now()}`;
 const home = mkdtempSync(join(tmpdir(), 'rho-hostile-home-'));

@@ -1,13 +1,12 @@
 /**
- * Acceptance 1 of issue 5: every program of the Rho-Math-7B-interpreter GSM8K outputs, re-executed
+ * Interpreter parity: every program of the Rho-Math-7B-interpreter GSM8K outputs, re-executed
  * in the sandbox, reproduces the ```output``` block the authors' Python harness recorded, for at
  * least 98% of programs. Real parts: the reference file, python3 + sympy, bubblewrap where it works.
  */
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readJsonl, REPO_ROOT } from '../packages/core/src/index.ts';
-import { PythonSandbox } from '../packages/eval/src/interpreter/python-sandbox.ts';
-import { recordedRounds } from '../packages/eval/src/runners/rounds.ts';
+import { readJsonl, REPO_ROOT } from '@rho/core';
+import { PythonSandbox, recordedRounds } from '@rho/eval';
 
 const dataDir = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
 const file = resolve(dataDir, 'reference-outputs/rho-math-7b-interpreter-v0.1/gsm8k/test_tora_-1_seed0_t0.0_s0_e-1.jsonl');

@@ -1,5 +1,5 @@
 /**
- * Acceptance (issue 15): the llama.cpp engine with the real parts: node-llama-cpp's prebuilt
+ * The llama.cpp engine with the real parts: node-llama-cpp's prebuilt
  * llama.cpp from npm, GGUF files written to disk by `pnpm core convert`, the PyTorch fixtures, the
  * real commands (`pnpm core check`, `pnpm eval`, `pnpm serve`, `pnpm bench infer`).
  * Where the optional dependency is absent the tests that need it are skipped, and their names say
@@ -10,12 +10,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../packages/core/src/datadir.ts';
-import { llamaCppUnavailable, openCausalLm } from '../packages/core/src/engine/open.ts';
-import { GGML_TYPE } from '../packages/core/src/gguf/constants.ts';
-import { writeGguf, type GgufEntry } from '../packages/core/src/gguf/writer.ts';
-import { RhoError } from '../packages/core/src/errors.ts';
-import { Tokenizer } from '../packages/core/src/tokenizer/tokenizer.ts';
+import { REPO_ROOT, RhoError } from '@rho/core/base';
+import { GGML_TYPE, type GgufEntry, llamaCppUnavailable, openCausalLm, Tokenizer, writeGguf } from '@rho/core';
 import { cli, DATA, run } from './cli.ts';
 import { startServe } from './serve.ts';
 import { tinyCheckpoint } from './tiny-checkpoint.ts';

@@ -5,8 +5,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../packages/core/src/datadir.ts';
-import { datasetIndex, dataFolderFor, rescoreSamples, type OutputRecord } from '../packages/eval/src/rescore/index.ts';
+import { REPO_ROOT } from '@rho/core/base';
+import { datasetIndex, dataFolderFor, rescoreSamples, type OutputRecord } from '@rho/eval';
 
 const DATA = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
 

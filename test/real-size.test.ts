@@ -1,5 +1,5 @@
 /**
- * Acceptance of issue 11, points 3 and 4, on the TinyLlama-1.1B architecture: a random BF16
+ * The commands at real size, on the TinyLlama-1.1B architecture: a random BF16
  * checkpoint in two shards written by the real `pnpm core init --preset tinyllama-1.1b`, then
  * `pnpm eval cot` on it (harness-layout outputs, peak RSS printed and within 1.5× the checkpoint),
  * `pnpm serve` answering /v1/completions on 127.0.0.1, and `pnpm slm score --ref` on a small corpus
@@ -11,9 +11,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../packages/core/src/base.ts';
-import { nativeEngineUnavailable } from '../packages/core/src/engine/native-lm.ts';
-import { decodeScores } from '../packages/slm/src/score/float16.ts';
+import { REPO_ROOT } from '@rho/core/base';
+import { nativeEngineUnavailable } from '@rho/core';
+import { decodeScores } from '@rho/slm';
 import { cli, DATA, TSX } from './cli.ts';
 
 const why = nativeEngineUnavailable();
@@ -60,7 +60,7 @@ describe.skipIf(why !== null)(`a TinyLlama-1.1B-sized BF16 checkpoint end to end
     const generated = metrics.generated_tokens as number;
     expect(generated).toBeGreaterThan(0);
     expect(generated).toBeLessThanOrEqual(2 * 16);
-    // issue 11: the run's peak resident memory stays within 1.5× the weights on disk
+    // a real-size run must fit beside its weights: peak resident memory within 1.5× the weights on disk
     const peak = metrics.peak_rss_bytes as number;
     expect(peak).toBeLessThanOrEqual(1.5 * weightBytes());
     // printed at the very end: the whole run's peak, at least what the metrics saw, and within the bound too

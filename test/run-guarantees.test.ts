@@ -9,8 +9,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkpointFingerprint, encodeCheckedLine, LOCK_FILE, REPO_ROOT } from '../packages/core/src/base.ts';
-import { runIdentity } from '../packages/eval/src/run/run-identity.ts';
+import { checkpointFingerprint, encodeCheckedLine, LOCK_FILE, REPO_ROOT } from '@rho/core/base';
+import { runIdentity } from '@rho/eval';
 import { cli, DATA, NODE_TS } from './cli.ts';
 import { tinyCheckpoint } from './tiny-checkpoint.ts';
 

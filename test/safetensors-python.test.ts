@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readSafetensors, writeSafetensors, type SafeTensor } from '../packages/core/src/safetensors/format.ts';
+import { readSafetensors, writeSafetensors, type SafeTensor } from '@rho/core';
 
 const tmp = mkdtempSync(join(tmpdir(), 'st-py-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCausalLm, Tokenizer, type CausalLm } from '../packages/core/src/index.ts';
+import { openCausalLm, Tokenizer, type CausalLm } from '@rho/core';
 import { startServe } from './serve.ts';
 import { tinyCheckpoint } from './tiny-checkpoint.ts';
 

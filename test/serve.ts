@@ -1,7 +1,7 @@
 /** `pnpm serve` on a checkpoint over real HTTP on 127.0.0.1, for end-to-end tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { REPO_ROOT } from '../packages/core/src/base.ts';
+import { REPO_ROOT } from '@rho/core/base';
 import { NODE_TS } from './cli.ts';
 
 export interface Served {

@@ -9,11 +9,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../packages/core/src/base.ts';
-import { initBackend, loadCheckpoint, Tokenizer } from '../packages/core/src/index.ts';
-import { openModel } from '../packages/eval/src/backends/open.ts';
-import { LocalCheckpointModel } from '../packages/eval/src/backends/local.ts';
-import { ByteTokenizer } from '../packages/slm/src/shards/tokenizer.ts';
+import { REPO_ROOT } from '@rho/core/base';
+import { initBackend, loadCheckpoint, Tokenizer } from '@rho/core';
+import { LocalCheckpointModel, openModel } from '@rho/eval';
+import { ByteTokenizer } from '@rho/slm';
 import { cli, DATA, run, type CliResult } from './cli.ts';
 import { serveOnce } from './serve.ts';
 

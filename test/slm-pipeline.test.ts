@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../packages/core/src/base.ts';
-import { injectNoise, DEFAULT_NOISE } from '../packages/slm/src/experiment/noise.ts';
+import { REPO_ROOT } from '@rho/core/base';
+import { injectNoise, DEFAULT_NOISE } from '@rho/slm';
 import { cli, DATA, NODE_TS } from './cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'slm-e2e-'));

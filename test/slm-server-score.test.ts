@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { byteTokenizerJson, initBackend, LlamaModel, makeConfig, saveCheckpoint } from '../packages/core/src/index.ts';
-import { readScoresMeta, ScoreReader } from '../packages/slm/src/score/store.ts';
+import { byteTokenizerJson, initBackend, LlamaModel, makeConfig, saveCheckpoint } from '@rho/core';
+import { readScoresMeta, ScoreReader } from '@rho/slm';
 import { cli, DATA } from './cli.ts';
 import { startServe } from './serve.ts';
 

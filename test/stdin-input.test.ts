@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../packages/core/src/base.ts';
+import { REPO_ROOT } from '@rho/core/base';
 import { NODE_TS, run } from './cli.ts';
 
 // The read end is made non-blocking, as a Node parent (pnpm itself) leaves an inherited pipe, and

@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../packages/core/src/datadir.ts';
-import { Tokenizer } from '../packages/core/src/tokenizer/index.ts';
+import { REPO_ROOT } from '@rho/core/base';
+import { Tokenizer } from '@rho/core';
 
 const DATA = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
 const CORPUS = join(DATA, 'corpus/gsm8k-train.jsonl');

@@ -1,5 +1,5 @@
 /**
- * Acceptance 3 of issue 5, end to end: the tora loop with the real sandbox replays recorded
+ * The tora loop end to end, with the real sandbox: it replays recorded
  * Rho-Math-7B-interpreter trajectories. A scripted model writes the recorded text (cut by the
  * stop words, as a server would), the loop executes each program in the sandbox and appends the
  * output block itself; the final completion must equal the recorded one character for character,
@@ -7,10 +7,8 @@
  */
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readJsonl, REPO_ROOT } from '../packages/core/src/index.ts';
-import { ScriptedModel } from '../packages/eval/src/backends/scripted.ts';
-import { Interpreter } from '../packages/eval/src/interpreter/interpreter.ts';
-import { runToolLoop } from '../packages/eval/src/runners/tool-loop.ts';
+import { readJsonl, REPO_ROOT } from '@rho/core';
+import { Interpreter, runToolLoop, ScriptedModel } from '@rho/eval';
 
 const dataDir = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
 const file = resolve(dataDir, 'reference-outputs/rho-math-7b-interpreter-v0.1/gsm8k/test_tora_-1_seed0_t0.0_s0_e-1.jsonl');

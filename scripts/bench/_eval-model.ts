@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initCheckpoint, presetConfig, readCorpusTexts, trainBpe, resolveDataDir } from '@rho/core';
 import { writeJsonAtomic } from '@rho/core/base';
-import { LocalCheckpointModel } from '../../packages/eval/src/backends/local.ts';
-import type { CompletionModel } from '../../packages/eval/src/backends/types.ts';
+import { type CompletionModel, LocalCheckpointModel } from '@rho/eval';
 
 export interface EvalBenchModel {
   local: LocalCheckpointModel;

@@ -1,9 +1,9 @@
 /**
- * Issue 11's reference figures and targets for `pnpm bench infer`: llama.cpp (node-llama-cpp 3.22.1's
+ * The reference figures and targets for `pnpm bench infer`: llama.cpp (node-llama-cpp 3.22.1's
  * prebuilt CPU build, the TinyLlama-1.1B architecture as an F16 GGUF, 2 threads) on the project's
  * 2-core machine, and what our engine must reach beside it.
  */
-import type { LlamaConfig } from '../../packages/core/src/config/llama-config.ts';
+import type { LlamaConfig } from '@rho/core';
 
 export const LLAMA_CPP = {
   /** measured as a range across runs */
@@ -36,7 +36,7 @@ export interface TargetResult {
 }
 
 /**
- * Issue 11's targets: prompt ≥ 2× and batch-1 decode ≥ 1× llama.cpp (both only on its architecture;
+ * The targets: prompt ≥ 2× and batch-1 decode ≥ 1× llama.cpp (both only on its architecture;
  * against the top of llama.cpp's prompt range, so a pass holds over the whole range), batch-16 decode
  * ≥ 5× our own batch 1, peak RSS ≤ 1.5× the checkpoint's bytes on disk.
  */

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initCheckpoint, llama2TokenizerPath } from '../../packages/core/src/checkpoint/init.ts';
-import { presetConfig, presetHfConfig } from '../../packages/core/src/config/presets.ts';
-import { loadProgressBar } from '../../packages/eval/src/cli/progress.ts';
+import { initCheckpoint, llama2TokenizerPath, presetConfig, presetHfConfig } from '@rho/core';
+import { loadProgressBar } from '@rho/eval';
 
 /** Where `pnpm bench infer --preset NAME` keeps its random BF16 checkpoint between runs. */
 export function presetCheckpointDir(preset: string): string {

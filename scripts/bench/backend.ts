@@ -4,8 +4,7 @@
  * RHO_BACKEND picks the backend; RHO_NATIVE=0 measures tfjs's own matmul for a before/after;
  * RHO_PRECISION=fp32|bf16 the products' precision (default auto: bf16 where the CPU has it).
  */
-import { initBackendInfo, matmulPeakGflops } from '../../packages/core/src/backend/index.ts';
-import { timeMlpBlock } from '../../packages/core/src/backend/bench.ts';
+import { initBackendInfo, matmulPeakGflops, timeMlpBlock } from '@rho/core';
 import { printBenchResult } from './_table.ts';
 
 // the root has no dependencies of its own, so arguments are read by hand

@@ -1,6 +1,6 @@
 /**
  * `pnpm bench core [--preset tiny|small|base] [--precision both|fp32|bf16|auto] [--pytorch] [--json]`:
- * what issues 4 and 18 ask of the model on the backend in use: training tokens/s (forward +
+ * the model's cost on the backend in use: training tokens/s (forward +
  * backward + AdamW), scoring tokens/s (forward, per-token losses), decode tokens/s with the KV cache
  * at batch 1 and 16 and without it at batch 1 (prompt 64, 128 new tokens), peak RSS, and MFU
  * against the machine's measured BF16 matmul peak (oneDNN, 2048³). FP32 and BF16 side by side: each
@@ -10,9 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { initBackendInfo, loadNativeBlas, matmulPeakGflops, setPrecision, type NativeBlas } from '../../packages/core/src/backend/index.ts';
-import { generate, LlamaModel, presetConfig, presetTraining, PRESET_NAMES, resolveDecoder, type DecoderChoice } from '../../packages/core/src/index.ts';
-import { createTrainerState, liveTensorCount, meanTokenLoss, mfu, nextInt, rngFromSeed, tokenLossValues, trainStep, type TokenBatch } from '../../packages/core/src/train/index.ts';
+import { createTrainerState, type DecoderChoice, generate, initBackendInfo, liveTensorCount, LlamaModel, loadNativeKernels, matmulPeakGflops, meanTokenLoss, mfu, type NativeKernels, nextInt, PRESET_NAMES, presetConfig, presetTraining, resolveDecoder, rngFromSeed, setPrecision, type TokenBatch, tokenLossValues, trainStep } from '@rho/core';
 import { printBenchResult } from './_table.ts';
 
 const PROMPT = 64;
@@ -79,7 +77,7 @@ interface Figures {
 }
 
 /** Best-of-`iters` GFLOPS of one n³ product through the addon's `gemm` (n² operands, no tfjs). */
-function gemmPeak(blas: NativeBlas, gemm: NonNullable<NativeBlas['gemmBf16Batched']>, n: number, iters = 8): number {
+function gemmPeak(kernels: NativeKernels, gemm: NativeKernels['gemmBf16Batched'], n: number, iters = 8): number {
   const a = Float32Array.from({ length: n * n }, (_, i) => ((i * 7) % 13) / 13 - 0.5);
   const b = Float32Array.from({ length: n * n }, (_, i) => ((i * 5) % 11) / 11 - 0.5);
   const c = new Float32Array(n * n);
@@ -87,7 +85,7 @@ function gemmPeak(blas: NativeBlas, gemm: NonNullable<NativeBlas['gemmBf16Batche
   let best = Infinity;
   for (let i = 0; i <= iters; i++) {
     const t0 = performance.now();
-    gemm.call(blas, a, b, c, zero, zero, n, n, n, false, false);
+    gemm.call(kernels, a, b, c, zero, zero, n, n, n, false, false);
     if (i > 0) best = Math.min(best, performance.now() - t0);
   }
   return (2 * n ** 3) / (best / 1000) / 1e9;
@@ -95,9 +93,9 @@ function gemmPeak(blas: NativeBlas, gemm: NonNullable<NativeBlas['gemmBf16Batche
 
 /** The addon's BF16 matmul peak (what MFU is measured against), or undefined without BF16. */
 function bf16Peak(): number | undefined {
-  const native = loadNativeBlas();
-  if (!native.ok || !native.blas.dnnlInfo?.().bf16 || !native.blas.gemmBf16Batched) return undefined;
-  return gemmPeak(native.blas, native.blas.gemmBf16Batched, PEAK_N);
+  const native = loadNativeKernels();
+  if (!native.ok || !native.kernels.dnnlInfo().bf16) return undefined;
+  return gemmPeak(native.kernels, native.kernels.gemmBf16Batched, PEAK_N);
 }
 
 /** One precision, in this process: the figures as one JSON line on stdout. */
@@ -165,7 +163,7 @@ async function measure(precision: 'auto' | 'fp32' | 'bf16'): Promise<void> {
   model.dispose();
 
   const bf16 = peaks.every((p) => p !== undefined) ? Math.max(...(peaks as number[])) : undefined;
-  const addon = loadNativeBlas();
+  const addon = loadNativeKernels();
   const figures: Figures = {
     precision: info.precision,
     preset,
@@ -173,7 +171,7 @@ async function measure(precision: 'auto' | 'fp32' | 'bf16'): Promise<void> {
     backend: info.name,
     matmul: info.matmul,
     isa: info.isa ?? null,
-    threads: addon.ok ? ((info.matmul === 'onednn' ? addon.blas.dnnlThreads?.() : addon.blas.threads()) ?? null) : null,
+    threads: addon.ok ? (info.matmul === 'onednn' ? addon.kernels.dnnlThreads() : addon.kernels.threads()) : null,
     decoder,
     train_tokens_per_s: trainTps,
     score_tokens_per_s: scoreTps,
@@ -235,16 +233,16 @@ if (opt.child) {
 }
 
 // which precisions: both where the CPU has BF16, else FP32 alone (saying why)
-const native = loadNativeBlas();
-const dnnl = native.ok ? native.blas.dnnlInfo?.() : undefined;
+const native = loadNativeKernels();
+const dnnl = native.ok ? native.kernels.dnnlInfo() : undefined;
 const hasBf16 = Boolean(dnnl?.bf16) && process.env.RHO_NATIVE !== '0';
 let precisions: string[] = precisionArg === 'both' ? ['fp32', 'bf16'] : [precisionArg];
 if (precisionArg === 'both' && !hasBf16) {
-  note(`BF16 not measured: ${!native.ok ? native.reason : dnnl ? `oneDNN dispatches to ${dnnl.isa}` : 'the addon predates oneDNN'}`);
+  note(`BF16 not measured: ${!native.ok ? native.reason : `oneDNN dispatches to ${dnnl!.isa}`}`);
   precisions = ['fp32'];
 }
 const ours = precisions.map(runOurs);
-const threads = Number(ours[0]!.threads ?? threadsArg ?? 0) || (native.ok ? native.blas.threads() : 2);
+const threads = Number(ours[0]!.threads ?? threadsArg ?? 0) || (native.ok ? native.kernels.threads() : 2);
 
 let torch: Partial<Record<'fp32' | 'bf16', Figures>> = {};
 if (opt.pytorch) {

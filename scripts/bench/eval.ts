@@ -5,9 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { initBackend } from '@rho/core';
-import { HttpCompletionModel } from '../../packages/eval/src/backends/http.ts';
-import type { CompletionModel } from '../../packages/eval/src/backends/types.ts';
-import { CompletionServer } from '../../packages/eval/src/serve/server.ts';
+import { type CompletionModel, CompletionServer, HttpCompletionModel } from '@rho/eval';
 import { evalBenchModel, measureBatch } from './_eval-model.ts';
 import { printBenchResult } from './_table.ts';
 

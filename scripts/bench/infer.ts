@@ -1,6 +1,6 @@
 /**
- * `pnpm bench infer <ckpt> | --preset tinyllama-1.1b|mistral-7b [--json]`: what issue 11 asks of
- * inference on a real-size checkpoint: load time, peak RSS, prompt tokens/s (one 512-token prompt,
+ * `pnpm bench infer <ckpt> | --preset tinyllama-1.1b|mistral-7b [--json]`: the cost of inference on
+ * a real-size checkpoint: load time, peak RSS, prompt tokens/s (one 512-token prompt,
  * up to its first generated token), decode tokens/s at batch 1 and 16 (64-token prompts, 128 new
  * tokens, never stopping early), beside llama.cpp's figures on the same machine and the targets.
  * Several engines or GGUF types (`--engine native,llama.cpp --type f16,q8_0`) run one after the
@@ -11,18 +11,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { weightFiles } from '../../packages/core/src/safetensors/sharded.ts';
+import { type CausalLm, convertToGguf, ENGINE_CHOICES, type EngineChoice, GGUF_OUT_TYPES, type GgufOutType, type GpuChoice, HUB_PRESET_NAMES, loadEngineApi, makeRng, openCausalLm, type Precision, PRECISION_CHOICES, weightFiles } from '@rho/core';
 import { parseArgs } from 'node:util';
-import { convertToGguf, GGUF_OUT_TYPES, type GgufOutType } from '../../packages/core/src/gguf/convert.ts';
 import { cpuIsa } from './_isa.ts';
-import { HUB_PRESET_NAMES } from '../../packages/core/src/config/presets.ts';
-import { ENGINE_CHOICES, openCausalLm, PRECISION_CHOICES } from '../../packages/core/src/engine/open.ts';
-import type { CausalLm, EngineChoice, GpuChoice, Precision } from '../../packages/core/src/engine/types.ts';
-import { loadEngineApi } from '../../packages/core/src/engine/native-api.ts';
-import { makeRng } from '../../packages/core/src/generate/sampling.ts';
-import { RhoError } from '../../packages/core/src/errors.ts';
-import { loadProgressBar } from '../../packages/eval/src/cli/progress.ts';
-import { formatBytes, peakRssBytes } from '../../packages/eval/src/run/memory.ts';
+import { RhoError } from '@rho/core/base';
+import { formatBytes, loadProgressBar, peakRssBytes } from '@rho/eval';
 import { inferTargets, isTinyLlamaArchitecture, LLAMA_CPP } from './_infer-targets.ts';
 import { presetCheckpoint, presetCheckpointDir } from './_preset-checkpoint.ts';
 import { printBenchResult } from './_table.ts';
@@ -49,7 +42,7 @@ if (opt.help) {
   --json       one JSON object as the last line (several runs: {cpu, runs: [...]})
 Measures load time, peak RSS, prompt tokens/s (one ${PROMPT_LONG}-token prompt to its first new token),
 decode tokens/s at batch 1 and 16 (${PROMPT}-token prompts, ${NEW_TOKENS} new tokens), and prints
-llama.cpp's figures from issue 11 and the issue's targets beside them.`);
+llama.cpp's figures on this machine and the targets beside them.`);
   process.exit(0);
 }
 const fail = (field: string, message: string): never => {

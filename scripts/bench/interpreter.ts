@@ -5,11 +5,8 @@
  * reproduce their recorded output. Needs RHO_DATA_DIR (or data/upstream) with reference-outputs/.
  */
 import { join } from 'node:path';
-import { readJsonl, resolveDataDir } from '../../packages/core/src/index.ts';
-import { findPython } from '../../packages/eval/src/interpreter/python-env.ts';
-import { PythonSandbox } from '../../packages/eval/src/interpreter/python-sandbox.ts';
-import { runBareBatch } from '../../packages/eval/src/interpreter/bare.ts';
-import { recordedRounds } from '../../packages/eval/src/runners/rounds.ts';
+import { readJsonl, resolveDataDir } from '@rho/core';
+import { findPython, PythonSandbox, recordedRounds, runBareBatch } from '@rho/eval';
 import { printBenchResult } from './_table.ts';
 
 const args = process.argv.slice(2);

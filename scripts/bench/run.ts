@@ -1,6 +1,6 @@
 /**
  * `pnpm bench run --preset tinyllama-1.1b|mistral-7b [--data gsm8k] [--problems N] [--json]`: what a
- * whole evaluation run costs (issue 19). Random weights of the architecture, the real few-shot
+ * whole evaluation run costs, against the time it should take. Random weights of the architecture, the real few-shot
  * prompts of the dataset, and each problem decodes exactly as many tokens as the released
  * Rho-Math-7B cot completion for it has under the checkpoint's tokenizer (EOS ignored), so the time
  * predicts a real run. The scheduler eval uses (shared prefix, continuous batching) against the
@@ -9,17 +9,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ContinuousBatcher, type SequenceRequest } from '../../packages/core/src/generate/scheduler.ts';
-import { HUB_PRESET_NAMES } from '../../packages/core/src/config/presets.ts';
-import { openNativeLm } from '../../packages/core/src/engine/native-lm.ts';
-import { Tokenizer } from '../../packages/core/src/tokenizer/index.ts';
-import { resolveDataDir, RhoError } from '../../packages/core/src/base.ts';
-import { loadProgressBar, progressBar } from '../../packages/eval/src/cli/progress.ts';
-import { loadExamples } from '../../packages/eval/src/datasets/index.ts';
-import { constructPrompt } from '../../packages/eval/src/prompts/index.ts';
-import { formatBytes, peakRssBytes } from '../../packages/eval/src/run/memory.ts';
-import { defaultKvBudget, parseBytes } from '../../packages/eval/src/backends/kv-budget.ts';
-import { DEFAULT_MAX_BATCH } from '../../packages/eval/src/backends/local.ts';
+import { ContinuousBatcher, HUB_PRESET_NAMES, openNativeLm, type SequenceRequest, Tokenizer } from '@rho/core';
+import { resolveDataDir, RhoError } from '@rho/core/base';
+import { constructPrompt, DEFAULT_MAX_BATCH, defaultKvBudget, formatBytes, loadExamples, loadProgressBar, parseBytes, peakRssBytes, progressBar } from '@rho/eval';
 import { presetCheckpoint, presetCheckpointDir } from './_preset-checkpoint.ts';
 import { printBenchResult } from './_table.ts';
 import { cpuIsa } from './_isa.ts';
@@ -207,7 +199,8 @@ if (naiveProblems > 0) {
 }
 const rss = peakRssBytes();
 const min = (s: number) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}`;
-// issue 19's targets, for the two architectures it names
+// the time a whole GSM8K cot run should take on a CPU with AMX, for the architectures of the
+// paper's two models
 const target = opt.preset === 'mistral-7b' ? 75 * 60 : opt.preset === 'tinyllama-1.1b' ? 12 * 60 : null;
 const rows: Array<[string, string | number]> = [
   ['machine', `${cpuIsa()}, ${lm.description}`],
@@ -221,7 +214,7 @@ const rows: Array<[string, string | number]> = [
   ['run time', `${min(cont.seconds)} (prefix ${cont.prefixSeconds.toFixed(1)} s)`],
   ['projected, whole dataset', `${min(contProjected)}${target === null ? '' : ` (target ≤ ${target / 60} min: ${contProjected <= target ? 'pass' : 'FAIL'})`}`],
   ...(naiveM && naiveProjected !== null ? ([['naive projected (no cache, static 16)', `${min(naiveProjected)} from ${naiveM.decoded} decoded tokens in ${min(naiveM.seconds)}; ${(naiveProjected / contProjected).toFixed(1)}x the scheduler`]] as Array<[string, string]>) : []),
-  ['llama.cpp', 'not measured: no llama.cpp engine in this project yet (issue 15)'],
+  ['llama.cpp', 'not measured here: pnpm bench infer --engine native,llama.cpp compares the engines'],
   ['peak RSS', `${formatBytes(rss)} (keys/values reserved at most ${formatBytes(cont.kvPeak)})`],
 ];
 lm.dispose();

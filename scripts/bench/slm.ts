@@ -1,19 +1,17 @@
 /**
- * `pnpm bench slm [--preset tiny|small|base] [--steps N] [--json]`: issue 7's figures on the
- * backend in use: reference scoring tokens/s (forward + per-token losses), clm and slm (top 60%
+ * `pnpm bench slm [--preset tiny|small|base] [--steps N] [--json]`: what selective training costs on
+ * the backend in use: reference scoring tokens/s (forward + per-token losses), clm and slm (top 60%
  * by excess loss) training tokens/s through the same trainer step, and the slm step's overhead
  * over clm (median step times; clm and slm steps alternate, so machine load hits both alike),
  * and the cost of the selection alone, which is what slm adds to a step.
  */
 import { parseArgs } from 'node:util';
-import { createTrainerState, initBackend, LlamaModel, presetConfig, presetTraining, PRESET_NAMES, trainStep, type TrainerState } from '../../packages/core/src/index.ts';
-import type { SlmBatch } from '../../packages/slm/src/trainer/batches.ts';
-import { makeLossFn } from '../../packages/slm/src/trainer/loss.ts';
-import { selectWeightsTf, weightedLossTf, tf } from '../../packages/slm/src/select/tf.ts';
-import { batchLosses } from '../../packages/slm/src/score/local-scorers.ts';
+import * as tf from '@tensorflow/tfjs-core';
+import { createTrainerState, initBackend, LlamaModel, presetConfig, presetTraining, PRESET_NAMES, trainStep, type TrainerState } from '@rho/core';
+import { batchLosses, makeLossFn, selectWeightsTf, type SlmBatch, weightedLossTf } from '@rho/slm';
 import { printBenchResult } from './_table.ts';
 
-/** Issue 7: PyTorch on this machine, same model (small preset). */
+/** PyTorch's figures on this machine for the same model (small preset), printed beside ours. */
 const PYTORCH = { clm: 1326, slm: 1294, score: 4304 };
 
 // strict: false keeps unknown flags harmless, as before

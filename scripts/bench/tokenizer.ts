@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Tokenizer, trainBpe } from '../../packages/core/src/tokenizer/index.ts';
-import { DATA_DIR, lenmlEncoder, llama2TokenizerJson } from '../../packages/core/src/tokenizer/testing/reference.ts';
+import { Tokenizer, trainBpe } from '@rho/core';
+import { DATA_DIR, lenmlEncoder, llama2TokenizerJson } from '@rho/core/testing/tokenizer-reference';
 import { printBenchResult } from './_table.ts';
 
 const args = process.argv.slice(2);

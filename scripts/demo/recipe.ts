@@ -32,7 +32,7 @@ export interface DemoRecipe {
   precision: 'auto' | 'bf16' | 'fp32';
 }
 
-const positiveInt = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x > 0;
+const positiveInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x > 0;
 
 export function loadDemoRecipe(file: string, name: string): DemoRecipe {
   if (!existsSync(file)) throw new RhoError('NOT_FOUND', `no recipe "${name}"`, { file });
@@ -50,7 +50,12 @@ export function loadDemoRecipe(file: string, name: string): DemoRecipe {
   const keys = ['problems', 'cotMaxTokens', 'toraMaxTokens', 'batchSize'] as const;
   if (typeof ev !== 'object' || ev === null) throw new RhoError('BAD_INPUT', 'recipe needs an eval section', { file, field: 'eval' });
   for (const k of Object.keys(ev)) if (!(keys as readonly string[]).includes(k)) throw new RhoError('BAD_INPUT', `unknown eval field "${k}"`, { file, field: `eval.${k}` });
-  for (const k of keys) if (!positiveInt(ev[k])) throw new RhoError('BAD_INPUT', `eval.${k} must be a positive integer`, { file, field: `eval.${k}`, got: ev[k] });
+  const count = (k: (typeof keys)[number]): number => {
+    const v = ev[k];
+    if (!positiveInt(v)) throw new RhoError('BAD_INPUT', `eval.${k} must be a positive integer`, { file, field: `eval.${k}`, got: v });
+    return v;
+  };
+  const plan: EvalPlan = { problems: count('problems'), cotMaxTokens: count('cotMaxTokens'), toraMaxTokens: count('toraMaxTokens'), batchSize: count('batchSize') };
   const precision = json.precision ?? 'auto';
   if (precision !== 'auto' && precision !== 'bf16' && precision !== 'fp32') throw new RhoError('BAD_INPUT', 'precision must be auto, bf16 or fp32', { file, field: 'precision', got: precision });
   return {
@@ -60,6 +65,6 @@ export function loadDemoRecipe(file: string, name: string): DemoRecipe {
     description: json.description,
     preset: parsePreset(json.preset, `${file} preset`),
     cotPerDoc: json.cotPerDoc as number,
-    eval: ev as unknown as EvalPlan,
+    eval: plan,
   };
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds build/rho_blas.node against the Node headers already on this machine and the system's
+// Builds build/rho_native.node against the Node headers already on this machine and the system's
 // OpenBLAS. Nothing is downloaded. A failed build is a warning, never a failed install: the backend
 // then runs with tfjs's own matmul (see packages/core/src/backend/native.ts).
 import { execFileSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 // --out <file>: build elsewhere (tests); --strict: a failed build exits 1 instead of warning
 const outAt = process.argv.indexOf('--out');
-const out = outAt >= 0 ? resolve(process.argv[outAt + 1] ?? '') : join(here, 'build', 'rho_blas.node');
+const out = outAt >= 0 ? resolve(process.argv[outAt + 1] ?? '') : join(here, 'build', 'rho_native.node');
 const strict = process.argv.includes('--strict');
 
 function headerDir() {
@@ -48,7 +48,7 @@ try {
     cc,
     // -fopenmp: the engine's kernels share oneDNN's OpenMP thread pool; -fno-math-errno: sqrtf in a
     // loop vectorises (errno is never read)
-    ['-O3', '-fopenmp', '-fno-math-errno', '-fPIC', '-shared', '-Wall', '-DNODE_GYP_MODULE_NAME=rho_blas', `-I${inc}`,
+    ['-O3', '-fopenmp', '-fno-math-errno', '-fPIC', '-shared', '-Wall', '-DNODE_GYP_MODULE_NAME=rho_native', `-I${inc}`,
       ...(dnnl ? ['-DRHO_HAVE_DNNL'] : []), ...sources, '-o', tmp, ...(dnnl ? ['-ldnnl'] : []), '-lopenblas', '-lm', '-lpthread'],
     { stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 },
   );

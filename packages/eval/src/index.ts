@@ -1,14 +1,13 @@
-export {};
 export * from './datasets/index.ts';
 export * from './prompts/index.ts';
-// H1: extraction, normalisation, grading, ground truth, re-scoring
+// Answers: extraction, normalisation, grading, ground truth, re-scoring.
 export { extractAnswer, runExecute, extractProgram, extractProgramOutput, extractMultiChoice, lastBoxedContent, type PalExecutor, type PalResult, type Prediction } from './extract/index.ts';
 export { normalize, stripString } from './normalize/index.ts';
 export { mathEqual, isEquivalent, type EqualOptions, type Verdict, type EqualReason } from './grader/index.ts';
 export { parseGroundTruth, groundTruthForScoring, GROUND_TRUTH_DATASETS, type GroundTruth } from './groundtruth/index.ts';
 export { rescoreSamples, rescoreSamplesAsync, type ProgramRunner, computeMetrics, datasetIndex, dataFolderFor, type OutputRecord, type RescoredRecord, type RescoreInput, type RescoreResult, type Metrics } from './rescore/index.ts';
 export * from './datafetch/index.ts';
-// H4: sandboxed interpreter, model interface, tora/pal loop
+// Tool-integrated runs: the sandboxed interpreter, the model interface, the tora/pal loop.
 export type { CompletionModel, CompletionOptions, Completion } from './backends/types.ts';
 export { ScriptedModel } from './backends/scripted.ts';
 export type { ExecResult, ExecOptions, IsolationLevel, Program, ProgramExecutor, ProgramLanguage, ProgramMode } from './interpreter/types.ts';
@@ -22,6 +21,13 @@ export { recordedRounds, type RecordedRound } from './runners/rounds.ts';
 // What the top-level scripts (demo, gate, benchmarks) drive: the run, the models, scoring.
 export { runEval, outputPathFor, type RunConfig, type RunResult, type OutputSample } from './run/run-eval.ts';
 export { openModel, type OpenModelOptions } from './backends/open.ts';
-export { LocalCheckpointModel } from './backends/local.ts';
+export { DEFAULT_MAX_BATCH, LocalCheckpointModel } from './backends/local.ts';
+export { HttpCompletionModel, API_KINDS, type ApiKind } from './backends/http.ts';
+export { defaultKvBudget, parseBytes } from './backends/kv-budget.ts';
+export { CompletionServer, type ServeOptions } from './serve/server.ts';
+export { runIdentity, type RunIdentity } from './run/run-identity.ts';
+export { formatBytes, peakRssBytes } from './run/memory.ts';
+export { runBare, runBareBatch } from './interpreter/bare.ts';
+export { loadProgressBar, progressBar } from './cli/progress.ts';
 export { scoreFile, type ScoredFile, type ScoreFileOptions } from './score/score-file.ts';
 export { collectOutputFiles, type OutputFile } from './score/collect.ts';

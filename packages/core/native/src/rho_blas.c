@@ -1,4 +1,4 @@
-// N-API addon: batched single-precision GEMM through the system's CBLAS (Debian's OpenBLAS).
+// Batched single-precision GEMM through the system's CBLAS (Debian's OpenBLAS).
 // tfjs kernels on the cpu and wasm backends hand us Float32Array views of their own storage
 // (JS heap or the wasm heap), so the product is written in place with no copies.
 #include <node_api.h>
@@ -8,11 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "rho_dnnl.h"
-#include "rho_engine.h"
-#include "rho_loss.h"
-#include "rho_optim.h"
-#include "rho_train.h"
+#include "rho_blas.h"
 #include "rho_napi.h"
 
 // OpenBLAS threads one GEMM at a time, which pays off for large products but not for the many
@@ -111,19 +107,11 @@ static napi_value Threads(napi_env env, napi_callback_info info) {
   return out;
 }
 
-static napi_value Init(napi_env env, napi_value exports) {
+bool rho_blas_register(napi_env env, napi_value exports) {
   napi_value fn;
   configured_threads = openblas_get_num_threads();
-  CHECK(napi_create_function(env, "sgemmBatched", NAPI_AUTO_LENGTH, SgemmBatched, NULL, &fn));
-  CHECK(napi_set_named_property(env, exports, "sgemmBatched", fn));
-  CHECK(napi_create_function(env, "threads", NAPI_AUTO_LENGTH, Threads, NULL, &fn));
-  CHECK(napi_set_named_property(env, exports, "threads", fn));
-  if (!rho_loss_register(env, exports) || !rho_optim_register(env, exports) ||
-      !rho_dnnl_register(env, exports) || !rho_engine_register(env, exports) || !rho_train_register(env, exports)) {
-    napi_throw_error(env, "RHO_NATIVE", "registering the decoder, loss and optimizer functions failed");
-    return NULL;
-  }
-  return exports;
+  return napi_create_function(env, "sgemmBatched", NAPI_AUTO_LENGTH, SgemmBatched, NULL, &fn) == napi_ok &&
+         napi_set_named_property(env, exports, "sgemmBatched", fn) == napi_ok &&
+         napi_create_function(env, "threads", NAPI_AUTO_LENGTH, Threads, NULL, &fn) == napi_ok &&
+         napi_set_named_property(env, exports, "threads", fn) == napi_ok;
 }
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

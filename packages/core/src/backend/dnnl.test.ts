@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadNativeBlas, openmpDefaults } from './native.ts';
+import { loadNativeKernels, openmpDefaults } from './native.ts';
 
-const native = loadNativeBlas();
-const blas = native.ok ? native.blas : undefined;
-const info = blas?.dnnlInfo?.();
+const native = loadNativeKernels();
+const kernels = native.ok ? native.kernels : undefined;
+const info = kernels?.dnnlInfo();
 // the conversions exist in every build of the addon; the products need oneDNN
-const runAddon = blas?.f32ToBf16 || process.env.CI ? describe : describe.skip;
+const runAddon = kernels || process.env.CI ? describe : describe.skip;
 const runDnnl = info?.ready ? describe : describe.skip;
-if (blas && !info?.ready) console.warn(`dnnl.test: oneDNN products skipped: ${info?.isa ?? 'the addon predates oneDNN'}`);
+if (info && !info.ready) console.warn(`dnnl.test: oneDNN products skipped: ${info.isa}`);
 
 /** Round to nearest even on the bit pattern, NaN made quiet: the conversion's definition. */
 function bf16Bits(x: number): number {
@@ -33,13 +33,13 @@ runAddon('f32ToBf16 / bf16ToF32', () => {
   it('rounds to nearest even, keeps signed zero, infinities and denormals, quiets NaN', () => {
     const src = new Float32Array([1, 1 + 2 ** -8, 1 + 3 * 2 ** -8, -0, Infinity, -Infinity, 1e-40, -3.1415927, 65504, NaN]);
     const dst = new Uint16Array(src.length);
-    blas!.f32ToBf16!(src, dst);
+    kernels!.f32ToBf16(src, dst);
     // 1 + 2^-8 is a tie: to even (1); 1 + 3·2^-8 is a tie: to even (1 + 2^-6)
     expect(Array.from(dst.slice(0, 6))).toEqual([0x3f80, 0x3f80, 0x3f82, 0x8000, 0x7f80, 0xff80]);
     expect(dst[6]).not.toBe(0); // a denormal is rounded, not flushed
     expect(Array.from(dst)).toEqual(Array.from(src, bf16Bits));
     const back = new Float32Array(src.length);
-    blas!.bf16ToF32!(dst, back);
+    kernels!.bf16ToF32(dst, back);
     expect(back[0]).toBe(1);
     expect(Object.is(back[3], -0)).toBe(true);
     expect(back[7]).toBeCloseTo(-3.140625, 6);
@@ -53,14 +53,14 @@ runAddon('f32ToBf16 / bf16ToF32', () => {
     for (let i = 0; i < n; i++) bits[i] = x = (Math.imul(x, 1103515245) + 12345) >>> 0;
     const src = new Float32Array(bits.buffer);
     const dst = new Uint16Array(n);
-    blas!.f32ToBf16!(src, dst);
+    kernels!.f32ToBf16(src, dst);
     let bad = 0;
     for (let i = 0; i < n; i++) if (dst[i] !== bf16Bits(src[i]!)) bad++;
     expect(bad).toBe(0);
   });
 
   it('rejects a destination shorter than the source', () => {
-    expect(() => blas!.f32ToBf16!(new Float32Array(4), new Uint16Array(3))).toThrow(/f32ToBf16/);
+    expect(() => kernels!.f32ToBf16(new Float32Array(4), new Uint16Array(3))).toThrow(/f32ToBf16/);
   });
 });
 
@@ -72,12 +72,12 @@ runDnnl('oneDNN products', () => {
   });
 
   it('dnnlThreads sets the thread count and reports it', () => {
-    const before = blas!.dnnlThreads!();
+    const before = kernels!.dnnlThreads();
     try {
-      expect(blas!.dnnlThreads!(1)).toBe(1);
-      expect(blas!.dnnlInfo!().threads).toBe(1);
+      expect(kernels!.dnnlThreads(1)).toBe(1);
+      expect(kernels!.dnnlInfo().threads).toBe(1);
     } finally {
-      blas!.dnnlThreads!(before);
+      kernels!.dnnlThreads(before);
     }
   });
 
@@ -91,18 +91,18 @@ runDnnl('oneDNN products', () => {
     const bOff = Int32Array.from([0, 0, k * n, 2 * k * n]);
     const want = new Float32Array(4 * m * n);
     const got = new Float32Array(4 * m * n);
-    blas!.sgemmBatched(a, b, want, aOff, bOff, m, n, k, false, false);
-    blas![fn]!(a, b, got, aOff, bOff, m, n, k, false, false);
+    kernels!.sgemmBatched(a, b, want, aOff, bOff, m, n, k, false, false);
+    kernels![fn](a, b, got, aOff, bOff, m, n, k, false, false);
     // the inputs are multiples of 1/16 with few bits: exact in BF16 too
     expect(Array.from(got)).toEqual(Array.from(want));
   });
 
   it('zeros for an empty reduction, and range errors for bad offsets', () => {
     const c = new Float32Array(6).fill(7);
-    blas!.gemmF32Batched!(new Float32Array(0), new Float32Array(0), c, Int32Array.of(0), Int32Array.of(0), 2, 3, 0, false, false);
+    kernels!.gemmF32Batched(new Float32Array(0), new Float32Array(0), c, Int32Array.of(0), Int32Array.of(0), 2, 3, 0, false, false);
     expect(Array.from(c)).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(() => blas!.gemmF32Batched!(new Float32Array(4), new Float32Array(4), new Float32Array(4), Int32Array.of(1), Int32Array.of(0), 2, 2, 2, false, false)).toThrow(/out of range/);
-    expect(() => blas!.gemmF32Batched!(new Float32Array(4), new Float32Array(4), new Float32Array(3), Int32Array.of(0), Int32Array.of(0), 2, 2, 2, false, false)).toThrow(/too small/);
+    expect(() => kernels!.gemmF32Batched(new Float32Array(4), new Float32Array(4), new Float32Array(4), Int32Array.of(1), Int32Array.of(0), 2, 2, 2, false, false)).toThrow(/out of range/);
+    expect(() => kernels!.gemmF32Batched(new Float32Array(4), new Float32Array(4), new Float32Array(3), Int32Array.of(0), Int32Array.of(0), 2, 2, 2, false, false)).toThrow(/too small/);
   });
 });
 
@@ -110,18 +110,18 @@ describe('an addon built without oneDNN', () => {
   it('still builds (RHO_NO_DNNL=1 --strict), reports why, and refuses products instead of computing garbage', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rho-nodnnl-'));
     try {
-      const out = join(dir, 'rho_blas.node');
+      const out = join(dir, 'rho_native.node');
       const build = fileURLToPath(new URL('../../native/build.mjs', import.meta.url));
       const r = spawnSync(process.execPath, [build, '--strict', '--out', out], { env: { ...process.env, RHO_NO_DNNL: '1' }, encoding: 'utf8', timeout: 120_000 });
       if (r.status !== 0 && !process.env.CI && /not built/.test(r.stderr)) return; // no compiler or OpenBLAS here
       expect(r.status, r.stderr).toBe(0);
-      const loaded = loadNativeBlas(out);
+      const loaded = loadNativeKernels(out);
       if (!loaded.ok) throw new Error(loaded.reason);
-      expect(loaded.blas.dnnlInfo!()).toMatchObject({ ready: false, bf16: false, isa: 'oneDNN not built in' });
+      expect(loaded.kernels.dnnlInfo()).toMatchObject({ ready: false, bf16: false, isa: 'oneDNN not built in' });
       const x = new Float32Array(4);
-      expect(() => loaded.blas.gemmBf16Batched!(x, x, new Float32Array(4), Int32Array.of(0), Int32Array.of(0), 2, 2, 2, false, false)).toThrow(/not available/);
+      expect(() => loaded.kernels.gemmBf16Batched(x, x, new Float32Array(4), Int32Array.of(0), Int32Array.of(0), 2, 2, 2, false, false)).toThrow(/not available/);
       const bits = new Uint16Array(1);
-      loaded.blas.f32ToBf16!(Float32Array.of(1), bits);
+      loaded.kernels.f32ToBf16(Float32Array.of(1), bits);
       expect(bits[0]).toBe(0x3f80);
     } finally {
       rmSync(dir, { recursive: true, force: true });

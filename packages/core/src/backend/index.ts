@@ -4,18 +4,19 @@ import { registerAllGradients } from './gradients.ts';
 import { nativeAdamWKernel } from './adamw-kernel.ts';
 import { nativeCrossEntropyKernels } from './cross-entropy-kernel.ts';
 import { gemmCaps, nativeMatmulKernels } from './matmul-kernel.ts';
-import { loadNativeBlas, nativeDecoderUnavailable } from './native.ts';
-import { activePrecision, setPrecision, type ResolvedPrecision } from './precision.ts';
-import type { Precision } from '../engine/types.ts';
+import { loadNativeKernels, nativeDecoderUnavailable } from './native.ts';
+import { activePrecision, setPrecision, type Precision, type ResolvedPrecision } from './precision.ts';
 import { DEFAULT_CANDIDATES, selectBackend, type BackendCandidate } from './select.ts';
 
 export { candidatesFor, DEFAULT_CANDIDATES, selectBackend, type BackendCandidate } from './select.ts';
 export { missingKernels } from './bridge.ts';
-export { loadNativeBlas, nativeDecoderUnavailable, NATIVE_ADDON_PATH, type DnnlInfo, type NativeBlas, type NativeHandle } from './native.ts';
+export { loadNativeKernels, nativeDecoderUnavailable, NATIVE_ADDON_PATH, type NativeLoad } from './native.ts';
+export { NATIVE_ADDON_VERSION, type DnnlInfo, type NativeHandle, type NativeKernels, type NativeTrainApi } from './native-kernels.ts';
 export { activePrecision, bf16Unavailable, parsePrecision, PRECISIONS, requestedPrecision, resetPrecision, resolvePrecision, setPrecision, type ResolvedPrecision } from './precision.ts';
 export { routeGemm, type GemmRoute } from './matmul-kernel.ts';
 export { planBatchMatmul } from './batch-offsets.ts';
 export { matmulPeakGflops } from './peak.ts';
+export { timeMlpBlock, type MlpBlockTiming } from './bench.ts';
 export { registerAllGradients } from './gradients.ts';
 export { sparseCrossEntropy } from './cross-entropy.ts';
 
@@ -68,30 +69,26 @@ export function installBackendKernels(name: string, env: NodeJS.ProcessEnv = pro
   if (name !== 'cpu' && name !== 'wasm') return { matmul: 'tfjs', bridged };
   if (nativeInstalled.has(name)) return { ...nativeMatmul(), bridged };
   if (env.RHO_NATIVE === '0') return { matmul: 'tfjs', nativeReason: 'disabled by RHO_NATIVE=0', bridged };
-  const native = loadNativeBlas();
+  const native = loadNativeKernels();
   if (!native.ok) return { matmul: 'tfjs', nativeReason: native.reason, bridged };
   const original = (kernel: string) => tf.getKernel(kernel, name);
   const fallback = { batchMatMul: original(tf.BatchMatMul), fusedMatMul: original(tf._FusedMatMul) };
   // the precision is read per product: settled at initBackend, switchable later (bench core)
   const precision = () => activePrecision({ backend: name, env });
-  for (const config of nativeMatmulKernels(name, native.blas, fallback, { precision })) {
+  for (const config of nativeMatmulKernels(name, native.kernels, fallback, { precision })) {
     tf.unregisterKernel(config.kernelName, name);
     tf.registerKernel(config);
   }
   // kernels under new names: sparseCrossEntropy and AdamW use them when registered
-  const { crossEntropyForward, crossEntropyBackward, adamwUpdate, threads: blasThreads } = native.blas;
-  const extra = [
-    ...(crossEntropyForward && crossEntropyBackward ? nativeCrossEntropyKernels(name, { crossEntropyForward, crossEntropyBackward, threads: blasThreads }) : []),
-    ...(adamwUpdate ? [nativeAdamWKernel(name, { adamwUpdate, threads: blasThreads })] : []),
-  ];
+  const extra = [...nativeCrossEntropyKernels(name, native.kernels), nativeAdamWKernel(name, native.kernels)];
   for (const config of extra) if (!tf.getKernel(config.kernelName, name)) tf.registerKernel(config);
   nativeInstalled.add(name);
   // OpenBLAS and OpenMP (oneDNN) use every core by default; RHO_THREADS caps both (say, beside
   // other jobs), RHO_BLAS_THREADS OpenBLAS alone
   const threads = positive(env.RHO_THREADS);
   const openblasThreads = positive(env.RHO_BLAS_THREADS) ?? threads;
-  if (openblasThreads) native.blas.threads(openblasThreads);
-  if (threads) native.blas.dnnlThreads?.(threads);
+  if (openblasThreads) native.kernels.threads(openblasThreads);
+  if (threads) native.kernels.dnnlThreads(threads);
   return { ...nativeMatmul(), bridged };
 }
 
@@ -102,9 +99,9 @@ function positive(v: string | undefined): number | undefined {
 
 /** oneDNN or OpenBLAS, for an addon that loaded. */
 function nativeMatmul(): Pick<BackendInfo, 'matmul' | 'isa'> {
-  const native = loadNativeBlas();
-  if (!native.ok || !gemmCaps(native.blas).onednn) return { matmul: 'openblas' };
-  return { matmul: 'onednn', isa: native.blas.dnnlInfo!().isa };
+  const native = loadNativeKernels();
+  if (!native.ok || !gemmCaps(native.kernels).onednn) return { matmul: 'openblas' };
+  return { matmul: 'onednn', isa: native.kernels.dnnlInfo().isa };
 }
 
 function describe(info: BackendInfo, threads?: number, decoder?: string): string {
@@ -141,11 +138,11 @@ export function initBackendInfo(options: InitBackendOptions = {}): Promise<Backe
     // decided here, once, so that a bf16 request that cannot be met says so before the backend line
     const precision = activePrecision({ backend: name, env, log });
     const info: BackendInfo = { name, id: candidate.id, skipped, ...kernels, precision };
-    const threads = info.matmul !== 'tfjs' ? loadNativeBlas() : undefined;
+    const threads = info.matmul !== 'tfjs' ? loadNativeKernels() : undefined;
     // what generate's default ('auto') decoder will be (see generate/native-decoder.ts)
     const why = nativeDecoderUnavailable(name, env);
     const decoder = threads?.ok ? `decoding: ${why === null ? 'native' : `tfjs (${why})`}` : undefined;
-    const count = threads?.ok ? (info.matmul === 'onednn' ? threads.blas.dnnlThreads?.() : threads.blas.threads()) : undefined;
+    const count = threads?.ok ? (info.matmul === 'onednn' ? threads.kernels.dnnlThreads() : threads.kernels.threads()) : undefined;
     log(describe(info, count, decoder));
     return info;
   })();

@@ -4,14 +4,14 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installBackendKernels, registerAllGradients } from './index.ts';
 import { DEFAULT_THRESHOLDS, gemmCaps, nativeMatmulKernels, routeGemm, type GemmRoute } from './matmul-kernel.ts';
-import { loadNativeBlas } from './native.ts';
+import { loadNativeKernels } from './native.ts';
 import { resetPrecision, setPrecision } from './precision.ts';
 
-const native = loadNativeBlas();
+const native = loadNativeKernels();
 // In CI the addon must have been built (libopenblas-dev installed); elsewhere its absence skips.
 const run = native.ok || process.env.CI ? describe : describe.skip;
-const caps = native.ok ? gemmCaps(native.blas) : { onednn: false, bf16: false };
-if (native.ok && !caps.bf16) console.warn(`matmul-kernel.test: BF16 products skipped: oneDNN ${native.blas.dnnlInfo?.().isa ?? 'absent from the addon'}`);
+const caps = native.ok ? gemmCaps(native.kernels) : { onednn: false, bf16: false };
+if (native.ok && !caps.bf16) console.warn(`matmul-kernel.test: BF16 products skipped: oneDNN ${native.kernels.dnnlInfo().isa}`);
 
 describe('routeGemm', () => {
   const all = { onednn: true, bf16: true };
@@ -159,7 +159,7 @@ for (const { route, needs, tol } of ROUTES) {
       if (!native.ok) throw new Error(native.reason);
       const original = (kernel: string) => tf.getKernel(kernel, 'cpu');
       const forced = { onednn: route !== 'openblas', bf16: route === 'onednn-bf16' };
-      const configs = nativeMatmulKernels('cpu', native.blas, { batchMatMul: original(tf.BatchMatMul), fusedMatMul: original(tf._FusedMatMul) }, {
+      const configs = nativeMatmulKernels('cpu', native.kernels, { batchMatMul: original(tf.BatchMatMul), fusedMatMul: original(tf._FusedMatMul) }, {
         caps: forced,
         precision: () => (route === 'onednn-bf16' ? 'bf16' : 'fp32'),
         thresholds: { bf16MinReuse: 0, onednnMinMacs: 0 },

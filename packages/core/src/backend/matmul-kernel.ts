@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { planBatchMatmul } from './batch-offsets.ts';
-import type { NativeBlas } from './native.ts';
+import type { NativeKernels } from './native-kernels.ts';
 import type { ResolvedPrecision } from './precision.ts';
 import { storageFor } from './storage.ts';
 
@@ -50,12 +50,14 @@ export interface MatmulKernelOptions {
   onRoute?: (route: GemmRoute, m: number, n: number, k: number, batch: number) => void;
 }
 
-/** What the addon offers for products, from its dnnlInfo (absent in an older build). */
-export function gemmCaps(blas: NativeBlas): GemmCaps {
-  const info = blas.dnnlInfo?.();
-  const onednn = Boolean(info?.ready) && typeof blas.gemmF32Batched === 'function';
-  return { onednn, bf16: onednn && Boolean(info?.bf16) && typeof blas.gemmBf16Batched === 'function' };
+/** The addon's products this build and CPU offer, from its dnnlInfo. */
+export function gemmCaps(kernels: Pick<NativeKernels, 'dnnlInfo'>): GemmCaps {
+  const info = kernels.dnnlInfo();
+  return { onednn: info.ready, bf16: info.ready && info.bf16 };
 }
+
+/** What the matrix-product kernels call. */
+export type GemmApi = Pick<NativeKernels, 'sgemmBatched' | 'gemmBf16Batched' | 'gemmF32Batched' | 'dnnlInfo'>;
 
 /**
  * Kernel configs that replace BatchMatMul and (unfused cases of) _FusedMatMul on `backendName`
@@ -66,11 +68,11 @@ export function gemmCaps(blas: NativeBlas): GemmCaps {
  */
 export function nativeMatmulKernels(
   backendName: 'cpu' | 'wasm',
-  blas: NativeBlas,
+  kernels: GemmApi,
   fallback: { batchMatMul?: tf.KernelConfig; fusedMatMul?: tf.KernelConfig },
   options: MatmulKernelOptions = {},
 ): tf.KernelConfig[] {
-  const caps = options.caps ?? gemmCaps(blas);
+  const caps = options.caps ?? gemmCaps(kernels);
   const precision = options.precision ?? (() => 'fp32' as const);
   const run = (a: tf.TensorInfo, b: tf.TensorInfo, transA: boolean, transB: boolean, backend: unknown) => {
     const plan = planBatchMatmul(a.shape, b.shape, transA, transB);
@@ -80,9 +82,9 @@ export function nativeMatmulKernels(
     if (batch > 0 && plan.m > 0 && plan.n > 0) {
       const route = routeGemm(plan.m, plan.n, plan.k, precision(), caps, options.thresholds);
       options.onRoute?.(route, plan.m, plan.n, plan.k, batch);
-      const gemm = route === 'onednn-bf16' ? blas.gemmBf16Batched! : route === 'onednn-f32' ? blas.gemmF32Batched! : blas.sgemmBatched;
+      const gemm = route === 'onednn-bf16' ? kernels.gemmBf16Batched : route === 'onednn-f32' ? kernels.gemmF32Batched : kernels.sgemmBatched;
       // views after alloc: a heap growth during alloc detaches earlier views
-      gemm.call(blas, store.view(a), store.view(b), out.view(), plan.aOffsets, plan.bOffsets,
+      gemm.call(kernels, store.view(a), store.view(b), out.view(), plan.aOffsets, plan.bOffsets,
         plan.m, plan.n, plan.k, transA, transB);
     }
     return out.info;

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RhoError } from '../errors.ts';
 import { initBackendInfo, resetBackendSelection } from './index.ts';
-import { loadNativeBlas } from './native.ts';
+import { loadNativeKernels } from './native.ts';
 import { activePrecision, bf16Unavailable, parsePrecision, requestedPrecision, resetPrecision, resolvePrecision, setPrecision } from './precision.ts';
 
 afterEach(() => resetPrecision());
@@ -64,8 +64,8 @@ describe('the process setting', () => {
   });
 });
 
-const native = loadNativeBlas();
-const info = native.ok ? native.blas.dnnlInfo?.() : undefined;
+const native = loadNativeKernels();
+const info = native.ok ? native.kernels.dnnlInfo() : undefined;
 // oneDNN honours ONEDNN_MAX_CPU_ISA: capped below AVX512_BF16, this CPU is one without BF16
 describe.skipIf(!info?.bf16)('on a CPU without BF16 (oneDNN capped at AVX512_CORE)', () => {
   it('RHO_PRECISION=bf16 falls back to fp32 with one line on stderr, before the backend line', () => {

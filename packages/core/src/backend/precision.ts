@@ -1,6 +1,11 @@
-import type { Precision } from '../engine/types.ts';
 import { RhoError } from '../errors.ts';
-import { loadNativeBlas } from './native.ts';
+import { loadNativeKernels } from './native.ts';
+
+/**
+ * Arithmetic of the matrix products. `bf16`: BF16 inputs, FP32 accumulation (oneDNN, where the CPU
+ * has BF16 instructions), everything else FP32; `fp32`: FP32 throughout. `auto`: bf16 where supported.
+ */
+export type Precision = 'auto' | 'bf16' | 'fp32';
 
 /** The arithmetic of the matrix products once `auto` is decided. */
 export type ResolvedPrecision = 'bf16' | 'fp32';
@@ -37,10 +42,9 @@ export function resolvePrecision(requested: Precision, unavailable: string | nul
 export function bf16Unavailable(backend: string, env: NodeJS.ProcessEnv = process.env): string | null {
   if (backend !== 'cpu' && backend !== 'wasm') return `the ${backend} backend runs its own matmul`;
   if (env.RHO_NATIVE === '0') return 'the native addon is disabled (RHO_NATIVE=0)';
-  const native = loadNativeBlas();
+  const native = loadNativeKernels();
   if (!native.ok) return native.reason;
-  const info = native.blas.dnnlInfo?.();
-  if (!info || typeof native.blas.gemmBf16Batched !== 'function') return 'the addon predates oneDNN; run node packages/core/native/build.mjs';
+  const info = native.kernels.dnnlInfo();
   if (!info.ready) return info.isa;
   if (!info.bf16) return `this CPU has no native BF16 matmul (oneDNN dispatches to ${info.isa})`;
   return null;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { RhoError } from '../errors.ts';
-import { resolveDecoder, type DecoderChoice } from '../generate/native-decoder.ts';
+import { resolveDecoder, type DecoderChoice } from '../generate/decoder-choice.ts';
 import { argmax } from '../generate/sampling.ts';
 import { TfjsLm } from '../engine/tfjs-lm.ts';
 import type { CausalLm, EngineName, WeightDtype } from '../engine/types.ts';

@@ -123,7 +123,7 @@ describe('configs as the Hub writes them', () => {
 });
 
 describe('presets', () => {
-  it('match issue 4: SwiGLU widths 384/1024/1408, untied fp32', () => {
+  it('have SwiGLU widths 384/1024/1408, untied fp32', () => {
     expect([swigluWidth(128), swigluWidth(384), swigluWidth(512)]).toEqual([384, 1024, 1408]);
     const s = presetConfig('small');
     expect(s).toMatchObject({ vocabSize: 8192, hiddenSize: 384, numHiddenLayers: 6, numAttentionHeads: 6, intermediateSize: 1024, tieWordEmbeddings: false, torchDtype: 'float32' });

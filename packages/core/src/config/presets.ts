@@ -82,7 +82,11 @@ export function presetHfConfig(name: string, torchDtype?: TorchDtype): Record<st
   return json;
 }
 
-/** What a preset fixes besides the architecture: the training shape the benchmarks use (issue 4). */
+/**
+ * What a preset fixes besides the architecture: the training shape (sequence length, batch, AdamW
+ * settings) that `pnpm bench core` and `pnpm bench slm` measure, so figures from different runs and
+ * the PyTorch comparison describe the same work.
+ */
 export interface PresetTraining {
   readonly seqLen: number;
   readonly batchSize: number;

@@ -1,10 +1,10 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { RhoError } from '../errors.ts';
 import { expectedTensorShapes, type LlamaConfig } from '../config/llama-config.ts';
-import { runGeneration, type GenerateOptions, type GenerateResult } from '../generate/generate.ts';
+import { runGeneration, type GenerateOptions, type GenerateResult } from '../generate/run-generation.ts';
 import { checkTokenIds } from '../model/llama.ts';
 import { inverseFrequencies } from '../model/rope.ts';
-import { loadNativeBlas } from '../backend/native.ts';
+import { loadNativeKernels } from '../backend/native.ts';
 import { bf16Unavailable, resolvePrecision } from '../backend/precision.ts';
 import { bf16BitsToF32, f16BitsToF32 } from '../safetensors/dtype.ts';
 import { checkFitsInMemory, planCheckpoint, type CheckpointPlan } from './checkpoint-plan.ts';
@@ -253,8 +253,8 @@ function dims(c: LlamaConfig, precision: 'bf16' | 'fp32'): Int32Array {
 }
 
 function describe(precision: 'bf16' | 'fp32', api: EngineApi): string {
-  const native = loadNativeBlas();
-  const info = native.ok ? native.blas.dnnlInfo?.() : undefined;
+  const native = loadNativeKernels();
+  const info = native.ok ? native.kernels.dnnlInfo() : undefined;
   const gemm = info?.ready ? `oneDNN ${info.isa}` : 'OpenBLAS';
   return `native engine, ${precision} (${gemm}), ${api.dnnlThreads()} threads`;
 }

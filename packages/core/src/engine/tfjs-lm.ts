@@ -5,7 +5,8 @@ import { activePrecision, initBackendInfo, setPrecision } from '../backend/index
 import { CONFIG_FILE, loadCheckpoint } from '../checkpoint/load.ts';
 import { readConfigFile, type LlamaConfig } from '../config/llama-config.ts';
 import { RhoError } from '../errors.ts';
-import { generate, type GenerateOptions, type GenerateResult } from '../generate/generate.ts';
+import { generate } from '../generate/generate.ts';
+import type { GenerateOptions, GenerateResult } from '../generate/run-generation.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import type { CausalLm, OpenedCheckpoint, OpenOptions } from './types.ts';
 import { checkpointWeightBytes, parameterCount } from './weights.ts';
@@ -86,7 +87,7 @@ export function byLength(rows: readonly (readonly number[])[], minLength: number
 /**
  * Refuse, before loading, a checkpoint the tfjs engine cannot hold: it keeps FP32 variables plus
  * the FP32 inference copies, and the wasm backend's heap is 32-bit. Without this a 1.1B model dies
- * half-way through loading with `memory access out of bounds` (issue 11).
+ * half-way through loading with `memory access out of bounds`.
  */
 export function checkTfjsFits(config: LlamaConfig, backend: string, dir: string, memBytes = totalmem()): void {
   const need = 2 * 4 * parameterCount(config);

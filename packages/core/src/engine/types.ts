@@ -1,5 +1,6 @@
 import type { LlamaConfig } from '../config/llama-config.ts';
-import type { GenerateOptions, GenerateResult } from '../generate/generate.ts';
+import type { GenerateOptions, GenerateResult } from '../generate/run-generation.ts';
+import type { Precision } from '../backend/precision.ts';
 import type { FloatDtype } from '../safetensors/dtype.ts';
 
 /**
@@ -18,11 +19,7 @@ export type GpuChoice = 'auto' | 'cuda' | 'vulkan' | 'metal' | 'none';
 /** F32/F16/BF16 for safetensors and GGUF floats; ggml's type name (Q8_0, ...) for quantized GGUF weights. */
 export type WeightDtype = FloatDtype | 'Q8_0' | (string & {});
 
-/**
- * Arithmetic of the matrix products. `bf16`: BF16 inputs, FP32 accumulation (oneDNN, where the CPU
- * has BF16 instructions), everything else FP32; `fp32`: FP32 throughout. `auto`: bf16 where supported.
- */
-export type Precision = 'auto' | 'bf16' | 'fp32';
+export type { Precision } from '../backend/precision.ts';
 
 /** A causal LM behind one interface, whichever engine runs it: what eval, serve, scoring and checks use. */
 export interface CausalLm {

@@ -5,8 +5,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { makeConfig } from '../config/llama-config.ts';
 import { LlamaModel } from '../model/llama.ts';
 import { generate } from './generate.ts';
-import type { DecoderChoice } from './native-decoder.ts';
-import { loadNativeBlas } from '../backend/native.ts';
+import type { DecoderChoice } from './decoder-choice.ts';
+import { loadNativeKernels } from '../backend/native.ts';
 import { argmax } from './sampling.ts';
 
 afterAll(() => resetPrecision());
@@ -35,7 +35,7 @@ function greedyByRecompute(model: LlamaModel, prompt: number[], n: number): numb
 }
 
 // In CI the addon must have been built (libopenblas-dev installed); elsewhere its absence skips the native runs.
-const decoders: DecoderChoice[] = loadNativeBlas().ok || process.env.CI ? ['tfjs', 'native'] : ['tfjs'];
+const decoders: DecoderChoice[] = loadNativeKernels().ok || process.env.CI ? ['tfjs', 'native'] : ['tfjs'];
 
 describe.each(decoders)('generate (%s decoder)', (decoder) => {
   it('KV-cache decoding of a batch of different-length prompts equals full recomputation per prompt', () => {

@@ -7,7 +7,8 @@ import { LlamaModel } from '../model/llama.ts';
 import { generate } from './generate.ts';
 import { loadEngineApi } from '../engine/native-api.ts';
 import type { EngineSession } from '../engine/native-lm.ts';
-import { nativeEngineFor, resolveDecoder } from './native-decoder.ts';
+import { resolveDecoder } from './decoder-choice.ts';
+import { nativeEngineFor } from './native-decoder.ts';
 import { makeRng } from './sampling.ts';
 
 // In CI the addon must have been built (libopenblas-dev installed); elsewhere its absence skips.

@@ -1,6 +1,6 @@
 import { RhoError } from '../errors.ts';
 import type { EngineSession, NativeLm } from '../engine/native-lm.ts';
-import type { GenerateOptions } from './generate.ts';
+import type { GenerateOptions } from './run-generation.ts';
 import { argmax, makeRng, sampleToken } from './sampling.ts';
 import { endRules, sequenceEnd, type EndRules, type StopReason } from './sequence-end.ts';
 

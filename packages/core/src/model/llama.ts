@@ -6,11 +6,20 @@ import { applyRope, inverseFrequencies, rotateHalfMatrix, ropeCosSin } from './r
 import { arangePositions, attentionBias, positionsFromMask } from './mask.ts';
 import { nativeTokenLosses, nativeTrainUnavailable } from '../train/native-losses.ts';
 
+// LayerKv and ForwardOutput are object types rather than interfaces because tf.tidy returns only a
+// TensorContainer, whose object form has a string index signature that an interface never matches.
+
 /** Keys and values of one layer for the tokens seen so far: [B, kvHeads, S, headDim]. */
-export interface LayerKv {
+export type LayerKv = {
   k: tf.Tensor4D;
   v: tf.Tensor4D;
-}
+};
+
+/** Logits of the positions asked for, and every layer's keys and values of past + new tokens. */
+export type ForwardOutput = {
+  logits: tf.Tensor3D;
+  present: LayerKv[];
+};
 
 export interface ForwardInput {
   ids: tf.Tensor2D; // int32 [B,T]
@@ -133,12 +142,11 @@ export class LlamaModel {
    * One forward pass over new tokens, attending to `past` keys/values; returns logits and the
    * keys/values of past + new tokens per layer. Caller owns (and disposes) everything returned.
    */
-  forward(input: ForwardInput): { logits: tf.Tensor3D; present: LayerKv[] } {
+  forward(input: ForwardInput): ForwardOutput {
     const c = this.config;
-    type Out = { logits: tf.Tensor3D; present: LayerKv[] };
     // y = x W^T with W in HF layout [out, in]
     const linear = (x: tf.Tensor2D, name: string): tf.Tensor2D => tf.matMul(x, this.w(name) as tf.Tensor2D, false, true);
-    return tf.tidy((): tf.TensorContainer => {
+    return tf.tidy((): ForwardOutput => {
       const [b, t] = input.ids.shape;
       const hd = c.headDim;
       const nh = c.numAttentionHeads;
@@ -167,8 +175,8 @@ export class LlamaModel {
       const last = headRows(h, b, t, input);
       const normed = rmsNorm(last.rows, this.w('model.norm.weight'), c.rmsNormEps);
       const logits = tf.reshape(linear(normed, c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight'), [b, last.t, c.vocabSize]) as tf.Tensor3D;
-      return { logits, present } as unknown as tf.TensorContainer;
-    }) as unknown as Out;
+      return { logits, present };
+    });
   }
 
   /** Runs `hook` once when the model is disposed (derived copies of the weights free themselves). */

@@ -3,13 +3,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADAMW } from '../backend/adamw-kernel.ts';
-import { installBackendKernels, loadNativeBlas } from '../backend/index.ts';
+import { installBackendKernels, loadNativeKernels } from '../backend/index.ts';
 import { AdamW, decaysByDefault } from './adamw.ts';
 
 // The update composed from tf ops, and the native one-pass kernel (cpu and wasm) where the addon is
 // built (always in CI). The same expectations hold for each.
 const SETUPS: { backend: 'cpu' | 'wasm'; native: boolean }[] = [
-  ...(loadNativeBlas().ok || process.env.CI ? [{ backend: 'cpu', native: true }, { backend: 'wasm', native: true }] as const : []),
+  ...(loadNativeKernels().ok || process.env.CI ? [{ backend: 'cpu', native: true }, { backend: 'wasm', native: true }] as const : []),
   { backend: 'cpu', native: false },
 ];
 

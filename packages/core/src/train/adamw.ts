@@ -78,7 +78,7 @@ export class AdamW {
       tf.tidy(() => {
         if (native && g.dtype === 'float32') {
           const attrs: AdamWKernelAttrs = { beta1, beta2, eps, decay, stepSize, bc2Sqrt };
-          const [p1, m1, v1] = tf.engine().runKernel(ADAMW, { p, g, m, v }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+          const [p1, m1, v1] = tf.engine().runKernel(ADAMW, { p, g, m, v }, attrs) as tf.Tensor[];
           p.assign(p1!);
           m.assign(m1!);
           v.assign(v1!);

@@ -6,19 +6,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackendInfo, installBackendKernels } from '../backend/index.ts';
-import { loadNativeBlas } from '../backend/native.ts';
+import { loadNativeKernels } from '../backend/native.ts';
 import { resetPrecision, setPrecision, type ResolvedPrecision } from '../backend/precision.ts';
 import { makeConfig, type LlamaConfig } from '../config/llama-config.ts';
 import { LlamaModel } from '../model/index.ts';
 import { nativeTokenLosses, nativeTrainUnavailable, nativeWeightOrder } from './native-losses.ts';
 import { createTrainerState, meanTokenLoss, trainStep, type TokenBatch } from './step.ts';
 
-const native = loadNativeBlas();
-const built = native.ok && typeof (native.blas as { trainForward?: unknown }).trainForward === 'function';
-const bf16 = built && native.ok && Boolean(native.blas.dnnlInfo?.().bf16);
-// in CI the addon is built from this source, so a missing function is a failure, not a skip
-const run = built || Boolean(process.env.CI);
-if (!run) console.warn(`native-losses.test: skipped, ${native.ok ? 'the addon predates trainForward (node packages/core/native/build.mjs)' : native.reason}`);
+const native = loadNativeKernels();
+const bf16 = native.ok && native.kernels.dnnlInfo().bf16;
+// in CI the addon is built from this source, so a missing addon is a failure, not a skip
+const run = native.ok || Boolean(process.env.CI);
+if (!run) console.warn(`native-losses.test: skipped, ${native.reason}`);
 else if (!bf16) console.warn('native-losses.test: bf16 cases skipped, no native BF16 products here');
 
 function config(fields: { vocab: number; d: number; f: number; layers: number; heads: number; kv: number; tied?: boolean; window?: number }): LlamaConfig {

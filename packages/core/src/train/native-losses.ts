@@ -1,22 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { XENT } from '../backend/cross-entropy-kernel.ts';
-import { loadNativeBlas, type NativeHandle } from '../backend/native.ts';
+import { loadNativeKernels } from '../backend/native.ts';
+import type { NativeTrainApi } from '../backend/native-kernels.ts';
 import { activePrecision, type ResolvedPrecision } from '../backend/precision.ts';
 import { storageFor } from '../backend/storage.ts';
 import { expectedTensorShapes, type LlamaConfig } from '../config/llama-config.ts';
 import { RhoError } from '../errors.ts';
-
-/** The addon's native training pass (native/src/rho_train.c). */
-export interface NativeTrainApi {
-  /**
-   * Per-token losses [B·(T−1)] of the model over `weights` (in nativeWeightOrder), written to
-   * `losses`; with `keep`, a handle on what trainBackward needs.
-   * dims: [B, T, L, D, H, KV, headDim, F, V, window (−1: none), tied, bf16].
-   */
-  trainForward(weights: Float32Array[], ids: Int32Array, mask: Int32Array | null, dims: Int32Array, eps: number, theta: number, losses: Float32Array, keep: boolean): NativeHandle | undefined;
-  /** Gradients of Σ dLosses·losses, one array per weight; frees the handle's activations. */
-  trainBackward(handle: NativeHandle, weights: Float32Array[], dLosses: Float32Array, grads: Float32Array[]): void;
-}
 
 /** The model's weights in the order trainForward takes them. */
 export function nativeWeightOrder(config: LlamaConfig): string[] {
@@ -36,19 +25,14 @@ export function nativeTrainUnavailable(backend: string = tf.getBackend(), env: N
   // a kernel choice made where the addon's kernels were installed (initBackend), as the matmul is:
   // a bare tf.setBackend('cpu') stays pure tfjs
   if (!tf.getKernel(XENT, backend)) return `the addon's kernels are not installed on ${backend} (initBackend)`;
-  const native = loadNativeBlas();
-  if (!native.ok) return native.reason;
-  if (typeof (native.blas as Partial<NativeTrainApi>).trainForward !== 'function') return 'the addon predates the native training pass; run node packages/core/native/build.mjs';
-  return null;
+  const native = loadNativeKernels();
+  return native.ok ? null : native.reason;
 }
 
 function trainApi(): NativeTrainApi {
-  const native = loadNativeBlas();
-  const api = native.ok ? (native.blas as unknown as Partial<NativeTrainApi>) : {};
-  if (typeof api.trainForward !== 'function' || typeof api.trainBackward !== 'function') {
-    throw new RhoError('UNSUPPORTED', `native training pass unavailable: ${nativeTrainUnavailable() ?? 'unknown reason'}`);
-  }
-  return api as NativeTrainApi;
+  const native = loadNativeKernels();
+  if (!native.ok) throw new RhoError('UNSUPPORTED', `native training pass unavailable: ${native.reason}`);
+  return native.kernels;
 }
 
 /** What a native pass needs of a model (LlamaModel has it). */

@@ -4,7 +4,8 @@ import { seededRandom } from '../shards/random.ts';
 /**
  * Token-level noise for the experiment: spans that a good reference model finds improbable and a
  * model trained on them learns nothing useful from, injected at word boundaries of clean
- * documents. The three kinds the issue names; every span's [start, end) is recorded.
+ * documents: boilerplate, random characters and off-topic text. Every span's [start, end) is
+ * recorded, so the report can tell how much of the noise the selection dropped.
  */
 export type NoiseKind = 'boilerplate' | 'random' | 'offtopic';
 

@@ -54,5 +54,3 @@ export function selectWeightsTf(current: tf.Tensor2D, reference: tf.Tensor2D | n
 export function weightedLossTf(losses: tf.Tensor, weights: tf.Tensor): tf.Scalar {
   return tf.tidy(() => tf.div(tf.sum(tf.mul(losses, weights)), tf.maximum(tf.sum(weights), 1e-12)) as tf.Scalar);
 }
-// For the root scripts (benchmarks), which have no tfjs dependency of their own.
-export { tf };

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { RhoError } from '@rho/core';
 
-/** Training options as the CLI and the experiment recipe give them; unknown keys are an error. */
-export const TrainConfig = z.strictObject({
+/**
+ * An SLM or CLM training run as the CLI and the experiment recipe give it (mode, token selection,
+ * steps, shape, optimiser, cadence); unknown keys are an error. Core's TrainConfig is the part a
+ * trainer step carries (schedule, clipping, AdamW).
+ */
+export const SlmTrainConfig = z.strictObject({
   mode: z.enum(['clm', 'slm']),
   ratio: z.number().gt(0, 'ratio must be in (0, 1]').lte(1, 'ratio must be in (0, 1]').default(0.6),
   selectBy: z.enum(['excess', 'current', 'reference', 'random']).default('excess'),
@@ -21,7 +25,7 @@ export const TrainConfig = z.strictObject({
   evalEvery: z.number().int().positive().default(10),
   evalWindows: z.number().int().positive().default(64),
 });
-export type TrainConfig = z.infer<typeof TrainConfig>;
+export type SlmTrainConfig = z.infer<typeof SlmTrainConfig>;
 
 export function parseWithSchema<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
   const r = schema.safeParse(value);

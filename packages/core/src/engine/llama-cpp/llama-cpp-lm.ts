@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RhoError } from '../../errors.ts';
 import type { LlamaConfig } from '../../config/llama-config.ts';
-import { runGeneration, type GenerateOptions, type GenerateResult } from '../../generate/generate.ts';
+import { runGeneration, type GenerateOptions, type GenerateResult } from '../../generate/run-generation.ts';
 import { checkTokenIds } from '../../model/llama.ts';
 import { ggmlTypeName } from '../../gguf/constants.ts';
 import { convertToGguf, losslessType } from '../../gguf/convert.ts';

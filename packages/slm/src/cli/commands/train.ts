@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { acquireOutputLock, removeStaleTemps, setPrecision, type Precision } from '@rho/core';
-import { TrainConfig, parseWithSchema } from '../../trainer/config.ts';
+import { SlmTrainConfig, parseWithSchema } from '../../trainer/config.ts';
 import { runTraining } from '../../trainer/run.ts';
 import { ensureBackend } from '../backend.ts';
 import { int, num, progressBar } from '../progress.ts';
@@ -41,7 +41,7 @@ export default new Command('train')
   .addOption(new Option('--precision <p>', 'matrix products in bf16 (FP32 weights and optimizer, BF16 products) or fp32; auto: bf16 where the CPU has it (default RHO_PRECISION, else auto)').choices(['auto', 'bf16', 'fp32']))
   .action(async (o: Opts) => {
     const { init, corpus, out, refScores, precision, repair, ...rest } = o;
-    const cfg = parseWithSchema(TrainConfig, Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), 'train options');
+    const cfg = parseWithSchema(SlmTrainConfig, Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), 'train options');
     if (precision) setPrecision(precision);
     await ensureBackend();
     const warn = (line: string) => process.stderr.write(`${line}\n`);
