@@ -150,8 +150,8 @@ describe('SIGKILL at random points, then resume: the same outputs, nothing left 
     const scores = join(root, 'scores-clean');
     beforeAll(async () => {
       const rows = readFileSync(join(DATA, 'corpus/gsm8k-train.jsonl'), 'utf8').trim().split('\n').slice(0, 36);
-      writeFileSync(join(root, 'train.jsonl'), rows.slice(0, 30).join('\n') + '\n');
-      writeFileSync(join(root, 'val.jsonl'), rows.slice(30).join('\n') + '\n');
+      writeFileSync(join(root, 'train.jsonl'), `${rows.slice(0, 30).join('\n')}\n`);
+      writeFileSync(join(root, 'val.jsonl'), `${rows.slice(30).join('\n')}\n`);
       writeFileSync(join(root, 'slm-config.json'), JSON.stringify({ vocab_size: 258, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, max_position_embeddings: 64, bos_token_id: 256, eos_token_id: 257, tie_word_embeddings: false }));
       let r = await cli('slm', ['prepare', '--input', join(root, 'train.jsonl'), '--field', 'question,answer', '--val', join(root, 'val.jsonl'), '--tokenizer', 'bytes', '--out', corpus]);
       expect(r.status, r.stderr).toBe(0);

@@ -29,7 +29,7 @@ const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as 
 function expectOneError(r: { status: number | null; stdout: string; stderr: string }, pattern: RegExp): void {
   expect(r.status, r.stdout + r.stderr).toBe(1);
   expect(r.stderr).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/internal error|    at /);
+  expect(r.stderr).not.toMatch(/internal error| {4}at /);
   expect(r.stderr.match(/error:/g)).toHaveLength(1);
   expect(r.stdout).toBe('');
 }

@@ -25,7 +25,7 @@ function heldDir(name: string): { dir: string; pid: number } {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   const pid = holder.pid!;
-  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid, start_ticks: processStartTicks(pid), started_at: new Date().toISOString(), command: 'the first job' }) + '\n');
+  writeFileSync(join(dir, LOCK_FILE), `${JSON.stringify({ pid, start_ticks: processStartTicks(pid), started_at: new Date().toISOString(), command: 'the first job' })}\n`);
   writeFileSync(join(dir, 'work-of-the-first.txt'), 'kept');
   return { dir, pid };
 }

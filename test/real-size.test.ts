@@ -109,8 +109,8 @@ describe.skipIf(why !== null)(`a TinyLlama-1.1B-sized BF16 checkpoint end to end
 
   it('pnpm slm score --ref scores a corpus prepared with its tokenizer', async () => {
     const gsm = readFileSync(join(DATA, 'corpus/gsm8k-train.jsonl'), 'utf8').trim().split('\n').slice(0, 8);
-    writeFileSync(join(root, 'train.jsonl'), gsm.slice(0, 5).join('\n') + '\n');
-    writeFileSync(join(root, 'val.jsonl'), gsm.slice(5).join('\n') + '\n');
+    writeFileSync(join(root, 'train.jsonl'), `${gsm.slice(0, 5).join('\n')}\n`);
+    writeFileSync(join(root, 'val.jsonl'), `${gsm.slice(5).join('\n')}\n`);
     const corpus = join(root, 'corpus');
     let r = await cli('slm', ['prepare', '--input', join(root, 'train.jsonl'), '--field', 'question,answer', '--val', join(root, 'val.jsonl'), '--tokenizer', ckpt, '--out', corpus]);
     expect(r.status, r.stderr).toBe(0);

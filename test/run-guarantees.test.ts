@@ -177,7 +177,7 @@ describe('pnpm eval score: strict input', () => {
   });
 
   it('a duplicated idx fails naming both lines; --dedupe first|last keeps one on purpose', async () => {
-    writeFileSync(file, [sample(0, 'The answer is 18.'), sample(1, 'The answer is 3.'), sample(0, 'The answer is 5.')].join('\n') + '\n');
+    writeFileSync(file, `${[sample(0, 'The answer is 18.'), sample(1, 'The answer is 3.'), sample(0, 'The answer is 5.')].join('\n')}\n`);
     let r = await score();
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`${file}:3 (idx): idx 0 on line 3 was already on line 1`);
@@ -191,7 +191,7 @@ describe('pnpm eval score: strict input', () => {
   });
 
   it('an idx that is not in the dataset fails, naming the line', async () => {
-    writeFileSync(file, [sample(0, 'The answer is 18.'), sample(999_999, 'The answer is 3.')].join('\n') + '\n');
+    writeFileSync(file, `${[sample(0, 'The answer is 18.'), sample(999_999, 'The answer is 3.')].join('\n')}\n`);
     const r = await score();
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`${file}:2 (idx): idx 999999 on line 2 is not a problem of gsm8k`);
@@ -200,7 +200,7 @@ describe('pnpm eval score: strict input', () => {
   it('one bad file among good ones: non-zero exit, nothing written', async () => {
     const good = join(root, 'score', 'm', 'svamp');
     mkdirSync(good, { recursive: true });
-    writeFileSync(join(good, 'test_cot_-1_seed0_t0.0_s0_e-1.jsonl'), sample(0, 'The answer is 1.') + '\n');
+    writeFileSync(join(good, 'test_cot_-1_seed0_t0.0_s0_e-1.jsonl'), `${sample(0, 'The answer is 1.')}\n`);
     writeFileSync(file, '\n');
     rmSync(join(root, 'score-out'), { recursive: true, force: true });
     const r = await evalCli(['score', join(root, 'score'), '--out', join(root, 'score-out')]);

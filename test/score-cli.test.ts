@@ -20,7 +20,7 @@ function strippedCopy(root: string, rel: string, limit?: number): string {
   const rows = readJsonl(join(DATA, 'reference-outputs', rel)).slice(0, limit);
   const path = join(root, rel);
   mkdirSync(resolve(path, '..'), { recursive: true });
-  writeFileSync(path, rows.map(({ pred: _p, gt: _g, score: _s, ...rest }) => JSON.stringify(rest)).join('\n') + '\n');
+  writeFileSync(path, `${rows.map(({ pred: _p, gt: _g, score: _s, ...rest }) => JSON.stringify(rest)).join('\n')}\n`);
   return path;
 }
 
@@ -61,7 +61,7 @@ describe('pnpm eval score', () => {
     const path = join(root, 'm/gsm8k/test_pal_2_seed0_t0.0_s0_e-1.jsonl');
     mkdirSync(resolve(path, '..'), { recursive: true });
     const program = (expr: string) => `Let me write a program.\n\`\`\`python\ndef solution():\n    x = ${expr}\n    return x\n\`\`\``;
-    writeFileSync(path, [{ idx: 0, code: [program('(16 - 3 - 4) * 2')] }, { idx: 1, code: [program('2 + 2')] }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(path, `${[{ idx: 0, code: [program('(16 - 3 - 4) * 2')] }, { idx: 1, code: [program('2 + 2')] }].map((r) => JSON.stringify(r)).join('\n')}\n`);
     const res = await evalCli(['score', root, '--out', join(root, 'out'), '--data-dir', DATA]);
     expect(res.status, res.stderr).toBe(0);
     const rows = readJsonl(join(root, 'out/m/gsm8k/test_pal_2_seed0_t0.0_s0_e-1.jsonl'));

@@ -38,7 +38,7 @@ async function killWhen(args: string[], ready: () => boolean): Promise<void> {
   await exited;
 }
 
-const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+const jsonl = (rows: unknown[]) => `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
 const lossesOf = (run: string) =>
   readFileSync(join(run, 'metrics.jsonl'), 'utf8')
     .trim()

@@ -49,7 +49,7 @@ const slowly = (args: string[], input: string) => run('python3', ['-c', SLOW_WRI
 
 describe('reading - from a slow writer', { timeout: 300_000 }, () => {
   it('pnpm eval equal - and pnpm eval exec -: 20 runs each, every one complete', async () => {
-    const pairs = ['{"pred": "1/2", "gt": "0.5", "note": "αβγ"}', '{"pred": "\\\\frac{3}{4}", "gt": "0.75"}', '{"pred": "7", "gt": "8"}'].join('\n') + '\n';
+    const pairs = `${['{"pred": "1/2", "gt": "0.5", "note": "αβγ"}', '{"pred": "\\\\frac{3}{4}", "gt": "0.75"}', '{"pred": "7", "gt": "8"}'].join('\n')}\n`;
     const program = '# ünïcode comment\nx = 6 * 7\nprint(x)\n';
     // five at a time: most of each run is the writer's pause
     const once = async () => {

@@ -11,7 +11,7 @@ import { cli, DATA } from './cli.ts';
 export async function tinyCheckpoint(root: string, out: string, o: { problems: number; maxPositions: number }): Promise<{ rows: Array<{ question: string; answer: string }>; tokenizer: string }> {
   const rows = readFileSync(join(DATA, 'corpus/gsm8k-train.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, o.problems).map((l) => JSON.parse(l) as { question: string; answer: string });
   const corpus = join(root, 'corpus.jsonl');
-  writeFileSync(corpus, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(corpus, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
   let r = await cli('core', ['tokenizer', 'train', '--corpus', corpus, '--field', 'question,answer', '--vocab-size', '512', '--out', join(root, 'tok')]);
   expect(r.status, r.stderr).toBe(0);
   const config = {

@@ -51,12 +51,12 @@ describe('pnpm core tokenizer', () => {
     expect(ids.filter((_, i) => i > 0).length).toBeGreaterThan(text.split(' ').length); // digits are split
     const dec = core('tokenizer', 'decode', out, ...ids.map(String), '--skip-special');
     expect(dec.code, dec.err).toBe(0);
-    expect(dec.out).toBe(text + '\n');
+    expect(dec.out).toBe(`${text}\n`);
   });
 
   it('reports a missing field once, naming the file and the fields present', () => {
     const bad = join(tmp, 'bad.jsonl');
-    writeFileSync(bad, JSON.stringify({ question: 'q' }) + '\n');
+    writeFileSync(bad, `${JSON.stringify({ question: 'q' })}\n`);
     const r = core('tokenizer', 'train', '--corpus', bad, '--vocab-size', '300', '--out', join(tmp, 'never'));
     expect(r.code).toBe(1);
     expect(r.err).toContain(bad);

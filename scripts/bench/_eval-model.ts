@@ -26,7 +26,7 @@ export async function evalBenchModel(preset: string, opts: { dataDir?: string; p
   await initCheckpoint({ config, out: join(dir, 'ckpt'), seed: 0, tokenizerPath: join(dir, 'tok.json') });
   const local = await LocalCheckpointModel.open(join(dir, 'ckpt'), { batchSize: 32 });
   // corpus text cut at the token level and decoded back
-  const prompts = texts.slice(0, 64).map((t) => local.decode(local.encode(t + ' ' + t + ' ' + t).slice(1, opts.promptTokens)));
+  const prompts = texts.slice(0, 64).map((t) => local.decode(local.encode(`${t} ${t} ${t}`).slice(1, opts.promptTokens)));
   return {
     local,
     ckpt: join(dir, 'ckpt'),

@@ -67,7 +67,7 @@ if (ids.length < nTokens) fail('tokens', `the GSM8K text gives only ${ids.length
 async function logitsOf(type: GgufOutType): Promise<{ logits: Float32Array; description: string; bytes: number }> {
   const file = ggufOf(type);
   const bar = loadProgressBar(`load ${type}`);
-  let opened;
+  let opened: Awaited<ReturnType<typeof openLlamaCppLm>>;
   try {
     opened = await openLlamaCppLm(file, { onLoadProgress: bar.onLoadProgress });
   } finally {

@@ -98,7 +98,7 @@ export function makeBaseline(
 }
 
 export function writeBaseline(file: string, b: Baseline): void {
-  writeFileAtomic(file, JSON.stringify(b, null, 2) + '\n');
+  writeFileAtomic(file, `${JSON.stringify(b, null, 2)}\n`);
 }
 
 export type Status = 'pass' | 'improved' | 'FAIL';

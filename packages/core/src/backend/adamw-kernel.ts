@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { NativeKernels } from './native-kernels.ts';
 import { storageFor } from './storage.ts';
 

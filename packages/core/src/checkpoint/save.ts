@@ -45,7 +45,7 @@ export async function saveCheckpoint(dir: string, model: LlamaModel, opts: SaveO
   for (const [name, v] of model.weights) tensors.set(name, { dtype, shape: [...v.shape], data: (await v.data()) as Float32Array });
   mkdirSync(tmp, { recursive: true });
   try {
-    writeFileSynced(join(tmp, CONFIG_FILE), JSON.stringify({ ...configToHf(model.config), torch_dtype: TORCH_OF[dtype] }, null, 2) + '\n');
+    writeFileSynced(join(tmp, CONFIG_FILE), `${JSON.stringify({ ...configToHf(model.config), torch_dtype: TORCH_OF[dtype] }, null, 2)}\n`);
     writeCheckpointTensors(tmp, tensors, { maxShardBytes: opts.maxShardBytes });
     if (tokenizer) writeFileSynced(join(tmp, TOKENIZER_FILE), tokenizer);
     for (const [name, content] of Object.entries(opts.extraFiles ?? {})) {

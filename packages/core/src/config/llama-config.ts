@@ -304,5 +304,5 @@ export function formatHfConfig(json: Record<string, unknown>): string {
       return [k, `\u0000float${floats.length - 1}\u0000`];
     }),
   );
-  return JSON.stringify(marked, null, 2).replace(/"\\u0000float(\d+)\\u0000"/g, (_, i: string) => floats[Number(i)]!) + '\n';
+  return `${JSON.stringify(marked, null, 2).replace(/"\\u0000float(\d+)\\u0000"/g, (_, i: string) => floats[Number(i)]!)}\n`;
 }

@@ -201,8 +201,16 @@ export class ContinuousBatcher {
   /** Drops a sequence whose caller went away (aborts fire between engine calls, never inside one). */
   private cancel(req: SequenceRequest): void {
     const w = this.queue.findIndex((x) => x.req === req);
-    if (w >= 0) return this.queue.splice(w, 1)[0]!.reject(cancelled());
-    for (const slot of this.slots.values()) if (slot.req === req) return this.finish(slot, null, cancelled());
+    if (w >= 0) {
+      this.queue.splice(w, 1)[0]!.reject(cancelled());
+      return;
+    }
+    for (const slot of this.slots.values()) {
+      if (slot.req === req) {
+        this.finish(slot, null, cancelled());
+        return;
+      }
+    }
   }
 
   /** Frees the engine's caches; waiting and running sequences are rejected. */

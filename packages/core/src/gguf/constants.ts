@@ -10,7 +10,7 @@ export const GGUF_VERSION = 3;
 /** Tensor data offsets are multiples of this unless `general.alignment` says otherwise. */
 export const GGUF_DEFAULT_ALIGNMENT = 32;
 
-export const enum ValueType {
+export enum ValueType {
   UINT8 = 0,
   INT8 = 1,
   UINT16 = 2,

@@ -87,5 +87,5 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 4) + '\n');
+  writeFileAtomic(path, `${JSON.stringify(value, null, 4)}\n`);
 }

@@ -88,6 +88,6 @@ export function readCheckedJournal<T>(file: string, schema: z.ZodType<T>, opts: 
     }
     opts.warn?.(`warning: ${file}:${i + 1}: dropped a bad journal line (${r.reason}); its entry is made again`);
   });
-  if (good.length !== lines.length) writeFileAtomic(file, good.map((l) => l + '\n').join(''));
+  if (good.length !== lines.length) writeFileAtomic(file, good.map((l) => `${l}\n`).join(''));
   return out;
 }

@@ -35,7 +35,7 @@ describe('acquireOutputLock', () => {
   it('takes over a lock left by a process that is gone, with a warning', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lock-'));
     const pid = await deadPid();
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid, started_at: '2020-01-01T00:00:00.000Z', command: 'killed' }) + '\n');
+    writeFileSync(join(dir, LOCK_FILE), `${JSON.stringify({ pid, started_at: '2020-01-01T00:00:00.000Z', command: 'killed' })}\n`);
     const warnings: string[] = [];
     const lock = acquireOutputLock(dir, { warn: (l) => warnings.push(l) });
     expect(warnings).toEqual([expect.stringMatching(new RegExp(`taking over the lock of .* left by pid ${pid} \\(started 2020-01-01`))]);
@@ -48,7 +48,7 @@ describe('acquireOutputLock', () => {
   it('does not mistake a reused pid for the owner: a live pid with another start time is stale', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lock-'));
     if (!existsSync(`/proc/${process.pid}/stat`)) return; // start times are a Linux check
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, start_ticks: '1', started_at: 'then', command: 'old' }) + '\n');
+    writeFileSync(join(dir, LOCK_FILE), `${JSON.stringify({ pid: process.pid, start_ticks: '1', started_at: 'then', command: 'old' })}\n`);
     const warnings: string[] = [];
     acquireOutputLock(dir, { warn: (l) => warnings.push(l) }).release();
     expect(warnings).toHaveLength(1);

@@ -52,7 +52,7 @@ export function acquireOutputLock(dir: string, opts: { warn?: (line: string) => 
   const tmp = tempPathFor(file);
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, JSON.stringify(me) + '\n');
+    writeSync(fd, `${JSON.stringify(me)}\n`);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -35,7 +35,7 @@ function naiveLogits(c: LlamaConfig, w: W, ids: number[]): number[][] {
   const rope = (v: number[], pos: number) => {
     const out = v.slice();
     for (let i = 0; i < hd / 2; i++) {
-      const ang = pos / Math.pow(c.ropeTheta, (2 * i) / hd);
+      const ang = pos / c.ropeTheta ** ((2 * i) / hd);
       const a = v[i]!;
       const b = v[i + hd / 2]!;
       out[i] = a * Math.cos(ang) - b * Math.sin(ang);

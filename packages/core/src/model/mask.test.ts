@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { REPO_ROOT } from '../datadir.ts';
 import { loadCheckpoint } from '../checkpoint/load.ts';
 import { generate } from '../generate/generate.ts';
-import { LlamaModel } from './llama.ts';
+import type { LlamaModel } from './llama.ts';
 import { arangePositions, attentionBias, MASKED } from './mask.ts';
 
 const FIXTURES = resolve(process.env.RHO_FIXTURES_DIR ?? resolve(REPO_ROOT, '../shared/fixtures'));

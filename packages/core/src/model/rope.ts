@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export function inverseFrequencies(headDim: number, theta: number): Float32Array {
   const out = new Float32Array(headDim / 2);
-  for (let i = 0; i < out.length; i++) out[i] = 1 / Math.pow(theta, (2 * i) / headDim);
+  for (let i = 0; i < out.length; i++) out[i] = 1 / theta ** ((2 * i) / headDim);
   return out;
 }
 

@@ -199,7 +199,7 @@ function sampling(r: SamplingRequest) {
     max_tokens: r.maxTokens,
     temperature: r.temperature,
     top_p: r.topP ?? 1,
-    ...(r.stop && r.stop.length ? { stop: r.stop } : {}),
+    ...(r.stop?.length ? { stop: r.stop } : {}),
     ...(r.seed !== undefined ? { seed: r.seed } : {}),
   };
 }

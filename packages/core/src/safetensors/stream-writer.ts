@@ -148,6 +148,6 @@ export async function writeCheckpointStream(dir: string, tensors: readonly Tenso
   }
   // transformers writes the index with sorted keys
   const sortedMap = Object.fromEntries(Object.keys(weightMap).sort().map((k) => [k, weightMap[k]!]));
-  writeFileAtomic(join(dir, INDEX_FILE), JSON.stringify({ metadata: { total_size: base }, weight_map: sortedMap }, null, 2) + '\n');
+  writeFileAtomic(join(dir, INDEX_FILE), `${JSON.stringify({ metadata: { total_size: base }, weight_map: sortedMap }, null, 2)}\n`);
   return [...names, INDEX_FILE];
 }

@@ -24,7 +24,7 @@ export function buildPreTokenizer(spec: Spec | null | undefined): PreTokenizer {
       return (pieces) => {
         const out: string[] = [];
         for (const p of pieces) {
-          const s = prefix && !p.startsWith(' ') ? ' ' + p : p;
+          const s = prefix && !p.startsWith(' ') ? ` ${p}` : p;
           // GPT-2's pattern matches every character, so its matches are the whole isolated split.
           if (useRegex) for (const w of s.match(GPT2_PATTERN) ?? []) out.push(toByteChars(w));
           else if (s) out.push(toByteChars(s));

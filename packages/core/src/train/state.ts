@@ -93,7 +93,7 @@ export function trainerStateFiles(state: TrainerState): Record<string, Uint8Arra
     for (const [name, data] of moments) tensors.set(`${prefix}.${name}`, { dtype: 'F32', shape: opt.shapes?.get(name) ?? [data.length], data });
   }
   return {
-    [TRAINER_STATE_FILE]: JSON.stringify(json, null, 2) + '\n',
+    [TRAINER_STATE_FILE]: `${JSON.stringify(json, null, 2)}\n`,
     [OPTIMIZER_FILE]: encodeSafetensors(tensors, { format: 'pt', t: String(opt.t) }),
   };
 }

@@ -104,7 +104,7 @@ class SourceCache {
 }
 
 function memberMatches(name: string, member: string): boolean {
-  return name === member || name.endsWith('/' + member);
+  return name === member || name.endsWith(`/${member}`);
 }
 
 async function sourceBytes(entry: ManifestEntry, cache: SourceCache): Promise<{ bytes: Uint8Array; source: string }> {

@@ -7,7 +7,7 @@ import { RhoError } from '@rho/core/base';
 function pyJsonString(s: string): string {
   // JSON.stringify escapes quotes, backslashes and controls as Python does; ensure_ascii then
   // escapes everything outside printable ASCII as \uXXXX (UTF-16 units, lowercase hex).
-  return JSON.stringify(s).replace(/[^\x20-\x7e]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  return JSON.stringify(s).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function pyJsonNumber(n: number): string {
@@ -29,9 +29,9 @@ export function pyJsonDumps(value: unknown): string {
   if (value === false) return 'false';
   if (typeof value === 'string') return pyJsonString(value);
   if (typeof value === 'number') return pyJsonNumber(value);
-  if (Array.isArray(value)) return '[' + value.map(pyJsonDumps).join(', ') + ']';
+  if (Array.isArray(value)) return `[${value.map(pyJsonDumps).join(', ')}]`;
   if (typeof value === 'object') {
-    return '{' + Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pyJsonString(k)}: ${pyJsonDumps(v)}`).join(', ') + '}';
+    return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pyJsonString(k)}: ${pyJsonDumps(v)}`).join(', ')}}`;
   }
   throw new RhoError('UNSUPPORTED', `cannot serialise ${typeof value} as JSON`);
 }

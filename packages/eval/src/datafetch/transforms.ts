@@ -27,7 +27,7 @@ function tabmwpJsonl(bytes: Uint8Array, source: string): Uint8Array {
   entries.sort(([a], [b]) => Number(a) - Number(b));
   const lines = entries.map(([pid, problem]) => {
     const { table_for_pd: _dropped, ...rest } = problem;
-    return pyJsonDumps({ ...rest, pid }) + '\n';
+    return `${pyJsonDumps({ ...rest, pid })}\n`;
   });
   return Buffer.from(lines.join(''), 'utf8');
 }

@@ -82,7 +82,7 @@ describe('a built-in benchmark with an empty data directory', () => {
       { idx: 1, code: ['The answer is 25.'] },
       { idx: 2, code: ['Seven is odd. The answer is yes.'] },
     ];
-    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(file, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
     const scored = await scoreFile({ file, dataDir, data: 'toy_arith', promptType: 'cot' });
     expect(scored.records.map((r) => r.score[0])).toEqual([true, false, true]);
     expect(scored.records.map((r) => r.gt)).toEqual(['5', '24', 'yes']);

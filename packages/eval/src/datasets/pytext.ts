@@ -29,14 +29,14 @@ export function pyReprStr(s: string): string {
   let out = quote;
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
-    if (ch === quote || ch === '\\') out += '\\' + ch;
+    if (ch === quote || ch === '\\') out += `\\${ch}`;
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
     else if (isPyPrintable(cp)) out += ch;
-    else if (cp <= 0xff) out += '\\x' + cp.toString(16).padStart(2, '0');
-    else if (cp <= 0xffff) out += '\\u' + cp.toString(16).padStart(4, '0');
-    else out += '\\U' + cp.toString(16).padStart(8, '0');
+    else if (cp <= 0xff) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else if (cp <= 0xffff) out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    else out += `\\U${cp.toString(16).padStart(8, '0')}`;
   }
   return out + quote;
 }
@@ -48,7 +48,7 @@ export function pyRepr(v: unknown): string {
   if (v === false) return 'False';
   if (typeof v === 'string') return pyReprStr(v);
   if (typeof v === 'number') return String(v);
-  if (Array.isArray(v)) return '[' + v.map(pyRepr).join(', ') + ']';
+  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
   throw new RhoError('UNSUPPORTED', `no Python repr for ${typeof v}`, { got: v });
 }
 

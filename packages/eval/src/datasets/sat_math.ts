@@ -15,7 +15,7 @@ export const satMath: DatasetSpec = {
     if (!options.startsWith('A')) {
       throw new RhoError('BAD_INPUT', 'sat_math options must start with "A)"', { field: 'options', got: options.slice(0, 40) });
     }
-    options = '(' + options;
+    options = `(${options}`;
     for (const ch of 'BCD') options = options.replaceAll(` ${ch}) `, ` (${ch}) `);
     return `${pyStrip(r.question as string)}\n${CHOICE_PROMPT}\n${pyStrip(options)}`;
   },

@@ -18,6 +18,7 @@ describe('pyFloat (float(str))', () => {
 describe('pyFloatRepr (repr(float))', () => {
   it.each([
     [1e16, '1e+16'], [0.0001, '0.0001'], [0.00001, '1e-05'], [43, '43.0'], [1.5, '1.5'],
+    // biome-ignore lint/correctness/noPrecisionLoss: repr of the double a long literal rounds to is the case
     [123456789012345678901, '1.2345678901234568e+20'], [1 / 3, '0.3333333333333333'], [-0, '-0.0'],
     [2.5e-7, '2.5e-07'], [9999999999999998, '9999999999999998.0'], [1e22, '1e+22'], [100, '100.0'],
   ] as [number, string][])('%d -> %s', (x, s) => {

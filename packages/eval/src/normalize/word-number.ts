@@ -17,7 +17,7 @@ const DECIMAL_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'se
 type Num = { v: number; float: boolean };
 
 function has(word: string): boolean {
-  return Object.prototype.hasOwnProperty.call(SYSTEM, word);
+  return  Object.hasOwn(SYSTEM, word);
 }
 
 function numberFormation(words: string[]): number {

@@ -45,5 +45,5 @@ export function loadFewShot(dataDir: string, dataName: string, promptType: Promp
       hint: 'run `pnpm data fetch` (or `pnpm data verify`) to complete the data directory',
     });
   }
-  return pyStrip(text) + '\n\n\n';
+  return `${pyStrip(text)}\n\n\n`;
 }

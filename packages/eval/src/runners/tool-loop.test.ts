@@ -69,7 +69,7 @@ describe('runToolLoop (tora)', () => {
     expect(model.calls).toHaveLength(4);
     expect(exec.runs.map((r) => r.program.code)).toEqual(['print(1)\n', 'print(2)\n', 'print(3)\n', 'print(4)\n']);
     expect(s!.hitLimit).toBe(true);
-    expect(s!.completion.endsWith('```output\n4\n```\n' + MAX_FUNC_CALL_MESSAGE)).toBe(true);
+    expect(s!.completion.endsWith(`\`\`\`output\n4\n\`\`\`\n${MAX_FUNC_CALL_MESSAGE}`)).toBe(true);
     expect(s!.completion.endsWith('\n```\n\nReach max function call limit.')).toBe(true);
     expect(s!.executions).toHaveLength(4);
   });

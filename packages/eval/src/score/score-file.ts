@@ -2,7 +2,7 @@ import { RhoError } from '@rho/core/base';
 import { getDataset, loadRecords } from '../datasets/index.ts';
 import { inferFromPath } from '../outputs/layout.ts';
 import type { EqualOptions } from '../grader/math-equal.ts';
-import { datasetIndex, rescoreSamplesAsync, sandboxRunner, type GraderPolicy, type OutputRecord, type RescoreResult } from '../rescore/index.ts';
+import { datasetIndex, rescoreSamplesAsync, sandboxRunner, type GraderPolicy, type RescoreResult } from '../rescore/index.ts';
 import type { StrictOptions } from '../strict/verify.ts';
 import { readScoreInput, type Dedupe } from './score-input.ts';
 

@@ -9,7 +9,7 @@
  * (the shared sampling core: the difference vanishes at every sample point). Two fallback texts
  * are equal when they are the same non-empty text. Every comparison runs against a deadline.
  */
-import { Complex } from 'complex.js';
+import type { Complex } from 'complex.js';
 import { evaluate, realPart } from '../grader/evaluate.ts';
 import { exprKey, freeSymbols, renameSymbol, type Expr } from '../grader/expr.ts';
 import { ROUNDS, sameValueEverywhere, sampleEnv } from '../grader/symbolic.ts';

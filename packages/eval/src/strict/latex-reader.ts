@@ -439,13 +439,13 @@ class StrictLatexParser extends Parser {
 
   private interval(): Expr {
     const open = this.peek();
-    if (!open || open.t !== 'op' || !['(', '[', '\\('].includes(open.v)) throw new Fail('not an interval');
+    if (open?.t !== 'op' || !['(', '[', '\\('].includes(open.v)) throw new Fail('not an interval');
     this.i++;
     const lo = this.additive();
     this.expect(',');
     const hi = this.additive();
     const close = this.peek();
-    if (!close || close.t !== 'op' || ![')', ']', '\\)'].includes(close.v)) throw new Fail('not an interval');
+    if (close?.t !== 'op' || ![')', ']', '\\)'].includes(close.v)) throw new Fail('not an interval');
     this.i++;
     const loOpen = open.v !== '[';
     const hiOpen = close.v !== ']';

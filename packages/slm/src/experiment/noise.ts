@@ -73,7 +73,7 @@ export function injectNoise(text: string, opts: NoiseOptions, docIndex: number):
   // Noise chars n satisfy n / (len + n) ≈ rate.
   const target = (opts.rate / (1 - opts.rate)) * text.length;
   while (added < target && opts.kinds.length > 0) {
-    const s = noiseText(opts.kinds[Math.floor(rnd() * opts.kinds.length)]!, rnd, used) + ' ';
+    const s = `${noiseText(opts.kinds[Math.floor(rnd() * opts.kinds.length)]!, rnd, used)} `;
     inserts.push({ at: cuts[Math.floor(rnd() * cuts.length)]!, s });
     added += s.length;
   }

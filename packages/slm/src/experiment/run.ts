@@ -80,17 +80,17 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
 
   // 1. The three document sets on disk, noise spans recorded.
   const files = { ref: join(data, 'reference.jsonl'), train: join(data, 'train-noisy.jsonl'), val: join(data, 'val.jsonl') };
-  const lines = (docs: string[]) => docs.map((text) => JSON.stringify({ text })).join('\n') + '\n';
+  const lines = (docs: string[]) => `${docs.map((text) => JSON.stringify({ text })).join('\n')}\n`;
   writeFileAtomic(files.ref, lines(o.docs.reference));
   writeFileAtomic(files.val, lines(o.docs.val));
   writeFileAtomic(
     files.train,
-    o.docs.train
+    `${o.docs.train
       .map((text, i) => {
         const d = injectNoise(text, p.noise, i);
         return JSON.stringify({ text: d.text, noise_spans: d.noise });
       })
-      .join('\n') + '\n',
+      .join('\n')}\n`,
   );
 
   // 2. Tokenizer and the two prepared corpora (same validation documents). Bytes need no file to

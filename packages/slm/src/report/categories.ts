@@ -99,7 +99,7 @@ export function categoryTable(cats: ReadonlyArray<Category | null>, selected?: A
     category,
     count: all.c.get(category)!,
     all: all.n ? all.c.get(category)! / all.n : 0,
-    selected: sel && sel.n ? sel.c.get(category)! / sel.n : null,
-    noise: noi && noi.n ? noi.c.get(category)! / noi.n : null,
+    selected: sel?.n ? sel.c.get(category)! / sel.n : null,
+    noise: noi?.n ? noi.c.get(category)! / noi.n : null,
   }));
 }

@@ -15,7 +15,7 @@ const bytes = { tokenizer: new ByteTokenizer(), kind: 'bytes' as const, sha256: 
 
 function writeCorpus(name: string, rows: unknown[]): string {
   const f = join(tmp, name);
-  writeFileSync(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(f, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
   return f;
 }
 

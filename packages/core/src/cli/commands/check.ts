@@ -51,7 +51,7 @@ export default new Command('check')
     if (skipped) process.stdout.write(`native engine not checked: ${skipped}\n`);
     const failed = rows.filter((r) => !r.ok);
     process.stdout.write(failed.length ? `FAILED: ${failed.map((r) => `${r.quantity} (${r.engine})`).join(', ')} beyond tolerance\n` : 'all within tolerance\n');
-    if (opts.json) process.stdout.write(JSON.stringify({ ok: failed.length === 0, weightDtype, engines: ran, nativeSkipped: skipped ?? null, rows }) + '\n');
+    if (opts.json) process.stdout.write(`${JSON.stringify({ ok: failed.length === 0, weightDtype, engines: ran, nativeSkipped: skipped ?? null, rows })}\n`);
     if (failed.length) process.exitCode = 1;
   });
 

@@ -28,7 +28,7 @@ export default new Command('convert')
     const mb = (x: number) => (x / 1e6).toFixed(0);
     let shown = false;
     const started = Date.now();
-    let r;
+    let r: ReturnType<typeof convertToGguf>;
     try {
       r = convertToGguf(dir, {
         type: opts.type,

@@ -83,7 +83,7 @@ const encode = new Command('encode')
     const tok = Tokenizer.fromFile(path);
     const ids = tok.encode(words.join(' '), opts.bos ? {} : { addBos: false, addEos: false });
     if (opts.json) {
-      process.stdout.write(JSON.stringify(ids) + '\n');
+      process.stdout.write(`${JSON.stringify(ids)}\n`);
       return;
     }
     process.stdout.write(`${ids.length} tokens\n`);
@@ -102,7 +102,7 @@ const decode = new Command('decode')
       if (!Number.isInteger(n) || n < 0 || n >= tok.vocabSize) throw new RhoError('BAD_INPUT', `token id ${s} is outside the vocabulary (0..${tok.vocabSize - 1})`, { field: 'ids' });
       return n;
     });
-    process.stdout.write(tok.decode(nums, { skipSpecial: opts.skipSpecial ?? false }) + '\n');
+    process.stdout.write(`${tok.decode(nums, { skipSpecial: opts.skipSpecial ?? false })}\n`);
   });
 
 /** `pnpm core tokenizer train|encode|decode`. */

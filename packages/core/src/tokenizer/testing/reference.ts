@@ -87,7 +87,7 @@ export function mergeRanks(merges: ReadonlyArray<string | [string, string]>): Ma
 
 /** Llama (sentencepiece-style) encoding: ▁ for spaces and in front, unknown characters as <0xNN> bytes, BOS first. */
 export function referenceLlamaEncode(text: string, vocab: Record<string, number>, ranks: Map<string, number>): number[] {
-  const normalized = text.length ? '▁' + text.split(' ').join('▁') : '';
+  const normalized = text.length ? `▁${text.split(' ').join('▁')}` : '';
   const symbols: string[] = [];
   for (const ch of normalized) {
     if (ch in vocab) symbols.push(ch);

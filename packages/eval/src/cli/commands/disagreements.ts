@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, type Option } from 'commander';
 import { resolveDataDir, RhoError } from '@rho/core/base';
 import { collectOutputFiles } from '../../score/collect.ts';
 import { scoreFile } from '../../score/score-file.ts';

@@ -69,7 +69,7 @@ export function demoProblems(seed: number, kind: 'cot' | 'pal' | 'tora'): ArithP
 /** Text of prompts/<type>/arith.md, in the layout of the harness's few-shot files. */
 export function fewShotText(seed: number, kind: 'cot' | 'pal' | 'tora'): string {
   const demos = demoProblems(seed, kind);
-  if (kind === 'cot') return demos.map(cotText).join('\n\n\n') + '\n';
+  if (kind === 'cot') return `${demos.map(cotText).join('\n\n\n')}\n`;
   if (kind === 'pal') return `Let's use python to solve math problems.\n\n${demos.map(palText).join('\n\n---\n\n')}\n\n---\n`;
   return `${demos.map(toraText).join('\n\n---\n\n')}\n\n---\n`;
 }

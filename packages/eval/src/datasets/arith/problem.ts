@@ -36,7 +36,7 @@ export interface ArithProblem {
 const SYMBOL: Readonly<Record<Op, string>> = { '+': '+', '-': '-', '*': '*', '/': '/' };
 const PYTHON: Readonly<Record<Op, string>> = { '+': '+', '-': '-', '*': '*', '/': '//' };
 
-function valueOf(p: Pick<ArithProblem, 'givens' | 'calcs'>, name: string): number {
+function valueNamed(p: Pick<ArithProblem, 'givens' | 'calcs'>, name: string): number {
   const g = p.givens.find((x) => x.name === name) ?? p.calcs.find((x) => x.name === name);
   if (!g) throw new Error(`arith template refers to unknown quantity ${name}`);
   return g.value;
@@ -44,7 +44,7 @@ function valueOf(p: Pick<ArithProblem, 'givens' | 'calcs'>, name: string): numbe
 
 /** Each step as "a op b = c", the numbers filled in. */
 function stepArithmetic(p: ArithProblem, c: Calc): { expr: string; value: number } {
-  return { expr: `${valueOf(p, c.left)} ${SYMBOL[c.op]} ${valueOf(p, c.right)}`, value: c.value };
+  return { expr: `${valueNamed(p, c.left)} ${SYMBOL[c.op]} ${valueNamed(p, c.right)}`, value: c.value };
 }
 
 /** The reference answer in GSM8K's form: steps with <<calculator>> annotations, then "#### N". */
@@ -72,7 +72,7 @@ export function program(p: ArithProblem): string {
     ...p.calcs.map((c) => `${c.name} = ${c.left} ${PYTHON[c.op]} ${c.right}`),
     `print(${p.calcs.at(-1)!.name})`,
   ];
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** "Question: …\nAnswer: …", the form of a cot demo and of a cot completion after its prompt. */

@@ -22,7 +22,7 @@ export function printExperiment(r: ExperimentResult, asJson: boolean): void {
   process.stdout.write(`\nslm experiment (${r.preset})\n${'-'.repeat(w + 20)}\n`);
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);
   if (r.report) process.stdout.write(`report: ${r.report}\n`);
-  if (asJson) process.stdout.write(JSON.stringify(r) + '\n');
+  if (asJson) process.stdout.write(`${JSON.stringify(r)}\n`);
 }
 
 export default new Command('experiment')
