@@ -8,7 +8,9 @@ import { dirname, join } from 'node:path';
 import { reportAndExit } from '@rho/core/base';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const names = readdirSync(join(here, 'bench')).filter((f) => f.endsWith('.ts') && !f.includes('.test.') && !f.startsWith('_')).map((f) => f.slice(0, -3));
+const names = readdirSync(join(here, 'bench'))
+  .filter((f) => f.endsWith('.ts') && !f.includes('.test.') && !f.startsWith('_'))
+  .map((f) => f.slice(0, -3));
 const [name, ...rest] = process.argv.slice(2);
 if (!name || name === '--help' || name === '-h') {
   console.log(`usage: pnpm bench <name> [--json] [options]\n\nbenchmarks: ${names.join(', ')}`);

@@ -54,10 +54,19 @@ export function demoJson(r: DemoResult): Record<string, unknown> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseCliArgs({
-    options: { recipe: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-  }, 'demo');
+  const { values } = parseCliArgs(
+    {
+      options: {
+        recipe: { type: 'string' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    },
+    'demo',
+  );
   if (values.help) {
     console.log(HELP);
     return;
@@ -86,7 +95,9 @@ async function main(): Promise<void> {
     lock.release();
   }
   console.log(`\n${demoTable(result)}\n`);
-  console.log(`cot and tora accuracy (%) on the first ${result.eval_problems} problems of the built-in arith test set; tokens trained; validation loss on clean held-out problems`);
+  console.log(
+    `cot and tora accuracy (%) on the first ${result.eval_problems} problems of the built-in arith test set; tokens trained; validation loss on clean held-out problems`,
+  );
   if (result.report) console.log(`report: ${result.report}`);
   for (const m of DEMO_MODELS) console.log(`${m.padEnd(9)} ${result.models[m].checkpoint}`);
   console.log(`total ${result.seconds.toFixed(0)} s`);

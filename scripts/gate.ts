@@ -32,7 +32,12 @@ options:
   -h, --help          this text`;
 
 function knownRecipes(): string[] {
-  return existsSync(GATES_DIR) ? readdirSync(GATES_DIR).filter((f) => f.endsWith('.json') && !f.endsWith('.baseline.json')).map((f) => f.slice(0, -5)).sort() : [];
+  return existsSync(GATES_DIR)
+    ? readdirSync(GATES_DIR)
+        .filter((f) => f.endsWith('.json') && !f.endsWith('.baseline.json'))
+        .map((f) => f.slice(0, -5))
+        .sort()
+    : [];
 }
 
 function fmt(v: number): string {
@@ -41,7 +46,13 @@ function fmt(v: number): string {
 
 function printRows(rows: GateRow[]): void {
   const head = ['metric', 'baseline', 'value', 'tolerance', 'status'];
-  const cells = rows.map((r) => [r.metric, fmt(r.baseline), fmt(r.value), `${r.better === 'equal' ? '±' : r.better === 'lower' ? '+' : '-'}${fmt(r.tolerance)}`, r.status]);
+  const cells = rows.map((r) => [
+    r.metric,
+    fmt(r.baseline),
+    fmt(r.value),
+    `${r.better === 'equal' ? '±' : r.better === 'lower' ? '+' : '-'}${fmt(r.tolerance)}`,
+    r.status,
+  ]);
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(w[i]!) : x.padStart(w[i]!))).join('  ');
   console.log(line(head));
@@ -49,19 +60,22 @@ function printRows(rows: GateRow[]): void {
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseCliArgs({
-    options: {
-      update: { type: 'boolean' },
-      out: { type: 'string' },
-      baseline: { type: 'string' },
-      'data-dir': { type: 'string' },
-      inject: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+  const { values, positionals } = parseCliArgs(
+    {
+      options: {
+        update: { type: 'boolean' },
+        out: { type: 'string' },
+        baseline: { type: 'string' },
+        'data-dir': { type: 'string' },
+        inject: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
     },
-    allowPositionals: true,
-    strict: true,
-  }, 'gate');
+    'gate',
+  );
   if (values.help) {
     console.log(HELP);
     return;
@@ -71,7 +85,8 @@ async function main(): Promise<void> {
   const file = join(GATES_DIR, `${name}.json`);
   if (!existsSync(file)) throw new RhoError('NOT_FOUND', `unknown gate recipe "${name}"; known: ${knownRecipes().join(', ')}`, { file, field: 'recipe' });
   const inject = values.inject as Injection | undefined;
-  if (inject !== undefined && !INJECTIONS.includes(inject)) throw new RhoError('BAD_CONFIG', `unknown injection "${inject}"; known: ${INJECTIONS.join(', ')}`, { field: '--inject' });
+  if (inject !== undefined && !INJECTIONS.includes(inject))
+    throw new RhoError('BAD_CONFIG', `unknown injection "${inject}"; known: ${INJECTIONS.join(', ')}`, { field: '--inject' });
   if (inject && values.update) throw new RhoError('BAD_CONFIG', '--inject measures a broken build; it cannot --update the baseline', { field: '--inject' });
   const recipe = loadDemoRecipe(file, name);
   const baselineFile = resolve(values.baseline ?? join(GATES_DIR, `${name}.baseline.json`));
@@ -110,7 +125,9 @@ async function main(): Promise<void> {
   const rows = compareToBaseline(previous!, values_);
   printRows(rows);
   const failed = rows.filter((r) => r.status === 'FAIL');
-  console.log(`\n${failed.length === 0 ? 'gate passed' : `gate FAILED: ${failed.map((r) => r.metric).join(', ')}`} (${rows.length} metrics, ${seconds.toFixed(0)} s)`);
+  console.log(
+    `\n${failed.length === 0 ? 'gate passed' : `gate FAILED: ${failed.map((r) => r.metric).join(', ')}`} (${rows.length} metrics, ${seconds.toFixed(0)} s)`,
+  );
   if (values.json) console.log(JSON.stringify({ recipe: name, passed: failed.length === 0, rows, seconds }));
   if (failed.length > 0) process.exitCode = 1;
 }

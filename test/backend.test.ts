@@ -21,7 +21,9 @@ describe('native addon', () => {
     if (!loaded.ok) throw new Error(loaded.reason);
     expect(loaded.kernels.version).toBe(NATIVE_ADDON_VERSION);
     // 2 batches of (3x4)ᵀ·(4x5)... A stored transposed [4,3], B [4,5]; checked against a plain loop
-    const m = 3, k = 4, n = 5;
+    const m = 3,
+      k = 4,
+      n = 5;
     const a = Float32Array.from({ length: 2 * k * m }, (_, i) => Math.sin(i));
     const b = Float32Array.from({ length: 2 * k * n }, (_, i) => Math.cos(i));
     const c = new Float32Array(2 * m * n);
@@ -39,9 +41,32 @@ describe('native addon', () => {
     // every part is in the one build, exactly the functions NativeKernels types (their arithmetic:
     // the tests beside each TS side)
     expect(Object.keys(loaded.kernels).sort()).toEqual([
-      'adamwUpdate', 'bf16ToF32', 'crossEntropyBackward', 'crossEntropyForward', 'dnnlInfo', 'dnnlThreads', 'engineCache', 'engineCacheBytes',
-      'engineCacheFork', 'engineCacheLength', 'engineCacheReset', 'engineForward', 'engineModel', 'engineProfile', 'engineRelease', 'f32ToBf16',
-      'gemmBf16Batched', 'gemmF32Batched', 'mapFile', 'mapSize', 'mapTouch', 'sgemmBatched', 'threads', 'trainBackward', 'trainForward', 'version',
+      'adamwUpdate',
+      'bf16ToF32',
+      'crossEntropyBackward',
+      'crossEntropyForward',
+      'dnnlInfo',
+      'dnnlThreads',
+      'engineCache',
+      'engineCacheBytes',
+      'engineCacheFork',
+      'engineCacheLength',
+      'engineCacheReset',
+      'engineForward',
+      'engineModel',
+      'engineProfile',
+      'engineRelease',
+      'f32ToBf16',
+      'gemmBf16Batched',
+      'gemmF32Batched',
+      'mapFile',
+      'mapSize',
+      'mapTouch',
+      'sgemmBatched',
+      'threads',
+      'trainBackward',
+      'trainForward',
+      'version',
     ]);
   }, 120_000);
 
@@ -49,7 +74,9 @@ describe('native addon', () => {
     const loaded = loadNativeKernels(join(tmp, 'rho_native.node'));
     if (!loaded.ok) throw new Error(loaded.reason);
     const small = new Float32Array(4);
-    expect(() => loaded.kernels.sgemmBatched(small, small, new Float32Array(4), Int32Array.from([0]), Int32Array.from([0]), 3, 3, 3, false, false)).toThrow(/too small|out of range/);
+    expect(() => loaded.kernels.sgemmBatched(small, small, new Float32Array(4), Int32Array.from([0]), Int32Array.from([0]), 3, 3, 3, false, false)).toThrow(
+      /too small|out of range/,
+    );
   });
 });
 
@@ -105,7 +132,15 @@ describe('pnpm bench core (a real command)', () => {
     const r = spawnSync('pnpm', ['-s', 'bench', 'core', '--preset', 'tiny', '--steps', '1', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
     expect(r.status, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-    for (const key of ['train_tokens_per_s', 'score_tokens_per_s', 'decode_b1_tokens_per_s', 'decode_b16_tokens_per_s', 'nocache_b1_tokens_per_s', 'peak_rss_mb', 'mfu']) {
+    for (const key of [
+      'train_tokens_per_s',
+      'score_tokens_per_s',
+      'decode_b1_tokens_per_s',
+      'decode_b16_tokens_per_s',
+      'nocache_b1_tokens_per_s',
+      'peak_rss_mb',
+      'mfu',
+    ]) {
       expect(Number.isFinite(json[key]) && json[key] > 0, key).toBe(true);
     }
     expect(json.tensor_drift_per_step).toBe(0);

@@ -17,7 +17,8 @@ describe.skipIf(!existsSync(FIXTURE))('pnpm bench infer (a real command)', () =>
     const r = spawnSync('pnpm', ['-s', 'bench', 'infer', FIXTURE, '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
     expect(r.status, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-    for (const k of ['load_s', 'prompt_tokens_per_s', 'decode_b1_tokens_per_s', 'decode_b16_tokens_per_s', 'peak_rss_bytes']) expect(json[k], k).toBeGreaterThan(0);
+    for (const k of ['load_s', 'prompt_tokens_per_s', 'decode_b1_tokens_per_s', 'decode_b16_tokens_per_s', 'peak_rss_bytes'])
+      expect(json[k], k).toBeGreaterThan(0);
     expect(json.checkpoint_bytes).toBeGreaterThan(0);
     // not the TinyLlama architecture: no llama.cpp figures to stand beside
     expect(json.llama_cpp).toBeNull();

@@ -31,8 +31,21 @@ function core(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numb
   });
 }
 
-interface Row { engine: string; quantity: string; maxAbsError: number; tolerance: number; ok: boolean; note?: string }
-interface Result { ok: boolean; weightDtype: string; engines: { engine: string; precision: string; description: string }[]; nativeSkipped: string | null; rows: Row[] }
+interface Row {
+  engine: string;
+  quantity: string;
+  maxAbsError: number;
+  tolerance: number;
+  ok: boolean;
+  note?: string;
+}
+interface Result {
+  ok: boolean;
+  weightDtype: string;
+  engines: { engine: string; precision: string; description: string }[];
+  nativeSkipped: string | null;
+  rows: Row[];
+}
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as Result;
 
 // Where the addon is not built the native cases are skipped, and their names say why.
@@ -152,7 +165,20 @@ describe('pnpm core init', () => {
 
   it('writes a seeded HF-style random checkpoint that loads and generates', async () => {
     const cfgPath = join(tmp, 'config.json');
-    writeFileSync(cfgPath, JSON.stringify({ vocab_size: 32000, hidden_size: 64, intermediate_size: 128, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, tie_word_embeddings: true, bos_token_id: 7, eos_token_id: 8 }));
+    writeFileSync(
+      cfgPath,
+      JSON.stringify({
+        vocab_size: 32000,
+        hidden_size: 64,
+        intermediate_size: 128,
+        num_hidden_layers: 2,
+        num_attention_heads: 4,
+        num_key_value_heads: 2,
+        tie_word_embeddings: true,
+        bos_token_id: 7,
+        eos_token_id: 8,
+      }),
+    );
     const a = join(tmp, 'init-a');
     const args = ['init', '--config', cfgPath, '--seed', '5', '--tokenizer', llamaTokenizer];
     const r = await core([...args, '--out', a]);

@@ -6,14 +6,32 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { batchAt, createTrainerState, DATA_START, evalLoss, initBackend, liveTensorCount, LlamaModel, makeConfig, meanTokenLoss, REPO_ROOT, trainLoop, windowBatches } from '@rho/core';
+import {
+  batchAt,
+  createTrainerState,
+  DATA_START,
+  evalLoss,
+  initBackend,
+  liveTensorCount,
+  LlamaModel,
+  makeConfig,
+  meanTokenLoss,
+  REPO_ROOT,
+  trainLoop,
+  windowBatches,
+} from '@rho/core';
 
 const dataDir = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
 
 /** The first few GSM8K training problems as UTF-8 bytes: token id = byte value. */
 function smallText(): Uint8Array {
   const lines = readFileSync(resolve(dataDir, 'corpus/gsm8k-train.jsonl'), 'utf8').split('\n').slice(0, 4);
-  const text = lines.map((l) => { const j = JSON.parse(l); return `${j.question}\n${j.answer}`; }).join('\n\n');
+  const text = lines
+    .map((l) => {
+      const j = JSON.parse(l);
+      return `${j.question}\n${j.answer}`;
+    })
+    .join('\n\n');
   return new TextEncoder().encode(text);
 }
 
@@ -31,10 +49,21 @@ describe('training a tiny Llama', () => {
     await initBackend();
     const tokens = smallText();
     const h1 = unigramEntropy(tokens);
-    const config = makeConfig({ vocab_size: 256, hidden_size: 64, intermediate_size: 192, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 128 });
+    const config = makeConfig({
+      vocab_size: 256,
+      hidden_size: 64,
+      intermediate_size: 192,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      max_position_embeddings: 128,
+    });
     const model = LlamaModel.init(config, 7);
     const steps = 200;
-    const state = createTrainerState({ schedule: { maxLr: 3e-3, minLr: 3e-4, warmupSteps: 20, totalSteps: steps }, maxGradNorm: 1, adamw: { weightDecay: 0.1 } }, { seed: 11 });
+    const state = createTrainerState(
+      { schedule: { maxLr: 3e-3, minLr: 3e-4, warmupSteps: 20, totalSteps: steps }, maxGradNorm: 1, adamw: { weightDecay: 0.1 } },
+      { seed: 11 },
+    );
     const window = { seqLen: 49, batchSize: 4, seed: 3, shuffle: true };
     const counts: number[] = [];
     try {

@@ -8,7 +8,24 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTrainerState, initBackend, LlamaModel, makeConfig, meanTokenLoss, OPTIMIZER_FILE, readSafetensors, readTrainerState, REPO_ROOT, resumeTraining, RhoError, saveTrainingCheckpoint, type TrainConfig, TRAINER_STATE_FILE, trainLoop, windowBatches } from '@rho/core';
+import {
+  createTrainerState,
+  initBackend,
+  LlamaModel,
+  makeConfig,
+  meanTokenLoss,
+  OPTIMIZER_FILE,
+  readSafetensors,
+  readTrainerState,
+  REPO_ROOT,
+  resumeTraining,
+  RhoError,
+  saveTrainingCheckpoint,
+  type TrainConfig,
+  TRAINER_STATE_FILE,
+  trainLoop,
+  windowBatches,
+} from '@rho/core';
 
 const dataDir = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
 const line = readFileSync(resolve(dataDir, 'corpus/gsm8k-train.jsonl'), 'utf8').split('\n')[0]!;
@@ -16,7 +33,15 @@ const line = readFileSync(resolve(dataDir, 'corpus/gsm8k-train.jsonl'), 'utf8').
 const tokens = new TextEncoder().encode(`${JSON.parse(line).question}\n${JSON.parse(line).answer}`);
 const window = { seqLen: 33, batchSize: 2, seed: 5, shuffle: true, accumulate: 2 };
 const trainConfig: TrainConfig = { schedule: { maxLr: 5e-3, minLr: 5e-4, warmupSteps: 2, totalSteps: 8 }, maxGradNorm: 1, adamw: { weightDecay: 0.1 } };
-const modelConfig = makeConfig({ vocab_size: 256, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 64 });
+const modelConfig = makeConfig({
+  vocab_size: 256,
+  hidden_size: 32,
+  intermediate_size: 64,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  max_position_embeddings: 64,
+});
 
 let tmp: string;
 beforeAll(async () => {

@@ -59,9 +59,7 @@ describe('pnpm data fetch --from', () => {
     expect(err.context.file).toBe(victim);
     expect(existsSync(join(out, 'prompts/cot/gsm8k.md'))).toBe(false);
     expect(listFiles(out).some((f) => f.endsWith('.tmp'))).toBe(false);
-    expect(verifyData(out, manifest, ['prompts']).filter((r) => r.status !== 'ok')).toEqual([
-      { path: 'prompts/cot/gsm8k.md', status: 'missing' },
-    ]);
+    expect(verifyData(out, manifest, ['prompts']).filter((r) => r.status !== 'ok')).toEqual([{ path: 'prompts/cot/gsm8k.md', status: 'missing' }]);
   });
 
   it('replaces a damaged file already in the data directory', async () => {
@@ -97,10 +95,13 @@ describe('pnpm data fetch over HTTP (a mirror on 127.0.0.1 serving the public fi
       if (f.member) {
         mkdirSync(dirname(join(zipped, 'outputs', f.member)), { recursive: true });
         writeFileSync(join(zipped, 'outputs', f.member), bytes);
-      }
-      else if (f.transform === 'tabmwp-jsonl') {
+      } else if (f.transform === 'tabmwp-jsonl') {
         const problems: Record<string, unknown> = {};
-        const rows = bytes.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+        const rows = bytes
+          .toString('utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
         for (const { pid, ...rest } of rows.reverse()) {
           const p: Record<string, unknown> = {};
           for (const [k, v] of Object.entries(rest)) {
@@ -120,13 +121,22 @@ describe('pnpm data fetch over HTTP (a mirror on 127.0.0.1 serving the public fi
     const zipTarget = join(mirror, zipUrl.replace(/^https:\/\//, ''));
     mkdirSync(dirname(zipTarget), { recursive: true });
     // the archive is made by python3's zipfile, an independent zip writer
-    const made = spawnSync('python3', ['-c', [
-      'import os, sys, zipfile',
-      'root, target = sys.argv[1], sys.argv[2]',
-      'with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:',
-      '    for d, _, fs in os.walk(root):',
-      '        for f in fs: z.write(os.path.join(d, f), os.path.relpath(os.path.join(d, f), root))',
-    ].join('\n'), zipped, zipTarget], { encoding: 'utf8' });
+    const made = spawnSync(
+      'python3',
+      [
+        '-c',
+        [
+          'import os, sys, zipfile',
+          'root, target = sys.argv[1], sys.argv[2]',
+          'with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:',
+          '    for d, _, fs in os.walk(root):',
+          '        for f in fs: z.write(os.path.join(d, f), os.path.relpath(os.path.join(d, f), root))',
+        ].join('\n'),
+        zipped,
+        zipTarget,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(made.status, made.stderr).toBe(0);
 
     server = createServer((req, res) => {

@@ -18,11 +18,16 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const SMOKE = resolve(REPO_ROOT, 'data/gates/smoke.json');
 const demo = (args: string[]) => run(process.execPath, [...NODE_TS, resolve(REPO_ROOT, 'scripts/demo.ts'), ...args], { env: { RHO_DATA_DIR: DATA } });
-const lastJson = (r: CliResult) => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { run_dir: string; models: Record<string, Record<string, number | string | null>> };
+const lastJson = (r: CliResult) =>
+  JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { run_dir: string; models: Record<string, Record<string, number | string | null>> };
 const figures = (j: ReturnType<typeof lastJson>) =>
   Object.fromEntries(Object.entries(j.models).map(([m, x]) => [m, { tokens: x.tokens, val_loss: x.val_loss, cot_acc: x.cot_acc, tora_acc: x.tora_acc }]));
 const checkpointsOf = (runDir: string) =>
-  ['reference', 'clm', 'slm'].flatMap((r) => readdirSync(join(runDir, 'runs', r, 'checkpoints')).sort().map((n) => join(runDir, 'runs', r, 'checkpoints', n)));
+  ['reference', 'clm', 'slm'].flatMap((r) =>
+    readdirSync(join(runDir, 'runs', r, 'checkpoints'))
+      .sort()
+      .map((n) => join(runDir, 'runs', r, 'checkpoints', n)),
+  );
 
 describe('pnpm demo (smoke recipe)', { timeout: 600_000 }, () => {
   const out = join(tmp, 'demo');
@@ -52,7 +57,18 @@ describe('pnpm demo (smoke recipe)', { timeout: 600_000 }, () => {
     const ckpts = [join(out, 'init'), ...checkpointsOf(out)];
     expect(ckpts.length).toBeGreaterThanOrEqual(4);
     for (const ckpt of ckpts) {
-      const e = await cli('eval', ['cot', ckpt, '--data', 'arith', '--limit', '5', '--max-tokens', '16', '--out', join(tmp, 'eval-each', ckpt.replaceAll('/', '_'))]);
+      const e = await cli('eval', [
+        'cot',
+        ckpt,
+        '--data',
+        'arith',
+        '--limit',
+        '5',
+        '--max-tokens',
+        '16',
+        '--out',
+        join(tmp, 'eval-each', ckpt.replaceAll('/', '_')),
+      ]);
       expect(e.status, `${ckpt}\n${e.stderr}`).toBe(0);
       expect(e.stdout).toMatch(/arith\s+5\s/);
     }
@@ -77,7 +93,10 @@ describe('pnpm demo (smoke recipe)', { timeout: 600_000 }, () => {
     const file = join(tmp, 'every10.json');
     writeFileSync(file, JSON.stringify(recipe));
     const dir = join(tmp, 'killed');
-    const child = spawn(process.execPath, [...NODE_TS, resolve(REPO_ROOT, 'scripts/demo.ts'), '--recipe', file, '--out', dir], { cwd: REPO_ROOT, stdio: 'ignore' });
+    const child = spawn(process.execPath, [...NODE_TS, resolve(REPO_ROOT, 'scripts/demo.ts'), '--recipe', file, '--out', dir], {
+      cwd: REPO_ROOT,
+      stdio: 'ignore',
+    });
     const clmCkpts = join(dir, 'runs', 'clm', 'checkpoints');
     const exited = new Promise<void>((res) => child.on('exit', () => res()));
     const killed = await new Promise<boolean>((res) => {
@@ -91,7 +110,10 @@ describe('pnpm demo (smoke recipe)', { timeout: 600_000 }, () => {
     });
     expect(killed, 'the demo finished before it could be killed').toBe(true);
     await exited;
-    const newest = readdirSync(clmCkpts).filter((n) => /^step-\d+$/.test(n)).sort().at(-1)!;
+    const newest = readdirSync(clmCkpts)
+      .filter((n) => /^step-\d+$/.test(n))
+      .sort()
+      .at(-1)!;
     const weights = join(clmCkpts, newest, 'model.safetensors');
     truncateSync(weights, 100);
 

@@ -9,7 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrainerState, initBackend, loadCheckpoint, loadEngineApi, meanTokenLoss, saveCheckpoint, Tokenizer, trainLoop, windowBatches } from '@rho/core';
-import { type Completion, type CompletionModel, type CompletionOptions, type ExecOptions, type ExecResult, Interpreter, LocalCheckpointModel, type Program, type ProgramExecutor, runEval } from '@rho/eval';
+import {
+  type Completion,
+  type CompletionModel,
+  type CompletionOptions,
+  type ExecOptions,
+  type ExecResult,
+  Interpreter,
+  LocalCheckpointModel,
+  type Program,
+  type ProgramExecutor,
+  runEval,
+} from '@rho/eval';
 import { cli, DATA, NODE_TS, run as runCmd } from './cli.ts';
 import { tinyCheckpoint } from './tiny-checkpoint.ts';
 import { REPO_ROOT } from '@rho/core/base';
@@ -20,7 +31,10 @@ const ckpt = join(root, 'ckpt');
 const run = loadEngineApi().ok || process.env.CI ? describe : describe.skip;
 
 function readJsonl(path: string): Array<Record<string, unknown>> {
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 beforeAll(async () => {
@@ -32,9 +46,16 @@ beforeAll(async () => {
   const ids = rows.flatMap((x) => tok.encode(`Question: ${x.question}\nAnswer: ${x.answer.replace(/<<[^>]*>>/g, '').replace('####', 'The answer is')}\n\n\n`));
   const { model } = await loadCheckpoint(init);
   const steps = 400;
-  const state = createTrainerState({ schedule: { maxLr: 3e-3, minLr: 3e-4, warmupSteps: 15, totalSteps: steps }, maxGradNorm: 1, adamw: { weightDecay: 0.1 } }, { seed: 5 });
+  const state = createTrainerState(
+    { schedule: { maxLr: 3e-3, minLr: 3e-4, warmupSteps: 15, totalSteps: steps }, maxGradNorm: 1, adamw: { weightDecay: 0.1 } },
+    { seed: 5 },
+  );
   try {
-    await trainLoop(model, state, { untilStep: steps, nextBatch: windowBatches(ids, { seqLen: 128, batchSize: 8, seed: 1, shuffle: true }), lossFn: meanTokenLoss });
+    await trainLoop(model, state, {
+      untilStep: steps,
+      nextBatch: windowBatches(ids, { seqLen: 128, batchSize: 8, seed: 1, shuffle: true }),
+      lossFn: meanTokenLoss,
+    });
     await saveCheckpoint(ckpt, model, { tokenizerJsonPath: tokenizer });
   } finally {
     state.optimizer.dispose();
@@ -60,7 +81,12 @@ run('shared prefix cache and continuous batching', () => {
     expect(new Set(codes).size).toBeGreaterThan(10);
     expect(codes.filter((c) => c.length > 20).length).toBeGreaterThan(15);
 
-    const metrics = (d: string) => JSON.parse(readFileSync(file(d).replace(/\.jsonl$/, '_cot_metrics.json'), 'utf8')) as { prompt_tokens_computed: number; prompt_tokens_cached: number; mean_batch: number };
+    const metrics = (d: string) =>
+      JSON.parse(readFileSync(file(d).replace(/\.jsonl$/, '_cot_metrics.json'), 'utf8')) as {
+        prompt_tokens_computed: number;
+        prompt_tokens_cached: number;
+        mean_batch: number;
+      };
     const ma = metrics('a');
     const mb = metrics('b');
     const naive = mb.prompt_tokens_computed;
@@ -106,7 +132,25 @@ run('shared prefix cache and continuous batching', () => {
     };
     try {
       const t0 = performance.now();
-      const res = await runEval(model, { data: 'gsm8k', promptType: 'tora', dataDir: DATA, outDir: join(root, 'tora'), limit: 12, start: 0, end: -1, maxTokens: 60, temperature: 0, topP: 1, seed: 0, nSampling: 1, chunkSize: 16 }, { executor });
+      const res = await runEval(
+        model,
+        {
+          data: 'gsm8k',
+          promptType: 'tora',
+          dataDir: DATA,
+          outDir: join(root, 'tora'),
+          limit: 12,
+          start: 0,
+          end: -1,
+          maxTokens: 60,
+          temperature: 0,
+          topP: 1,
+          seed: 0,
+          nSampling: 1,
+          chunkSize: 16,
+        },
+        { executor },
+      );
       const wall = performance.now() - t0;
       expect(res.metrics.num_samples).toBe(12);
       const programMs = busy.reduce((a, [s, e]) => a + (e - s), 0);
@@ -123,8 +167,22 @@ run('shared prefix cache and continuous batching', () => {
     }
   }, 600_000);
 
-  it('pnpm bench run: real prompts, the released completions\' lengths, cache and naive side by side, one JSON line', async () => {
-    const r = await runCmd(process.execPath, [...NODE_TS, join(REPO_ROOT, 'scripts/bench.ts'), 'run', ckpt, '--problems', '6', '--naive-problems', '4', '--batch-size', '4', '--data-dir', DATA, '--json']);
+  it("pnpm bench run: real prompts, the released completions' lengths, cache and naive side by side, one JSON line", async () => {
+    const r = await runCmd(process.execPath, [
+      ...NODE_TS,
+      join(REPO_ROOT, 'scripts/bench.ts'),
+      'run',
+      ckpt,
+      '--problems',
+      '6',
+      '--naive-problems',
+      '4',
+      '--batch-size',
+      '4',
+      '--data-dir',
+      DATA,
+      '--json',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number | string | null>;
     expect(j.problems).toBe(6);

@@ -18,7 +18,10 @@ const root = mkdtempSync(join(tmpdir(), 'eval-run-'));
 const ckpt = join(root, 'ckpt');
 
 function readJsonl(path: string): Array<Record<string, unknown>> {
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 const outFile = (dir: string, data: string, prompt: string, n: number) => join(dir, data, `test_${prompt}_${n}_seed0_t0.0_s0_e-1.jsonl`);
@@ -34,7 +37,14 @@ beforeAll(async () => {
   await tinyCheckpoint(root, ckpt, { problems: 400, maxPositions: 2048 });
   // the same model with a chat template, for a server that is asked through chat
   cpSync(ckpt, chatCkpt, { recursive: true });
-  writeFileSync(join(chatCkpt, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<s>', eos_token: '</s>', chat_template: '{{ bos_token }}{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}[assistant] {% endif %}' }));
+  writeFileSync(
+    join(chatCkpt, 'tokenizer_config.json'),
+    JSON.stringify({
+      bos_token: '<s>',
+      eos_token: '</s>',
+      chat_template: '{{ bos_token }}{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}[assistant] {% endif %}',
+    }),
+  );
   [server, chatServer] = await Promise.all([startServe(ckpt), startServe(chatCkpt)]);
   serverUrl = server.url;
 }, 300_000);
@@ -83,7 +93,23 @@ describe('pnpm eval over a local checkpoint and over pnpm serve', () => {
     const chat = join(root, 'chat-http');
     let r = await cli('eval', ['cot', chatCkpt, '--limit', '3', '--max-tokens', '12', '--out', local, '--data-dir', DATA]);
     expect(r.status, r.stderr).toBe(0);
-    r = await cli('eval', ['cot', '--model', chatServer!.url, '--api', 'chat', '--model-name', 'chat-ckpt', '--limit', '3', '--max-tokens', '12', '--out', chat, '--data-dir', DATA]);
+    r = await cli('eval', [
+      'cot',
+      '--model',
+      chatServer!.url,
+      '--api',
+      'chat',
+      '--model-name',
+      'chat-ckpt',
+      '--limit',
+      '3',
+      '--max-tokens',
+      '12',
+      '--out',
+      chat,
+      '--data-dir',
+      DATA,
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/avg/);
     for (const data of SEVEN) {
@@ -93,21 +119,55 @@ describe('pnpm eval over a local checkpoint and over pnpm serve', () => {
       expect(b.every((s) => (s.code as string[]).length === 1)).toBe(true);
     }
     // the same run against a checkpoint without a template fails, so the prompts did go through chat
-    r = await cli('eval', ['cot', '--model', serverUrl, '--api', 'chat', '--data', 'gsm8k', '--limit', '1', '--max-tokens', '4', '--out', join(root, 'chat-none'), '--data-dir', DATA]);
+    r = await cli('eval', [
+      'cot',
+      '--model',
+      serverUrl,
+      '--api',
+      'chat',
+      '--data',
+      'gsm8k',
+      '--limit',
+      '1',
+      '--max-tokens',
+      '4',
+      '--out',
+      join(root, 'chat-none'),
+      '--data-dir',
+      DATA,
+    ]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/no chat template/);
   });
 
   it('survives SIGKILL at random points: the rerun completes and equals an uninterrupted run', async () => {
     // tfjs throughout, not the native engine: a problem must take long enough for kills to land between problems
-    const args = (out: string) => [resolve(REPO_ROOT, 'packages/eval/src/cli/main.ts'), 'cot', ckpt, '--data', 'svamp', '--limit', '16', '--max-tokens', '10', '--batch-size', '1', '--engine', 'tfjs', '--out', out, '--data-dir', DATA];
+    const args = (out: string) => [
+      resolve(REPO_ROOT, 'packages/eval/src/cli/main.ts'),
+      'cot',
+      ckpt,
+      '--data',
+      'svamp',
+      '--limit',
+      '16',
+      '--max-tokens',
+      '10',
+      '--batch-size',
+      '1',
+      '--engine',
+      'tfjs',
+      '--out',
+      out,
+      '--data-dir',
+      DATA,
+    ];
     const env = { ...process.env, RHO_NATIVE_DECODE: '0' };
     const clean = join(root, 'kill-clean');
     expect((await run(TSX, args(clean), { env })).status).toBe(0);
     const killed = join(root, 'kill-run');
     const file = outFile(killed, 'svamp', 'cot', 16);
     let rng = 12345;
-    const rand = () => ((rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const dir = join(killed, 'svamp');
     const journalLines = () => {
       const j = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.partial')) : undefined;

@@ -24,7 +24,7 @@ const KILLS = 10;
 
 // a fixed generator: the kill times differ from kill to kill but the test is the same every time
 let state = 20_240_611;
-const rand = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+const rand = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Started {
@@ -109,7 +109,17 @@ function expectNoSandboxLeft(): void {
 
 // Facts about one process rather than about the results: time, throughput, memory, scheduling,
 // and the engine's description (which names the batch size).
-const TIMING = ['time_use_in_second', 'time_use_in_minute', 'generated_tokens', 'generated_tokens_per_s', 'peak_rss_bytes', 'prompt_tokens_computed', 'prompt_tokens_cached', 'mean_batch', 'engine'];
+const TIMING = [
+  'time_use_in_second',
+  'time_use_in_minute',
+  'generated_tokens',
+  'generated_tokens_per_s',
+  'peak_rss_bytes',
+  'prompt_tokens_computed',
+  'prompt_tokens_cached',
+  'mean_batch',
+  'engine',
+];
 const withoutTiming = (path: string) => {
   const m = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   for (const k of TIMING) delete m[k];
@@ -124,7 +134,24 @@ describe('SIGKILL at random points, then resume: the same outputs, nothing left 
 
   for (const prompt of ['cot', 'tora'] as const) {
     it(`pnpm eval ${prompt}, temperature 0.8, batch sizes 1 and 4`, async () => {
-      const args = (out: string, batch: number) => [prompt, ckpt, '--data', 'gsm8k', '--limit', '6', '--max-tokens', '12', '--temperature', '0.8', '--batch-size', String(batch), '--out', out, '--data-dir', DATA];
+      const args = (out: string, batch: number) => [
+        prompt,
+        ckpt,
+        '--data',
+        'gsm8k',
+        '--limit',
+        '6',
+        '--max-tokens',
+        '12',
+        '--temperature',
+        '0.8',
+        '--batch-size',
+        String(batch),
+        '--out',
+        out,
+        '--data-dir',
+        DATA,
+      ];
       const name = `test_${prompt}_6_seed0_t0.8_s0_e-1`;
       const clean = join(root, `${prompt}-clean`);
       const span = await cleanRun('eval', args(clean, 1));
@@ -152,14 +179,54 @@ describe('SIGKILL at random points, then resume: the same outputs, nothing left 
       const rows = readFileSync(join(DATA, 'corpus/gsm8k-train.jsonl'), 'utf8').trim().split('\n').slice(0, 36);
       writeFileSync(join(root, 'train.jsonl'), `${rows.slice(0, 30).join('\n')}\n`);
       writeFileSync(join(root, 'val.jsonl'), `${rows.slice(30).join('\n')}\n`);
-      writeFileSync(join(root, 'slm-config.json'), JSON.stringify({ vocab_size: 258, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, max_position_embeddings: 64, bos_token_id: 256, eos_token_id: 257, tie_word_embeddings: false }));
-      let r = await cli('slm', ['prepare', '--input', join(root, 'train.jsonl'), '--field', 'question,answer', '--val', join(root, 'val.jsonl'), '--tokenizer', 'bytes', '--out', corpus]);
+      writeFileSync(
+        join(root, 'slm-config.json'),
+        JSON.stringify({
+          vocab_size: 258,
+          hidden_size: 32,
+          intermediate_size: 64,
+          num_hidden_layers: 1,
+          num_attention_heads: 2,
+          num_key_value_heads: 2,
+          max_position_embeddings: 64,
+          bos_token_id: 256,
+          eos_token_id: 257,
+          tie_word_embeddings: false,
+        }),
+      );
+      let r = await cli('slm', [
+        'prepare',
+        '--input',
+        join(root, 'train.jsonl'),
+        '--field',
+        'question,answer',
+        '--val',
+        join(root, 'val.jsonl'),
+        '--tokenizer',
+        'bytes',
+        '--out',
+        corpus,
+      ]);
       expect(r.status, r.stderr).toBe(0);
       r = await cli('core', ['init', '--config', join(root, 'slm-config.json'), '--out', init, '--seed', '1']);
       expect(r.status, r.stderr).toBe(0);
     }, 600_000);
 
-    const scoreArgs = (out: string) => ['score', '--ref', init, '--corpus', corpus, '--out', out, '--seq-len', '32', '--batch-size', '2', '--shard-windows', '2'];
+    const scoreArgs = (out: string) => [
+      'score',
+      '--ref',
+      init,
+      '--corpus',
+      corpus,
+      '--out',
+      out,
+      '--seq-len',
+      '32',
+      '--batch-size',
+      '2',
+      '--shard-windows',
+      '2',
+    ];
 
     it('pnpm slm score', async () => {
       const span = await cleanRun('slm', scoreArgs(scores));
@@ -174,7 +241,37 @@ describe('SIGKILL at random points, then resume: the same outputs, nothing left 
     });
 
     it('pnpm slm train (slm mode, reading the scores)', async () => {
-      const args = (out: string) => ['train', '--mode', 'slm', '--ratio', '0.6', '--init', init, '--corpus', corpus, '--ref-scores', scores, '--out', out, '--steps', '10', '--checkpoint-every', '2', '--seq-len', '32', '--batch-size', '4', '--lr', '0.003', '--warmup-steps', '2', '--eval-every', '3', '--eval-windows', '4'];
+      const args = (out: string) => [
+        'train',
+        '--mode',
+        'slm',
+        '--ratio',
+        '0.6',
+        '--init',
+        init,
+        '--corpus',
+        corpus,
+        '--ref-scores',
+        scores,
+        '--out',
+        out,
+        '--steps',
+        '10',
+        '--checkpoint-every',
+        '2',
+        '--seq-len',
+        '32',
+        '--batch-size',
+        '4',
+        '--lr',
+        '0.003',
+        '--warmup-steps',
+        '2',
+        '--eval-every',
+        '3',
+        '--eval-windows',
+        '4',
+      ];
       const clean = join(root, 'train-clean');
       const span = await cleanRun('slm', args(clean));
       const files = filesUnder(clean);
@@ -191,7 +288,8 @@ describe('SIGKILL at random points, then resume: the same outputs, nothing left 
       const out = join(root, 'train-killed');
       const check = () => {
         expect(filesUnder(out)).toEqual(files);
-        for (const f of files.filter((f) => f !== 'metrics.jsonl' && f !== 'run.json')) expect(readFileSync(join(out, f)).equals(readFileSync(join(clean, f))), f).toBe(true);
+        for (const f of files.filter((f) => f !== 'metrics.jsonl' && f !== 'run.json'))
+          expect(readFileSync(join(out, f)).equals(readFileSync(join(clean, f))), f).toBe(true);
         expect(rows(out)).toEqual(rows(clean));
         const runJson = (dir: string) => ({ ...JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')), out: undefined });
         expect(runJson(out)).toEqual(runJson(clean));

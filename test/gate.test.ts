@@ -14,7 +14,19 @@ const tmp = mkdtempSync(join(tmpdir(), 'rho-gate-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const baseline = join(tmp, 'smoke.baseline.json');
-const gate = (args: string[]) => run(process.execPath, [...NODE_TS, resolve(REPO_ROOT, 'scripts/gate.ts'), 'smoke', '--baseline', baseline, '--out', join(tmp, 'run'), '--data-dir', DATA, ...args]);
+const gate = (args: string[]) =>
+  run(process.execPath, [
+    ...NODE_TS,
+    resolve(REPO_ROOT, 'scripts/gate.ts'),
+    'smoke',
+    '--baseline',
+    baseline,
+    '--out',
+    join(tmp, 'run'),
+    '--data-dir',
+    DATA,
+    ...args,
+  ]);
 const failedMetrics = (stdout: string) => [...stdout.matchAll(/^(\S+)\s.*\sFAIL$/gm)].map((m) => m[1]!);
 
 describe('pnpm gate (smoke recipe)', { timeout: 900_000 }, () => {
@@ -31,7 +43,9 @@ describe('pnpm gate (smoke recipe)', { timeout: 900_000 }, () => {
     const update = await gate(['--update']);
     expect(update.status, update.stderr).toBe(0);
     const b = JSON.parse(readFileSync(baseline, 'utf8')) as { metrics: Record<string, { value: number }> };
-    expect(Object.keys(b.metrics)).toEqual(expect.arrayContaining(['reference.val_loss', 'clm.tokens', 'slm.tora_acc', 'slm.speedup', 'parity.rho-math-7b-v0.1.gsm8k.cot']));
+    expect(Object.keys(b.metrics)).toEqual(
+      expect.arrayContaining(['reference.val_loss', 'clm.tokens', 'slm.tora_acc', 'slm.speedup', 'parity.rho-math-7b-v0.1.gsm8k.cot']),
+    );
     // the released outputs' accuracies, recomputed (published: 66.8, 32.2, 81.3)
     expect(b.metrics['parity.rho-math-7b-v0.1.gsm8k.cot']!.value).toBeCloseTo(66.79, 1);
     expect(b.metrics['parity.rho-math-7b-v0.1.minerva_math.cot']!.value).toBeCloseTo(32.2, 1);
@@ -47,13 +61,19 @@ describe('pnpm gate (smoke recipe)', { timeout: 900_000 }, () => {
     expect(random.status).toBe(1);
     const rf = failedMetrics(random.stdout);
     expect(rf.length).toBeGreaterThan(0);
-    expect(rf.every((m) => m.startsWith('slm.')), rf.join(', ')).toBe(true);
+    expect(
+      rf.every((m) => m.startsWith('slm.')),
+      rf.join(', '),
+    ).toBe(true);
 
     const grader = await gate(['--inject', 'grader-tolerance']);
     expect(grader.status).toBe(1);
     const gf = failedMetrics(grader.stdout);
     expect(gf.length).toBeGreaterThan(0);
-    expect(gf.every((m) => m.startsWith('parity.')), gf.join(', ')).toBe(true);
+    expect(
+      gf.every((m) => m.startsWith('parity.')),
+      gf.join(', '),
+    ).toBe(true);
 
     const dropped = await gate(['--inject', 'drop-step']);
     expect(dropped.status).toBe(1);

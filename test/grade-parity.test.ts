@@ -38,7 +38,20 @@ describe('pnpm eval cot|tora|pal, then pnpm eval score on its outputs', () => {
     it(`${prompt}: the re-scored files are the run's files, byte for byte, metrics included`, async () => {
       const live = join(root, `live-${prompt}`);
       const rescored = join(root, `rescored-${prompt}`);
-      let r = await cli('eval', [prompt, ckpt, '--data', 'gsm8k,minerva_math,math,mmlu_stem', '--limit', '3', '--max-tokens', '12', '--out', live, '--data-dir', DATA]);
+      let r = await cli('eval', [
+        prompt,
+        ckpt,
+        '--data',
+        'gsm8k,minerva_math,math,mmlu_stem',
+        '--limit',
+        '3',
+        '--max-tokens',
+        '12',
+        '--out',
+        live,
+        '--data-dir',
+        DATA,
+      ]);
       expect(r.status, r.stderr).toBe(0);
       r = await cli('eval', ['score', live, '--out', rescored, '--data-dir', DATA]);
       expect(r.status, r.stderr).toBe(0);

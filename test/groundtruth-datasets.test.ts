@@ -21,8 +21,17 @@ function rows(name: string): Record<string, unknown>[] {
 const EMPTY_GT: Record<string, number[]> = { math: [3526, 3607], minerva_math: [97] };
 
 const SIZES: Record<string, number> = {
-  gsm8k: 1319, math: 5000, minerva_math: 500, svamp: 1000, asdiv: 2215, mawps: 2065, tabmwp: 1000,
-  sat_math: 32, gsm_hard: 1319, mmlu_stem: 3018, mathqa: 1000,
+  gsm8k: 1319,
+  math: 5000,
+  minerva_math: 500,
+  svamp: 1000,
+  asdiv: 2215,
+  mawps: 2065,
+  tabmwp: 1000,
+  sat_math: 32,
+  gsm_hard: 1319,
+  mmlu_stem: 3018,
+  mathqa: 1000,
 };
 
 describe('ground truth of every benchmark', () => {

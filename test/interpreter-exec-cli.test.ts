@@ -32,7 +32,11 @@ describe('pnpm eval exec', () => {
     expect(['bwrap', 'rlimits']).toContain(a.isolation);
     expect(failing.code, failing.stderr).toBe(0);
     // As in the harness: the stdout of a failing program is dropped, the error's last line fed back.
-    expect(JSON.parse(failing.stdout.trim())).toMatchObject({ output: 'ZeroDivisionError: division by zero', report: 'ZeroDivisionError: division by zero', exit_code: 1 });
+    expect(JSON.parse(failing.stdout.trim())).toMatchObject({
+      output: 'ZeroDivisionError: division by zero',
+      report: 'ZeroDivisionError: division by zero',
+      exit_code: 1,
+    });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--lang/);
   }, 180_000);

@@ -73,7 +73,15 @@ describe('hostile programs in the Python sandbox', () => {
       const good = results[2 * i + 1]!;
       console.log(`${name}: ${JSON.stringify(bad.report)}${bad.timedOut ? ' (timed out)' : ''}`);
       expect(good.output, `program after "${name}"`).toBe(String(i * 2 + 1));
-      const fsOrNet = ['read the canary', 'overwrite the canary', 'write in the home', 'TCP connect to the host', 'spawn a subprocess', 'fork bomb', 'kill the parent'].includes(name);
+      const fsOrNet = [
+        'read the canary',
+        'overwrite the canary',
+        'write in the home',
+        'TCP connect to the host',
+        'spawn a subprocess',
+        'fork bomb',
+        'kill the parent',
+      ].includes(name);
       if (isolation !== 'bwrap' && fsOrNet) return; // only bubblewrap contains these
       // Without root there is no uid per program: the kill reaches the server, which as pid 1 of
       // its namespace ignores it (the benign program after it shows it survived), so no error.

@@ -20,7 +20,10 @@ describe('sandboxed re-execution of the GSM8K reference programs', () => {
     const rows = (await readJsonl(file)) as Array<{ idx: number; code: string[] }>;
     const rounds = rows.flatMap((r) => recordedRounds(r.code[0] ?? '').map((round, k) => ({ idx: r.idx, k, ...round })));
     expect(rounds.length).toBeGreaterThanOrEqual(1319);
-    const results = await sandbox.runBatch(rounds.map((r) => r.program.code), 'tora');
+    const results = await sandbox.runBatch(
+      rounds.map((r) => r.program.code),
+      'tora',
+    );
     const differ = rounds.map((r, i) => ({ ...r, got: results[i]! })).filter((r) => r.got.output !== r.output);
     for (const d of differ) console.log(`idx ${d.idx} round ${d.k}: recorded ${JSON.stringify(d.output)}, got ${JSON.stringify(d.got.output)}`);
     console.log(`isolation ${results[0]!.isolation}: ${rounds.length - differ.length}/${rounds.length} programs reproduce their recorded output`);

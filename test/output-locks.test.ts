@@ -25,12 +25,16 @@ function heldDir(name: string): { dir: string; pid: number } {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   const pid = holder.pid!;
-  writeFileSync(join(dir, LOCK_FILE), `${JSON.stringify({ pid, start_ticks: processStartTicks(pid), started_at: new Date().toISOString(), command: 'the first job' })}\n`);
+  writeFileSync(
+    join(dir, LOCK_FILE),
+    `${JSON.stringify({ pid, start_ticks: processStartTicks(pid), started_at: new Date().toISOString(), command: 'the first job' })}\n`,
+  );
   writeFileSync(join(dir, 'work-of-the-first.txt'), 'kept');
   return { dir, pid };
 }
 
-const script = (name: string, args: string[]) => run(process.execPath, [...NODE_TS, resolve(REPO_ROOT, 'scripts', name), ...args], { env: { ...process.env, RHO_DATA_DIR: DATA } });
+const script = (name: string, args: string[]) =>
+  run(process.execPath, [...NODE_TS, resolve(REPO_ROOT, 'scripts', name), ...args], { env: { ...process.env, RHO_DATA_DIR: DATA } });
 
 describe('one job per working directory', { timeout: 120_000 }, () => {
   const cases: Array<[string, (out: string) => ReturnType<typeof run>]> = [

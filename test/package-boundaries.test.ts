@@ -78,11 +78,13 @@ function boundaryViolations(file: string, source: string, packages: Map<string, 
       continue;
     }
     const subpath = `.${m[2] ?? ''}`;
-    if (!(subpath in target.manifest.exports)) out.push(`${at}: ${m[1]} does not export '${subpath}' (exports: ${Object.keys(target.manifest.exports).join(', ')})`);
+    if (!(subpath in target.manifest.exports))
+      out.push(`${at}: ${m[1]} does not export '${subpath}' (exports: ${Object.keys(target.manifest.exports).join(', ')})`);
     if (own !== undefined) {
       const manifest = packages.get(own)!;
       if (target.dir === own) out.push(`${at}: a package imports its own files by relative path`);
-      else if (!manifest.dependencies?.[m[1]!] && !manifest.devDependencies?.[m[1]!]) out.push(`${at}: ${manifest.name} does not declare a dependency on ${m[1]}`);
+      else if (!manifest.dependencies?.[m[1]!] && !manifest.devDependencies?.[m[1]!])
+        out.push(`${at}: ${manifest.name} does not declare a dependency on ${m[1]}`);
     }
   }
   return out;
@@ -111,7 +113,16 @@ describe('package boundaries', () => {
     ].join('\n');
     const line = (v: string) => v.split(': ')[0];
     expect(boundaryViolations(join('scripts', 'x.ts'), src, packages).map(line)).toEqual(['scripts/x.ts:1', 'scripts/x.ts:2']);
-    expect(boundaryViolations(join('packages', 'core', 'src', 'x.ts'), src, packages).map(line)).toEqual(['packages/core/src/x.ts:2', 'packages/core/src/x.ts:2', 'packages/core/src/x.ts:3', 'packages/core/src/x.ts:4']);
-    expect(boundaryViolations(join('packages', 'slm', 'src', 'x.ts'), src, packages).map(line)).toEqual(['packages/slm/src/x.ts:2', 'packages/slm/src/x.ts:3', 'packages/slm/src/x.ts:4']);
+    expect(boundaryViolations(join('packages', 'core', 'src', 'x.ts'), src, packages).map(line)).toEqual([
+      'packages/core/src/x.ts:2',
+      'packages/core/src/x.ts:2',
+      'packages/core/src/x.ts:3',
+      'packages/core/src/x.ts:4',
+    ]);
+    expect(boundaryViolations(join('packages', 'slm', 'src', 'x.ts'), src, packages).map(line)).toEqual([
+      'packages/slm/src/x.ts:2',
+      'packages/slm/src/x.ts:3',
+      'packages/slm/src/x.ts:4',
+    ]);
   });
 });

@@ -21,8 +21,15 @@ const root = mkdtempSync(join(tmpdir(), 'real-size-'));
 const ckpt = join(root, 'tinyllama');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const readJsonl = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-const weightBytes = () => readdirSync(ckpt).filter((f) => f.endsWith('.safetensors')).reduce((n, f) => n + statSync(join(ckpt, f)).size, 0);
+const readJsonl = (path: string) =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const weightBytes = () =>
+  readdirSync(ckpt)
+    .filter((f) => f.endsWith('.safetensors'))
+    .reduce((n, f) => n + statSync(join(ckpt, f)).size, 0);
 
 describe.skipIf(why !== null)(`a TinyLlama-1.1B-sized BF16 checkpoint end to end${why ? ` (skipped: ${why})` : ''}`, () => {
   beforeAll(async () => {
@@ -34,7 +41,15 @@ describe.skipIf(why !== null)(`a TinyLlama-1.1B-sized BF16 checkpoint end to end
     const index = JSON.parse(readFileSync(join(ckpt, 'model.safetensors.index.json'), 'utf8')) as { weight_map: Record<string, string> };
     expect(new Set(Object.values(index.weight_map)).size).toBe(2);
     const config = JSON.parse(readFileSync(join(ckpt, 'config.json'), 'utf8')) as Record<string, unknown>;
-    expect(config).toMatchObject({ hidden_size: 2048, num_hidden_layers: 22, num_attention_heads: 32, num_key_value_heads: 4, intermediate_size: 5632, vocab_size: 32000, torch_dtype: 'bfloat16' });
+    expect(config).toMatchObject({
+      hidden_size: 2048,
+      num_hidden_layers: 22,
+      num_attention_heads: 32,
+      num_key_value_heads: 4,
+      intermediate_size: 5632,
+      vocab_size: 32000,
+      torch_dtype: 'bfloat16',
+    });
     expect(existsSync(join(ckpt, 'tokenizer.json'))).toBe(true);
     // 1.1B parameters at 2 bytes each
     expect(weightBytes()).toBeGreaterThan(2.1e9);
@@ -76,7 +91,10 @@ describe.skipIf(why !== null)(`a TinyLlama-1.1B-sized BF16 checkpoint end to end
     });
 
     it('answers /v1/completions on 127.0.0.1', async () => {
-      server = spawn(TSX, [resolve(REPO_ROOT, 'packages/eval/src/cli/serve.ts'), ckpt, '--port', '0', '--name', 'tl'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      server = spawn(TSX, [resolve(REPO_ROOT, 'packages/eval/src/cli/serve.ts'), ckpt, '--port', '0', '--name', 'tl'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
       let err = '';
       server.stderr!.on('data', (c) => (err += c));
       const url = await new Promise<string>((res, rej) => {
@@ -94,7 +112,12 @@ describe.skipIf(why !== null)(`a TinyLlama-1.1B-sized BF16 checkpoint end to end
       const res = await fetch(`${url}/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'tl', prompt: 'Question: Tom has 3 apples and buys 2 more. How many apples does he have?\nAnswer:', max_tokens: 4, temperature: 0 }),
+        body: JSON.stringify({
+          model: 'tl',
+          prompt: 'Question: Tom has 3 apples and buys 2 more. How many apples does he have?\nAnswer:',
+          max_tokens: 4,
+          temperature: 0,
+        }),
       });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { choices: { text: string; finish_reason: string }[]; usage: { prompt_tokens: number; completion_tokens: number } };
@@ -112,10 +135,38 @@ describe.skipIf(why !== null)(`a TinyLlama-1.1B-sized BF16 checkpoint end to end
     writeFileSync(join(root, 'train.jsonl'), `${gsm.slice(0, 5).join('\n')}\n`);
     writeFileSync(join(root, 'val.jsonl'), `${gsm.slice(5).join('\n')}\n`);
     const corpus = join(root, 'corpus');
-    let r = await cli('slm', ['prepare', '--input', join(root, 'train.jsonl'), '--field', 'question,answer', '--val', join(root, 'val.jsonl'), '--tokenizer', ckpt, '--out', corpus]);
+    let r = await cli('slm', [
+      'prepare',
+      '--input',
+      join(root, 'train.jsonl'),
+      '--field',
+      'question,answer',
+      '--val',
+      join(root, 'val.jsonl'),
+      '--tokenizer',
+      ckpt,
+      '--out',
+      corpus,
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const scores = join(root, 'scores');
-    r = await cli('slm', ['score', '--ref', ckpt, '--corpus', corpus, '--out', scores, '--seq-len', '64', '--batch-size', '4', '--shard-windows', '4', '--dtype', 'float32']);
+    r = await cli('slm', [
+      'score',
+      '--ref',
+      ckpt,
+      '--corpus',
+      corpus,
+      '--out',
+      scores,
+      '--seq-len',
+      '64',
+      '--batch-size',
+      '4',
+      '--shard-windows',
+      '4',
+      '--dtype',
+      'float32',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^native engine, /m);
     const meta = JSON.parse(readFileSync(join(scores, 'meta.json'), 'utf8')) as { complete: boolean; shards: number; nTokens: number };

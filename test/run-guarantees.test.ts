@@ -36,12 +36,19 @@ describe('run identity: another run on the same --out is refused, naming the fie
     let r = await evalCli(base(ckptA, out));
     expect(r.status, r.stderr).toBe(0);
     const metrics = () => JSON.parse(readFileSync(join(out, 'gsm8k', `${NAME}_cot_metrics.json`), 'utf8'));
-    expect(metrics().identity).toMatchObject({ model: { kind: 'checkpoint', fingerprint: checkpointFingerprint(ckptA) }, prompt_type: 'cot', few_shot: { count: 8 }, sampling: { temperature: 0, max_tokens: 6 } });
+    expect(metrics().identity).toMatchObject({
+      model: { kind: 'checkpoint', fingerprint: checkpointFingerprint(ckptA) },
+      prompt_type: 'cot',
+      few_shot: { count: 8 },
+      sampling: { temperature: 0, max_tokens: 6 },
+    });
     const outputs = readFileSync(join(out, 'gsm8k', `${NAME}.jsonl`), 'utf8');
 
     r = await evalCli(base(ckptB, out));
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/\(model\.fingerprint\): the output was produced by another run: model\.fingerprint is "sha256:[0-9a-f]+" there, "sha256:[0-9a-f]+" here/);
+    expect(r.stderr).toMatch(
+      /\(model\.fingerprint\): the output was produced by another run: model\.fingerprint is "sha256:[0-9a-f]+" there, "sha256:[0-9a-f]+" here/,
+    );
     r = await evalCli(base(ckptA, out, '--max-tokens', '7'));
     expect(r.stderr).toMatch(/sampling\.max_tokens is 6 there, 7 here/);
     // the harness's file name keeps one decimal of the temperature: 0.04 is "t0.0", the same file
@@ -67,7 +74,10 @@ describe('run identity: another run on the same --out is refused, naming the fie
     const out = join(root, 'identity-journal');
     const journal = join(out, 'gsm8k', `.${NAME}.jsonl.partial`);
     mkdirSync(join(out, 'gsm8k'), { recursive: true });
-    const identity = runIdentity({ data: 'gsm8k', dataDir: DATA, promptType: 'cot', temperature: 0, topP: 1, nSampling: 1, seed: 0, maxTokens: 6 }, { kind: 'checkpoint', fingerprint: checkpointFingerprint(ckptA) });
+    const identity = runIdentity(
+      { data: 'gsm8k', dataDir: DATA, promptType: 'cot', temperature: 0, topP: 1, nSampling: 1, seed: 0, maxTokens: 6 },
+      { kind: 'checkpoint', fingerprint: checkpointFingerprint(ckptA) },
+    );
     writeFileSync(journal, encodeCheckedLine({ kind: 'identity', identity }) + encodeCheckedLine({ kind: 'sample', idx: 0, code: ['x'] }));
     const r = await evalCli(base(ckptB, out));
     expect(r.status).toBe(1);
@@ -80,11 +90,21 @@ describe('one writer per output directory', () => {
   it('a second run is refused while the first lives; the lock of a killed one is taken over with a warning', async () => {
     const out = join(root, 'locked');
     // long enough to be caught running: tfjs, one problem at a time
-    const child = spawn(process.execPath, [...NODE_TS, resolve(REPO_ROOT, 'packages/eval/src/cli/main.ts'), ...base(ckptA, out, '--limit', '200', '--max-tokens', '40', '--engine', 'tfjs', '--batch-size', '1'), '--data-dir', DATA], {
-      cwd: REPO_ROOT,
-      detached: true,
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        ...NODE_TS,
+        resolve(REPO_ROOT, 'packages/eval/src/cli/main.ts'),
+        ...base(ckptA, out, '--limit', '200', '--max-tokens', '40', '--engine', 'tfjs', '--batch-size', '1'),
+        '--data-dir',
+        DATA,
+      ],
+      {
+        cwd: REPO_ROOT,
+        detached: true,
+        stdio: 'ignore',
+      },
+    );
     let gone = false;
     const exited = new Promise<void>((r) => child.on('exit', () => ((gone = true), r())));
     while (!existsSync(join(out, LOCK_FILE)) && !gone) await new Promise((r) => setTimeout(r, 50));
@@ -116,14 +136,24 @@ describe('checked journals', () => {
     let r = await evalCli(base(ckptA, clean));
     expect(r.status, r.stderr).toBe(0);
     const expected = readFileSync(join(clean, 'gsm8k', `${NAME}.jsonl`), 'utf8');
-    const codes = expected.trim().split('\n').map((l) => JSON.parse(l).code as string[]);
+    const codes = expected
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).code as string[]);
 
     // the journal a killed run leaves: its identity, then two finished problems
     const out = join(root, 'journal-bad');
     const journal = join(out, 'gsm8k', `.${NAME}.jsonl.partial`);
     mkdirSync(join(out, 'gsm8k'), { recursive: true });
-    const identity = runIdentity({ data: 'gsm8k', dataDir: DATA, promptType: 'cot', temperature: 0, topP: 1, nSampling: 1, seed: 0, maxTokens: 6 }, { kind: 'checkpoint', fingerprint: checkpointFingerprint(ckptA) });
-    const lines = [encodeCheckedLine({ kind: 'identity', identity }), encodeCheckedLine({ kind: 'sample', idx: 0, code: codes[0]! }), encodeCheckedLine({ kind: 'sample', idx: 1, code: codes[1]! })];
+    const identity = runIdentity(
+      { data: 'gsm8k', dataDir: DATA, promptType: 'cot', temperature: 0, topP: 1, nSampling: 1, seed: 0, maxTokens: 6 },
+      { kind: 'checkpoint', fingerprint: checkpointFingerprint(ckptA) },
+    );
+    const lines = [
+      encodeCheckedLine({ kind: 'identity', identity }),
+      encodeCheckedLine({ kind: 'sample', idx: 0, code: codes[0]! }),
+      encodeCheckedLine({ kind: 'sample', idx: 1, code: codes[1]! }),
+    ];
     // the issue's line: "code": null and a "pred" the run never writes, checksum and all
     writeFileSync(journal, lines[0]! + encodeCheckedLine({ kind: 'sample', idx: 1, code: null, pred: { x: 1 } }) + lines[2]!);
     r = await evalCli(base(ckptA, out));
@@ -152,8 +182,16 @@ describe('checked journals', () => {
     const out = join(root, 'journal-torn');
     const journal = join(out, 'gsm8k', `.${NAME}.jsonl.partial`);
     mkdirSync(join(out, 'gsm8k'), { recursive: true });
-    const identity = runIdentity({ data: 'gsm8k', dataDir: DATA, promptType: 'cot', temperature: 0, topP: 1, nSampling: 1, seed: 0, maxTokens: 6 }, { kind: 'checkpoint', fingerprint: checkpointFingerprint(ckptA) });
-    writeFileSync(journal, encodeCheckedLine({ kind: 'identity', identity }) + encodeCheckedLine({ kind: 'sample', idx: 0, code: code0 }) + encodeCheckedLine({ kind: 'sample', idx: 1, code: ['cut'] }).slice(0, 30));
+    const identity = runIdentity(
+      { data: 'gsm8k', dataDir: DATA, promptType: 'cot', temperature: 0, topP: 1, nSampling: 1, seed: 0, maxTokens: 6 },
+      { kind: 'checkpoint', fingerprint: checkpointFingerprint(ckptA) },
+    );
+    writeFileSync(
+      journal,
+      encodeCheckedLine({ kind: 'identity', identity }) +
+        encodeCheckedLine({ kind: 'sample', idx: 0, code: code0 }) +
+        encodeCheckedLine({ kind: 'sample', idx: 1, code: ['cut'] }).slice(0, 30),
+    );
     const r = await evalCli(base(ckptA, out));
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/journal|dropped|lock/);

@@ -53,7 +53,7 @@ async function python(script: string, ...args: string[]): Promise<string> {
 }
 
 // values with bits below half precision, so rounding matters
-const values = Float32Array.from({ length: 200 }, (_, i) => Math.fround(Math.sin(i * 12.9898) * 43758.5453 % 7) * (i % 3 ? 1 : 1e-3));
+const values = Float32Array.from({ length: 200 }, (_, i) => Math.fround((Math.sin(i * 12.9898) * 43758.5453) % 7) * (i % 3 ? 1 : 1e-3));
 
 describe('safetensors against Python struct', () => {
   it('Python reads what we write, in every dtype', async () => {

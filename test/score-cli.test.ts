@@ -12,7 +12,10 @@ import { cli, DATA } from './cli.ts';
 const evalCli = (args: string[], input?: string, env: NodeJS.ProcessEnv = {}) => cli('eval', args, { input, env });
 
 function readJsonl(path: string): Record<string, unknown>[] {
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /** A copy of a released outputs file with everything the harness derived removed. */
@@ -61,11 +64,22 @@ describe('pnpm eval score', () => {
     const path = join(root, 'm/gsm8k/test_pal_2_seed0_t0.0_s0_e-1.jsonl');
     mkdirSync(resolve(path, '..'), { recursive: true });
     const program = (expr: string) => `Let me write a program.\n\`\`\`python\ndef solution():\n    x = ${expr}\n    return x\n\`\`\``;
-    writeFileSync(path, `${[{ idx: 0, code: [program('(16 - 3 - 4) * 2')] }, { idx: 1, code: [program('2 + 2')] }].map((r) => JSON.stringify(r)).join('\n')}\n`);
+    writeFileSync(
+      path,
+      `${[
+        { idx: 0, code: [program('(16 - 3 - 4) * 2')] },
+        { idx: 1, code: [program('2 + 2')] },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n')}\n`,
+    );
     const res = await evalCli(['score', root, '--out', join(root, 'out'), '--data-dir', DATA]);
     expect(res.status, res.stderr).toBe(0);
     const rows = readJsonl(join(root, 'out/m/gsm8k/test_pal_2_seed0_t0.0_s0_e-1.jsonl'));
-    expect(rows.map((r) => [r.pred, r.report, r.score])).toEqual([[['18'], ['Done'], [true]], [['4'], ['Done'], [false]]]);
+    expect(rows.map((r) => [r.pred, r.report, r.score])).toEqual([
+      [['18'], ['Done'], [true]],
+      [['4'], ['Done'], [false]],
+    ]);
   });
 
   it('names file and line of a malformed line, and writes nothing', async () => {
@@ -108,11 +122,22 @@ describe('pnpm eval equal', () => {
     expect(JSON.parse(res.stdout)).toEqual({ pred: '0.5', gt: '\\frac{1}{2}', equal: true });
   });
   it('annotates each line of a pairs stream, keeping other fields', async () => {
-    const input = ['{"id": "a", "pred": "\\\\dfrac{3}{4}", "gt": "0.75"}', '{"id": "b", "pred": "(1,2)", "gt": "(2,1)"}', '{"id": "c", "pred": null, "gt": "1"}'].join('\n');
+    const input = [
+      '{"id": "a", "pred": "\\\\dfrac{3}{4}", "gt": "0.75"}',
+      '{"id": "b", "pred": "(1,2)", "gt": "(2,1)"}',
+      '{"id": "c", "pred": null, "gt": "1"}',
+    ].join('\n');
     const res = await evalCli(['equal', '-'], input);
     expect(res.status, res.stderr).toBe(0);
-    const rows = res.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(rows.map((r) => [r.id, r.equal])).toEqual([['a', true], ['b', false], ['c', false]]);
+    const rows = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.map((r) => [r.id, r.equal])).toEqual([
+      ['a', true],
+      ['b', false],
+      ['c', false],
+    ]);
   });
   it('rejects a line without gt, naming the line, printing nothing', async () => {
     const res = await evalCli(['equal', '-'], '{"pred": "1", "gt": "1"}\n{"pred": "2"}\n');

@@ -22,7 +22,11 @@ let hasty: Served; // --request-timeout 1
 
 beforeAll(async () => {
   await tinyCheckpoint(root, ckpt, { problems: 200, maxPositions: CONTEXT });
-  [limited, narrow, hasty] = await Promise.all([startServe(ckpt, ['--max-body', '64KiB']), startServe(ckpt, ['--batch-size', '1', '--max-queue', '1']), startServe(ckpt, ['--request-timeout', '1'])]);
+  [limited, narrow, hasty] = await Promise.all([
+    startServe(ckpt, ['--max-body', '64KiB']),
+    startServe(ckpt, ['--batch-size', '1', '--max-queue', '1']),
+    startServe(ckpt, ['--request-timeout', '1']),
+  ]);
   servers.push(limited, narrow, hasty);
 }, 300_000);
 
@@ -32,7 +36,8 @@ afterAll(() => {
 });
 
 const portOf = (s: Served) => Number(new URL(s.url).port);
-const post = (s: Served, body: unknown, init: RequestInit = {}) => fetch(`${s.url}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...init });
+const post = (s: Served, body: unknown, init: RequestInit = {}) =>
+  fetch(`${s.url}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...init });
 type ErrorBody = { error: { message: string; type: string; param: string | null; code: string | null } };
 
 interface RawAnswer {
@@ -73,7 +78,9 @@ function raw(port: number, writes: Uint8Array[], gapMs = 100): Promise<RawAnswer
 }
 
 const head = (length: number | 'chunked') =>
-  Buffer.from(`POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${length === 'chunked' ? 'Transfer-Encoding: chunked' : `Content-Length: ${length}`}\r\n\r\n`);
+  Buffer.from(
+    `POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${length === 'chunked' ? 'Transfer-Encoding: chunked' : `Content-Length: ${length}`}\r\n\r\n`,
+  );
 
 /** A request whose body stops half way: it holds its place on the server until `finish` sends the rest. */
 function halfSent(port: number, body: Buffer): { socket: Socket; answer: Promise<RawAnswer>; finish: () => void } {
@@ -84,13 +91,16 @@ function halfSent(port: number, body: Buffer): { socket: Socket; answer: Promise
 
 describe('pnpm serve: limits', { timeout: 120_000 }, () => {
   it('refuses prompt + max_tokens past the context with a 400 naming the context and both parts', async () => {
-    const p = ((await (await post(limited, { prompt: 'Hi there', max_tokens: 0, echo: true })).json()) as { usage: { prompt_tokens: number } }).usage.prompt_tokens;
+    const p = ((await (await post(limited, { prompt: 'Hi there', max_tokens: 0, echo: true })).json()) as { usage: { prompt_tokens: number } }).usage
+      .prompt_tokens;
     const r = await post(limited, { prompt: 'Hi there', max_tokens: CONTEXT });
     expect(r.status).toBe(400);
     const { error } = (await r.json()) as ErrorBody;
     expect(Object.keys(error).sort()).toEqual(['code', 'message', 'param', 'type']);
     expect(error).toMatchObject({ type: 'invalid_request_error', param: 'prompt', code: 'context_length_exceeded' });
-    expect(error.message).toBe(`This model's maximum context length is ${CONTEXT} tokens. However, you requested ${p + CONTEXT} tokens (${p} in the prompt, ${CONTEXT} in the completion). Please reduce the length of the prompt or completion.`);
+    expect(error.message).toBe(
+      `This model's maximum context length is ${CONTEXT} tokens. However, you requested ${p + CONTEXT} tokens (${p} in the prompt, ${CONTEXT} in the completion). Please reduce the length of the prompt or completion.`,
+    );
     expect((await post(limited, { prompt: 'Hi there', max_tokens: 1e12 })).status).toBe(400);
     // exactly the context is allowed; an unset max_tokens takes OpenAI's 16
     expect((await post(limited, { prompt: 'Hi there', max_tokens: CONTEXT - p, temperature: 0, stop: ['\n'] })).status).toBe(200);
@@ -185,7 +195,14 @@ describe('pnpm serve: limits', { timeout: 120_000 }, () => {
     const inFlight = halfSent(portOf(draining), body);
     await new Promise((r) => setTimeout(r, 200));
     draining.child.kill('SIGTERM');
-    await expect.poll(() => fetch(`${draining.url}/models`).then(() => 'listening', (e: Error) => (e.cause as { code?: string })?.code ?? e.message)).toBe('ECONNREFUSED');
+    await expect
+      .poll(() =>
+        fetch(`${draining.url}/models`).then(
+          () => 'listening',
+          (e: Error) => (e.cause as { code?: string })?.code ?? e.message,
+        ),
+      )
+      .toBe('ECONNREFUSED');
     inFlight.finish();
     const a = await inFlight.answer;
     expect(a.status).toBe(200);

@@ -17,7 +17,7 @@ const plain = join(root, 'plain');
 const chatty = join(root, 'chatty');
 const CONTEXT = 256;
 // a template of the usual shape: BOS, one line per message, then the assistant's turn
-const TEMPLATE = "{{ bos_token }}{% for m in messages %}{{ m.role | upper }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}ASSISTANT:{% endif %}";
+const TEMPLATE = '{{ bos_token }}{% for m in messages %}{{ m.role | upper }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}ASSISTANT:{% endif %}';
 const PROMPT = 'Question: Natalia sold clips to 48 of her friends in April. How many clips did she sell?\nAnswer:';
 
 let servers: Array<{ url: string; stop: () => void }> = [];
@@ -75,9 +75,19 @@ describe('pnpm serve through the official openai SDK', { timeout: 120_000 }, () 
     const stop = text.slice(10, 12);
     const stopped = await client.completions.create({ ...greedy, prompt: PROMPT, max_tokens: 24, stop: [stop] });
     expect(stopped.choices[0]!.text).toBe(text.slice(0, text.indexOf(stop)));
-    const cases: Array<[string, { stop?: string[] }]> = [[text, {}], [stopped.choices[0]!.text, { stop: [stop] }]];
+    const cases: Array<[string, { stop?: string[] }]> = [
+      [text, {}],
+      [stopped.choices[0]!.text, { stop: [stop] }],
+    ];
     for (const [want, extra] of cases) {
-      const stream = await client.completions.create({ ...greedy, prompt: PROMPT, max_tokens: 24, stream: true, stream_options: { include_usage: true }, ...extra });
+      const stream = await client.completions.create({
+        ...greedy,
+        prompt: PROMPT,
+        max_tokens: 24,
+        stream: true,
+        stream_options: { include_usage: true },
+        ...extra,
+      });
       let joined = '';
       let chunks = 0;
       let finish: string | null = null;
@@ -100,7 +110,15 @@ describe('pnpm serve through the official openai SDK', { timeout: 120_000 }, () 
     const local = lm.generate([ids], { maxNewTokens: 24 });
     expect(local.tokens[0]!.length, 'the greedy text is long enough to be cut into pieces').toBeGreaterThanOrEqual(10);
     const want = tok.decode(local.tokens[0]!, { skipSpecial: true });
-    const stream = await noChat.completions.create({ ...greedy, model: 'plain', prompt: PROMPT, max_tokens: 24, stream: true, stream_options: { include_usage: true }, logprobs: 0 });
+    const stream = await noChat.completions.create({
+      ...greedy,
+      model: 'plain',
+      prompt: PROMPT,
+      max_tokens: 24,
+      stream: true,
+      stream_options: { include_usage: true },
+      logprobs: 0,
+    });
     let joined = '';
     const sizes: number[] = [];
     for await (const c of stream) {
@@ -142,7 +160,10 @@ describe('pnpm serve through the official openai SDK', { timeout: 120_000 }, () 
   });
 
   it('chats through the checkpoint chat template, streamed or not', async () => {
-    const messages = [{ role: 'system' as const, content: 'You are terse.' }, { role: 'user' as const, content: 'What is 2+2?' }];
+    const messages = [
+      { role: 'system' as const, content: 'You are terse.' },
+      { role: 'user' as const, content: 'What is 2+2?' },
+    ];
     const r = await client.chat.completions.create({ ...greedy, messages, max_tokens: 10 });
     const rendered = `<s>SYSTEM: You are terse.\nUSER: What is 2+2?\nASSISTANT:`;
     const ids = tok.encode(rendered, { addBos: false, addEos: false });
@@ -165,7 +186,8 @@ describe('pnpm serve through the official openai SDK', { timeout: 120_000 }, () 
 });
 
 describe('pnpm serve: bad input', { timeout: 120_000 }, () => {
-  const post = (body: unknown) => fetch(`${servers[0]!.url}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (body: unknown) =>
+    fetch(`${servers[0]!.url}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('ignores a field it does not know, as OpenAI does', async () => {
     const r = await post({ model: 'chatty', prompt: 'Hi', max_tokens: 2, temperature: 0, frobnicate: { deep: true } });
@@ -174,7 +196,13 @@ describe('pnpm serve: bad input', { timeout: 120_000 }, () => {
   });
 
   it('refuses a field of the wrong type with a 400 naming it', async () => {
-    for (const [field, value] of [['max_tokens', '8'], ['n', 0], ['temperature', 'hot'], ['prompt', [1, 'x']], ['stream', 'yes']] as const) {
+    for (const [field, value] of [
+      ['max_tokens', '8'],
+      ['n', 0],
+      ['temperature', 'hot'],
+      ['prompt', [1, 'x']],
+      ['stream', 'yes'],
+    ] as const) {
       const r = await post({ model: 'chatty', prompt: 'Hi', [field]: value });
       expect(r.status, field).toBe(400);
       const body = (await r.json()) as { error: { message: string; type: string; param: string; code: unknown } };
@@ -189,7 +217,9 @@ describe('pnpm serve: bad input', { timeout: 120_000 }, () => {
   });
 
   it('refuses a prompt longer than the context', async () => {
-    const err = await client.completions.create({ model: 'chatty', prompt: Array.from({ length: CONTEXT + 1 }, () => 5), max_tokens: 1 }).catch((e: unknown) => e);
+    const err = await client.completions
+      .create({ model: 'chatty', prompt: Array.from({ length: CONTEXT + 1 }, () => 5), max_tokens: 1 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('context_length_exceeded');
     expect((err as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('prompt');

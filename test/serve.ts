@@ -18,7 +18,9 @@ export interface Served {
 /** Starts the server on a free port; resolves once it listens. */
 export async function startServe(ckpt: string, args: string[] = []): Promise<Served> {
   // node itself, not tsx's wrapper process: signals and the pid are the server's own
-  const server = spawn(process.execPath, [...NODE_TS, resolve(REPO_ROOT, 'packages/eval/src/cli/serve.ts'), ckpt, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn(process.execPath, [...NODE_TS, resolve(REPO_ROOT, 'packages/eval/src/cli/serve.ts'), ckpt, '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<number | null>((res) => server.on('exit', (code) => res(code)));
   let stderr = '';
   server.stderr!.on('data', (c) => (stderr = (stderr + c).slice(-4000)));

@@ -50,7 +50,8 @@ describe('slm experiment --preset smoke', { timeout: 600_000 }, () => {
     expect(r.stdout).toMatch(/clm final val loss/);
     expect(r.stdout).toMatch(/noise rejection precision/);
     const res = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number | null>;
-    for (const k of ['reference_val_loss', 'clm_val_loss', 'slm_val_loss', 'noise_precision', 'noise_recall', 'noise_share']) expect(Number.isFinite(res[k]), k).toBe(true);
+    for (const k of ['reference_val_loss', 'clm_val_loss', 'slm_val_loss', 'noise_precision', 'noise_recall', 'noise_share'])
+      expect(Number.isFinite(res[k]), k).toBe(true);
     // Byte-level models start near ln(258) ≈ 5.55; 60 steps must have learned something.
     for (const k of ['reference_val_loss', 'clm_val_loss', 'slm_val_loss']) expect(res[k]!).toBeLessThan(4.5);
     for (const k of ['noise_precision', 'noise_recall']) expect(res[k]!).toBeGreaterThanOrEqual(0), expect(res[k]!).toBeLessThanOrEqual(1);
@@ -87,7 +88,10 @@ describe('slm experiment --preset smoke', { timeout: 600_000 }, () => {
   it('every checkpoint carries a tokenizer.json that encodes as the byte tokenizer, and pnpm eval runs one', async () => {
     const r = await runExperiment();
     expect(r.status, r.stderr).toBe(0);
-    const ckpts = (run: string) => readdirSync(join(out, 'runs', run, 'checkpoints')).sort().map((n) => join(out, 'runs', run, 'checkpoints', n));
+    const ckpts = (run: string) =>
+      readdirSync(join(out, 'runs', run, 'checkpoints'))
+        .sort()
+        .map((n) => join(out, 'runs', run, 'checkpoints', n));
     const dirs = [join(out, 'init'), ...ckpts('reference'), ...ckpts('clm'), ...ckpts('slm')];
     expect(dirs.length).toBeGreaterThan(6);
     const text = 'Natalia sold 48/2 = <<48/2=24>>24 clips.\n#### 72 qzx#%&@~^|{}<> café 中文 🙂';
@@ -117,7 +121,9 @@ describe('slm experiment --preset smoke', { timeout: 600_000 }, () => {
       const evalOut = join(tmp, 'eval', dir.replaceAll('/', '_'));
       const e = await cli('eval', ['cot', dir, '--data', 'arith', '--limit', '5', '--max-tokens', '8', '--out', evalOut]);
       expect(e.status, `${dir}\n${e.stderr}`).toBe(0);
-      const rows = readFileSync(join(evalOut, 'arith', 'test_cot_5_seed0_t0.0_s0_e-1.jsonl'), 'utf8').split('\n').filter(Boolean);
+      const rows = readFileSync(join(evalOut, 'arith', 'test_cot_5_seed0_t0.0_s0_e-1.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean);
       expect(rows).toHaveLength(5);
     }
     for (const dir of dirs) {

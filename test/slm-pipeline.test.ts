@@ -50,20 +50,57 @@ const TRAIN = ['--seq-len', '32', '--batch-size', '4', '--lr', '0.003', '--warmu
 
 describe('slm pipeline (CLI)', { timeout: 600_000 }, () => {
   beforeAll(async () => {
-    const gsm = readFileSync(join(DATA, 'corpus/gsm8k-train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { question: string; answer: string });
+    const gsm = readFileSync(join(DATA, 'corpus/gsm8k-train.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { question: string; answer: string });
     const text = (r: { question: string; answer: string }) => `${r.question}\n${r.answer}`;
     writeFileSync(p('ref.jsonl'), jsonl(gsm.slice(0, 40)));
     writeFileSync(p('val.jsonl'), jsonl(gsm.slice(40, 52)));
     writeFileSync(p('val-text.jsonl'), jsonl(gsm.slice(40, 52).map((r) => ({ text: text(r) }))));
-    writeFileSync(p('noisy.jsonl'), jsonl(gsm.slice(60, 100).map((r, i) => {
-      const d = injectNoise(text(r), DEFAULT_NOISE, i);
-      return { text: d.text, noise_spans: d.noise };
-    })));
-    writeFileSync(p('config.json'), JSON.stringify({ vocab_size: 258, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, max_position_embeddings: 64, bos_token_id: 256, eos_token_id: 257, tie_word_embeddings: false }));
+    writeFileSync(
+      p('noisy.jsonl'),
+      jsonl(
+        gsm.slice(60, 100).map((r, i) => {
+          const d = injectNoise(text(r), DEFAULT_NOISE, i);
+          return { text: d.text, noise_spans: d.noise };
+        }),
+      ),
+    );
+    writeFileSync(
+      p('config.json'),
+      JSON.stringify({
+        vocab_size: 258,
+        hidden_size: 32,
+        intermediate_size: 64,
+        num_hidden_layers: 1,
+        num_attention_heads: 2,
+        num_key_value_heads: 2,
+        max_position_embeddings: 64,
+        bos_token_id: 256,
+        eos_token_id: 257,
+        tie_word_embeddings: false,
+      }),
+    );
     await ok(['prepare', '--input', p('ref.jsonl'), '--field', 'question,answer', '--val', p('val.jsonl'), '--tokenizer', 'bytes', '--out', p('corpus-ref')]);
     await ok(['prepare', '--input', p('noisy.jsonl'), '--field', 'text', '--val', p('val-text.jsonl'), '--tokenizer', 'bytes', '--out', p('corpus-noisy')]);
     await ok(['init', '--config', p('config.json'), '--out', p('init'), '--seed', '1'], 'core');
-    await ok(['train', '--mode', 'clm', '--init', p('init'), '--corpus', p('corpus-ref'), '--out', p('ref'), '--steps', '8', '--checkpoint-every', '8', ...TRAIN]);
+    await ok([
+      'train',
+      '--mode',
+      'clm',
+      '--init',
+      p('init'),
+      '--corpus',
+      p('corpus-ref'),
+      '--out',
+      p('ref'),
+      '--steps',
+      '8',
+      '--checkpoint-every',
+      '8',
+      ...TRAIN,
+    ]);
   });
 
   it('prepare wrote both splits with noise flags for the noisy corpus', () => {
@@ -79,7 +116,21 @@ describe('slm pipeline (CLI)', { timeout: 600_000 }, () => {
   });
 
   it('score killed with SIGKILL and restarted ends with the same files as an uninterrupted run', async () => {
-    const args = (out: string) => ['score', '--ref', p('ref/checkpoints/step-00000008'), '--corpus', p('corpus-noisy'), '--out', out, '--seq-len', '32', '--batch-size', '2', '--shard-windows', '2'];
+    const args = (out: string) => [
+      'score',
+      '--ref',
+      p('ref/checkpoints/step-00000008'),
+      '--corpus',
+      p('corpus-noisy'),
+      '--out',
+      out,
+      '--seq-len',
+      '32',
+      '--batch-size',
+      '2',
+      '--shard-windows',
+      '2',
+    ];
     await ok(args(p('scores')));
     const shards = () => (existsSync(p('scores-cut')) ? readdirSync(p('scores-cut')).filter((f) => f.endsWith('.f16')).length : 0);
     await killWhen(args(p('scores-cut')), () => shards() >= 2);
@@ -90,7 +141,26 @@ describe('slm pipeline (CLI)', { timeout: 600_000 }, () => {
   });
 
   it('slm training killed with SIGKILL and restarted continues from its checkpoint with identical losses', async () => {
-    const args = (out: string) => ['train', '--mode', 'slm', '--ratio', '0.6', '--init', p('init'), '--corpus', p('corpus-noisy'), '--ref-scores', p('scores'), '--out', out, '--steps', '12', '--checkpoint-every', '3', ...TRAIN];
+    const args = (out: string) => [
+      'train',
+      '--mode',
+      'slm',
+      '--ratio',
+      '0.6',
+      '--init',
+      p('init'),
+      '--corpus',
+      p('corpus-noisy'),
+      '--ref-scores',
+      p('scores'),
+      '--out',
+      out,
+      '--steps',
+      '12',
+      '--checkpoint-every',
+      '3',
+      ...TRAIN,
+    ];
     const full = await ok(args(p('slm')));
     expect(full).toMatch(/slm: step 12/);
     await killWhen(args(p('slm-cut')), () => existsSync(p('slm-cut/checkpoints/step-00000006')));
@@ -99,9 +169,13 @@ describe('slm pipeline (CLI)', { timeout: 600_000 }, () => {
     expect(lossesOf(p('slm-cut'))).toEqual(lossesOf(p('slm')));
     const a = readFileSync(p('slm/checkpoints/step-00000012/model.safetensors'));
     expect(readFileSync(p('slm-cut/checkpoints/step-00000012/model.safetensors')).equals(a)).toBe(true);
-    const rows = readFileSync(p('slm/metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = readFileSync(p('slm/metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     for (const r of rows) {
-      for (const k of ['loss_all', 'loss_selected', 'selected_frac', 'excess_mean', 'lr', 'tokens_per_s', 'noise', 'rejected_noise']) expect(Number.isFinite(r[k]), k).toBe(true);
+      for (const k of ['loss_all', 'loss_selected', 'selected_frac', 'excess_mean', 'lr', 'tokens_per_s', 'noise', 'rejected_noise'])
+        expect(Number.isFinite(r[k]), k).toBe(true);
     }
   });
 
@@ -115,9 +189,15 @@ describe('slm pipeline (CLI)', { timeout: 600_000 }, () => {
     };
     await bad([...base, '--mode', 'slm', '--ref-scores', p('scores'), '--ratio', '0', '--out', p('bad1')], /ratio must be in \(0, 1\]/);
     // Scores of the noisy corpus used with the reference corpus: lengths differ.
-    await bad(['train', '--init', p('init'), '--corpus', p('corpus-ref'), '--steps', '2', ...TRAIN, '--mode', 'slm', '--ref-scores', p('scores'), '--out', p('bad3')], /scores cover \d+ tokens but the corpus split has \d+/);
+    await bad(
+      ['train', '--init', p('init'), '--corpus', p('corpus-ref'), '--steps', '2', ...TRAIN, '--mode', 'slm', '--ref-scores', p('scores'), '--out', p('bad3')],
+      /scores cover \d+ tokens but the corpus split has \d+/,
+    );
     expect(existsSync(p('bad3/checkpoints'))).toBe(false);
     writeFileSync(p('nofield.jsonl'), jsonl([{ text: 'a' }, { body: 'b' }]));
-    await bad(['prepare', '--input', p('nofield.jsonl'), '--tokenizer', 'bytes', '--out', p('bad5')], /nofield\.jsonl:2 \(text\): record has no text field "text"/);
+    await bad(
+      ['prepare', '--input', p('nofield.jsonl'), '--tokenizer', 'bytes', '--out', p('bad5')],
+      /nofield\.jsonl:2 \(text\): record has no text field "text"/,
+    );
   });
 });

@@ -16,7 +16,21 @@ let server: Awaited<ReturnType<typeof startServe>> | undefined;
 
 beforeAll(async () => {
   await initBackend({ precision: 'fp32' });
-  const model = LlamaModel.init(makeConfig({ vocab_size: 258, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, max_position_embeddings: 64, bos_token_id: 256, eos_token_id: 257, tie_word_embeddings: false }), 4);
+  const model = LlamaModel.init(
+    makeConfig({
+      vocab_size: 258,
+      hidden_size: 32,
+      intermediate_size: 64,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      num_key_value_heads: 2,
+      max_position_embeddings: 64,
+      bos_token_id: 256,
+      eos_token_id: 257,
+      tie_word_embeddings: false,
+    }),
+    4,
+  );
   await saveCheckpoint(join(tmp, 'ref'), model);
   model.dispose();
   // the corpus is byte ids: the server must tokenize as it does
@@ -25,7 +39,19 @@ beforeAll(async () => {
   server = await startServe(join(tmp, 'ref'), ['--precision', 'fp32']);
   const gsm = readFileSync(join(DATA, 'corpus/gsm8k-train.jsonl'), 'utf8').trim().split('\n').slice(0, 12);
   writeFileSync(join(tmp, 'c.jsonl'), `${gsm.join('\n')}\n`);
-  const r = await cli('slm', ['prepare', '--input', join(tmp, 'c.jsonl'), '--field', 'question,answer', '--tokenizer', 'bytes', '--val-fraction', '0.2', '--out', join(tmp, 'corpus')]);
+  const r = await cli('slm', [
+    'prepare',
+    '--input',
+    join(tmp, 'c.jsonl'),
+    '--field',
+    'question,answer',
+    '--tokenizer',
+    'bytes',
+    '--val-fraction',
+    '0.2',
+    '--out',
+    join(tmp, 'corpus'),
+  ]);
   expect(r.status, r.stderr).toBe(0);
 }, 300_000);
 

@@ -55,7 +55,12 @@ describe('reading - from a slow writer', { timeout: 300_000 }, () => {
     const once = async () => {
       const e = await slowly(['equal', '-'], pairs);
       expect(e.status, e.stderr).toBe(0);
-      expect(e.stdout.trim().split('\n').map((l) => JSON.parse(l).equal)).toEqual([true, true, false]);
+      expect(
+        e.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).equal),
+      ).toEqual([true, true, false]);
       expect(JSON.parse(e.stdout.split('\n')[0]!).note).toBe('αβγ');
       const x = await slowly(['exec', '-', '--isolation', 'rlimits'], program);
       expect(x.status, x.stderr).toBe(0);

@@ -12,7 +12,11 @@ import { cli, DATA } from './cli.ts';
 const evalCli = (args: string[], input?: string) => cli('eval', args, { input });
 const REL = 'rho-math-7b-v0.1/minerva_math/test_cot_-1_seed0_t0.0_s0_e-1.jsonl';
 const FILE = join(DATA, 'reference-outputs', REL);
-const rows = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const rows = (path: string) =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('pnpm eval score --grader both, pnpm eval disagreements', () => {
   it('writes both verdicts per sample and both accuracies, and lists exactly the samples they part on', async () => {
@@ -38,13 +42,20 @@ describe('pnpm eval score --grader both, pnpm eval disagreements', () => {
     const differ = graded.filter((r) => (r.score as boolean[])[0] !== (r.strict_score as boolean[])[0]).map((r) => r.idx);
     const strictRight = graded.filter((r) => (r.strict_score as boolean[])[0]).length;
     const metrics = JSON.parse(readFileSync(join(out, name.replace('.jsonl', '_cot_metrics.json')), 'utf8'));
-    expect(metrics).toMatchObject({ acc: 32.2, grader: 'both', disagreements: differ.length, strict_acc: Math.round((1000 * strictRight) / graded.length) / 10 });
+    expect(metrics).toMatchObject({
+      acc: 32.2,
+      grader: 'both',
+      disagreements: differ.length,
+      strict_acc: Math.round((1000 * strictRight) / graded.length) / 10,
+    });
     expect(differ.length).toBeGreaterThan(0);
 
     const d = await evalCli(['disagreements', FILE, '--data-dir', DATA, '--json']);
     expect(d.status, d.stderr).toBe(0);
     expect(d.stdout).toContain(`${differ.length} of 500 samples differ`);
-    const listed = JSON.parse(d.stdout.trim().split('\n').pop()!) as { files: Array<{ disagreements: Array<{ idx: number; harness: boolean; strict: boolean; strictPred: string; pred: string | null }> }> };
+    const listed = JSON.parse(d.stdout.trim().split('\n').pop()!) as {
+      files: Array<{ disagreements: Array<{ idx: number; harness: boolean; strict: boolean; strictPred: string; pred: string | null }> }>;
+    };
     const items = listed.files[0]!.disagreements;
     expect(items.map((x) => x.idx)).toEqual(differ);
     expect(items.every((x) => x.harness !== x.strict)).toBe(true);
@@ -69,7 +80,10 @@ describe('pnpm eval equal --grader', () => {
     ];
     const res = await evalCli(['equal', '-', '--grader', 'both'], pairs.map((p) => JSON.stringify(p)).join('\n'));
     expect(res.status, res.stderr).toBe(0);
-    const lines = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { strict_equal: boolean });
+    const lines = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { strict_equal: boolean });
     expect(lines.map((l) => l.strict_equal)).toEqual([true, false, true]);
   });
 

@@ -47,13 +47,19 @@ describe('tora loop with the sandbox', () => {
   }, 120_000);
 
   it('runs a pal program once and appends its value boxed', async () => {
-    const model = new ScriptedModel(() => 'def solution():\n    from sympy import Rational\n    return Rational(1, 3) + Rational(1, 6)\n\n\n---\n\nQuestion: ...');
+    const model = new ScriptedModel(
+      () => 'def solution():\n    from sympy import Rational\n    return Rational(1, 3) + Rational(1, 6)\n\n\n---\n\nQuestion: ...',
+    );
     const [s] = await runToolLoop(model, ['Question: what is 1/3 + 1/6?\n'], interpreter, { mode: 'pal', maxTokens: 256, temperature: 0 });
-    expect(s!.completion).toBe('def solution():\n    from sympy import Rational\n    return Rational(1, 3) + Rational(1, 6)\n```output\n\\boxed{1/2}\n```\n\nReach max function call limit.');
+    expect(s!.completion).toBe(
+      'def solution():\n    from sympy import Rational\n    return Rational(1, 3) + Rational(1, 6)\n```output\n\\boxed{1/2}\n```\n\nReach max function call limit.',
+    );
   }, 60_000);
 
   it('runs a javascript program in vm2 inside the loop', async () => {
-    const model = new ScriptedModel((q) => (q.includes('```output') ? 'So $\\boxed{120}$.' : '```js\nlet f = 1; for (let i = 2; i <= 5; i++) f *= i;\nconsole.log(f)\n```\n```output\n'));
+    const model = new ScriptedModel((q) =>
+      q.includes('```output') ? 'So $\\boxed{120}$.' : '```js\nlet f = 1; for (let i = 2; i <= 5; i++) f *= i;\nconsole.log(f)\n```\n```output\n',
+    );
     const [s] = await runToolLoop(model, ['5!?\n'], interpreter, { mode: 'tora', maxTokens: 256, temperature: 0 });
     expect(s!.completion).toBe('```js\nlet f = 1; for (let i = 2; i <= 5; i++) f *= i;\nconsole.log(f)\n```\n```output\n120\n```\nSo $\\boxed{120}$.');
     expect(s!.executions[0]!.isolation).toBe('vm2');

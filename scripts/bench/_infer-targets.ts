@@ -14,8 +14,17 @@ export const LLAMA_CPP = {
 };
 
 /** llama.cpp's figures are for this architecture only; beside another they would compare nothing. */
-export function isTinyLlamaArchitecture(c: Pick<LlamaConfig, 'hiddenSize' | 'numHiddenLayers' | 'numAttentionHeads' | 'numKeyValueHeads' | 'intermediateSize' | 'vocabSize'>): boolean {
-  return c.hiddenSize === 2048 && c.numHiddenLayers === 22 && c.numAttentionHeads === 32 && c.numKeyValueHeads === 4 && c.intermediateSize === 5632 && c.vocabSize === 32000;
+export function isTinyLlamaArchitecture(
+  c: Pick<LlamaConfig, 'hiddenSize' | 'numHiddenLayers' | 'numAttentionHeads' | 'numKeyValueHeads' | 'intermediateSize' | 'vocabSize'>,
+): boolean {
+  return (
+    c.hiddenSize === 2048 &&
+    c.numHiddenLayers === 22 &&
+    c.numAttentionHeads === 32 &&
+    c.numKeyValueHeads === 4 &&
+    c.intermediateSize === 5632 &&
+    c.vocabSize === 32000
+  );
 }
 
 export interface InferFigures {

@@ -64,11 +64,24 @@ export async function wellFormed(t: Target, kind: (typeof WELL_FORMED_KINDS)[num
   const stream = kind.endsWith('stream');
   const n = i % 4 === 3 ? 2 : 1;
   const maxTokens = 8 + (i % 5) * 10;
-  const body = { model: 'load', max_tokens: maxTokens, temperature: 0.8, n, stream, ...(stream ? { stream_options: { include_usage: true } } : {}), ...(chat ? { messages: [{ role: 'user', content: prompt }] } : { prompt }) };
+  const body = {
+    model: 'load',
+    max_tokens: maxTokens,
+    temperature: 0.8,
+    n,
+    stream,
+    ...(stream ? { stream_options: { include_usage: true } } : {}),
+    ...(chat ? { messages: [{ role: 'user', content: prompt }] } : { prompt }),
+  };
   const out = (status: number, failure: string | null): Outcome => ({ kind, status, failure, ms: performance.now() - t0 });
   let status = 0;
   try {
-    const r = await fetch(`${t.url}/${chat ? 'chat/completions' : 'completions'}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(120_000) });
+    const r = await fetch(`${t.url}/${chat ? 'chat/completions' : 'completions'}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(120_000),
+    });
     status = r.status;
     const text = await r.text();
     if (status !== 200) return out(status, `HTTP ${status}: ${text.slice(0, 200)}`);
@@ -82,7 +95,12 @@ interface Usage {
   completion_tokens: number;
 }
 
-function checkWhole(json: { choices?: Array<{ text?: string; message?: { content?: string }; finish_reason?: string }>; usage?: Usage }, chat: boolean, n: number, maxTokens: number): string | null {
+function checkWhole(
+  json: { choices?: Array<{ text?: string; message?: { content?: string }; finish_reason?: string }>; usage?: Usage },
+  chat: boolean,
+  n: number,
+  maxTokens: number,
+): string | null {
   if (json.choices?.length !== n) return `expected ${n} choices, got ${json.choices?.length}`;
   for (const c of json.choices) {
     if (typeof (chat ? c.message?.content : c.text) !== 'string') return 'a choice without text';
@@ -118,7 +136,13 @@ export async function hostile(t: Target, kind: (typeof HOSTILE_KINDS)[number], o
 }
 
 async function hostileStatus(t: Target, kind: (typeof HOSTILE_KINDS)[number], oversized: Buffer): Promise<number> {
-  const post = (body: string | Buffer, signal?: AbortSignal) => fetch(`${t.url}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: signal ?? AbortSignal.timeout(Math.max(1, t.deadline - Date.now())) });
+  const post = (body: string | Buffer, signal?: AbortSignal) =>
+    fetch(`${t.url}/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      signal: signal ?? AbortSignal.timeout(Math.max(1, t.deadline - Date.now())),
+    });
   const valid = JSON.stringify({ model: 'load', prompt: 'Natalia sold clips to 48 of her friends.', max_tokens: 4 });
   switch (kind) {
     case 'oversized body, Content-Length': {
@@ -130,7 +154,8 @@ async function hostileStatus(t: Target, kind: (typeof HOSTILE_KINDS)[number], ov
       return rawExchange(t, async (s, answered) => {
         await write(s, 'POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
         const piece = oversized.subarray(0, 64 * 1024);
-        for (let sent = 0; sent <= t.maxBodyBytes && !answered(); sent += piece.length) await write(s, Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]));
+        for (let sent = 0; sent <= t.maxBodyBytes && !answered(); sent += piece.length)
+          await write(s, Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]));
         if (!answered()) await write(s, '0\r\n\r\n');
       });
     case 'malformed JSON': {
@@ -150,7 +175,10 @@ async function hostileStatus(t: Target, kind: (typeof HOSTILE_KINDS)[number], ov
     }
     case 'disconnect mid-body':
       return rawExchange(t, async (s) => {
-        await write(s, `POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${valid.length + 1000}\r\n\r\n${valid}`);
+        await write(
+          s,
+          `POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${valid.length + 1000}\r\n\r\n${valid}`,
+        );
         await sleep(50 + Math.random() * 200);
         s.destroy();
       });

@@ -20,7 +20,16 @@ export async function presetCheckpoint(preset: string, opts: { shards?: number; 
   opts.log?.(`writing a random ${preset} BF16 checkpoint to ${dir} (once; later runs reuse it)`);
   const bar = loadProgressBar(`init ${preset}`);
   try {
-    await initCheckpoint({ config: presetConfig(preset), hfConfig: presetHfConfig(preset), out: dir, seed: 0, dtype: 'BF16', shards: opts.shards ?? 2, tokenizerPath: llama2TokenizerPath(), onProgress: bar.onLoadProgress });
+    await initCheckpoint({
+      config: presetConfig(preset),
+      hfConfig: presetHfConfig(preset),
+      out: dir,
+      seed: 0,
+      dtype: 'BF16',
+      shards: opts.shards ?? 2,
+      tokenizerPath: llama2TokenizerPath(),
+      onProgress: bar.onLoadProgress,
+    });
   } finally {
     bar.stop();
   }

@@ -27,6 +27,14 @@ printBenchResult(
     ['MLP block fwd+bwd ms', mlp.ms],
     ['MLP block GFLOPS', mlp.gflops],
   ],
-  { backend: info.name, matmul: info.matmul, isa: info.isa ?? null, precision: info.precision, matmul_gflops: gflops, mlp_fwd_bwd_ms: mlp.ms, mlp_gflops: mlp.gflops },
+  {
+    backend: info.name,
+    matmul: info.matmul,
+    isa: info.isa ?? null,
+    precision: info.precision,
+    matmul_gflops: gflops,
+    mlp_fwd_bwd_ms: mlp.ms,
+    mlp_gflops: mlp.gflops,
+  },
   Boolean(opts.json),
 );

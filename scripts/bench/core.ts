@@ -10,7 +10,29 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createTrainerState, type DecoderChoice, generate, initBackendInfo, liveTensorCount, LlamaModel, loadNativeKernels, matmulPeakGflops, meanTokenLoss, mfu, type NativeKernels, nextInt, PRESET_NAMES, presetConfig, presetTraining, resolveDecoder, rngFromSeed, setPrecision, type TokenBatch, tokenLossValues, trainStep } from '@rho/core';
+import {
+  createTrainerState,
+  type DecoderChoice,
+  generate,
+  initBackendInfo,
+  liveTensorCount,
+  LlamaModel,
+  loadNativeKernels,
+  matmulPeakGflops,
+  meanTokenLoss,
+  mfu,
+  type NativeKernels,
+  nextInt,
+  PRESET_NAMES,
+  presetConfig,
+  presetTraining,
+  resolveDecoder,
+  rngFromSeed,
+  setPrecision,
+  type TokenBatch,
+  tokenLossValues,
+  trainStep,
+} from '@rho/core';
 import { printBenchResult } from './_table.ts';
 
 const PROMPT = 64;
@@ -21,9 +43,16 @@ const PEAK_N = 2048;
 const { values: opt } = parseArgs({
   strict: false,
   options: {
-    preset: { type: 'string', default: 'tiny' }, steps: { type: 'string', default: '3' }, micro: { type: 'string' },
-    decoder: { type: 'string', default: 'auto' }, precision: { type: 'string', default: 'both' }, pytorch: { type: 'boolean' },
-    threads: { type: 'string' }, child: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    preset: { type: 'string', default: 'tiny' },
+    steps: { type: 'string', default: '3' },
+    micro: { type: 'string' },
+    decoder: { type: 'string', default: 'auto' },
+    precision: { type: 'string', default: 'both' },
+    pytorch: { type: 'boolean' },
+    threads: { type: 'string' },
+    child: { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   },
 });
 if (opt.help) {
@@ -57,7 +86,8 @@ if (!PRESET_NAMES.includes(preset as never)) fail(`unknown preset '${preset}'; k
 if (!Number.isInteger(steps) || steps < 1) fail(`--steps must be a positive integer, got ${opt.steps}`);
 if (!Number.isInteger(micro) || micro < 1) fail(`--micro must be a positive integer, got ${opt.micro}`);
 if (!['both', 'auto', 'fp32', 'bf16'].includes(precisionArg)) fail(`--precision must be both, auto, fp32 or bf16, got '${precisionArg}'`);
-if (threadsArg !== undefined && !(Number.isInteger(Number(threadsArg)) && Number(threadsArg) > 0)) fail(`--threads must be a positive integer, got ${threadsArg}`);
+if (threadsArg !== undefined && !(Number.isInteger(Number(threadsArg)) && Number(threadsArg) > 0))
+  fail(`--threads must be a positive integer, got ${threadsArg}`);
 const decoderChoice = String(opt.decoder) as DecoderChoice;
 if (!['auto', 'native', 'tfjs'].includes(decoderChoice)) fail(`--decoder must be auto, native or tfjs, got '${decoderChoice}'`);
 const json = opt.json === true;
@@ -124,8 +154,15 @@ async function measure(precision: 'auto' | 'fp32' | 'bf16'): Promise<void> {
   const batch: TokenBatch = { ids: randomIds(batchSize * seqLen), batchSize, seqLen };
   if (batchSize % micro !== 0) fail(`--micro ${micro} does not divide the batch size ${batchSize}`);
   const rowsPer = batchSize / micro;
-  const micros: TokenBatch[] = Array.from({ length: micro }, (_, i) => ({ ids: batch.ids.subarray(i * rowsPer * seqLen, (i + 1) * rowsPer * seqLen), batchSize: rowsPer, seqLen }));
-  const state = createTrainerState({ schedule: { maxLr: lr, minLr: lr / 10, warmupSteps: 0, totalSteps: 1000 }, maxGradNorm: 1, adamw: { weightDecay } }, { seed: 0 });
+  const micros: TokenBatch[] = Array.from({ length: micro }, (_, i) => ({
+    ids: batch.ids.subarray(i * rowsPer * seqLen, (i + 1) * rowsPer * seqLen),
+    batchSize: rowsPer,
+    seqLen,
+  }));
+  const state = createTrainerState(
+    { schedule: { maxLr: lr, minLr: lr / 10, warmupSteps: 0, totalSteps: 1000 }, maxGradNorm: 1, adamw: { weightDecay } },
+    { seed: 0 },
+  );
   note(`${info.precision}: train ${preset}: ${batchSize}×${seqLen} tokens${micro > 1 ? ` in ${micro} micro-batches` : ''}, 1 warm-up + ${steps} steps`);
   trainStep(model, micros, meanTokenLoss, state);
   const tensorsBefore = liveTensorCount();
@@ -145,9 +182,11 @@ async function measure(precision: 'auto' | 'fp32' | 'bf16'): Promise<void> {
   note(`${info.precision}: score`);
   score();
   const scoreReps = 2;
-  const scoreTps = (scoreReps * batchSize * seqLen) / timeIt(() => {
-    for (let i = 0; i < scoreReps; i++) score();
-  });
+  const scoreTps =
+    (scoreReps * batchSize * seqLen) /
+    timeIt(() => {
+      for (let i = 0; i < scoreReps; i++) score();
+    });
 
   // decoding: prompt 64, 128 new tokens, never stopping early
   const prompts = (n: number) => Array.from({ length: n }, () => Array.from(randomIds(PROMPT)));
@@ -200,7 +239,22 @@ function lastJson(what: string, r: ReturnType<typeof spawnSync>): Figures {
 
 function runOurs(precision: string): Figures {
   const self = fileURLToPath(import.meta.url);
-  const args = ['--import', 'tsx', self, '--child', '--precision', precision, '--preset', preset, '--steps', String(steps), '--micro', String(micro), '--decoder', decoderChoice];
+  const args = [
+    '--import',
+    'tsx',
+    self,
+    '--child',
+    '--precision',
+    precision,
+    '--preset',
+    preset,
+    '--steps',
+    String(steps),
+    '--micro',
+    String(micro),
+    '--decoder',
+    decoderChoice,
+  ];
   if (threadsArg) args.push('--threads', threadsArg);
   // stderr passes through: the backend line and progress
   return lastJson(`the ${precision} run`, spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24 }));
@@ -219,8 +273,18 @@ function runPytorch(py: string, precision: 'fp32' | 'bf16', threads: number): Fi
   const c = presetConfig(preset);
   const t = presetTraining(preset);
   const config = {
-    vocab: c.vocabSize, d: c.hiddenSize, ffn: c.intermediateSize, layers: c.numHiddenLayers, heads: c.numAttentionHeads,
-    kv_heads: c.numKeyValueHeads, eps: c.rmsNormEps, theta: c.ropeTheta, seq_len: t.seqLen, batch: t.batchSize, lr: t.lr, weight_decay: t.weightDecay,
+    vocab: c.vocabSize,
+    d: c.hiddenSize,
+    ffn: c.intermediateSize,
+    layers: c.numHiddenLayers,
+    heads: c.numAttentionHeads,
+    kv_heads: c.numKeyValueHeads,
+    eps: c.rmsNormEps,
+    theta: c.ropeTheta,
+    seq_len: t.seqLen,
+    batch: t.batchSize,
+    lr: t.lr,
+    weight_decay: t.weightDecay,
   };
   const script = fileURLToPath(new URL('./pytorch_core.py', import.meta.url));
   const args = [script, '--config', JSON.stringify(config), '--precision', precision, '--threads', String(threads), '--steps', String(steps)];
@@ -286,9 +350,31 @@ const rows: Array<[string, string]> = [
     label,
     [...columns.map((c) => Number(c.f[key]).toFixed(digits)), ...ratios.map((r) => `${(Number(r.o[key]) / Number(r.t[key])).toFixed(2)}×`)].map(cell).join(''),
   ]),
-  ['MFU (of the BF16 peak)', [...columns.map((c) => { const u = util(c.f); return u === undefined ? '-' : `${(100 * u).toFixed(1)}%`; })].map(cell).join('')],
-  ['matmul 2048² GFLOPS (as run)', columns.map((c) => Number(c.f.matmul_peak_gflops).toFixed(0)).map(cell).join('')],
-  ['tensors leaked per train step', ours.map((f) => String(f.tensor_drift_per_step)).map(cell).join('')],
+  [
+    'MFU (of the BF16 peak)',
+    [
+      ...columns.map((c) => {
+        const u = util(c.f);
+        return u === undefined ? '-' : `${(100 * u).toFixed(1)}%`;
+      }),
+    ]
+      .map(cell)
+      .join(''),
+  ],
+  [
+    'matmul 2048² GFLOPS (as run)',
+    columns
+      .map((c) => Number(c.f.matmul_peak_gflops).toFixed(0))
+      .map(cell)
+      .join(''),
+  ],
+  [
+    'tensors leaked per train step',
+    ours
+      .map((f) => String(f.tensor_drift_per_step))
+      .map(cell)
+      .join(''),
+  ],
   ['KV-cache decoder', String(first.decoder)],
 ];
 const isa = first.matmul === 'onednn' ? `oneDNN ${first.isa}` : String(first.matmul);

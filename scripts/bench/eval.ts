@@ -9,7 +9,15 @@ import { type CompletionModel, CompletionServer, HttpCompletionModel } from '@rh
 import { evalBenchModel, measureBatch } from './_eval-model.ts';
 import { printBenchResult } from './_table.ts';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean' }, preset: { type: 'string', default: 'small' }, 'new-tokens': { type: 'string', default: '128' }, 'data-dir': { type: 'string' }, help: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean' },
+    preset: { type: 'string', default: 'small' },
+    'new-tokens': { type: 'string', default: '128' },
+    'data-dir': { type: 'string' },
+    help: { type: 'boolean' },
+  },
+});
 if (values.help) {
   console.log('usage: pnpm bench eval [--preset tiny|small|base] [--new-tokens N] [--json] [--data-dir DIR]');
   process.exit(0);

@@ -14,7 +14,9 @@ import { parseArgs } from 'node:util';
 import { readJsonl, REPO_ROOT, resolveDataDir } from '@rho/core/base';
 import { printBenchResult } from './_table.ts';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean' }, runs: { type: 'string', default: '3' }, 'data-dir': { type: 'string' }, help: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { json: { type: 'boolean' }, runs: { type: 'string', default: '3' }, 'data-dir': { type: 'string' }, help: { type: 'boolean' } },
+});
 if (values.help) {
   console.log('usage: pnpm bench grade [--json] [--runs N] [--data-dir DIR]');
   process.exit(0);
@@ -35,7 +37,11 @@ for (let r = 0; r < runs; r++) {
     rmSync(outs[grader] ?? '/nonexistent', { recursive: true, force: true });
     const out = (outs[grader] = mkdtempSync(join(tmpdir(), `bench-grade-${grader}-`)));
     const t0 = performance.now();
-    const res = spawnSync(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'packages/eval/src/cli/main.ts'), 'score', refs, '--out', out, '--data-dir', dataDir, '--grader', grader], { encoding: 'utf8', cwd: REPO_ROOT });
+    const res = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', resolve(REPO_ROOT, 'packages/eval/src/cli/main.ts'), 'score', refs, '--out', out, '--data-dir', dataDir, '--grader', grader],
+      { encoding: 'utf8', cwd: REPO_ROOT },
+    );
     walls[grader].push((performance.now() - t0) / 1000);
     if (res.status !== 0) {
       console.error(res.stderr || res.stdout);

@@ -11,7 +11,22 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { type CausalLm, convertToGguf, ENGINE_CHOICES, type EngineChoice, GGUF_OUT_TYPES, type GgufOutType, type GpuChoice, HUB_PRESET_NAMES, loadEngineApi, makeRng, openCausalLm, type Precision, PRECISION_CHOICES, weightFiles } from '@rho/core';
+import {
+  type CausalLm,
+  convertToGguf,
+  ENGINE_CHOICES,
+  type EngineChoice,
+  GGUF_OUT_TYPES,
+  type GgufOutType,
+  type GpuChoice,
+  HUB_PRESET_NAMES,
+  loadEngineApi,
+  makeRng,
+  openCausalLm,
+  type Precision,
+  PRECISION_CHOICES,
+  weightFiles,
+} from '@rho/core';
 import { parseArgs } from 'node:util';
 import { cpuIsa } from './_isa.ts';
 import { RhoError } from '@rho/core/base';
@@ -26,7 +41,15 @@ const NEW_TOKENS = 128;
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
-  options: { preset: { type: 'string' }, engine: { type: 'string' }, precision: { type: 'string' }, type: { type: 'string' }, gpu: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  options: {
+    preset: { type: 'string' },
+    engine: { type: 'string' },
+    precision: { type: 'string' },
+    type: { type: 'string' },
+    gpu: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
 });
 if (opt.help) {
   console.log(`usage: pnpm bench infer <ckpt-dir> | --preset ${HUB_PRESET_NAMES.join('|')} [--engine E] [--precision P] [--json]
@@ -49,20 +72,24 @@ const fail = (field: string, message: string): never => {
   throw new RhoError('BAD_CONFIG', message, { field });
 };
 if ((positionals.length === 1) === (opt.preset !== undefined) || positionals.length > 1) fail('preset', 'give one checkpoint directory or --preset NAME');
-if (opt.preset !== undefined && !HUB_PRESET_NAMES.includes(opt.preset as never)) fail('preset', `--preset must be one of ${HUB_PRESET_NAMES.join(', ')}, got '${opt.preset}'`);
+if (opt.preset !== undefined && !HUB_PRESET_NAMES.includes(opt.preset as never))
+  fail('preset', `--preset must be one of ${HUB_PRESET_NAMES.join(', ')}, got '${opt.preset}'`);
 const engines = opt.engine?.split(',').map((e) => e.trim()) ?? [];
 for (const e of engines) if (!ENGINE_CHOICES.includes(e as EngineChoice)) fail('engine', `--engine must be one of ${ENGINE_CHOICES.join(', ')}, got '${e}'`);
 const types = opt.type?.split(',').map((t) => t.trim()) ?? [];
 for (const t of types) if (!GGUF_OUT_TYPES.includes(t as GgufOutType)) fail('type', `--type must be one of ${GGUF_OUT_TYPES.join(', ')}, got '${t}'`);
 if (types.length && !engines.includes('llama.cpp')) fail('type', '--type is the GGUF weight type of the llama.cpp engine: give --engine llama.cpp');
-if (opt.precision !== undefined && !PRECISION_CHOICES.includes(opt.precision as Precision)) fail('precision', `--precision must be one of ${PRECISION_CHOICES.join(', ')}, got '${opt.precision}'`);
+if (opt.precision !== undefined && !PRECISION_CHOICES.includes(opt.precision as Precision))
+  fail('precision', `--precision must be one of ${PRECISION_CHOICES.join(', ')}, got '${opt.precision}'`);
 const json = opt.json === true;
 const note = (s: string) => process.stderr.write(`bench infer: ${s}\n`);
 
 const source = opt.preset ? await presetCheckpoint(opt.preset, { log: note }) : positionals[0]!;
 
 /** One run per engine (and per GGUF type for llama.cpp). */
-const runs = engines.flatMap((e) => (e === 'llama.cpp' && types.length ? types.map((t) => ({ engine: e, type: t })) : [{ engine: e, type: undefined as string | undefined }]));
+const runs = engines.flatMap((e) =>
+  e === 'llama.cpp' && types.length ? types.map((t) => ({ engine: e, type: t })) : [{ engine: e, type: undefined as string | undefined }],
+);
 if (runs.length > 1) {
   // each run in its own process: one engine's memory must not count in another's peak RSS
   const results: Record<string, unknown>[] = [];
@@ -73,7 +100,8 @@ if (runs.length > 1) {
     if (opt.precision) args.push(`--precision=${opt.precision}`);
     if (opt.gpu) args.push(`--gpu=${opt.gpu}`);
     const child = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-    if (child.status !== 0) throw new RhoError('RUNTIME', `bench infer --engine ${r.engine}${r.type ? ` --type ${r.type}` : ''} failed (exit ${child.status})`, { field: 'engine' });
+    if (child.status !== 0)
+      throw new RhoError('RUNTIME', `bench infer --engine ${r.engine}${r.type ? ` --type ${r.type}` : ''} failed (exit ${child.status})`, { field: 'engine' });
     results.push(JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>);
   }
   const col = (x: Record<string, unknown>) => `${x.engine}${x.gguf_type ? ` ${x.gguf_type}` : ''} (${x.weight_dtype})`;
@@ -107,7 +135,9 @@ const ggufType = types[0] as GgufOutType | undefined;
  */
 function ggufOf(dir: string, type: GgufOutType): string {
   const abs = resolve(dir);
-  const stamp = weightFiles(abs).files.map((f) => `${f}:${statSync(f).mtimeMs}`).join('|');
+  const stamp = weightFiles(abs)
+    .files.map((f) => `${f}:${statSync(f).mtimeMs}`)
+    .join('|');
   const key = createHash('sha256').update(stamp).digest('hex').slice(0, 12);
   const file = join(tmpdir(), 'rho-bench', `${basename(abs)}-${key}.${type}.gguf`);
   if (existsSync(file)) return file;
@@ -126,7 +156,12 @@ const bar = loadProgressBar();
 const t0 = performance.now();
 let opened: Awaited<ReturnType<typeof openCausalLm>>;
 try {
-  opened = await openCausalLm(dir, { engine: engineChoice, precision: opt.precision as Precision | undefined, gpu: opt.gpu as GpuChoice | undefined, onLoadProgress: bar.onLoadProgress });
+  opened = await openCausalLm(dir, {
+    engine: engineChoice,
+    precision: opt.precision as Precision | undefined,
+    gpu: opt.gpu as GpuChoice | undefined,
+    onLoadProgress: bar.onLoadProgress,
+  });
 } finally {
   bar.stop();
 }
@@ -174,7 +209,11 @@ try {
 
   const decode = (batch: number) => {
     note(`decode: batch ${batch}, ${PROMPT}-token prompts, ${NEW_TOKENS} new tokens`);
-    const t = timeGeneration(lm, Array.from({ length: batch }, () => randomIds(PROMPT)), NEW_TOKENS);
+    const t = timeGeneration(
+      lm,
+      Array.from({ length: batch }, () => randomIds(PROMPT)),
+      NEW_TOKENS,
+    );
     // the first new token came from the prompt pass; the other NEW_TOKENS − 1 were decoding steps
     return (batch * (NEW_TOKENS - 1)) / t.decodeS;
   };
@@ -185,7 +224,10 @@ try {
 
   const rss = peakRssBytes();
   const tinyLlama = isTinyLlamaArchitecture(config);
-  const targets = inferTargets({ promptTokensPerS: promptTps, decodeB1TokensPerS: b1, decodeB16TokensPerS: b16, peakRssBytes: rss, checkpointBytes: weightBytes }, tinyLlama);
+  const targets = inferTargets(
+    { promptTokensPerS: promptTps, decodeB1TokensPerS: b1, decodeB16TokensPerS: b16, peakRssBytes: rss, checkpointBytes: weightBytes },
+    tinyLlama,
+  );
   const verdict = (name: string) => {
     const t = targets.find((x) => x.name === name);
     return t ? `  target ${t.rule}: ${t.ok ? 'pass' : 'FAIL'}` : '';
@@ -200,7 +242,10 @@ try {
       ['prompt tokens/s (512)', `${promptTps.toFixed(1).padStart(9)}${cpp(`${LLAMA_CPP.promptTokensPerS.join('-')}`)}${verdict('prompt tokens/s')}`],
       ['decode b1 tokens/s', `${b1.toFixed(2).padStart(9)}${cpp(String(LLAMA_CPP.decodeB1TokensPerS))}${verdict('decode b1 tokens/s')}`],
       ['decode b16 tokens/s', `${b16.toFixed(1).padStart(9)}   ${(b16 / b1).toFixed(1)}x b1${verdict('decode b16 tokens/s')}`],
-      ['peak RSS', `${formatBytes(rss).padStart(9)}${cpp(formatBytes(LLAMA_CPP.residentBytes))}   ${(rss / weightBytes).toFixed(2)}x checkpoint${verdict('peak RSS bytes')}`],
+      [
+        'peak RSS',
+        `${formatBytes(rss).padStart(9)}${cpp(formatBytes(LLAMA_CPP.residentBytes))}   ${(rss / weightBytes).toFixed(2)}x checkpoint${verdict('peak RSS bytes')}`,
+      ],
       ['time: products / attention / rest', `prompt ${promptSplit}, b1 ${b1Split}, b16 ${b16Split}`],
       ['llama.cpp', tinyLlama ? LLAMA_CPP.what : 'figures only for the TinyLlama-1.1B architecture'],
     ],
@@ -221,7 +266,14 @@ try {
       decode_b1_tokens_per_s: b1,
       decode_b16_tokens_per_s: b16,
       peak_rss_bytes: rss,
-      llama_cpp: tinyLlama ? { prompt_tokens_per_s: LLAMA_CPP.promptTokensPerS, decode_b1_tokens_per_s: LLAMA_CPP.decodeB1TokensPerS, resident_bytes: LLAMA_CPP.residentBytes, what: LLAMA_CPP.what } : null,
+      llama_cpp: tinyLlama
+        ? {
+            prompt_tokens_per_s: LLAMA_CPP.promptTokensPerS,
+            decode_b1_tokens_per_s: LLAMA_CPP.decodeB1TokensPerS,
+            resident_bytes: LLAMA_CPP.residentBytes,
+            what: LLAMA_CPP.what,
+          }
+        : null,
       targets,
     },
     json,

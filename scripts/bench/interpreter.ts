@@ -56,6 +56,16 @@ printBenchResult(
     ['sandbox reproduces recorded output', `${same(boxed)}/${n}`],
     ['bare reproduces recorded output', `${same(bare)}/${n}`],
   ],
-  { programs: n, concurrency, isolation, startup_s: startupS, sandbox_programs_per_s: sandboxRate, bare_programs_per_s: bareRate, cost_ratio: bareRate / sandboxRate, sandbox_same: same(boxed), bare_same: same(bare) },
+  {
+    programs: n,
+    concurrency,
+    isolation,
+    startup_s: startupS,
+    sandbox_programs_per_s: sandboxRate,
+    bare_programs_per_s: bareRate,
+    cost_ratio: bareRate / sandboxRate,
+    sandbox_same: same(boxed),
+    bare_same: same(bare),
+  },
   asJson,
 );

@@ -20,7 +20,14 @@ import { printBenchResult } from './_table.ts';
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
-  options: { preset: { type: 'string' }, type: { type: 'string', default: 'q8_0' }, tokens: { type: 'string', default: '512' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  options: {
+    preset: { type: 'string' },
+    type: { type: 'string', default: 'q8_0' },
+    tokens: { type: 'string', default: '512' },
+    'data-dir': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
 });
 if (opt.help) {
   console.log(`usage: pnpm bench quant <ckpt-dir> | --preset ${HUB_PRESET_NAMES.join('|')} [--type ${GGUF_OUT_TYPES.join('|')}] [--tokens N] [--data-dir DIR] [--json]
@@ -43,7 +50,9 @@ const tokFile = join(source, 'tokenizer.json');
 if (!existsSync(tokFile)) throw new RhoError('NOT_FOUND', 'the checkpoint has no tokenizer.json to tokenize GSM8K text with', { file: source });
 
 function ggufOf(type: GgufOutType): string {
-  const stamp = weightFiles(source).files.map((f) => `${f}:${statSync(f).mtimeMs}`).join('|');
+  const stamp = weightFiles(source)
+    .files.map((f) => `${f}:${statSync(f).mtimeMs}`)
+    .join('|');
   const file = join(tmpdir(), 'rho-bench', `${basename(source)}-${createHash('sha256').update(stamp).digest('hex').slice(0, 12)}.${type}.gguf`);
   if (existsSync(file)) return file;
   note(`converting to ${type} GGUF: ${file}`);
@@ -58,7 +67,15 @@ function ggufOf(type: GgufOutType): string {
 
 const dataFile = join(resolveDataDir(opt['data-dir']), 'data/gsm8k/test.jsonl');
 if (!existsSync(dataFile)) throw new RhoError('NOT_FOUND', 'no GSM8K test split', { file: dataFile, hint: 'run `pnpm data fetch` or set RHO_DATA_DIR' });
-const text = readFileSync(dataFile, 'utf8').split('\n').filter(Boolean).slice(0, 40).map((l) => { const r = JSON.parse(l) as { question: string; answer: string }; return `Question: ${r.question}\nAnswer: ${r.answer}`; }).join('\n\n');
+const text = readFileSync(dataFile, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .slice(0, 40)
+  .map((l) => {
+    const r = JSON.parse(l) as { question: string; answer: string };
+    return `Question: ${r.question}\nAnswer: ${r.answer}`;
+  })
+  .join('\n\n');
 const tok = Tokenizer.fromFile(tokFile);
 const ids = tok.encode(text).slice(0, nTokens);
 if (ids.length < nTokens) fail('tokens', `the GSM8K text gives only ${ids.length} tokens`);
@@ -91,8 +108,18 @@ let decisiveAgree = 0;
 const margins: number[] = [];
 let maxDiff = 0;
 let lossDiff = 0;
-const argmax = (x: Float32Array) => { let b = 0; for (let i = 1; i < x.length; i++) if (x[i]! > x[b]!) b = i; return b; };
-const nll = (x: Float32Array, target: number) => { let m = -Infinity; for (const y of x) m = Math.max(m, y); let s = 0; for (const y of x) s += Math.exp(y - m); return m + Math.log(s) - x[target]!; };
+const argmax = (x: Float32Array) => {
+  let b = 0;
+  for (let i = 1; i < x.length; i++) if (x[i]! > x[b]!) b = i;
+  return b;
+};
+const nll = (x: Float32Array, target: number) => {
+  let m = -Infinity;
+  for (const y of x) m = Math.max(m, y);
+  let s = 0;
+  for (const y of x) s += Math.exp(y - m);
+  return m + Math.log(s) - x[target]!;
+};
 for (let t = 0; t < ids.length; t++) {
   const a = ref.logits.subarray(t * v, (t + 1) * v);
   const b = q.logits.subarray(t * v, (t + 1) * v);
@@ -120,13 +147,30 @@ printBenchResult(
     ['tokens', `${ids.length} of GSM8K test text`],
     [`top-1 agreement`, `${(100 * agreement).toFixed(2)}% (${agree}/${ids.length})`],
     ['F32 top-2 margin', `median ${median(margins).toFixed(3)}, ${margins.filter((m) => m < 0.1).length} of ${ids.length} positions under 0.1`],
-    ['agreement where decisive', `${decisive ? ((100 * decisiveAgree) / decisive).toFixed(2) : 'n/a'}% (${decisiveAgree}/${decisive} positions whose F32 margin exceeds twice that position's largest logit change)`],
+    [
+      'agreement where decisive',
+      `${decisive ? ((100 * decisiveAgree) / decisive).toFixed(2) : 'n/a'}% (${decisiveAgree}/${decisive} positions whose F32 margin exceeds twice that position's largest logit change)`,
+    ],
     ['max |logit diff|', maxDiff],
     ['mean |loss diff|', lossDiff / (ids.length - 1)],
     ['sizes', `f32 ${(ref.bytes / 1e9).toFixed(2)} GB, ${opt.type} ${(q.bytes / 1e9).toFixed(2)} GB`],
     ['f32', ref.description],
     [String(opt.type), q.description],
   ],
-  { cpu: cpuIsa(), checkpoint: source, preset: opt.preset ?? null, type: opt.type, tokens: ids.length, top1_agreement: agreement, median_top2_margin: median(margins), decisive_positions: decisive, decisive_agreement: decisive ? decisiveAgree / decisive : null, max_abs_logit_diff: maxDiff, mean_abs_loss_diff: lossDiff / (ids.length - 1), f32_bytes: ref.bytes, quant_bytes: q.bytes },
+  {
+    cpu: cpuIsa(),
+    checkpoint: source,
+    preset: opt.preset ?? null,
+    type: opt.type,
+    tokens: ids.length,
+    top1_agreement: agreement,
+    median_top2_margin: median(margins),
+    decisive_positions: decisive,
+    decisive_agreement: decisive ? decisiveAgree / decisive : null,
+    max_abs_logit_diff: maxDiff,
+    mean_abs_loss_diff: lossDiff / (ids.length - 1),
+    f32_bytes: ref.bytes,
+    quant_bytes: q.bytes,
+  },
   opt.json === true,
 );

@@ -11,7 +11,17 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ContinuousBatcher, HUB_PRESET_NAMES, openNativeLm, type SequenceRequest, Tokenizer } from '@rho/core';
 import { resolveDataDir, RhoError } from '@rho/core/base';
-import { constructPrompt, DEFAULT_MAX_BATCH, defaultKvBudget, formatBytes, loadExamples, loadProgressBar, parseBytes, peakRssBytes, progressBar } from '@rho/eval';
+import {
+  constructPrompt,
+  DEFAULT_MAX_BATCH,
+  defaultKvBudget,
+  formatBytes,
+  loadExamples,
+  loadProgressBar,
+  parseBytes,
+  peakRssBytes,
+  progressBar,
+} from '@rho/eval';
 import { presetCheckpoint, presetCheckpointDir } from './_preset-checkpoint.ts';
 import { printBenchResult } from './_table.ts';
 import { cpuIsa } from './_isa.ts';
@@ -52,7 +62,8 @@ const posInt = (v: string, field: string, min: number) => {
   return Number.isInteger(n) && n >= min ? n : fail(field, `--${field} must be an integer >= ${min}, got '${v}'`);
 };
 if ((positionals.length === 1) === (opt.preset !== undefined) || positionals.length > 1) fail('preset', 'give one checkpoint directory or --preset NAME');
-if (opt.preset !== undefined && !HUB_PRESET_NAMES.includes(opt.preset as never)) fail('preset', `--preset must be one of ${HUB_PRESET_NAMES.join(', ')}, got '${opt.preset}'`);
+if (opt.preset !== undefined && !HUB_PRESET_NAMES.includes(opt.preset as never))
+  fail('preset', `--preset must be one of ${HUB_PRESET_NAMES.join(', ')}, got '${opt.preset}'`);
 const problems = posInt(opt.problems!, 'problems', 1);
 const naiveProblems = posInt(opt['naive-problems']!, 'naive-problems', 0);
 const maxBatch = posInt(opt['batch-size']!, 'batch-size', 1);
@@ -73,7 +84,8 @@ readFileSync(released, 'utf8')
     } catch {
       throw new RhoError('BAD_INPUT', 'not JSON', { file: released, line: i + 1 });
     }
-    if (typeof row.idx !== 'number' || !Array.isArray(row.code) || typeof row.code[0] !== 'string') throw new RhoError('BAD_INPUT', 'expected idx and code[0]', { file: released, line: i + 1 });
+    if (typeof row.idx !== 'number' || !Array.isArray(row.code) || typeof row.code[0] !== 'string')
+      throw new RhoError('BAD_INPUT', 'expected idx and code[0]', { file: released, line: i + 1 });
     completionByIdx.set(row.idx, row.code[0]);
   });
 
@@ -139,7 +151,19 @@ async function continuous(reqs: SequenceRequest[]): Promise<Measured> {
       ),
     );
     const s = b.stats;
-    return { ...measured(reqs, (performance.now() - t0) / 1000, prefixSeconds, s.promptTokensComputed + s.prefixTokens, s.promptTokensCached, s.rowsInSteps / Math.max(1, s.steps), s.peakKvBytes), steadySeconds, steadyWork };
+    return {
+      ...measured(
+        reqs,
+        (performance.now() - t0) / 1000,
+        prefixSeconds,
+        s.promptTokensComputed + s.prefixTokens,
+        s.promptTokensCached,
+        s.rowsInSteps / Math.max(1, s.steps),
+        s.peakKvBytes,
+      ),
+      steadySeconds,
+      steadyWork,
+    };
   } finally {
     bar.stop();
     b.close();
@@ -155,15 +179,36 @@ async function naive(reqs: SequenceRequest[]): Promise<Measured> {
     let done = 0;
     for (let i = 0; i < reqs.length; i += 16) await Promise.all(reqs.slice(i, i + 16).map((r) => b.submit(r).then(() => bar.update(++done))));
     const s = b.stats;
-    return { ...measured(reqs, (performance.now() - t0) / 1000, 0, s.promptTokensComputed, 0, s.rowsInSteps / Math.max(1, s.steps), s.peakKvBytes), steadySeconds: Number.NaN, steadyWork: 0 };
+    return {
+      ...measured(reqs, (performance.now() - t0) / 1000, 0, s.promptTokensComputed, 0, s.rowsInSteps / Math.max(1, s.steps), s.peakKvBytes),
+      steadySeconds: Number.NaN,
+      steadyWork: 0,
+    };
   } finally {
     bar.stop();
     b.close();
   }
 }
 
-function measured(reqs: SequenceRequest[], seconds: number, prefixSeconds: number, promptComputed: number, promptCached: number, meanBatch: number, kvPeak: number): Omit<Measured, 'steadySeconds' | 'steadyWork'> {
-  return { seconds, prefixSeconds, promptComputed, promptCached, promptNaive: reqs.reduce((a, r) => a + r.prompt.length, 0), decoded: reqs.reduce((a, r) => a + r.maxNewTokens, 0), meanBatch, kvPeak };
+function measured(
+  reqs: SequenceRequest[],
+  seconds: number,
+  prefixSeconds: number,
+  promptComputed: number,
+  promptCached: number,
+  meanBatch: number,
+  kvPeak: number,
+): Omit<Measured, 'steadySeconds' | 'steadyWork'> {
+  return {
+    seconds,
+    prefixSeconds,
+    promptComputed,
+    promptCached,
+    promptNaive: reqs.reduce((a, r) => a + r.prompt.length, 0),
+    decoded: reqs.reduce((a, r) => a + r.maxNewTokens, 0),
+    meanBatch,
+    kvPeak,
+  };
 }
 
 const work = (ps: typeof all, shared: number) => ps.reduce((a, p) => a + p.decode + p.prompt.length - shared, 0);
@@ -206,14 +251,29 @@ const rows: Array<[string, string | number]> = [
   ['machine', `${cpuIsa()}, ${lm.description}`],
   ['checkpoint', opt.preset ? `${opt.preset} random weights, ${formatBytes(weightBytes)} BF16` : `${dir}, ${formatBytes(weightBytes)}`],
   ['problems run', `${Math.min(problems, all.length)} of ${all.length} (${opt.data} cot)`],
-  ['prompt tokens computed', `${cont.promptComputed} of ${cont.promptNaive} naive (${((100 * cont.promptComputed) / cont.promptNaive).toFixed(1)}%; target ≤ 20%), ${cont.promptCached} from the shared prefix`],
+  [
+    'prompt tokens computed',
+    `${cont.promptComputed} of ${cont.promptNaive} naive (${((100 * cont.promptComputed) / cont.promptNaive).toFixed(1)}%; target ≤ 20%), ${cont.promptCached} from the shared prefix`,
+  ],
   ['decoded tokens', `${cont.decoded} (the released completions' lengths)`],
   ['decode tok/s (whole run)', (cont.decoded / (cont.seconds - cont.prefixSeconds)).toFixed(1)],
-  ['tokens/s while the batch is full', Number.isNaN(cont.steadySeconds) ? 'n/a (no queue: --problems ≤ --batch-size)' : `${(cont.steadyWork / (cont.steadySeconds - cont.prefixSeconds)).toFixed(1)} (prompt + decoded, first ${cont.steadySeconds.toFixed(0)} s)`],
+  [
+    'tokens/s while the batch is full',
+    Number.isNaN(cont.steadySeconds)
+      ? 'n/a (no queue: --problems ≤ --batch-size)'
+      : `${(cont.steadyWork / (cont.steadySeconds - cont.prefixSeconds)).toFixed(1)} (prompt + decoded, first ${cont.steadySeconds.toFixed(0)} s)`,
+  ],
   ['mean batch occupancy', cont.meanBatch.toFixed(1)],
   ['run time', `${min(cont.seconds)} (prefix ${cont.prefixSeconds.toFixed(1)} s)`],
   ['projected, whole dataset', `${min(contProjected)}${target === null ? '' : ` (target ≤ ${target / 60} min: ${contProjected <= target ? 'pass' : 'FAIL'})`}`],
-  ...(naiveM && naiveProjected !== null ? ([['naive projected (no cache, static 16)', `${min(naiveProjected)} from ${naiveM.decoded} decoded tokens in ${min(naiveM.seconds)}; ${(naiveProjected / contProjected).toFixed(1)}x the scheduler`]] as Array<[string, string]>) : []),
+  ...(naiveM && naiveProjected !== null
+    ? ([
+        [
+          'naive projected (no cache, static 16)',
+          `${min(naiveProjected)} from ${naiveM.decoded} decoded tokens in ${min(naiveM.seconds)}; ${(naiveProjected / contProjected).toFixed(1)}x the scheduler`,
+        ],
+      ] as Array<[string, string]>)
+    : []),
   ['llama.cpp', 'not measured here: pnpm bench infer --engine native,llama.cpp compares the engines'],
   ['peak RSS', `${formatBytes(rss)} (keys/values reserved at most ${formatBytes(cont.kvPeak)})`],
 ];

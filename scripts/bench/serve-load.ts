@@ -48,7 +48,8 @@ if (!(SHARE >= 0 && SHARE <= 1)) throw new Error(`--hostile-share must be within
 const MAX_BODY = parseBytes(values['max-body']!, '--max-body');
 const HOSTILE = Math.round(CLIENTS * SHARE);
 
-const CHAT_TEMPLATE = "{{ bos_token }}{% for m in messages %}{{ m.role | upper }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}ASSISTANT:{% endif %}";
+const CHAT_TEMPLATE =
+  '{{ bos_token }}{% for m in messages %}{{ m.role | upper }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}ASSISTANT:{% endif %}';
 const texts = readCorpusTexts([join(resolveDataDir(values['data-dir']), 'corpus/gsm8k-train.jsonl')], ['question']).slice(0, 2000);
 const scratch = mkdtempSync(join(tmpdir(), 'bench-serve-load-'));
 const ckpt = positionals[0] ? resolve(positionals[0]) : join(scratch, 'ckpt');
@@ -60,7 +61,11 @@ if (!positionals[0]) {
 }
 
 // `pnpm serve` as users run it, node itself so that the pid sampled is the server's
-const server = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'packages/eval/src/cli/serve.ts'), ckpt, '--port', '0', '--host', '127.0.0.1', '--max-body', String(MAX_BODY)], { stdio: ['ignore', 'pipe', 'pipe'] });
+const server = spawn(
+  process.execPath,
+  ['--import', 'tsx', join(REPO_ROOT, 'packages/eval/src/cli/serve.ts'), ckpt, '--port', '0', '--host', '127.0.0.1', '--max-body', String(MAX_BODY)],
+  { stdio: ['ignore', 'pipe', 'pipe'] },
+);
 let stderr = '';
 server.stderr!.on('data', (c) => (stderr = (stderr + c).slice(-4000)));
 let exitCode: number | null | undefined;
@@ -97,7 +102,12 @@ const t0 = performance.now();
 await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
 const ranS = (performance.now() - t0) / 1000;
 const crashed = crashedDuringRun();
-const healthAfter = crashed ? 0 : await fetch(url.replace(/\/v1$/, '/health')).then((r) => r.status, () => 0);
+const healthAfter = crashed
+  ? 0
+  : await fetch(url.replace(/\/v1$/, '/health')).then(
+      (r) => r.status,
+      () => 0,
+    );
 const rssAfter = procMemory(pid)?.rss ?? 0;
 const memory = sampler.stop();
 
@@ -134,7 +144,18 @@ const json = {
   clients: CLIENTS,
   hostile_clients: HOSTILE,
   max_body_bytes: MAX_BODY,
-  kinds: Object.fromEntries([...byKind].map(([k, v]) => [k, { sent: v.sent, statuses: v.statuses, ...((WELL_FORMED_KINDS as readonly string[]).includes(k) ? { failed: v.failed } : { expected_status: HOSTILE_EXPECTED[k as keyof typeof HOSTILE_EXPECTED] }) }])),
+  kinds: Object.fromEntries(
+    [...byKind].map(([k, v]) => [
+      k,
+      {
+        sent: v.sent,
+        statuses: v.statuses,
+        ...((WELL_FORMED_KINDS as readonly string[]).includes(k)
+          ? { failed: v.failed }
+          : { expected_status: HOSTILE_EXPECTED[k as keyof typeof HOSTILE_EXPECTED] }),
+      },
+    ]),
+  ),
   well_formed_sent: well.length,
   well_formed_failed: failures.length,
   well_formed_failures: failures.slice(0, 5).map((f) => `${f.kind}: ${f.failure}`),
@@ -159,12 +180,18 @@ const statusText = (s: Record<string, number>) =>
 printBenchResult(
   `serve-load: ${CLIENTS} clients (${HOSTILE} hostile) against pnpm serve on 127.0.0.1 for ${json.duration_s} s`,
   [
-    ...[...byKind].map(([k, v]): [string, string] => [k, `${v.sent} sent: ${statusText(v.statuses)}${(WELL_FORMED_KINDS as readonly string[]).includes(k) ? (v.failed ? `, ${v.failed} FAILED` : '') : ` (expected ${HOSTILE_EXPECTED[k as keyof typeof HOSTILE_EXPECTED] || 'none'})`}`]),
+    ...[...byKind].map(([k, v]): [string, string] => [
+      k,
+      `${v.sent} sent: ${statusText(v.statuses)}${(WELL_FORMED_KINDS as readonly string[]).includes(k) ? (v.failed ? `, ${v.failed} FAILED` : '') : ` (expected ${HOSTILE_EXPECTED[k as keyof typeof HOSTILE_EXPECTED] || 'none'})`}`,
+    ]),
     ['well-formed requests', `${well.length} sent, ${failures.length} failed; latency median ${json.well_formed_ms_p50} ms, p99 ${json.well_formed_ms_p99} ms`],
     ...failures.slice(0, 5).map((f, i): [string, string] => [`  failure ${i + 1}`, `${f.kind}: ${f.failure}`]),
     ['server crashed', crashed ? `YES (exit ${exitCode}): ${stderr.slice(-500)}` : `no (/health ${healthAfter} after the run)`],
     ['SIGTERM after the run', `exit ${exitCode} in ${json.sigterm_exit_s} s`],
-    ['server RSS', `idle ${formatBytes(idleRss)}, peak ${formatBytes(memory.peakRss)} (VmRSS every 100 ms; VmHWM ${formatBytes(memory.hwm)}), after ${formatBytes(rssAfter)}`],
+    [
+      'server RSS',
+      `idle ${formatBytes(idleRss)}, peak ${formatBytes(memory.peakRss)} (VmRSS every 100 ms; VmHWM ${formatBytes(memory.hwm)}), after ${formatBytes(rssAfter)}`,
+    ],
   ],
   json,
   Boolean(values.json),

@@ -18,10 +18,21 @@ import { cpuIsa } from './_isa.ts';
 import { printBenchResult } from './_table.ts';
 
 const { values } = parseArgs({
-  options: { json: { type: 'boolean' }, preset: { type: 'string', default: 'small' }, clients: { type: 'string', default: '16' }, 'new-tokens': { type: 'string', default: '128' }, rounds: { type: 'string', default: '5' }, 'stream-interval': { type: 'string', default: '1,4' }, 'data-dir': { type: 'string' }, help: { type: 'boolean' } },
+  options: {
+    json: { type: 'boolean' },
+    preset: { type: 'string', default: 'small' },
+    clients: { type: 'string', default: '16' },
+    'new-tokens': { type: 'string', default: '128' },
+    rounds: { type: 'string', default: '5' },
+    'stream-interval': { type: 'string', default: '1,4' },
+    'data-dir': { type: 'string' },
+    help: { type: 'boolean' },
+  },
 });
 if (values.help) {
-  console.log('usage: pnpm bench serve [--preset tiny|small|base] [--clients N] [--new-tokens N] [--rounds N] [--stream-interval N[,N...]] [--json] [--data-dir DIR]');
+  console.log(
+    'usage: pnpm bench serve [--preset tiny|small|base] [--clients N] [--new-tokens N] [--rounds N] [--stream-interval N[,N...]] [--json] [--data-dir DIR]',
+  );
   process.exit(0);
 }
 const positive = (name: string, v: string) => {
@@ -41,7 +52,22 @@ local.setBatchSize(CLIENTS);
 
 // `pnpm serve` as users run it, its own process: the clients' work here does not stall its event loop
 async function startServer(interval: number): Promise<{ url: string; stop: () => Promise<void> }> {
-  const server = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'packages/eval/src/cli/serve.ts'), bench.ckpt, '--port', '0', '--batch-size', String(CLIENTS), '--stream-interval', String(interval)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(REPO_ROOT, 'packages/eval/src/cli/serve.ts'),
+      bench.ckpt,
+      '--port',
+      '0',
+      '--batch-size',
+      String(CLIENTS),
+      '--stream-interval',
+      String(interval),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const exited = new Promise<void>((r) => server.on('exit', () => r()));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -128,10 +154,15 @@ printBenchResult(
     ['CPU', json.isa],
     ['engine', json.engine],
     [`local batch ${CLIENTS} (as pnpm bench eval)`, `${json[`local_b${CLIENTS}_tokens_per_s`]} tok/s (median of ${localRuns.length} rounds)`],
-    ...served.flatMap((r): Array<[string, string]> => [
-      [`pnpm serve --stream-interval ${r.interval}, ${CLIENTS} streams`, `${median(r.runs).toFixed(1)} tok/s; ${(100 * median(r.ratios)).toFixed(1)}% of the local round beside it (median of ${r.ratios.length}; target ≥ 90%)`],
-      [`  time to first token`, `median ${quantile(r.ttft, 0.5).toFixed(1)} ms, p99 ${quantile(r.ttft, 0.99).toFixed(1)} ms (${r.ttft.length} streams)`],
-    ]),
+    ...served.flatMap(
+      (r): Array<[string, string]> => [
+        [
+          `pnpm serve --stream-interval ${r.interval}, ${CLIENTS} streams`,
+          `${median(r.runs).toFixed(1)} tok/s; ${(100 * median(r.ratios)).toFixed(1)}% of the local round beside it (median of ${r.ratios.length}; target ≥ 90%)`,
+        ],
+        [`  time to first token`, `median ${quantile(r.ttft, 0.5).toFixed(1)} ms, p99 ${quantile(r.ttft, 0.99).toFixed(1)} ms (${r.ttft.length} streams)`],
+      ],
+    ),
   ],
   json,
   Boolean(values.json),

@@ -17,7 +17,12 @@ const PYTORCH = { clm: 1326, slm: 1294, score: 4304 };
 // strict: false keeps unknown flags harmless, as before
 const { values: opt } = parseArgs({
   strict: false,
-  options: { preset: { type: 'string', default: 'small' }, steps: { type: 'string', default: '5' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  options: {
+    preset: { type: 'string', default: 'small' },
+    steps: { type: 'string', default: '5' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
 });
 if (opt.help) {
   console.log(`usage: pnpm bench slm [--preset ${PRESET_NAMES.join('|')}] [--steps N] [--json]
@@ -39,7 +44,7 @@ const config = presetConfig(preset);
 const { seqLen: T, batchSize: B, lr, weightDecay } = presetTraining(preset);
 const model = LlamaModel.init(config, 0);
 let seed = 12345;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const ids = Int32Array.from({ length: B * T }, () => 3 + Math.floor(rnd() * (config.vocabSize - 3)));
 const batch: SlmBatch = {
   ids,
@@ -52,7 +57,8 @@ const batch: SlmBatch = {
   noise: null,
 };
 const select = { ratio: 0.6, selectBy: 'excess' as const };
-const state = (): TrainerState => createTrainerState({ schedule: { maxLr: lr, minLr: lr / 10, warmupSteps: 0, totalSteps: 1000 }, maxGradNorm: 1, adamw: { weightDecay } }, { seed: 0 });
+const state = (): TrainerState =>
+  createTrainerState({ schedule: { maxLr: lr, minLr: lr / 10, warmupSteps: 0, totalSteps: 1000 }, maxGradNorm: 1, adamw: { weightDecay } }, { seed: 0 });
 const states = { clm: state(), slm: state() };
 const fns = { clm: makeLossFn('clm', select), slm: makeLossFn('slm', select) };
 const step = (mode: 'clm' | 'slm') => {
@@ -109,9 +115,21 @@ printBenchResult(
     ['slm step overhead over clm (median step)', `${(100 * overhead).toFixed(1)}%  (target < 3%; PyTorch +2.5%)`],
     ['selection alone, share of a clm step', `${(100 * selectCost).toFixed(2)}%  (${(1000 * median(selectTimes)).toFixed(1)} ms)`],
     ['scoring / clm training', `${(scoreTps / clm).toFixed(2)}x  (target >= 3x; PyTorch 3.2x)`],
-    ...(preset === 'small' ? ([['PyTorch clm / slm / scoring tokens/s', `${PYTORCH.clm} / ${PYTORCH.slm} / ${PYTORCH.score}`]] as Array<[string, string]>) : []),
+    ...(preset === 'small'
+      ? ([['PyTorch clm / slm / scoring tokens/s', `${PYTORCH.clm} / ${PYTORCH.slm} / ${PYTORCH.score}`]] as Array<[string, string]>)
+      : []),
   ],
-  { preset, backend, steps, score_tokens_per_s: scoreTps, clm_tokens_per_s: clm, slm_tokens_per_s: slm, slm_overhead: overhead, select_overhead: selectCost, score_over_train: scoreTps / clm },
+  {
+    preset,
+    backend,
+    steps,
+    score_tokens_per_s: scoreTps,
+    clm_tokens_per_s: clm,
+    slm_tokens_per_s: slm,
+    slm_overhead: overhead,
+    select_overhead: selectCost,
+    score_over_train: scoreTps / clm,
+  },
   json,
 );
 model.dispose();

@@ -17,9 +17,15 @@ if (args.includes('--help')) {
 const rowsAt = args.indexOf('--rows');
 const nRows = rowsAt >= 0 ? Number(args[rowsAt + 1]) : 2000;
 
-const jsonl = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>);
+const jsonl = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, string>);
 const corpus = jsonl(join(DATA_DIR, 'corpus/gsm8k-train.jsonl')).map((r) => `${r.question}\n${r.answer}`);
-const texts = jsonl(join(DATA_DIR, 'data/math/test.jsonl')).slice(0, nRows).map((r) => `${r.problem}\n${r.solution}`);
+const texts = jsonl(join(DATA_DIR, 'data/math/test.jsonl'))
+  .slice(0, nRows)
+  .map((r) => `${r.problem}\n${r.solution}`);
 const chars = texts.reduce((n, t) => n + t.length, 0);
 
 function time<T>(f: () => T): [T, number] {

@@ -8,17 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  ARITH_DEFAULTS,
-  arithDocuments,
-  arithHeldOut,
-  generateArithProblems,
-  Interpreter,
-  openModel,
-  runEval,
-  writeArith,
-  type PromptType,
-} from '@rho/eval';
+import { ARITH_DEFAULTS, arithDocuments, arithHeldOut, generateArithProblems, Interpreter, openModel, runEval, writeArith, type PromptType } from '@rho/eval';
 import { readMetrics, runExperiment, type ExperimentResult, type StepRow } from '@rho/slm';
 import { checkpointFingerprint } from '@rho/core/base';
 import type { DemoRecipe } from './recipe.ts';

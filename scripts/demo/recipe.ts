@@ -49,15 +49,22 @@ export function loadDemoRecipe(file: string, name: string): DemoRecipe {
   const ev = json.eval as Record<string, unknown> | undefined;
   const keys = ['problems', 'cotMaxTokens', 'toraMaxTokens', 'batchSize'] as const;
   if (typeof ev !== 'object' || ev === null) throw new RhoError('BAD_INPUT', 'recipe needs an eval section', { file, field: 'eval' });
-  for (const k of Object.keys(ev)) if (!(keys as readonly string[]).includes(k)) throw new RhoError('BAD_INPUT', `unknown eval field "${k}"`, { file, field: `eval.${k}` });
+  for (const k of Object.keys(ev))
+    if (!(keys as readonly string[]).includes(k)) throw new RhoError('BAD_INPUT', `unknown eval field "${k}"`, { file, field: `eval.${k}` });
   const count = (k: (typeof keys)[number]): number => {
     const v = ev[k];
     if (!positiveInt(v)) throw new RhoError('BAD_INPUT', `eval.${k} must be a positive integer`, { file, field: `eval.${k}`, got: v });
     return v;
   };
-  const plan: EvalPlan = { problems: count('problems'), cotMaxTokens: count('cotMaxTokens'), toraMaxTokens: count('toraMaxTokens'), batchSize: count('batchSize') };
+  const plan: EvalPlan = {
+    problems: count('problems'),
+    cotMaxTokens: count('cotMaxTokens'),
+    toraMaxTokens: count('toraMaxTokens'),
+    batchSize: count('batchSize'),
+  };
   const precision = json.precision ?? 'auto';
-  if (precision !== 'auto' && precision !== 'bf16' && precision !== 'fp32') throw new RhoError('BAD_INPUT', 'precision must be auto, bf16 or fp32', { file, field: 'precision', got: precision });
+  if (precision !== 'auto' && precision !== 'bf16' && precision !== 'fp32')
+    throw new RhoError('BAD_INPUT', 'precision must be auto, bf16 or fp32', { file, field: 'precision', got: precision });
   return {
     name,
     precision,

@@ -8,7 +8,12 @@ const tmp = mkdtempSync(join(tmpdir(), 'rho-gate-baseline-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const measured = { date: '2026-12-06', isa: 'avx512_bf16', backend: 'test' };
-const rules = (m: string) => (m.endsWith('loss') ? { tolerance: 0.02, better: 'lower' as const } : m.endsWith('acc') ? { tolerance: 5, better: 'higher' as const } : { tolerance: 0, better: 'equal' as const });
+const rules = (m: string) =>
+  m.endsWith('loss')
+    ? { tolerance: 0.02, better: 'lower' as const }
+    : m.endsWith('acc')
+      ? { tolerance: 5, better: 'higher' as const }
+      : { tolerance: 0, better: 'equal' as const };
 
 describe('gate baseline', () => {
   const base = makeBaseline('r', { 'clm.val_loss': 0.5, 'slm.tora_acc': 60, 'slm.tokens': 1000 }, rules, measured);

@@ -34,7 +34,8 @@ function shapeError(json: unknown): { field: string; message: string } | null {
     if (!isObj(m)) return { field: `metrics.${name}`, message: 'expected an object' };
     if (typeof m.value !== 'number') return { field: `metrics.${name}.value`, message: 'expected a number' };
     if (typeof m.tolerance !== 'number' || !(m.tolerance >= 0)) return { field: `metrics.${name}.tolerance`, message: 'expected a number ≥ 0' };
-    if (m.better !== 'higher' && m.better !== 'lower' && m.better !== 'equal') return { field: `metrics.${name}.better`, message: 'expected higher, lower or equal' };
+    if (m.better !== 'higher' && m.better !== 'lower' && m.better !== 'equal')
+      return { field: `metrics.${name}.better`, message: 'expected higher, lower or equal' };
     const extra = Object.keys(m).find((k) => !['value', 'tolerance', 'better'].includes(k));
     if (extra) return { field: `metrics.${name}.${extra}`, message: 'unknown field' };
   }
@@ -117,7 +118,10 @@ export function compareToBaseline(b: Baseline, values: Readonly<Record<string, n
   return Object.entries(b.metrics).map(([metric, m]) => {
     const value = values[metric];
     if (value === undefined) {
-      throw new RhoError('BAD_INPUT', `the gate did not measure ${metric}, which the baseline has`, { field: metric, hint: 'run `pnpm gate --update` if the metric was removed on purpose' });
+      throw new RhoError('BAD_INPUT', `the gate did not measure ${metric}, which the baseline has`, {
+        field: metric,
+        hint: 'run `pnpm gate --update` if the metric was removed on purpose',
+      });
     }
     const delta = value - m.value;
     // NaN (a metric that could not be computed) is never within tolerance

@@ -36,7 +36,11 @@ const REL_TOL = { harness: 1e-4, injected: 1e-1 };
 /** Accuracy recomputed from every released outputs file, keyed parity.<model>.<data>.<prompt type>. */
 export async function gradingParity(dataDir: string, inject?: Injection): Promise<Record<string, number>> {
   const root = join(dataDir, 'reference-outputs');
-  if (!existsSync(root)) throw new RhoError('NOT_FOUND', 'no released outputs to check grading parity on', { file: root, hint: 'run `pnpm data fetch`, or point --data-dir / RHO_DATA_DIR at a data directory that has them' });
+  if (!existsSync(root))
+    throw new RhoError('NOT_FOUND', 'no released outputs to check grading parity on', {
+      file: root,
+      hint: 'run `pnpm data fetch`, or point --data-dir / RHO_DATA_DIR at a data directory that has them',
+    });
   const out: Record<string, number> = {};
   for (const f of collectOutputFiles(root).files) {
     const r = await scoreFile({ file: f.path, dataDir, equal: { relTol: inject === 'grader-tolerance' ? REL_TOL.injected : REL_TOL.harness } });

@@ -12,9 +12,7 @@ export interface MatmulPlan {
   bOffsets: Int32Array;
 }
 
-export function planBatchMatmul(
-  aShape: readonly number[], bShape: readonly number[], transA: boolean, transB: boolean,
-): MatmulPlan {
+export function planBatchMatmul(aShape: readonly number[], bShape: readonly number[], transA: boolean, transB: boolean): MatmulPlan {
   if (aShape.length < 2 || bShape.length < 2) {
     throw new Error(`BatchMatMul needs rank >= 2, got [${aShape}] and [${bShape}]`);
   }

@@ -12,7 +12,11 @@ export interface MlpBlockTiming {
  */
 export function timeMlpBlock(tokens = 8 * 256, d = 384, ffn = 1024, iters = 3): MlpBlockTiming {
   const x = tf.randomNormal([tokens, d], 0, 1, 'float32', 3);
-  const ws = [[d, ffn], [d, ffn], [ffn, d]].map((s, i) => tf.variable(tf.randomNormal(s, 0, 0.02, 'float32', 4 + i)));
+  const ws = [
+    [d, ffn],
+    [d, ffn],
+    [ffn, d],
+  ].map((s, i) => tf.variable(tf.randomNormal(s, 0, 0.02, 'float32', 4 + i)));
   const [wGate, wUp, wDown] = ws as [tf.Variable, tf.Variable, tf.Variable];
   const step = () => {
     const { value, grads } = tf.variableGrads(() => {

@@ -29,7 +29,10 @@ describe.skipIf(!bf16)('BF16 training tracks FP32 training', () => {
     const model = LlamaModel.init(config, 11);
     // a moderate learning rate: at 3e-3 this model's loss spikes early in both precisions, and from
     // there the two runs part ways for reasons that have nothing to do with BF16
-    const state = createTrainerState({ schedule: { maxLr: 1e-3, minLr: 1e-4, warmupSteps: 4, totalSteps: STEPS }, maxGradNorm: 1, adamw: { weightDecay: 0.1 } }, { seed: 0 });
+    const state = createTrainerState(
+      { schedule: { maxLr: 1e-3, minLr: 1e-4, warmupSteps: 4, totalSteps: STEPS }, maxGradNorm: 1, adamw: { weightDecay: 0.1 } },
+      { seed: 0 },
+    );
     // a learnable stream: each row counts up by its own stride, so the loss keeps falling
     const ids = Int32Array.from({ length: 8 * 64 }, (_, i) => 3 + ((Math.floor(i / 64) * 37 + (i % 64) * (1 + (Math.floor(i / 64) % 5))) % 400));
     const batch: TokenBatch = { ids, batchSize: 8, seqLen: 64 };
@@ -49,7 +52,9 @@ describe.skipIf(!bf16)('BF16 training tracks FP32 training', () => {
     const gaps = fp32.map((l, i) => Math.abs(l - mixed[i]!));
     const meanGap = gaps.reduce((s, g) => s + g, 0) / STEPS;
     const final = Math.abs(mixed.at(-1)! - fp32.at(-1)!) / fp32.at(-1)!;
-    console.log(`bf16-training.test: fp32 ${fp32[0]!.toFixed(3)} → ${fp32.at(-1)!.toFixed(3)}, bf16 ${mixed[0]!.toFixed(3)} → ${mixed.at(-1)!.toFixed(3)}; mean |Δloss| ${meanGap.toFixed(4)}, final ${(100 * final).toFixed(2)}%`);
+    console.log(
+      `bf16-training.test: fp32 ${fp32[0]!.toFixed(3)} → ${fp32.at(-1)!.toFixed(3)}, bf16 ${mixed[0]!.toFixed(3)} → ${mixed.at(-1)!.toFixed(3)}; mean |Δloss| ${meanGap.toFixed(4)}, final ${(100 * final).toFixed(2)}%`,
+    );
     expect(fp32.at(-1)!).toBeLessThan(fp32[0]! - 1); // it learned, so the comparison means something
     // the bounds the full-size check meets with room to spare (mean |Δloss| ≤ 0.02, final within 1%)
     expect(meanGap).toBeLessThan(0.02);

@@ -17,7 +17,10 @@ const NOT_BRIDGED = new Set(['Complex', 'ComplexAbs', 'Real', 'Imag', 'FFT', 'IF
  */
 export function missingKernels(target: string, reference = 'cpu'): string[] {
   const have = new Set(tf.getKernelsForBackend(target).map((k) => k.kernelName));
-  return tf.getKernelsForBackend(reference).map((k) => k.kernelName).filter((n) => !have.has(n));
+  return tf
+    .getKernelsForBackend(reference)
+    .map((k) => k.kernelName)
+    .filter((n) => !have.has(n));
 }
 
 /**

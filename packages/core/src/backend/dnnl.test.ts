@@ -102,8 +102,12 @@ runDnnl('oneDNN products', () => {
     const c = new Float32Array(6).fill(7);
     kernels!.gemmF32Batched(new Float32Array(0), new Float32Array(0), c, Int32Array.of(0), Int32Array.of(0), 2, 3, 0, false, false);
     expect(Array.from(c)).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(() => kernels!.gemmF32Batched(new Float32Array(4), new Float32Array(4), new Float32Array(4), Int32Array.of(1), Int32Array.of(0), 2, 2, 2, false, false)).toThrow(/out of range/);
-    expect(() => kernels!.gemmF32Batched(new Float32Array(4), new Float32Array(4), new Float32Array(3), Int32Array.of(0), Int32Array.of(0), 2, 2, 2, false, false)).toThrow(/too small/);
+    expect(() =>
+      kernels!.gemmF32Batched(new Float32Array(4), new Float32Array(4), new Float32Array(4), Int32Array.of(1), Int32Array.of(0), 2, 2, 2, false, false),
+    ).toThrow(/out of range/);
+    expect(() =>
+      kernels!.gemmF32Batched(new Float32Array(4), new Float32Array(4), new Float32Array(3), Int32Array.of(0), Int32Array.of(0), 2, 2, 2, false, false),
+    ).toThrow(/too small/);
   });
 });
 
@@ -113,14 +117,20 @@ describe('an addon built without oneDNN', () => {
     try {
       const out = join(dir, 'rho_native.node');
       const build = fileURLToPath(new URL('../../native/build.mjs', import.meta.url));
-      const r = spawnSync(process.execPath, [build, '--strict', '--out', out], { env: { ...process.env, RHO_NO_DNNL: '1' }, encoding: 'utf8', timeout: 120_000 });
+      const r = spawnSync(process.execPath, [build, '--strict', '--out', out], {
+        env: { ...process.env, RHO_NO_DNNL: '1' },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
       if (r.status !== 0 && !process.env.CI && /not built/.test(r.stderr)) return; // no compiler or OpenBLAS here
       expect(r.status, r.stderr).toBe(0);
       const loaded = loadNativeKernels(out);
       if (!loaded.ok) throw new Error(loaded.reason);
       expect(loaded.kernels.dnnlInfo()).toMatchObject({ ready: false, bf16: false, isa: 'oneDNN not built in' });
       const x = new Float32Array(4);
-      expect(() => loaded.kernels.gemmBf16Batched(x, x, new Float32Array(4), Int32Array.of(0), Int32Array.of(0), 2, 2, 2, false, false)).toThrow(/not available/);
+      expect(() => loaded.kernels.gemmBf16Batched(x, x, new Float32Array(4), Int32Array.of(0), Int32Array.of(0), 2, 2, 2, false, false)).toThrow(
+        /not available/,
+      );
       const bits = new Uint16Array(1);
       loaded.kernels.f32ToBf16(Float32Array.of(1), bits);
       expect(bits[0]).toBe(0x3f80);

@@ -32,7 +32,9 @@ export function registerAllGradients(): Promise<void> {
     }
     await import(pathToFileURL(file).href);
   })();
-  loaded.catch(() => { loaded = undefined; });
+  loaded.catch(() => {
+    loaded = undefined;
+  });
   return loaded;
 }
 

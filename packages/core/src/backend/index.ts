@@ -12,7 +12,17 @@ export { candidatesFor, DEFAULT_CANDIDATES, selectBackend, type BackendCandidate
 export { missingKernels } from './bridge.ts';
 export { loadNativeKernels, nativeDecoderUnavailable, NATIVE_ADDON_PATH, type NativeLoad } from './native.ts';
 export { NATIVE_ADDON_VERSION, type DnnlInfo, type NativeHandle, type NativeKernels, type NativeTrainApi } from './native-kernels.ts';
-export { activePrecision, bf16Unavailable, parsePrecision, PRECISIONS, requestedPrecision, resetPrecision, resolvePrecision, setPrecision, type ResolvedPrecision } from './precision.ts';
+export {
+  activePrecision,
+  bf16Unavailable,
+  parsePrecision,
+  PRECISIONS,
+  requestedPrecision,
+  resetPrecision,
+  resolvePrecision,
+  setPrecision,
+  type ResolvedPrecision,
+} from './precision.ts';
 export { routeGemm, type GemmRoute } from './matmul-kernel.ts';
 export { planBatchMatmul } from './batch-offsets.ts';
 export { matmulPeakGflops } from './peak.ts';
@@ -106,9 +116,12 @@ function nativeMatmul(): Pick<BackendInfo, 'matmul' | 'isa'> {
 
 function describe(info: BackendInfo, threads?: number, decoder?: string): string {
   const lib = info.matmul === 'onednn' ? `oneDNN ${info.isa}` : 'OpenBLAS';
-  const matmul = info.matmul !== 'tfjs'
-    ? `matmul: ${lib}, ${info.precision}${threads ? `, ${threads} threads` : ''}${decoder ? `; ${decoder}` : ''}`
-    : info.nativeReason ? `matmul: tfjs (${info.nativeReason})` : '';
+  const matmul =
+    info.matmul !== 'tfjs'
+      ? `matmul: ${lib}, ${info.precision}${threads ? `, ${threads} threads` : ''}${decoder ? `; ${decoder}` : ''}`
+      : info.nativeReason
+        ? `matmul: tfjs (${info.nativeReason})`
+        : '';
   const extra = info.id !== info.name ? info.id : '';
   const detail = [extra, matmul].filter(Boolean).join('; ');
   return `backend: ${info.name}${detail ? ` (${detail})` : ''}`;
@@ -147,7 +160,9 @@ export function initBackendInfo(options: InitBackendOptions = {}): Promise<Backe
     return info;
   })();
   // a failed selection may be retried (for instance after fixing RHO_BACKEND)
-  current.catch(() => { current = undefined; });
+  current.catch(() => {
+    current = undefined;
+  });
   return current;
 }
 

@@ -92,11 +92,13 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const x = tf.randomUniform([2, 3, 4, 6], -1, 1, 'float32', 5);
       const y = tf.randomUniform([2, 3, 5, 6], -1, 1, 'float32', 6);
       const w = tf.randomUniform([2, 3, 4, 5], -1, 1, 'float32', 7);
-      const loss = (f: typeof tf.matMul | typeof referenceMatmul) => (p: tf.Tensor, q: tf.Tensor) =>
-        tf.sum(tf.mul(f(p, q, false, true), w));
+      const loss = (f: typeof tf.matMul | typeof referenceMatmul) => (p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(f(p, q, false, true), w));
       const [gx, gy] = tf.grads(loss(tf.matMul as typeof referenceMatmul))([x, y]);
       const [rx, ry] = tf.grads(loss(referenceMatmul))([x, y]);
-      for (const [g, r] of [[gx!, rx!], [gy!, ry!]] as const) {
+      for (const [g, r] of [
+        [gx!, rx!],
+        [gy!, ry!],
+      ] as const) {
         expect(g.shape).toEqual(r.shape);
         expect(tf.max(tf.abs(tf.sub(g, r))).dataSync()[0]).toBeLessThan(1e-5);
         expect(tf.max(tf.abs(r)).dataSync()[0]).toBeGreaterThan(0.1);
@@ -113,14 +115,34 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
 
     it.runIf(backend === 'cpu')('int32 matmul falls back to the backend kernel', () => {
-      const x = tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32');
-      const y = tf.tensor2d([[5, 6], [7, 8]], [2, 2], 'int32');
+      const x = tf.tensor2d(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [2, 2],
+        'int32',
+      );
+      const y = tf.tensor2d(
+        [
+          [5, 6],
+          [7, 8],
+        ],
+        [2, 2],
+        'int32',
+      );
       expect(Array.from(tf.matMul(x, y).dataSync())).toEqual([19, 22, 43, 50]);
     });
 
     it('fused matmul with bias and relu still works (backend fallback)', () => {
-      const x = tf.tensor2d([[1, -2], [3, 4]]);
-      const y = tf.tensor2d([[1, 0], [0, 1]]);
+      const x = tf.tensor2d([
+        [1, -2],
+        [3, 4],
+      ]);
+      const y = tf.tensor2d([
+        [1, 0],
+        [0, 1],
+      ]);
       const out = tf.fused.matMul({ a: x, b: y, bias: tf.tensor1d([1, 1]), activation: 'relu' });
       expect(Array.from(out.dataSync())).toEqual([2, 0, 4, 5]);
       const plain = tf.fused.matMul({ a: x, b: y, transposeB: true });
@@ -159,12 +181,17 @@ for (const { route, needs, tol } of ROUTES) {
       if (!native.ok) throw new Error(native.reason);
       const original = (kernel: string) => tf.getKernel(kernel, 'cpu');
       const forced = { onednn: route !== 'openblas', bf16: route === 'onednn-bf16' };
-      const configs = nativeMatmulKernels('cpu', native.kernels, { batchMatMul: original(tf.BatchMatMul), fusedMatMul: original(tf._FusedMatMul) }, {
-        caps: forced,
-        precision: () => (route === 'onednn-bf16' ? 'bf16' : 'fp32'),
-        thresholds: { bf16MinReuse: 0, onednnMinMacs: 0 },
-        onRoute: (r) => taken.push(r),
-      });
+      const configs = nativeMatmulKernels(
+        'cpu',
+        native.kernels,
+        { batchMatMul: original(tf.BatchMatMul), fusedMatMul: original(tf._FusedMatMul) },
+        {
+          caps: forced,
+          precision: () => (route === 'onednn-bf16' ? 'bf16' : 'fp32'),
+          thresholds: { bf16MinReuse: 0, onednnMinMacs: 0 },
+          onRoute: (r) => taken.push(r),
+        },
+      );
       for (const config of configs) {
         tf.unregisterKernel(config.kernelName, 'cpu');
         tf.registerKernel(config);

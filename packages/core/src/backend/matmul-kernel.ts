@@ -33,9 +33,7 @@ export interface RouteThresholds {
 export const DEFAULT_THRESHOLDS: RouteThresholds = { bf16MinReuse: 64, onednnMinMacs: 1 << 18 };
 
 /** The route of a product of `batch` m×k by k×n matrices. */
-export function routeGemm(
-  m: number, n: number, k: number, precision: ResolvedPrecision, caps: GemmCaps, t: RouteThresholds = DEFAULT_THRESHOLDS,
-): GemmRoute {
+export function routeGemm(m: number, n: number, k: number, precision: ResolvedPrecision, caps: GemmCaps, t: RouteThresholds = DEFAULT_THRESHOLDS): GemmRoute {
   if (!caps.onednn || m * n * k < t.onednnMinMacs) return 'openblas';
   if (precision === 'bf16' && caps.bf16 && m * n >= t.bf16MinReuse * (m + n)) return 'onednn-bf16';
   return 'onednn-f32';
@@ -84,8 +82,7 @@ export function nativeMatmulKernels(
       options.onRoute?.(route, plan.m, plan.n, plan.k, batch);
       const gemm = route === 'onednn-bf16' ? kernels.gemmBf16Batched : route === 'onednn-f32' ? kernels.gemmF32Batched : kernels.sgemmBatched;
       // views after alloc: a heap growth during alloc detaches earlier views
-      gemm.call(kernels, store.view(a), store.view(b), out.view(), plan.aOffsets, plan.bOffsets,
-        plan.m, plan.n, plan.k, transA, transB);
+      gemm.call(kernels, store.view(a), store.view(b), out.view(), plan.aOffsets, plan.bOffsets, plan.m, plan.n, plan.k, transA, transB);
     }
     return out.info;
   };

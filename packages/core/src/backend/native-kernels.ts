@@ -57,7 +57,16 @@ export interface NativeTrainApi {
    * `losses`; with `keep`, a handle on what trainBackward needs.
    * dims: [B, T, L, D, H, KV, headDim, F, V, window (−1: none), tied, bf16].
    */
-  trainForward(weights: Float32Array[], ids: Int32Array, mask: Int32Array | null, dims: Int32Array, eps: number, theta: number, losses: Float32Array, keep: boolean): NativeHandle | undefined;
+  trainForward(
+    weights: Float32Array[],
+    ids: Int32Array,
+    mask: Int32Array | null,
+    dims: Int32Array,
+    eps: number,
+    theta: number,
+    losses: Float32Array,
+    keep: boolean,
+  ): NativeHandle | undefined;
   /** Gradients of Σ dLosses·losses, one array per weight; frees the handle's activations. */
   trainBackward(handle: NativeHandle, weights: Float32Array[], dLosses: Float32Array, grads: Float32Array[]): void;
 }
@@ -74,9 +83,16 @@ export interface NativeKernels extends EngineApi, NativeTrainApi {
    * op = transpose when the flag is set. Runs synchronously on OpenBLAS's threads (src/rho_blas.c).
    */
   sgemmBatched(
-    a: Float32Array, b: Float32Array, c: Float32Array,
-    aOffsets: Int32Array, bOffsets: Int32Array,
-    m: number, n: number, k: number, transA: boolean, transB: boolean,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    aOffsets: Int32Array,
+    bOffsets: Int32Array,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
   ): void;
   /** Sets OpenBLAS's thread count when given a positive number; returns the count in use. */
   threads(n?: number): number;
@@ -89,15 +105,29 @@ export interface NativeKernels extends EngineApi, NativeTrainApi {
    * and multiplied with FP32 accumulation. Throws where oneDNN has no native BF16.
    */
   gemmBf16Batched(
-    a: Float32Array, b: Float32Array, c: Float32Array,
-    aOffsets: Int32Array, bOffsets: Int32Array,
-    m: number, n: number, k: number, transA: boolean, transB: boolean,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    aOffsets: Int32Array,
+    bOffsets: Int32Array,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
   ): void;
   /** As sgemmBatched, through oneDNN's FP32 matmul. */
   gemmF32Batched(
-    a: Float32Array, b: Float32Array, c: Float32Array,
-    aOffsets: Int32Array, bOffsets: Int32Array,
-    m: number, n: number, k: number, transA: boolean, transB: boolean,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    aOffsets: Int32Array,
+    bOffsets: Int32Array,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
   ): void;
   /** dst[i] = src[i] rounded to BF16 bits (nearest even, NaN kept quiet); dst at least as long as src. */
   f32ToBf16(src: Float32Array, dst: Uint16Array): void;
@@ -107,5 +137,15 @@ export interface NativeKernels extends EngineApi, NativeTrainApi {
   crossEntropyForward(x: Float32Array, targets: Int32Array, vocab: number, loss: Float32Array, lse: Float32Array, threads: number): void;
   crossEntropyBackward(x: Float32Array, targets: Int32Array, lse: Float32Array, dy: Float32Array, vocab: number, dx: Float32Array, threads: number): void;
   // One AdamW step of one parameter (src/rho_optim.c); coefs [beta1, beta2, eps, decay, stepSize, bc2Sqrt].
-  adamwUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, coefs: Float64Array, threads: number): void;
+  adamwUpdate(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    pOut: Float32Array,
+    mOut: Float32Array,
+    vOut: Float32Array,
+    coefs: Float64Array,
+    threads: number,
+  ): void;
 }

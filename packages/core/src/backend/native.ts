@@ -26,7 +26,11 @@ export function loadNativeKernels(path: string = NATIVE_ADDON_PATH): NativeLoad 
       // what require gives has no type: the version says which NativeKernels it is
       const addon: { version?: unknown } = createRequire(import.meta.url)(path);
       if (addon.version === NATIVE_ADDON_VERSION) result = { ok: true, kernels: addon as NativeKernels };
-      else result = { ok: false, reason: `addon built from other sources (version ${String(addon.version ?? 'none')}, these need ${NATIVE_ADDON_VERSION}); run node packages/core/native/build.mjs` };
+      else
+        result = {
+          ok: false,
+          reason: `addon built from other sources (version ${String(addon.version ?? 'none')}, these need ${NATIVE_ADDON_VERSION}); run node packages/core/native/build.mjs`,
+        };
     } catch (err) {
       result = { ok: false, reason: `addon failed to load: ${err instanceof Error ? err.message : String(err)}` };
     }

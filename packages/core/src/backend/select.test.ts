@@ -34,11 +34,16 @@ describe('selectBackend', () => {
     const { candidate, skipped } = await selectBackend(undefined, [failing('tfjs-node-gpu', 'no CUDA'), failing('tfjs-node', 'no binding'), byId('cpu')]);
     expect(candidate.id).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
-    expect(skipped).toEqual([{ id: 'tfjs-node-gpu', reason: 'no CUDA' }, { id: 'tfjs-node', reason: 'no binding' }]);
+    expect(skipped).toEqual([
+      { id: 'tfjs-node-gpu', reason: 'no CUDA' },
+      { id: 'tfjs-node', reason: 'no binding' },
+    ]);
   });
 
   it('falls back past a backend whose initialisation fails', async () => {
-    tf.registerBackend('rho-broken', () => { throw new Error('init failed'); });
+    tf.registerBackend('rho-broken', () => {
+      throw new Error('init failed');
+    });
     const broken: BackendCandidate = { id: 'cpu', tfName: 'rho-broken', load: async () => {} };
     const { candidate, skipped } = await selectBackend(undefined, [broken, byId('wasm')]);
     expect(candidate.id).toBe('wasm');
@@ -48,12 +53,20 @@ describe('selectBackend', () => {
 
   it('an explicit request that fails is an error, not a silent fallback', async () => {
     await expect(selectBackend('tfjs-node', [failing('tfjs-node', 'no binding'), byId('cpu')])).rejects.toMatchObject({
-      code: 'UNSUPPORTED', context: { field: 'RHO_BACKEND', got: 'tfjs-node: no binding' },
+      code: 'UNSUPPORTED',
+      context: { field: 'RHO_BACKEND', got: 'tfjs-node: no binding' },
     });
   });
 
   it('the real tfjs-node candidates report an absent or unbuilt package', async () => {
-    const installed = (p: string) => { try { createRequire(import.meta.url).resolve(`${p}/package.json`); return true; } catch { return false; } };
+    const installed = (p: string) => {
+      try {
+        createRequire(import.meta.url).resolve(`${p}/package.json`);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     if (installed('@tensorflow/tfjs-node') || installed('@tensorflow/tfjs-node-gpu')) return; // a machine that has them tests the real thing elsewhere
     const { candidate, skipped } = await selectBackend(undefined);
     expect(candidate.id).toBe('wasm');

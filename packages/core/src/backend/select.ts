@@ -54,14 +54,14 @@ const ALIASES: Record<string, readonly string[]> = {
 };
 
 /** The candidates to try for an RHO_BACKEND value (undefined or empty: all, in order). */
-export function candidatesFor(
-  request: string | undefined, candidates: readonly BackendCandidate[] = DEFAULT_CANDIDATES,
-): readonly BackendCandidate[] {
+export function candidatesFor(request: string | undefined, candidates: readonly BackendCandidate[] = DEFAULT_CANDIDATES): readonly BackendCandidate[] {
   if (request === undefined || request.trim() === '') return candidates;
   const ids = ALIASES[request.trim().toLowerCase()];
   if (!ids) {
     throw new RhoError('BAD_CONFIG', `unknown backend "${request}"`, {
-      field: 'RHO_BACKEND', expected: Object.keys(ALIASES), got: request,
+      field: 'RHO_BACKEND',
+      expected: Object.keys(ALIASES),
+      got: request,
     });
   }
   return candidates.filter((c) => ids.includes(c.id));
@@ -98,9 +98,7 @@ export interface Selected {
  * Tries each candidate in order and activates the first that loads and initialises. With an
  * explicit request (RHO_BACKEND) a failure is an error, never a silent fallback to something slower.
  */
-export async function selectBackend(
-  request: string | undefined, candidates: readonly BackendCandidate[] = DEFAULT_CANDIDATES,
-): Promise<Selected> {
+export async function selectBackend(request: string | undefined, candidates: readonly BackendCandidate[] = DEFAULT_CANDIDATES): Promise<Selected> {
   const explicit = request !== undefined && request.trim() !== '';
   const skipped: { id: string; reason: string }[] = [];
   for (const candidate of candidatesFor(request, candidates)) {

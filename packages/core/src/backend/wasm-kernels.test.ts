@@ -41,7 +41,10 @@ describe('our wasm kernels', () => {
   });
 
   it('Identity shares storage safely: the copy outlives the original', () => {
-    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
     const y = tf.clone(x);
     x.dispose();
     expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4]);

@@ -10,9 +10,19 @@ import { initBackendInfo, installBackendKernels, missingKernels } from './index.
 
 describe('training on wasm', () => {
   const config = makeConfig({
-    vocab_size: 64, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4,
-    num_key_value_heads: 2, max_position_embeddings: 64, rms_norm_eps: 1e-5, rope_theta: 10000,
-    tie_word_embeddings: false, bos_token_id: 1, eos_token_id: 2, torch_dtype: 'float32',
+    vocab_size: 64,
+    hidden_size: 32,
+    intermediate_size: 64,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    max_position_embeddings: 64,
+    rms_norm_eps: 1e-5,
+    rope_theta: 10000,
+    tie_word_embeddings: false,
+    bos_token_id: 1,
+    eos_token_id: 2,
+    torch_dtype: 'float32',
   });
   const ids = Array.from({ length: 4 }, (_, r) => Array.from({ length: 16 }, (_, t) => (r * 5 + t * 3) % 64));
 
@@ -31,7 +41,7 @@ describe('training on wasm', () => {
     return { loss, grads: byName };
   }
 
-  it('has every kernel a Llama step needs, and its gradients equal the cpu backend\'s', async () => {
+  it("has every kernel a Llama step needs, and its gradients equal the cpu backend's", async () => {
     await initBackendInfo({ env: { RHO_BACKEND: 'wasm' }, log: () => {} });
     expect(missingKernels('wasm').filter((k) => k === 'UnsortedSegmentSum')).toEqual([]);
     const wasm = await lossAndGrads('wasm');
@@ -40,7 +50,8 @@ describe('training on wasm', () => {
     expect(wasm.grads.size).toBe(cpu.grads.size);
     for (const [name, g] of cpu.grads) {
       const w = wasm.grads.get(name)!;
-      let maxErr = 0, scale = 0;
+      let maxErr = 0,
+        scale = 0;
       for (let i = 0; i < g.length; i++) {
         maxErr = Math.max(maxErr, Math.abs(w[i]! - g[i]!));
         scale = Math.max(scale, Math.abs(g[i]!));
@@ -55,11 +66,12 @@ describe('training on wasm', () => {
     const model = LlamaModel.init(config, 3);
     const x = tf.tensor2d(ids, [4, 16], 'int32');
     const vars = model.trainableVariables();
-    const step = () => tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => tf.mean(model.tokenLosses(x)) as tf.Scalar, vars);
-      for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name]!, 0.5)));
-      return value.dataSync()[0]!;
-    });
+    const step = () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => tf.mean(model.tokenLosses(x)) as tf.Scalar, vars);
+        for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name]!, 0.5)));
+        return value.dataSync()[0]!;
+      });
     const first = step();
     const count = tf.memory().numTensors;
     let last = first;

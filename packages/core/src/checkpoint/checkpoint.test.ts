@@ -23,12 +23,36 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** name → hex digest of the float32 bytes: cheap to compare, and any changed bit shows. */
 const bytesOf = async (m: LlamaModel) =>
-  Object.fromEntries(await Promise.all([...m.weights].map(async ([k, v]) => [k, createHash('sha256').update((await v.data()) as Float32Array).digest('hex')] as const)));
+  Object.fromEntries(
+    await Promise.all(
+      [...m.weights].map(
+        async ([k, v]) =>
+          [
+            k,
+            createHash('sha256')
+              .update((await v.data()) as Float32Array)
+              .digest('hex'),
+          ] as const,
+      ),
+    ),
+  );
 
 describe('checkpoint save/load', () => {
   it('round-trips weights bit-exactly (F32, untied and tied, single file and sharded) with extra files', async () => {
-    for (const [i, tied, shard] of [[0, false, undefined], [1, true, 20_000]] as const) {
-      const config = makeConfig({ vocab_size: 40, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 1, tie_word_embeddings: tied, rope_theta: 500000 });
+    for (const [i, tied, shard] of [
+      [0, false, undefined],
+      [1, true, 20_000],
+    ] as const) {
+      const config = makeConfig({
+        vocab_size: 40,
+        hidden_size: 16,
+        intermediate_size: 32,
+        num_hidden_layers: 2,
+        num_attention_heads: 4,
+        num_key_value_heads: 1,
+        tie_word_embeddings: tied,
+        rope_theta: 500000,
+      });
       const model = LlamaModel.init(config, 9 + i);
       const dir = join(tmp, `rt${i}`);
       await saveCheckpoint(dir, model, { extraFiles: { 'trainer_state.json': '{"step":3}' }, maxShardBytes: shard });

@@ -16,7 +16,9 @@ export function checkpointFingerprint(dir: string): string {
   if (!existsSync(config)) throw new RhoError('NOT_FOUND', 'checkpoint has no config.json', { file: dir });
   const h = createHash('sha256');
   h.update('config.json\0').update(readFileSync(config)).update('\0');
-  const weights = readdirSync(dir).filter((n) => n.endsWith('.safetensors') || n === 'model.safetensors.index.json').sort();
+  const weights = readdirSync(dir)
+    .filter((n) => n.endsWith('.safetensors') || n === 'model.safetensors.index.json')
+    .sort();
   if (weights.length === 0) throw new RhoError('NOT_FOUND', 'checkpoint has no *.safetensors weight files', { file: dir });
   for (const name of weights) {
     const file = join(dir, name);

@@ -20,8 +20,17 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 // a scaled-down Mistral: grouped-query attention, a window, the Llama-2 vocabulary size so the default tokenizer fits
 const config = makeConfig({
-  architectures: ['MistralForCausalLM'], model_type: 'mistral', vocab_size: 32000, hidden_size: 32, intermediate_size: 48,
-  num_hidden_layers: 3, num_attention_heads: 4, num_key_value_heads: 2, sliding_window: 7, initializer_range: 0.02, torch_dtype: 'bfloat16',
+  architectures: ['MistralForCausalLM'],
+  model_type: 'mistral',
+  vocab_size: 32000,
+  hidden_size: 32,
+  intermediate_size: 48,
+  num_hidden_layers: 3,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  sliding_window: 7,
+  initializer_range: 0.02,
+  torch_dtype: 'bfloat16',
 });
 
 /** Bitwise equality (toEqual walks a million-element array slowly). */
@@ -41,7 +50,13 @@ describe('initCheckpoint (streaming, no tfjs)', () => {
     const params = [...shapes.values()].reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
     expect(res).toMatchObject({ parameters: params, bytes: 2 * params, dtype: 'BF16' });
     expect(progress.at(-1)).toBe(res.bytes);
-    expect(readdirSync(out).sort()).toEqual(['config.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', 'model.safetensors.index.json', 'tokenizer.json']);
+    expect(readdirSync(out).sort()).toEqual([
+      'config.json',
+      'model-00001-of-00002.safetensors',
+      'model-00002-of-00002.safetensors',
+      'model.safetensors.index.json',
+      'tokenizer.json',
+    ]);
     // nothing left beside it
     expect(readdirSync(tmp).filter((f) => f.startsWith('.'))).toEqual([]);
 
@@ -64,7 +79,11 @@ describe('initCheckpoint (streaming, no tfjs)', () => {
       const t = raw.get(name)!;
       expect(t.dtype, name).toBe('BF16');
       expect(t.shape, name).toEqual(shape);
-      if (name.endsWith('norm.weight')) expect(t.data.every((x) => x === 1), name).toBe(true);
+      if (name.endsWith('norm.weight'))
+        expect(
+          t.data.every((x) => x === 1),
+          name,
+        ).toBe(true);
     }
     const emb = stats(raw.get('model.embed_tokens.weight')!.data);
     expect(Math.abs(emb.mean)).toBeLessThan(1e-3);
@@ -72,7 +91,14 @@ describe('initCheckpoint (streaming, no tfjs)', () => {
     expect(emb.std).toBeLessThan(0.0205);
 
     const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    expect(cfg).toMatchObject({ architectures: ['MistralForCausalLM'], model_type: 'mistral', sliding_window: 7, torch_dtype: 'bfloat16', bos_token_id: 1, eos_token_id: 2 });
+    expect(cfg).toMatchObject({
+      architectures: ['MistralForCausalLM'],
+      model_type: 'mistral',
+      sliding_window: 7,
+      torch_dtype: 'bfloat16',
+      bos_token_id: 1,
+      eos_token_id: 2,
+    });
     const loaded = await loadCheckpoint(out);
     try {
       expect(loaded.config).toEqual(config);
@@ -115,7 +141,9 @@ describe('initCheckpoint (streaming, no tfjs)', () => {
     await initCheckpoint({ config, out, seed: 1 });
     expect(readdirSync(out).sort()).toEqual(['config.json', 'model.safetensors']);
     const small = makeConfig({ vocab_size: 100, hidden_size: 8, intermediate_size: 16, num_hidden_layers: 1, num_attention_heads: 2 });
-    await expect(initCheckpoint({ config: small, out: join(tmp, 'too-small'), seed: 0, tokenizerPath: llama2TokenizerPath() })).rejects.toThrow(/tokenizer uses 32000 ids/);
+    await expect(initCheckpoint({ config: small, out: join(tmp, 'too-small'), seed: 0, tokenizerPath: llama2TokenizerPath() })).rejects.toThrow(
+      /tokenizer uses 32000 ids/,
+    );
     expect(readdirSync(tmp).some((f) => f.includes('too-small'))).toBe(false);
   });
 });

@@ -99,9 +99,20 @@ export async function initCheckpoint(opts: InitOptions): Promise<InitResult> {
   if (opts.tokenizerPath) {
     const tok = readTokenizerIds(opts.tokenizerPath);
     if (tok.size > config.vocabSize) {
-      throw new RhoError('BAD_CONFIG', `the tokenizer uses ${tok.size} ids, the config's vocab_size is ${config.vocabSize}`, { file: opts.tokenizerPath, field: 'vocab_size', expected: `>= ${tok.size}`, got: config.vocabSize, hint: 'train the tokenizer with --vocab-size equal to the model\'s, or pass --config with a larger vocab_size' });
+      throw new RhoError('BAD_CONFIG', `the tokenizer uses ${tok.size} ids, the config's vocab_size is ${config.vocabSize}`, {
+        file: opts.tokenizerPath,
+        field: 'vocab_size',
+        expected: `>= ${tok.size}`,
+        got: config.vocabSize,
+        hint: "train the tokenizer with --vocab-size equal to the model's, or pass --config with a larger vocab_size",
+      });
     }
-    config = Object.freeze({ ...config, bosTokenId: tok.bosId ?? config.bosTokenId, eosTokenId: tok.eosId ?? config.eosTokenId, padTokenId: tok.padId ?? config.padTokenId });
+    config = Object.freeze({
+      ...config,
+      bosTokenId: tok.bosId ?? config.bosTokenId,
+      eosTokenId: tok.eosId ?? config.eosTokenId,
+      padTokenId: tok.padId ?? config.padTokenId,
+    });
     // a Hub config keeps its fields; only ids the tokenizer contradicts change
     if (hf) {
       if (tok.bosId !== undefined && tok.bosId !== hf.bos_token_id) hf.bos_token_id = tok.bosId;
@@ -109,7 +120,10 @@ export async function initCheckpoint(opts: InitOptions): Promise<InitResult> {
       if (tok.padId !== undefined && tok.padId !== hf.pad_token_id) hf.pad_token_id = tok.padId;
     }
   }
-  for (const [field, id] of [['bos_token_id', config.bosTokenId], ['eos_token_id', config.eosTokenId]] as const) {
+  for (const [field, id] of [
+    ['bos_token_id', config.bosTokenId],
+    ['eos_token_id', config.eosTokenId],
+  ] as const) {
     for (const x of id === null ? [] : Array.isArray(id) ? id : [id]) {
       if (x >= config.vocabSize) throw new RhoError('BAD_CONFIG', `${field} ${x} is outside the vocabulary [0, ${config.vocabSize})`, { field });
     }
@@ -166,6 +180,11 @@ function checkFreeSpace(dir: string, bytes: number): void {
   const need = bytes + (64 << 20);
   if (free < need) {
     const gb = (x: number) => `${(x / 1e9).toFixed(2)} GB`;
-    throw new RhoError('RUNTIME', `not enough disk space: the checkpoint needs ${gb(need)}, ${gb(free)} are free`, { file: dir, expected: need, got: free, hint: 'free space, pick another --out, or use fewer layers/a smaller --dtype' });
+    throw new RhoError('RUNTIME', `not enough disk space: the checkpoint needs ${gb(need)}, ${gb(free)} are free`, {
+      file: dir,
+      expected: need,
+      got: free,
+      hint: 'free space, pick another --out, or use fewer layers/a smaller --dtype',
+    });
   }
 }

@@ -25,7 +25,10 @@ export interface LoadedCheckpoint {
  */
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new RhoError('NOT_FOUND', 'checkpoint directory does not exist', { file: dir, hint: 'create one with `pnpm core init` or download a Hugging Face Llama checkpoint' });
+    throw new RhoError('NOT_FOUND', 'checkpoint directory does not exist', {
+      file: dir,
+      hint: 'create one with `pnpm core init` or download a Hugging Face Llama checkpoint',
+    });
   }
   const config = readConfigFile(join(dir, CONFIG_FILE));
   const raw = readCheckpointTensors(dir);

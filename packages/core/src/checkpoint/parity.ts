@@ -10,7 +10,11 @@ import type { CausalLm, EngineName, WeightDtype } from '../engine/types.ts';
 
 const num3 = z.array(z.array(z.array(z.number())));
 const num2 = z.array(z.array(z.number()));
-const GreedySchema = z.strictObject({ prompt: z.array(z.number().int()).nonempty(), max_new_tokens: z.number().int().nonnegative(), output: z.array(z.number().int()) });
+const GreedySchema = z.strictObject({
+  prompt: z.array(z.number().int()).nonempty(),
+  max_new_tokens: z.number().int().nonnegative(),
+  output: z.array(z.number().int()),
+});
 
 /** A reference dump in the format of ../shared/fixtures/tiny-llama/expected.json. */
 const ExpectedSchema = z.strictObject({
@@ -20,7 +24,11 @@ const ExpectedSchema = z.strictObject({
   mean_loss: z.number(),
   greedy: GreedySchema.optional(),
   bf16_logits: num3.optional(),
-  tolerance: z.strictObject({ logits_abs: z.number().positive(), bf16_logits_abs: z.number().positive().optional(), losses_abs: z.number().positive().optional() }),
+  tolerance: z.strictObject({
+    logits_abs: z.number().positive(),
+    bf16_logits_abs: z.number().positive().optional(),
+    losses_abs: z.number().positive().optional(),
+  }),
 });
 export type ExpectedDump = z.infer<typeof ExpectedSchema>;
 
@@ -124,7 +132,14 @@ export interface ParityOptions {
 function cutDump(exp: ExpectedDump, n: number): ExpectedDump {
   const cut = <T>(x: T[][]): T[][] => x.map((r) => r.slice(0, n));
   const losses = exp.token_losses.map((r) => r.slice(0, Math.max(0, n - 1)));
-  return { ...exp, input_ids: cut(exp.input_ids), logits: cut(exp.logits), bf16_logits: exp.bf16_logits && cut(exp.bf16_logits), token_losses: losses, mean_loss: mean(losses) };
+  return {
+    ...exp,
+    input_ids: cut(exp.input_ids),
+    logits: cut(exp.logits),
+    bf16_logits: exp.bf16_logits && cut(exp.bf16_logits),
+    token_losses: losses,
+    mean_loss: mean(losses),
+  };
 }
 
 function argmaxOf(row: ArrayLike<number>): number {
@@ -150,7 +165,8 @@ export function checkParity(lm: CausalLm, full: ExpectedDump, weightDtype: Weigh
   const exp = longest > limit ? cutDump(full, limit) : full;
   const limitNote = longest > limit ? `; positions 0..${limit - 1} only (the engine does not apply the sliding window past them)` : '';
   const bf16 = weightDtype !== 'F32';
-  if (bf16 && !exp.bf16_logits) throw new RhoError('BAD_INPUT', 'the checkpoint is not float32 and the expected file has no bf16_logits', { field: 'bf16_logits' });
+  if (bf16 && !exp.bf16_logits)
+    throw new RhoError('BAD_INPUT', 'the checkpoint is not float32 and the expected file has no bf16_logits', { field: 'bf16_logits' });
   const refLogits = bf16 ? exp.bf16_logits! : exp.logits;
   const dumpTol = bf16 ? (exp.tolerance.bf16_logits_abs ?? exp.tolerance.logits_abs) : exp.tolerance.logits_abs;
   const logitTol = lm.precision === 'bf16' ? dumpTol + bf16ArithmeticSlack(refLogits) : dumpTol;
@@ -158,9 +174,11 @@ export function checkParity(lm: CausalLm, full: ExpectedDump, weightDtype: Weigh
   const refMean = bf16 ? mean(refLosses) : exp.mean_loss;
   const lossTol = lm.precision === 'bf16' || exp.tolerance.losses_abs === undefined ? 2 * logitTol : exp.tolerance.losses_abs;
   const engine = lm.engine;
-  const push = (quantity: string, err: number, tol: number, note?: string) => rows.push({ engine, quantity, maxAbsError: err, tolerance: tol, ok: err <= tol, note });
+  const push = (quantity: string, err: number, tol: number, note?: string) =>
+    rows.push({ engine, quantity, maxAbsError: err, tolerance: tol, ok: err <= tol, note });
   const v = lm.config.vocabSize;
-  const nested = (flat: Float32Array[], width: number) => flat.map((row) => Array.from({ length: row.length / width }, (_, t) => Array.from(row.subarray(t * width, (t + 1) * width))));
+  const nested = (flat: Float32Array[], width: number) =>
+    flat.map((row) => Array.from({ length: row.length / width }, (_, t) => Array.from(row.subarray(t * width, (t + 1) * width))));
 
   const logits = nested(lm.logits(exp.input_ids), v);
   const arith = lm.precision === 'bf16' ? `; bf16 arithmetic: dump tolerance + ${bf16ArithmeticSlack(refLogits).toExponential(1)}` : '';
@@ -196,7 +214,12 @@ export function checkParity(lm: CausalLm, full: ExpectedDump, weightDtype: Weigh
         if (argmaxOf(l) !== argmaxOf(ref)) wrong++;
       }),
     );
-    push('greedy_steps_differing', wrong, 0, `${steps} next-token choices along the dump's rows within ${limit} positions; the ${g.prompt.length}+${g.max_new_tokens}-token greedy continuation (${g.source}) passes the sliding window and is not run`);
+    push(
+      'greedy_steps_differing',
+      wrong,
+      0,
+      `${steps} next-token choices along the dump's rows within ${limit} positions; the ${g.prompt.length}+${g.max_new_tokens}-token greedy continuation (${g.source}) passes the sliding window and is not run`,
+    );
   } else if (g) {
     const want = g.output.slice(g.prompt.length);
     // HF greedy stops at EOS; the reference's continuation tells us how far it went, so no EOS stop here.
@@ -211,8 +234,15 @@ export function checkParity(lm: CausalLm, full: ExpectedDump, weightDtype: Weigh
       const got = lm.generate([g.prompt], { maxNewTokens: g.max_new_tokens, eosId: null, decoder }).tokens[0]!.slice(0, want.length);
       const wrong = want.slice(0, cut).reduce((n, t, i) => n + (got[i] === t ? 0 : 1), 0) + (ties.length ? 0 : Math.abs(want.length - got.length));
       const via = decoder ? `${decoder} decoder` : `${engine} engine`;
-      const tieNote = ties.length ? `; bf16 arithmetic: near-ties (top-2 margin < ${logitTol.toExponential(1)}) at steps ${ties.join(', ')}, compared up to step ${cut}` : '';
-      push('greedy_tokens_differing', wrong, 0, `${want.length} tokens, ${via}, reference ${g.source}${tieNote}${wrong ? `; got ${JSON.stringify(got)}, want ${JSON.stringify(want)}` : ''}`);
+      const tieNote = ties.length
+        ? `; bf16 arithmetic: near-ties (top-2 margin < ${logitTol.toExponential(1)}) at steps ${ties.join(', ')}, compared up to step ${cut}`
+        : '';
+      push(
+        'greedy_tokens_differing',
+        wrong,
+        0,
+        `${want.length} tokens, ${via}, reference ${g.source}${tieNote}${wrong ? `; got ${JSON.stringify(got)}, want ${JSON.stringify(want)}` : ''}`,
+      );
     }
     if (ties.length) {
       // every step that is no near-tie, along the reference continuation, must choose its token

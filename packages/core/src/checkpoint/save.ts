@@ -49,7 +49,8 @@ export async function saveCheckpoint(dir: string, model: LlamaModel, opts: SaveO
     writeCheckpointTensors(tmp, tensors, { maxShardBytes: opts.maxShardBytes });
     if (tokenizer) writeFileSynced(join(tmp, TOKENIZER_FILE), tokenizer);
     for (const [name, content] of Object.entries(opts.extraFiles ?? {})) {
-      if (name.includes('/') || name.includes('\\') || name.startsWith('.')) throw new RhoError('BAD_CONFIG', `extra file name must be a plain file name: ${name}`, { field: 'extraFiles' });
+      if (name.includes('/') || name.includes('\\') || name.startsWith('.'))
+        throw new RhoError('BAD_CONFIG', `extra file name must be a plain file name: ${name}`, { field: 'extraFiles' });
       writeFileSynced(join(tmp, name), content);
     }
     if (opts.checksums) writeChecksums(tmp);

@@ -8,7 +8,13 @@ import { RhoError } from '../errors.ts';
 export function reportAndExit(e: unknown, prog = 'rho'): never {
   if (e instanceof RhoError) {
     process.stderr.write(`${prog}: error: ${e.describe()}\n`);
-  } else if (e && typeof e === 'object' && 'code' in e && typeof (e as { code: unknown }).code === 'string' && String((e as { code: string }).code).startsWith('commander.')) {
+  } else if (
+    e &&
+    typeof e === 'object' &&
+    'code' in e &&
+    typeof (e as { code: unknown }).code === 'string' &&
+    String((e as { code: string }).code).startsWith('commander.')
+  ) {
     // commander already printed its message
   } else {
     process.stderr.write(`${prog}: internal error: ${(e as Error)?.stack ?? String(e)}\n`);

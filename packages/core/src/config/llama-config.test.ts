@@ -21,7 +21,28 @@ describe('LlamaConfig', () => {
   });
 
   it('reads a TinyLlama-style config with metadata keys', () => {
-    const c = configFromHf({ architectures: ['LlamaForCausalLM'], bos_token_id: 1, eos_token_id: 2, hidden_act: 'silu', hidden_size: 2048, initializer_range: 0.02, intermediate_size: 5632, max_position_embeddings: 2048, model_type: 'llama', num_attention_heads: 32, num_hidden_layers: 22, num_key_value_heads: 4, pretraining_tp: 1, rms_norm_eps: 1e-5, rope_scaling: null, tie_word_embeddings: false, torch_dtype: 'bfloat16', transformers_version: '4.35.0', use_cache: true, vocab_size: 32000 });
+    const c = configFromHf({
+      architectures: ['LlamaForCausalLM'],
+      bos_token_id: 1,
+      eos_token_id: 2,
+      hidden_act: 'silu',
+      hidden_size: 2048,
+      initializer_range: 0.02,
+      intermediate_size: 5632,
+      max_position_embeddings: 2048,
+      model_type: 'llama',
+      num_attention_heads: 32,
+      num_hidden_layers: 22,
+      num_key_value_heads: 4,
+      pretraining_tp: 1,
+      rms_norm_eps: 1e-5,
+      rope_scaling: null,
+      tie_word_embeddings: false,
+      torch_dtype: 'bfloat16',
+      transformers_version: '4.35.0',
+      use_cache: true,
+      vocab_size: 32000,
+    });
     expect(c.headDim).toBe(64);
     expect(c.torchDtype).toBe('bfloat16');
   });
@@ -40,7 +61,15 @@ describe('LlamaConfig', () => {
   });
 
   it('lists HF tensor names and shapes; tied configs have no lm_head', () => {
-    const c = configFromHf({ vocab_size: 10, hidden_size: 12, intermediate_size: 20, num_hidden_layers: 2, num_attention_heads: 6, num_key_value_heads: 2, tie_word_embeddings: true });
+    const c = configFromHf({
+      vocab_size: 10,
+      hidden_size: 12,
+      intermediate_size: 20,
+      num_hidden_layers: 2,
+      num_attention_heads: 6,
+      num_key_value_heads: 2,
+      tie_word_embeddings: true,
+    });
     const m = expectedTensorShapes(c);
     expect(m.get('model.layers.1.self_attn.k_proj.weight')).toEqual([4, 12]);
     expect(m.get('model.layers.0.mlp.down_proj.weight')).toEqual([12, 20]);
@@ -51,7 +80,9 @@ describe('LlamaConfig', () => {
 
 describe('configs as the Hub writes them', () => {
   const files = [
-    ...readdirSync(join(FIXTURES, 'configs')).filter((f) => f.endsWith('.json')).map((f) => join(FIXTURES, 'configs', f)),
+    ...readdirSync(join(FIXTURES, 'configs'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(FIXTURES, 'configs', f)),
     join(FIXTURES, 'tiny-mistral/config.json'),
     join(FIXTURES, 'tiny-mistral/bf16/config.json'),
   ];
@@ -86,7 +117,14 @@ describe('configs as the Hub writes them', () => {
 
   it('accepts metadata and "off" values of features: attention_dropout 0.0, pretraining_tp 1, rope_scaling null, dtype', () => {
     const tl = readJson(join(FIXTURES, 'configs/tinyllama-1.1b.json'));
-    const c = configFromHf({ ...tl, pad_token_id: null, output_attentions: false, tokenizer_class: 'LlamaTokenizer', torch_dtype: undefined, dtype: 'float16' });
+    const c = configFromHf({
+      ...tl,
+      pad_token_id: null,
+      output_attentions: false,
+      tokenizer_class: 'LlamaTokenizer',
+      torch_dtype: undefined,
+      dtype: 'float16',
+    });
     expect(c.torchDtype).toBe('float16');
     expect(c).toEqual({ ...configFromHf(tl), torchDtype: 'float16' });
   });
@@ -126,7 +164,15 @@ describe('presets', () => {
   it('have SwiGLU widths 384/1024/1408, untied fp32', () => {
     expect([swigluWidth(128), swigluWidth(384), swigluWidth(512)]).toEqual([384, 1024, 1408]);
     const s = presetConfig('small');
-    expect(s).toMatchObject({ vocabSize: 8192, hiddenSize: 384, numHiddenLayers: 6, numAttentionHeads: 6, intermediateSize: 1024, tieWordEmbeddings: false, torchDtype: 'float32' });
+    expect(s).toMatchObject({
+      vocabSize: 8192,
+      hiddenSize: 384,
+      numHiddenLayers: 6,
+      numAttentionHeads: 6,
+      intermediateSize: 1024,
+      tieWordEmbeddings: false,
+      torchDtype: 'float32',
+    });
     expect(presetConfig('base').vocabSize).toBe(32000);
     expect(presetTraining('tiny')).toMatchObject({ seqLen: 128, batchSize: 16, lr: 3e-4, weightDecay: 0.1 });
     expect(() => presetConfig('huge')).toThrow(/unknown preset/);
@@ -145,12 +191,30 @@ describe('Hub presets', () => {
       expect(formatHfConfig(presetHfConfig(name)), name).toBe(readFileSync(file, 'utf8'));
       expect(presetHfConfig(name, 'float16').torch_dtype).toBe('float16');
     }
-    expect(presetConfig('tinyllama-1.1b')).toMatchObject({ hiddenSize: 2048, numHiddenLayers: 22, numKeyValueHeads: 4, intermediateSize: 5632, vocabSize: 32000, slidingWindow: null, torchDtype: 'bfloat16' });
+    expect(presetConfig('tinyllama-1.1b')).toMatchObject({
+      hiddenSize: 2048,
+      numHiddenLayers: 22,
+      numKeyValueHeads: 4,
+      intermediateSize: 5632,
+      vocabSize: 32000,
+      slidingWindow: null,
+      torchDtype: 'bfloat16',
+    });
     expect(presetConfig('mistral-7b')).toMatchObject({ modelType: 'mistral', slidingWindow: 4096, numHiddenLayers: 32, numKeyValueHeads: 8 });
     expect(() => presetTraining('mistral-7b')).toThrow(/no training shape/);
   });
 
   it('pythonFloat writes floats as Python does', () => {
-    expect([1e-5, 1e-6, 10000, 0, 0.02, 1000000, 1.5e-7, 1e16, 0.1].map(pythonFloat)).toEqual(['1e-05', '1e-06', '10000.0', '0.0', '0.02', '1000000.0', '1.5e-07', '1e+16', '0.1']);
+    expect([1e-5, 1e-6, 10000, 0, 0.02, 1000000, 1.5e-7, 1e16, 0.1].map(pythonFloat)).toEqual([
+      '1e-05',
+      '1e-06',
+      '10000.0',
+      '0.0',
+      '0.02',
+      '1000000.0',
+      '1.5e-07',
+      '1e+16',
+      '0.1',
+    ]);
   });
 });

@@ -63,16 +63,62 @@ const UNIMPLEMENTED: Record<string, { off: readonly unknown[]; reason: string }>
  * here is driven by its own options). Accepted and ignored.
  */
 const METADATA_KEYS = [
-  '_name_or_path', 'transformers_version', 'use_cache', 'tokenizer_class', 'max_sequence_length', 'torchscript', 'use_bfloat16',
-  'output_attentions', 'output_hidden_states', 'return_dict', 'is_decoder', 'is_encoder_decoder', 'add_cross_attention',
-  'tie_encoder_decoder', 'cross_attention_hidden_size', 'chunk_size_feed_forward', 'pruned_heads', 'id2label', 'label2id',
-  'problem_type', 'finetuning_task', 'prefix', 'task_specific_params', 'sep_token_id', 'decoder_start_token_id', 'tf_legacy_loss',
-  'max_length', 'min_length', 'do_sample', 'early_stopping', 'num_beams', 'num_beam_groups', 'diversity_penalty', 'temperature',
-  'top_k', 'top_p', 'typical_p', 'repetition_penalty', 'length_penalty', 'no_repeat_ngram_size', 'encoder_no_repeat_ngram_size',
-  'bad_words_ids', 'num_return_sequences', 'output_scores', 'return_dict_in_generate', 'forced_bos_token_id', 'forced_eos_token_id',
-  'remove_invalid_values', 'exponential_decay_length_penalty', 'suppress_tokens', 'begin_suppress_tokens',
+  '_name_or_path',
+  'transformers_version',
+  'use_cache',
+  'tokenizer_class',
+  'max_sequence_length',
+  'torchscript',
+  'use_bfloat16',
+  'output_attentions',
+  'output_hidden_states',
+  'return_dict',
+  'is_decoder',
+  'is_encoder_decoder',
+  'add_cross_attention',
+  'tie_encoder_decoder',
+  'cross_attention_hidden_size',
+  'chunk_size_feed_forward',
+  'pruned_heads',
+  'id2label',
+  'label2id',
+  'problem_type',
+  'finetuning_task',
+  'prefix',
+  'task_specific_params',
+  'sep_token_id',
+  'decoder_start_token_id',
+  'tf_legacy_loss',
+  'max_length',
+  'min_length',
+  'do_sample',
+  'early_stopping',
+  'num_beams',
+  'num_beam_groups',
+  'diversity_penalty',
+  'temperature',
+  'top_k',
+  'top_p',
+  'typical_p',
+  'repetition_penalty',
+  'length_penalty',
+  'no_repeat_ngram_size',
+  'encoder_no_repeat_ngram_size',
+  'bad_words_ids',
+  'num_return_sequences',
+  'output_scores',
+  'return_dict_in_generate',
+  'forced_bos_token_id',
+  'forced_eos_token_id',
+  'remove_invalid_values',
+  'exponential_decay_length_penalty',
+  'suppress_tokens',
+  'begin_suppress_tokens',
 ] as const;
-const metadataShape = Object.fromEntries(METADATA_KEYS.map((k) => [k, z.unknown().optional()])) as Record<(typeof METADATA_KEYS)[number], z.ZodOptional<z.ZodUnknown>>;
+const metadataShape = Object.fromEntries(METADATA_KEYS.map((k) => [k, z.unknown().optional()])) as Record<
+  (typeof METADATA_KEYS)[number],
+  z.ZodOptional<z.ZodUnknown>
+>;
 
 /**
  * config.json as Hugging Face writes it for LlamaForCausalLM and MistralForCausalLM. Keys we do not
@@ -93,7 +139,10 @@ const HfLlamaConfigSchema = z
     max_position_embeddings: posInt.optional(),
     tie_word_embeddings: z.boolean().default(false),
     bos_token_id: tokenId.nullable().default(1),
-    eos_token_id: z.union([tokenId, z.array(tokenId).nonempty()]).nullable().default(2),
+    eos_token_id: z
+      .union([tokenId, z.array(tokenId).nonempty()])
+      .nullable()
+      .default(2),
     pad_token_id: tokenId.nullable().optional(),
     initializer_range: z.number().positive().default(0.02),
     torch_dtype: torchDtype.optional(),
@@ -113,7 +162,11 @@ const HfLlamaConfigSchema = z
   .superRefine((c, ctx) => {
     const kv = c.num_key_value_heads ?? c.num_attention_heads;
     if (c.num_attention_heads % kv !== 0) {
-      ctx.addIssue({ code: 'custom', path: ['num_key_value_heads'], message: `num_attention_heads (${c.num_attention_heads}) must be a multiple of num_key_value_heads (${kv})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['num_key_value_heads'],
+        message: `num_attention_heads (${c.num_attention_heads}) must be a multiple of num_key_value_heads (${kv})`,
+      });
     }
     const hd = c.head_dim ?? c.hidden_size / c.num_attention_heads;
     if (!Number.isInteger(hd) || hd % 2 !== 0) {
@@ -135,7 +188,9 @@ function checkUnimplemented(json: Record<string, unknown>, file: string): void {
       field: key,
       expected: off.length ? off : 'absent',
       got: json[key],
-      hint: off.length ? `only ${key}: ${off.map((v) => JSON.stringify(v)).join(' or ')} (or no ${key}) can be run` : `remove ${key} only if the weights do not need it`,
+      hint: off.length
+        ? `only ${key}: ${off.map((v) => JSON.stringify(v)).join(' or ')} (or no ${key}) can be run`
+        : `remove ${key} only if the weights do not need it`,
     });
   }
 }
@@ -145,12 +200,23 @@ function modelTypeOf(c: { model_type?: ModelType; architectures?: string[] }, fi
   const fromArch = new Set<ModelType>();
   for (const a of c.architectures ?? []) {
     const t = MODEL_TYPE_OF[a];
-    if (!t) throw new RhoError('UNSUPPORTED', `invalid Llama config: architectures lists ${a}, only ${Object.keys(MODEL_TYPE_OF).join(', ')} are implemented`, { file, field: 'architectures', expected: Object.keys(MODEL_TYPE_OF), got: a });
+    if (!t)
+      throw new RhoError('UNSUPPORTED', `invalid Llama config: architectures lists ${a}, only ${Object.keys(MODEL_TYPE_OF).join(', ')} are implemented`, {
+        file,
+        field: 'architectures',
+        expected: Object.keys(MODEL_TYPE_OF),
+        got: a,
+      });
     fromArch.add(t);
   }
   const type = c.model_type ?? [...fromArch][0] ?? 'llama';
   if (fromArch.size > 1 || (fromArch.size === 1 && !fromArch.has(type))) {
-    throw new RhoError('BAD_CONFIG', `invalid Llama config: architectures ${JSON.stringify(c.architectures)} contradicts model_type ${type}`, { file, field: 'architectures', expected: [ARCHITECTURE_OF[type]], got: c.architectures });
+    throw new RhoError('BAD_CONFIG', `invalid Llama config: architectures ${JSON.stringify(c.architectures)} contradicts model_type ${type}`, {
+      file,
+      field: 'architectures',
+      expected: [ARCHITECTURE_OF[type]],
+      got: c.architectures,
+    });
   }
   return type;
 }
@@ -166,17 +232,26 @@ export function configFromHf(json: unknown, file = 'config.json'): LlamaConfig {
     throw new RhoError('BAD_CONFIG', `invalid Llama config: ${field && issue.code !== 'unrecognized_keys' ? `${field}: ` : ''}${issue.message}${unknown}`, {
       file,
       field: field ?? (issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined),
-      hint: issue.code === 'unrecognized_keys'
-        ? 'only LlamaForCausalLM and MistralForCausalLM configs are read; an unknown key is refused rather than ignored, as it may change the computation'
-        : undefined,
+      hint:
+        issue.code === 'unrecognized_keys'
+          ? 'only LlamaForCausalLM and MistralForCausalLM configs are read; an unknown key is refused rather than ignored, as it may change the computation'
+          : undefined,
     });
   }
   const c = r.data;
   const modelType = modelTypeOf(c, file);
   if (modelType === 'llama' && c.sliding_window != null) {
-    throw new RhoError('UNSUPPORTED', `invalid Llama config: sliding_window = ${c.sliding_window} is not supported for model_type llama: LlamaForCausalLM attends to every earlier token`, {
-      file, field: 'sliding_window', expected: null, got: c.sliding_window, hint: 'a windowed model is model_type "mistral" (MistralForCausalLM)',
-    });
+    throw new RhoError(
+      'UNSUPPORTED',
+      `invalid Llama config: sliding_window = ${c.sliding_window} is not supported for model_type llama: LlamaForCausalLM attends to every earlier token`,
+      {
+        file,
+        field: 'sliding_window',
+        expected: null,
+        got: c.sliding_window,
+        hint: 'a windowed model is model_type "mistral" (MistralForCausalLM)',
+      },
+    );
   }
   // MistralConfig's defaults where a key is absent: a 4096 window, 4096 * 32 positions
   const slidingWindow = modelType === 'mistral' ? (c.sliding_window === undefined ? 4096 : c.sliding_window) : null;
@@ -236,7 +311,8 @@ export function makeConfig(fields: HfLlamaConfig): LlamaConfig {
 }
 
 export function readConfigFile(path: string): LlamaConfig {
-  if (!existsSync(path)) throw new RhoError('NOT_FOUND', 'no config.json', { file: path, hint: 'a checkpoint directory holds config.json, model.safetensors and tokenizer.json' });
+  if (!existsSync(path))
+    throw new RhoError('NOT_FOUND', 'no config.json', { file: path, hint: 'a checkpoint directory holds config.json, model.safetensors and tokenizer.json' });
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));

@@ -132,7 +132,12 @@ export function presetConfig(name: string): LlamaConfig {
 }
 
 export function presetTraining(name: string): PresetTraining {
-  if (isHubPreset(name)) throw new RhoError('BAD_CONFIG', `preset ${name} is an architecture for inference and has no training shape`, { field: 'preset', expected: PRESET_NAMES, got: name });
+  if (isHubPreset(name))
+    throw new RhoError('BAD_CONFIG', `preset ${name} is an architecture for inference and has no training shape`, {
+      field: 'preset',
+      expected: PRESET_NAMES,
+      got: name,
+    });
   const s = spec[name as PresetName];
   if (!s) throw new RhoError('BAD_CONFIG', `unknown preset: ${name}`, { field: 'preset', expected: PRESET_NAMES, got: name });
   return Object.freeze({ seqLen: s.seqLen, batchSize: s.batchSize, lr: 3e-4, weightDecay: 0.1 });

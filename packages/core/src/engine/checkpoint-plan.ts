@@ -37,7 +37,10 @@ export interface CheckpointPlan {
  */
 export function planCheckpoint(dir: string): CheckpointPlan {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new RhoError('NOT_FOUND', 'checkpoint directory does not exist', { file: dir, hint: 'create one with `pnpm core init` or download a Hugging Face Llama checkpoint' });
+    throw new RhoError('NOT_FOUND', 'checkpoint directory does not exist', {
+      file: dir,
+      hint: 'create one with `pnpm core init` or download a Hugging Face Llama checkpoint',
+    });
   }
   const config = readConfigFile(join(dir, 'config.json'));
   checkConfigFitsInMemory(config, join(dir, 'config.json'));
@@ -47,12 +50,22 @@ export function planCheckpoint(dir: string): CheckpointPlan {
     const header = readSafetensorsHeader(file);
     for (const [name, e] of header.tensors) {
       if (!FLOAT_DTYPES.includes(e.dtype as FloatDtype)) {
-        throw new RhoError('UNSUPPORTED', `tensor ${name} has dtype ${e.dtype}, which the kernels lack`, { file, field: name, expected: FLOAT_DTYPES, got: e.dtype, hint: 'convert the checkpoint to bfloat16, float16 or float32' });
+        throw new RhoError('UNSUPPORTED', `tensor ${name} has dtype ${e.dtype}, which the kernels lack`, {
+          file,
+          field: name,
+          expected: FLOAT_DTYPES,
+          got: e.dtype,
+          hint: 'convert the checkpoint to bfloat16, float16 or float32',
+        });
       }
       const dtype = e.dtype as FloatDtype;
       const want = e.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
       if (e.data_offsets[1] - e.data_offsets[0] !== want) {
-        throw new RhoError('BAD_INPUT', `tensor ${name}: shape [${e.shape}] of ${dtype} needs ${want} bytes, the header gives ${e.data_offsets[1] - e.data_offsets[0]}`, { file, field: name });
+        throw new RhoError(
+          'BAD_INPUT',
+          `tensor ${name}: shape [${e.shape}] of ${dtype} needs ${want} bytes, the header gives ${e.data_offsets[1] - e.data_offsets[0]}`,
+          { file, field: name },
+        );
       }
       if (tensors.has(name)) throw new RhoError('BAD_INPUT', `tensor ${name} appears in more than one shard`, { file, field: name });
       tensors.set(name, { file, offset: header.dataStart + e.data_offsets[0], dtype, shape: [...e.shape] });
@@ -60,7 +73,8 @@ export function planCheckpoint(dir: string): CheckpointPlan {
   }
   if (weightMap) {
     for (const [name, f] of weightMap) {
-      if (!tensors.has(name)) throw new RhoError('BAD_INPUT', `the index names tensor ${name}, its shard does not hold it`, { file: join(dir, f), field: name });
+      if (!tensors.has(name))
+        throw new RhoError('BAD_INPUT', `the index names tensor ${name}, its shard does not hold it`, { file: join(dir, f), field: name });
     }
   }
   const where = files.length === 1 ? files[0] : dir;
@@ -90,7 +104,8 @@ export function residentWeightBytes(plan: CheckpointPlan, precision: 'bf16' | 'f
     const matrix = t.shape.length === 2 && name !== 'model.embed_tokens.weight';
     if (t.shape.length === 1) total += 4 * n;
     else if (t.dtype === 'BF16') total += 2 * n;
-    else if (t.dtype === 'F32') total += matrix && precision === 'bf16' ? 2 * n + 4 * n : 4 * n; // the mapped F32 pages are read once while rounding
+    else if (t.dtype === 'F32')
+      total += matrix && precision === 'bf16' ? 2 * n + 4 * n : 4 * n; // the mapped F32 pages are read once while rounding
     else total += 2 * n; // F16: in place, or rounded to a BF16 copy at bf16
   }
   return total;
@@ -106,12 +121,16 @@ export function checkConfigFitsInMemory(config: LlamaConfig, file: string, memor
   const need = 2 * params;
   if (need > 0.9 * memory) {
     const gb = (x: number) => `${(x / 1e9).toFixed(1)} GB`;
-    throw new RhoError('UNSUPPORTED', `the config describes ${(params / 1e9).toFixed(1)}B parameters: ${gb(need)} even in 16 bits, this machine has ${gb(memory)}`, {
-      file,
-      expected: `<= ${gb(0.9 * memory)}`,
-      got: gb(need),
-      hint: 'use a machine with more memory, or a quantized GGUF through llama.cpp',
-    });
+    throw new RhoError(
+      'UNSUPPORTED',
+      `the config describes ${(params / 1e9).toFixed(1)}B parameters: ${gb(need)} even in 16 bits, this machine has ${gb(memory)}`,
+      {
+        file,
+        expected: `<= ${gb(0.9 * memory)}`,
+        got: gb(need),
+        hint: 'use a machine with more memory, or a quantized GGUF through llama.cpp',
+      },
+    );
   }
 }
 
@@ -127,7 +146,8 @@ export function checkFitsInMemory(plan: CheckpointPlan, precision: 'bf16' | 'fp3
       file: plan.dir,
       expected: `<= ${gb(0.9 * memory)}`,
       got: gb(need),
-      hint: precision === 'fp32' ? 'try --precision bf16, or a machine with more memory' : 'use a machine with more memory, or a quantized GGUF through llama.cpp',
+      hint:
+        precision === 'fp32' ? 'try --precision bf16, or a machine with more memory' : 'use a machine with more memory, or a quantized GGUF through llama.cpp',
     });
   }
 }

@@ -65,7 +65,9 @@ run('native engine on the PyTorch fixtures', () => {
       expect(scale).toBeGreaterThan(0.1);
       expect(err).toBeLessThanOrEqual(bf16 ? exp.tolerance.bf16_logits_abs : exp.tolerance.logits_abs);
       const greedyFile = join(dir, 'greedy.json');
-      const want = (bf16 && existsSync(greedyFile) ? (JSON.parse(readFileSync(greedyFile, 'utf8')) as Expected['greedy']) : exp.greedy).output.slice(exp.greedy.prompt.length);
+      const want = (bf16 && existsSync(greedyFile) ? (JSON.parse(readFileSync(greedyFile, 'utf8')) as Expected['greedy']) : exp.greedy).output.slice(
+        exp.greedy.prompt.length,
+      );
       const got = lm.generate([exp.greedy.prompt], { maxNewTokens: exp.greedy.max_new_tokens, eosId: null }).tokens[0];
       expect(got).toEqual(want);
       // token losses agree with the logits they come from
@@ -90,14 +92,20 @@ run('native engine on the PyTorch fixtures', () => {
       expect(err).toBeGreaterThan(0);
       expect(err).toBeLessThan(0.05 * Math.max(1, scale) + 0.05);
       const greedyFile = join(dir, 'greedy.json');
-      const want = (bf16 && existsSync(greedyFile) ? (JSON.parse(readFileSync(greedyFile, 'utf8')) as Expected['greedy']) : exp.greedy).output.slice(exp.greedy.prompt.length);
+      const want = (bf16 && existsSync(greedyFile) ? (JSON.parse(readFileSync(greedyFile, 'utf8')) as Expected['greedy']) : exp.greedy).output.slice(
+        exp.greedy.prompt.length,
+      );
       // Near-ties (top-2 margin under 0.01 with FP32 arithmetic over the same weights) may resolve
       // either way once activations are rounded to BF16: every other step must pick the reference's
       // token, decoding along the reference continuation through the same cache and kernels as generate.
       const margins = await referenceMargins(dir, [...exp.greedy.prompt, ...want]);
       const session = lm.openSession(1, { invariant: true });
       try {
-        let logits = session.feed(exp.greedy.prompt.map(() => 0), exp.greedy.prompt, [exp.greedy.prompt.length - 1]);
+        let logits = session.feed(
+          exp.greedy.prompt.map(() => 0),
+          exp.greedy.prompt,
+          [exp.greedy.prompt.length - 1],
+        );
         let checked = 0;
         want.forEach((tok, k) => {
           if (margins[exp.greedy.prompt.length - 1 + k]! >= 0.01) {
@@ -178,7 +186,10 @@ run('native engine on F16 weights', () => {
       const { model } = await loadCheckpoint(tmp);
       try {
         expect(weightDtype).toBe('F16');
-        const ids = [[1, 5, 9, 30, 2, 77, 140, 3, 9, 9, 200, 17, 18, 19, 20, 21, 22, 23], [4, 8]];
+        const ids = [
+          [1, 5, 9, 30, 2, 77, 140, 3, 9, 9, 200, 17, 18, 19, 20, 21, 22, 23],
+          [4, 8],
+        ];
         const got = lm.logits(ids);
         ids.forEach((row, b) => {
           const want = model.logits(tf.tensor2d([row], undefined, 'int32')).dataSync();
@@ -255,8 +266,17 @@ describe('checkpoint checks before loading', () => {
 
   it('a config too large for the memory is refused from config.json alone', () => {
     // Llama-2-70B's shape: 69B parameters, 138 GB in 16 bits
-    const big = makeConfig({ vocab_size: 32000, hidden_size: 8192, intermediate_size: 28672, num_hidden_layers: 80, num_attention_heads: 64, num_key_value_heads: 8 });
-    expect(() => checkConfigFitsInMemory(big, 'config.json', 24e9)).toThrow(/describes 69\.0B parameters: 138\.\d GB even in 16 bits, this machine has 24\.0 GB/);
+    const big = makeConfig({
+      vocab_size: 32000,
+      hidden_size: 8192,
+      intermediate_size: 28672,
+      num_hidden_layers: 80,
+      num_attention_heads: 64,
+      num_key_value_heads: 8,
+    });
+    expect(() => checkConfigFitsInMemory(big, 'config.json', 24e9)).toThrow(
+      /describes 69\.0B parameters: 138\.\d GB even in 16 bits, this machine has 24\.0 GB/,
+    );
     expect(() => checkConfigFitsInMemory(big, 'config.json', 1e12)).not.toThrow();
   });
 });

@@ -120,7 +120,12 @@ export class NativeLm implements CausalLm {
     const loaded = loadEngineApi();
     if (!loaded.ok) throw new RhoError('UNSUPPORTED', `the native engine cannot run: ${loaded.reason}`, { field: 'engine' });
     const prec = resolveEnginePrecision(precision, () => {});
-    const handle = loaded.api.engineModel(dims(config, prec), config.rmsNormEps, inverseFrequencies(config.headDim, config.ropeTheta), engineWeightNames(config).map(tensors));
+    const handle = loaded.api.engineModel(
+      dims(config, prec),
+      config.rmsNormEps,
+      inverseFrequencies(config.headDim, config.ropeTheta),
+      engineWeightNames(config).map(tensors),
+    );
     return new NativeLm(config, loaded.api, handle, prec, describe(prec, loaded.api));
   }
 
@@ -150,7 +155,8 @@ export class NativeLm implements CausalLm {
       rows: batch,
       feed: (rows, tokens, want = rows.map((_, i) => i)) => {
         live();
-        if (rows.length !== tokens.length) throw new RhoError('BAD_INPUT', `rows (${rows.length}) and tokens (${tokens.length}) differ in length`, { field: 'tokens' });
+        if (rows.length !== tokens.length)
+          throw new RhoError('BAD_INPUT', `rows (${rows.length}) and tokens (${tokens.length}) differ in length`, { field: 'tokens' });
         this.checkIds([tokens]);
         const logits = new Float32Array(want.length * v);
         this.api.engineForward(this.model(), cache, Int32Array.from(rows), Int32Array.from(tokens), Int32Array.from(want), logits);
@@ -188,7 +194,11 @@ export class NativeLm implements CausalLm {
     const flush = () => {
       if (pending.length === 0) return;
       const want = pending.map((p, i) => [p, i] as const).filter(([p]) => wantAll || p.t === rows[p.row]!.length - 1);
-      const logits = session.feed(pending.map((p) => p.row), pending.map((p) => rows[p.row]![p.t]!), want.map(([, i]) => i));
+      const logits = session.feed(
+        pending.map((p) => p.row),
+        pending.map((p) => rows[p.row]![p.t]!),
+        want.map(([, i]) => i),
+      );
       want.forEach(([p], j) => out[p.row]!.set(logits.subarray(j * v, (j + 1) * v), (wantAll ? p.t : 0) * v));
       pending.length = 0;
     };
@@ -219,7 +229,10 @@ export class NativeLm implements CausalLm {
           opts.onStep?.(s + 1);
           if (still.length === 0) break;
           active = still.map((r) => active[r]!);
-          logits = session.feed(active, active.map((row) => result.tokens[row]!.at(-1)!));
+          logits = session.feed(
+            active,
+            active.map((row) => result.tokens[row]!.at(-1)!),
+          );
         }
       } finally {
         session.dispose();
@@ -249,7 +262,17 @@ export class NativeLm implements CausalLm {
 }
 
 function dims(c: LlamaConfig, precision: 'bf16' | 'fp32'): Int32Array {
-  return Int32Array.from([c.numHiddenLayers, c.hiddenSize, c.numAttentionHeads, c.numKeyValueHeads, c.headDim, c.intermediateSize, c.vocabSize, c.slidingWindow ?? 0, precision === 'bf16' ? 1 : 0]);
+  return Int32Array.from([
+    c.numHiddenLayers,
+    c.hiddenSize,
+    c.numAttentionHeads,
+    c.numKeyValueHeads,
+    c.headDim,
+    c.intermediateSize,
+    c.vocabSize,
+    c.slidingWindow ?? 0,
+    precision === 'bf16' ? 1 : 0,
+  ]);
 }
 
 function describe(precision: 'bf16' | 'fp32', api: EngineApi): string {
@@ -265,7 +288,11 @@ function describe(precision: 'bf16' | 'fp32', api: EngineApi): string {
  */
 export async function openNativeLm(dir: string, opts: OpenOptions = {}): Promise<OpenedCheckpoint & { lm: NativeLm }> {
   const loaded = loadEngineApi();
-  if (!loaded.ok) throw new RhoError('UNSUPPORTED', `the native engine cannot run: ${loaded.reason}`, { field: 'engine', hint: 'build the addon (node packages/core/native/build.mjs) or use --engine tfjs' });
+  if (!loaded.ok)
+    throw new RhoError('UNSUPPORTED', `the native engine cannot run: ${loaded.reason}`, {
+      field: 'engine',
+      hint: 'build the addon (node packages/core/native/build.mjs) or use --engine tfjs',
+    });
   const plan = planCheckpoint(dir);
   const precision = resolveEnginePrecision(opts.precision);
   checkFitsInMemory(plan, precision);

@@ -28,7 +28,10 @@ function rhoError(fn: () => unknown): RhoError {
 }
 
 async function rejected(p: Promise<unknown>): Promise<RhoError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(RhoError);
   return e as RhoError;
 }

@@ -28,15 +28,27 @@ export interface EngineDecision {
 export function chooseEngine(choice: EngineChoice | undefined, env: NodeJS.ProcessEnv, nativeWhyNot: () => string | null): EngineDecision {
   const fromEnv = env.RHO_ENGINE?.trim() || undefined;
   if (choice === undefined && fromEnv !== undefined && !ENGINE_CHOICES.includes(fromEnv as EngineChoice)) {
-    throw new RhoError('BAD_CONFIG', `RHO_ENGINE must be one of ${ENGINE_CHOICES.join(', ')}, got '${fromEnv}'`, { field: 'RHO_ENGINE', expected: ENGINE_CHOICES, got: fromEnv });
+    throw new RhoError('BAD_CONFIG', `RHO_ENGINE must be one of ${ENGINE_CHOICES.join(', ')}, got '${fromEnv}'`, {
+      field: 'RHO_ENGINE',
+      expected: ENGINE_CHOICES,
+      got: fromEnv,
+    });
   }
   const want = choice ?? (fromEnv as EngineChoice | undefined) ?? 'auto';
-  if (!ENGINE_CHOICES.includes(want)) throw new RhoError('BAD_CONFIG', `engine must be one of ${ENGINE_CHOICES.join(', ')}, got '${want}'`, { field: 'engine', expected: ENGINE_CHOICES, got: want });
+  if (!ENGINE_CHOICES.includes(want))
+    throw new RhoError('BAD_CONFIG', `engine must be one of ${ENGINE_CHOICES.join(', ')}, got '${want}'`, {
+      field: 'engine',
+      expected: ENGINE_CHOICES,
+      got: want,
+    });
   if (want === 'tfjs' || want === 'llama.cpp') return { engine: want };
   const why = nativeWhyNot();
   if (why === null) return { engine: 'native' };
   if (want === 'native') {
-    throw new RhoError('UNSUPPORTED', `the native engine cannot run: ${why}`, { field: 'engine', hint: 'use --engine tfjs (small checkpoints only) or --engine auto' });
+    throw new RhoError('UNSUPPORTED', `the native engine cannot run: ${why}`, {
+      field: 'engine',
+      hint: 'use --engine tfjs (small checkpoints only) or --engine auto',
+    });
   }
   return { engine: 'tfjs', fallbackReason: why };
 }
@@ -49,10 +61,18 @@ export const CHECK_ENGINES: readonly CheckEngine[] = ['auto', 'both', 'native', 
  * both, or tfjs alone (with the reason) where the native engine is unavailable; llama.cpp (an
  * optional dependency) is checked when asked for. RHO_ENGINE is the default.
  */
-export function enginesToCheck(choice: string | undefined, env: NodeJS.ProcessEnv, nativeWhyNot: () => string | null): { engines: EngineName[]; skipped?: string } {
+export function enginesToCheck(
+  choice: string | undefined,
+  env: NodeJS.ProcessEnv,
+  nativeWhyNot: () => string | null,
+): { engines: EngineName[]; skipped?: string } {
   const want = choice ?? (env.RHO_ENGINE?.trim() || 'auto');
   if (!CHECK_ENGINES.includes(want as CheckEngine)) {
-    throw new RhoError('BAD_CONFIG', `engine must be one of ${CHECK_ENGINES.join(', ')}, got '${want}'`, { field: choice === undefined ? 'RHO_ENGINE' : 'engine', expected: CHECK_ENGINES, got: want });
+    throw new RhoError('BAD_CONFIG', `engine must be one of ${CHECK_ENGINES.join(', ')}, got '${want}'`, {
+      field: choice === undefined ? 'RHO_ENGINE' : 'engine',
+      expected: CHECK_ENGINES,
+      got: want,
+    });
   }
   if (want === 'tfjs') return { engines: ['tfjs'] };
   if (want === 'native') return { engines: ['native'] };
@@ -70,18 +90,32 @@ export function enginesToCheck(choice: string | undefined, env: NodeJS.ProcessEn
  */
 export async function openCausalLm(dir: string, opts: OpenOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<OpenedCheckpoint> {
   if (!existsSync(dir)) {
-    throw new RhoError('NOT_FOUND', 'checkpoint does not exist', { file: dir, hint: 'give a checkpoint directory (create one with `pnpm core init` or download a Hugging Face Llama checkpoint) or a .gguf file' });
+    throw new RhoError('NOT_FOUND', 'checkpoint does not exist', {
+      file: dir,
+      hint: 'give a checkpoint directory (create one with `pnpm core init` or download a Hugging Face Llama checkpoint) or a .gguf file',
+    });
   }
   if (opts.precision !== undefined && !PRECISION_CHOICES.includes(opts.precision)) {
-    throw new RhoError('BAD_CONFIG', `precision must be one of ${PRECISION_CHOICES.join(', ')}, got '${opts.precision}'`, { field: 'precision', expected: PRECISION_CHOICES, got: opts.precision });
+    throw new RhoError('BAD_CONFIG', `precision must be one of ${PRECISION_CHOICES.join(', ')}, got '${opts.precision}'`, {
+      field: 'precision',
+      expected: PRECISION_CHOICES,
+      got: opts.precision,
+    });
   }
   if (!statSync(dir).isDirectory()) {
     if (!isGgufFile(dir) && !dir.endsWith('.gguf')) {
-      throw new RhoError('BAD_INPUT', 'checkpoint is neither a directory nor a GGUF file', { file: dir, hint: 'give a Hugging Face checkpoint directory or a .gguf file (`pnpm core convert <dir> --to gguf` writes one)' });
+      throw new RhoError('BAD_INPUT', 'checkpoint is neither a directory nor a GGUF file', {
+        file: dir,
+        hint: 'give a Hugging Face checkpoint directory or a .gguf file (`pnpm core convert <dir> --to gguf` writes one)',
+      });
     }
     const want = opts.engine ?? 'auto';
     if (want !== 'auto' && want !== 'llama.cpp') {
-      throw new RhoError('UNSUPPORTED', `a GGUF file runs on the llama.cpp engine, not on --engine ${want}`, { file: dir, field: 'engine', hint: 'use --engine llama.cpp (or auto), or give the Hugging Face checkpoint directory it was converted from' });
+      throw new RhoError('UNSUPPORTED', `a GGUF file runs on the llama.cpp engine, not on --engine ${want}`, {
+        file: dir,
+        field: 'engine',
+        hint: 'use --engine llama.cpp (or auto), or give the Hugging Face checkpoint directory it was converted from',
+      });
     }
     return openLlamaCppLm(dir, opts, env);
   }

@@ -33,7 +33,10 @@ describe('byLength', () => {
       calls.push(ids.shape);
       return tf.mul(tf.cast(ids, 'float32'), 10);
     });
-    expect(calls.sort()).toEqual([[1, 2], [2, 3]]);
+    expect(calls.sort()).toEqual([
+      [1, 2],
+      [2, 3],
+    ]);
     expect(out.map((r) => Array.from(r))).toEqual([[10, 20, 30], [], [50, 60], [70, 80, 90], []]);
   });
 });
@@ -57,7 +60,7 @@ describe('TfjsLm on the tiny-llama fixture', () => {
     });
   });
 
-  it('rows of different lengths each get what they get alone (a prefix\'s logits are the longer row\'s first ones)', () => {
+  it("rows of different lengths each get what they get alone (a prefix's logits are the longer row's first ones)", () => {
     const v = lm.config.vocabSize;
     const full = exp.input_ids[0]!;
     const rows = [full.slice(0, 5), full, full.slice(0, 1), exp.input_ids[1]!.slice(0, 9)];
@@ -69,7 +72,7 @@ describe('TfjsLm on the tiny-llama fixture', () => {
     expect(maxAbs(losses[0]!, losses[1]!.subarray(0, 4))).toBeLessThanOrEqual(1e-5);
   });
 
-  it('generates the fixture\'s greedy continuation', () => {
+  it("generates the fixture's greedy continuation", () => {
     const g = exp.greedy;
     const res = lm.generate([g.prompt], { maxNewTokens: g.max_new_tokens, eosId: null });
     expect(res.tokens[0]).toEqual(g.output.slice(g.prompt.length));
@@ -77,7 +80,15 @@ describe('TfjsLm on the tiny-llama fixture', () => {
 
   it('refuses an id outside the vocabulary, naming it', () => {
     const v = lm.config.vocabSize;
-    for (const call of [() => lm.logits([[1, v]]), () => lm.tokenLosses([[1, 2], [v + 3, 1]]), () => lm.checkIds([[-1]])]) {
+    for (const call of [
+      () => lm.logits([[1, v]]),
+      () =>
+        lm.tokenLosses([
+          [1, 2],
+          [v + 3, 1],
+        ]),
+      () => lm.checkIds([[-1]]),
+    ]) {
       let err: unknown;
       try {
         call();

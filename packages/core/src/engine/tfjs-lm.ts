@@ -94,12 +94,16 @@ export function checkTfjsFits(config: LlamaConfig, backend: string, dir: string,
   const limit = backend === 'wasm' ? 4 * 2 ** 30 : memBytes;
   if (need <= limit) return;
   const gb = (x: number) => `${(x / 1e9).toFixed(1)} GB`;
-  throw new RhoError('UNSUPPORTED', `the tfjs engine needs about ${gb(need)} for this checkpoint (FP32 weights and their inference copies), more than the ${backend === 'wasm' ? `wasm backend's ${gb(limit)} heap` : `machine's ${gb(limit)} of memory`}`, {
-    file: dir,
-    expected: `<= ${gb(limit)}`,
-    got: gb(need),
-    hint: 'run it on the native engine (--engine native), which keeps the weights memory-mapped in their stored precision',
-  });
+  throw new RhoError(
+    'UNSUPPORTED',
+    `the tfjs engine needs about ${gb(need)} for this checkpoint (FP32 weights and their inference copies), more than the ${backend === 'wasm' ? `wasm backend's ${gb(limit)} heap` : `machine's ${gb(limit)} of memory`}`,
+    {
+      file: dir,
+      expected: `<= ${gb(limit)}`,
+      got: gb(need),
+      hint: 'run it on the native engine (--engine native), which keeps the weights memory-mapped in their stored precision',
+    },
+  );
 }
 
 /**

@@ -16,6 +16,7 @@ export function resolveDecoder(choice: DecoderChoice = 'auto', env: NodeJS.Proce
   if (choice === 'tfjs') return 'tfjs';
   const why = nativeDecoderUnavailable(tf.getBackend(), env);
   if (why === null) return 'native';
-  if (choice === 'native') throw new RhoError('UNSUPPORTED', `the native decoder cannot run: ${why}`, { field: 'decoder', hint: 'use decoder "auto" or "tfjs"' });
+  if (choice === 'native')
+    throw new RhoError('UNSUPPORTED', `the native decoder cannot run: ${why}`, { field: 'decoder', hint: 'use decoder "auto" or "tfjs"' });
   return 'tfjs';
 }

@@ -17,7 +17,16 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const config = makeConfig({ vocab_size: 64, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, initializer_range: 0.3, eos_token_id: 2 });
+const config = makeConfig({
+  vocab_size: 64,
+  hidden_size: 32,
+  intermediate_size: 64,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  initializer_range: 0.3,
+  eos_token_id: 2,
+});
 const prompts = [[5, 9, 13], [1, 20, 33, 40, 41, 7, 8], [11], [3, 3, 3, 3, 60]];
 
 /** Greedy decoding by re-running the whole unpadded sequence through `logits` each step. */
@@ -99,7 +108,11 @@ describe.each(decoders)('generate (%s decoder)', (decoder) => {
     const model = LlamaModel.init(config, 24);
     const opts = { maxNewTokens: 12, temperature: 1.5, topP: 0.95, eosId: null } as const;
     // equal lengths: no padding, so the logits are the same and only the generators could differ
-    const rows = [[5, 9, 13], [1, 20, 33], [11, 4, 6]];
+    const rows = [
+      [5, 9, 13],
+      [1, 20, 33],
+      [11, 4, 6],
+    ];
     const together = generate(model, rows, { decoder, ...opts, seeds: [7, 8, 9] });
     const alone = rows.map((r, i) => generate(model, [r], { decoder, ...opts, seed: [7, 8, 9][i] }).tokens[0]);
     expect(together.tokens).toEqual(alone);

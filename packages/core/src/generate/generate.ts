@@ -91,7 +91,14 @@ function withCache(model: LlamaModel, prompts: readonly (readonly number[])[], s
   return result;
 }
 
-function withoutCache(model: LlamaModel, prompts: readonly (readonly number[])[], tokens: number[][], step: Step, opts: GenerateOptions, result: GenerateResult): GenerateResult {
+function withoutCache(
+  model: LlamaModel,
+  prompts: readonly (readonly number[])[],
+  tokens: number[][],
+  step: Step,
+  opts: GenerateOptions,
+  result: GenerateResult,
+): GenerateResult {
   let active = prompts.map((_, i) => i);
   for (let s = 0; ; s++) {
     const rows = active.map((row) => [...prompts[row]!, ...tokens[row]!]);

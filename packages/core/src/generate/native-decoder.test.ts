@@ -24,25 +24,62 @@ beforeAll(async () => {
 
 const CONFIGS: Record<string, LlamaConfig> = {
   // grouped-query (6 heads over 2), untied, a large rope_theta
-  gqa: makeConfig({ vocab_size: 50, hidden_size: 48, intermediate_size: 96, num_hidden_layers: 3, num_attention_heads: 6, num_key_value_heads: 2, rope_theta: 500000, initializer_range: 0.2 }),
+  gqa: makeConfig({
+    vocab_size: 50,
+    hidden_size: 48,
+    intermediate_size: 96,
+    num_hidden_layers: 3,
+    num_attention_heads: 6,
+    num_key_value_heads: 2,
+    rope_theta: 500000,
+    initializer_range: 0.2,
+  }),
   // tied embeddings, one key/value head, a small eps
   // Mistral's sliding window, far shorter than the sequences decoded
-  windowed: makeConfig({ model_type: 'mistral', sliding_window: 5, vocab_size: 45, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, initializer_range: 0.3 }),
-  tied: makeConfig({ vocab_size: 40, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 1, tie_word_embeddings: true, rms_norm_eps: 1e-6, initializer_range: 0.3 }),
+  windowed: makeConfig({
+    model_type: 'mistral',
+    sliding_window: 5,
+    vocab_size: 45,
+    hidden_size: 32,
+    intermediate_size: 64,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    initializer_range: 0.3,
+  }),
+  tied: makeConfig({
+    vocab_size: 40,
+    hidden_size: 32,
+    intermediate_size: 64,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 1,
+    tie_word_embeddings: true,
+    rms_norm_eps: 1e-6,
+    initializer_range: 0.3,
+  }),
 };
 
 /** Last-position logits of one unpadded sequence, by the plain (training) forward: no cache, no inference copies. */
 function reference(model: LlamaModel, seq: number[]): Float32Array {
-  return tf.tidy(() => {
-    const l = model.logits(tf.tensor2d([seq], undefined, 'int32'));
-    return tf.slice(l, [0, seq.length - 1, 0], [1, 1, model.config.vocabSize]);
-  }).dataSync() as Float32Array;
+  return tf
+    .tidy(() => {
+      const l = model.logits(tf.tensor2d([seq], undefined, 'int32'));
+      return tf.slice(l, [0, seq.length - 1, 0], [1, 1, model.config.vocabSize]);
+    })
+    .dataSync() as Float32Array;
 }
 
 /** The prompts through a native session with room to grow; returns it. */
 function prefill(model: LlamaModel, prompts: number[][]): EngineSession {
   const session = nativeEngineFor(model).openSession(prompts.length);
-  prompts.forEach((p, row) => session.feed(p.map(() => row), p, []));
+  prompts.forEach((p, row) =>
+    session.feed(
+      p.map(() => row),
+      p,
+      [],
+    ),
+  );
   return session;
 }
 
@@ -81,7 +118,10 @@ run('native engine decoding', () => {
 
   it('after the weights change (a training step), generation uses the new ones', () => {
     const model = LlamaModel.init(CONFIGS.gqa!, 8);
-    const prompts = [[1, 2, 3], [4, 5, 6, 7, 8]];
+    const prompts = [
+      [1, 2, 3],
+      [4, 5, 6, 7, 8],
+    ];
     const before = generate(model, prompts, { maxNewTokens: 8, eosId: null, decoder: 'native' });
     const w = model.weights.get('model.layers.0.mlp.down_proj.weight')!;
     w.assign(tf.mul(w, 5));
@@ -108,7 +148,10 @@ run('native engine decoding', () => {
   it('at bf16 decodes over BF16 weight copies, close to fp32, and rebuilds the copy when the precision changes', () => {
     const model = LlamaModel.init(CONFIGS.gqa!, 11);
     try {
-      const rows = [[1, 2, 3, 4, 5, 6], [7, 8, 9]];
+      const rows = [
+        [1, 2, 3, 4, 5, 6],
+        [7, 8, 9],
+      ];
       const fp32 = nativeEngineFor(model, 'fp32');
       expect(nativeEngineFor(model, 'fp32')).toBe(fp32); // kept while nothing changes
       const a = fp32.logits(rows);

@@ -54,7 +54,8 @@ export type DecodeDriver = (step: Step, result: GenerateResult) => void;
  */
 export function runGeneration(cfg: LlamaConfig, promptIds: readonly (readonly number[])[], opts: GenerateOptions, drive: DecodeDriver): GenerateResult {
   const n = promptIds.length;
-  if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 0) throw new RhoError('BAD_CONFIG', `maxNewTokens must be a non-negative integer, got ${opts.maxNewTokens}`, { field: 'maxNewTokens' });
+  if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 0)
+    throw new RhoError('BAD_CONFIG', `maxNewTokens must be a non-negative integer, got ${opts.maxNewTokens}`, { field: 'maxNewTokens' });
   promptIds.forEach((p, i) => {
     if (p.length === 0) throw new RhoError('BAD_INPUT', `prompt ${i} is empty`, { field: `promptIds[${i}]`, hint: 'start prompts with the BOS token' });
   });

@@ -16,7 +16,11 @@ const run = (loadEngineApi().ok || process.env.CI) && have ? describe : describe
  */
 function realPrompts(n: number): number[][] {
   const block = readFileSync(resolve(SHARED, 'upstream/prompts/cot/gsm8k.md'), 'utf8').slice(0, 400);
-  const questions = readFileSync(resolve(SHARED, 'upstream/data/gsm8k/test.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, n).map((l) => JSON.parse(l).question as string);
+  const questions = readFileSync(resolve(SHARED, 'upstream/data/gsm8k/test.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, n)
+    .map((l) => JSON.parse(l).question as string);
   return questions.map((q) => [1, ...new TextEncoder().encode(`${block}Question: ${q.slice(0, 80 + (q.length % 50))}\nAnswer:`)]);
 }
 
@@ -90,7 +94,12 @@ run('continuous batching over the native engine', () => {
     const [p0, p1, p2] = realPrompts(3);
     const s = new ContinuousBatcher(lm, { maxBatch: 1, kvBudgetBytes: 1e9 });
     const seen: number[] = [];
-    const r = await s.submit({ prompt: p0!, maxNewTokens: 6, eosId: null, onToken: (t, logits) => (expect(logits.length).toBe(lm.config.vocabSize), seen.push(argmax(logits)), expect(t).toBe(seen.at(-1))) });
+    const r = await s.submit({
+      prompt: p0!,
+      maxNewTokens: 6,
+      eosId: null,
+      onToken: (t, logits) => (expect(logits.length).toBe(lm.config.vocabSize), seen.push(argmax(logits)), expect(t).toBe(seen.at(-1))),
+    });
     expect(seen).toEqual(r.tokens);
 
     // one row: the cancelled sequence holds it until cancelled, then the waiting one runs
@@ -115,7 +124,13 @@ run('continuous batching over the native engine', () => {
   });
 
   it('sharedPrefix is the longest common token prefix', () => {
-    expect(sharedPrefix([[1, 2, 3], [1, 2, 4], [1, 2]])).toEqual([1, 2]);
+    expect(
+      sharedPrefix([
+        [1, 2, 3],
+        [1, 2, 4],
+        [1, 2],
+      ]),
+    ).toEqual([1, 2]);
     expect(sharedPrefix([[5], [6]])).toEqual([]);
     expect(sharedPrefix([])).toEqual([]);
   });

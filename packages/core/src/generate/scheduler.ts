@@ -103,7 +103,16 @@ export function sharedPrefix(rows: readonly (readonly number[])[]): number[] {
  * goes on while the others decode.
  */
 export class ContinuousBatcher {
-  readonly stats: SchedulerStats = { promptTokensComputed: 0, promptTokensCached: 0, prefixTokens: 0, generatedTokens: 0, steps: 0, rowsInSteps: 0, peakKvBytes: 0, busySeconds: 0 };
+  readonly stats: SchedulerStats = {
+    promptTokensComputed: 0,
+    promptTokensCached: 0,
+    prefixTokens: 0,
+    generatedTokens: 0,
+    steps: 0,
+    rowsInSteps: 0,
+    peakKvBytes: 0,
+    busySeconds: 0,
+  };
   private readonly session: EngineSession;
   private prefixSession: EngineSession | null = null;
   private prefix: number[] = [];
@@ -120,8 +129,10 @@ export class ContinuousBatcher {
     private readonly lm: NativeLm,
     private readonly opts: SchedulerOptions,
   ) {
-    if (!Number.isInteger(opts.maxBatch) || opts.maxBatch < 1) throw new RhoError('BAD_CONFIG', `maxBatch must be a positive integer, got ${opts.maxBatch}`, { field: 'maxBatch' });
-    if (!(opts.kvBudgetBytes > 0)) throw new RhoError('BAD_CONFIG', `the key/value budget must be positive, got ${opts.kvBudgetBytes}`, { field: 'kvBudgetBytes' });
+    if (!Number.isInteger(opts.maxBatch) || opts.maxBatch < 1)
+      throw new RhoError('BAD_CONFIG', `maxBatch must be a positive integer, got ${opts.maxBatch}`, { field: 'maxBatch' });
+    if (!(opts.kvBudgetBytes > 0))
+      throw new RhoError('BAD_CONFIG', `the key/value budget must be positive, got ${opts.kvBudgetBytes}`, { field: 'kvBudgetBytes' });
     const c = lm.config;
     this.bytesPerToken = 2 * c.numHiddenLayers * c.numKeyValueHeads * c.headDim * 4;
     this.stepTokens = Math.max(opts.stepTokens ?? DEFAULT_STEP_TOKENS, opts.maxBatch);
@@ -162,7 +173,11 @@ export class ContinuousBatcher {
     try {
       for (let t = 0; t < tokens.length; t += this.stepTokens) {
         const part = tokens.slice(t, t + this.stepTokens);
-        s.feed(part.map(() => 0), part, []);
+        s.feed(
+          part.map(() => 0),
+          part,
+          [],
+        );
       }
     } catch (e) {
       s.dispose();
@@ -179,8 +194,10 @@ export class ContinuousBatcher {
   /** Decodes one sequence; resolves when it ends. */
   submit(req: SequenceRequest): Promise<SequenceResult> {
     if (this.closed) return Promise.reject(new RhoError('RUNTIME', 'the scheduler was closed'));
-    if (req.prompt.length === 0) return Promise.reject(new RhoError('BAD_INPUT', 'prompt is empty', { field: 'prompt', hint: 'start prompts with the BOS token' }));
-    if (!Number.isInteger(req.maxNewTokens) || req.maxNewTokens < 0) return Promise.reject(new RhoError('BAD_CONFIG', `maxNewTokens must be a non-negative integer, got ${req.maxNewTokens}`, { field: 'maxNewTokens' }));
+    if (req.prompt.length === 0)
+      return Promise.reject(new RhoError('BAD_INPUT', 'prompt is empty', { field: 'prompt', hint: 'start prompts with the BOS token' }));
+    if (!Number.isInteger(req.maxNewTokens) || req.maxNewTokens < 0)
+      return Promise.reject(new RhoError('BAD_CONFIG', `maxNewTokens must be a non-negative integer, got ${req.maxNewTokens}`, { field: 'maxNewTokens' }));
     try {
       this.lm.checkIds([req.prompt]);
     } catch (e) {
@@ -245,7 +262,17 @@ export class ContinuousBatcher {
       }
       this.stats.promptTokensCached += shared;
       const rules = endRules(this.lm.config, req);
-      this.slots.set(row, { row, req, rules, rng: makeRng(req.seed ?? 0), pending: req.prompt.length - shared, tokens: [], reservedBytes: need, resolve: w.resolve, reject: w.reject });
+      this.slots.set(row, {
+        row,
+        req,
+        rules,
+        rng: makeRng(req.seed ?? 0),
+        pending: req.prompt.length - shared,
+        tokens: [],
+        reservedBytes: need,
+        resolve: w.resolve,
+        reject: w.reject,
+      });
       this.reservedBytes += need;
     }
   }

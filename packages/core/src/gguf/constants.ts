@@ -27,7 +27,22 @@ export enum ValueType {
 }
 
 /** ggml tensor types this project writes or reads by name. */
-export const GGML_TYPE = { F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q5_0: 6, Q5_1: 7, Q8_0: 8, Q2_K: 10, Q3_K: 11, Q4_K: 12, Q5_K: 13, Q6_K: 14, Q8_K: 15, BF16: 30 } as const;
+export const GGML_TYPE = {
+  F32: 0,
+  F16: 1,
+  Q4_0: 2,
+  Q4_1: 3,
+  Q5_0: 6,
+  Q5_1: 7,
+  Q8_0: 8,
+  Q2_K: 10,
+  Q3_K: 11,
+  Q4_K: 12,
+  Q5_K: 13,
+  Q6_K: 14,
+  Q8_K: 15,
+  BF16: 30,
+} as const;
 export type GgmlTypeName = keyof typeof GGML_TYPE;
 
 /**
@@ -52,7 +67,7 @@ export const GGML_BLOCK: Partial<Record<number, readonly [number, number]>> = {
 };
 
 export function ggmlTypeName(type: number): string {
-  return (Object.entries(GGML_TYPE).find(([, v]) => v === type)?.[0]) ?? `type ${type}`;
+  return Object.entries(GGML_TYPE).find(([, v]) => v === type)?.[0] ?? `type ${type}`;
 }
 
 /** Bytes of a tensor of `elements` values of `type`, or undefined for a type not in GGML_BLOCK. */

@@ -18,10 +18,19 @@ describe('Q/K permutation', () => {
   // llama does (dimension 2i pairs with 2i + 1), at one position, on one head
   const d = 8;
   const angle = (i: number) => 3 * 10000 ** (-(2 * i) / d);
-  const ropeHf = (x: number[]) => x.map((_, j) => (j < d / 2 ? x[j]! * Math.cos(angle(j)) - x[j + d / 2]! * Math.sin(angle(j)) : x[j]! * Math.cos(angle(j - d / 2)) + x[j - d / 2]! * Math.sin(angle(j - d / 2))));
-  const ropeInterleaved = (x: number[]) => x.map((_, j) => { const i = j >> 1; return j % 2 === 0 ? x[j]! * Math.cos(angle(i)) - x[j + 1]! * Math.sin(angle(i)) : x[j]! * Math.cos(angle(i)) + x[j - 1]! * Math.sin(angle(i)); });
+  const ropeHf = (x: number[]) =>
+    x.map((_, j) =>
+      j < d / 2
+        ? x[j]! * Math.cos(angle(j)) - x[j + d / 2]! * Math.sin(angle(j))
+        : x[j]! * Math.cos(angle(j - d / 2)) + x[j - d / 2]! * Math.sin(angle(j - d / 2)),
+    );
+  const ropeInterleaved = (x: number[]) =>
+    x.map((_, j) => {
+      const i = j >> 1;
+      return j % 2 === 0 ? x[j]! * Math.cos(angle(i)) - x[j + 1]! * Math.sin(angle(i)) : x[j]! * Math.cos(angle(i)) + x[j - 1]! * Math.sin(angle(i));
+    });
 
-  it('makes llama.cpp\'s rotation of the permuted rows the permutation of Hugging Face\'s rotation', () => {
+  it("makes llama.cpp's rotation of the permuted rows the permutation of Hugging Face's rotation", () => {
     const q = Array.from({ length: 2 * d }, (_, i) => Math.sin(i + 1)); // two heads, one column
     const perm = (x: number[]) => [...permuteRotaryRows(Float32Array.from(x), 2 * d, 1, 2)];
     const hf = [...ropeHf(q.slice(0, d)), ...ropeHf(q.slice(d))];
@@ -38,7 +47,7 @@ describe('Q/K permutation', () => {
 });
 
 describe('tensor names', () => {
-  it('are llama.cpp\'s', () => {
+  it("are llama.cpp's", () => {
     expect(ggufTensorName('model.embed_tokens.weight')).toBe('token_embd.weight');
     expect(ggufTensorName('model.layers.3.self_attn.o_proj.weight')).toBe('blk.3.attn_output.weight');
     expect(ggufTensorName('model.layers.0.post_attention_layernorm.weight')).toBe('blk.0.ffn_norm.weight');
@@ -48,7 +57,7 @@ describe('tensor names', () => {
 });
 
 describe.skipIf(!existsSync(FIXTURES))('convertToGguf on the fixtures', () => {
-  it('writes llama metadata that reads back as the checkpoint\'s config, with the window of a Mistral checkpoint', () => {
+  it("writes llama metadata that reads back as the checkpoint's config, with the window of a Mistral checkpoint", () => {
     for (const name of ['tiny-llama', 'tiny-mistral']) {
       const out = join(dir, `${name}.gguf`);
       convertToGguf(join(FIXTURES, name), { type: 'f32', out });
@@ -56,7 +65,22 @@ describe.skipIf(!existsSync(FIXTURES))('convertToGguf on the fixtures', () => {
       checkArchitecture(h);
       const got = configFromGguf(h);
       const want = readConfigFile(join(FIXTURES, name, 'config.json'));
-      for (const k of ['vocabSize', 'hiddenSize', 'intermediateSize', 'numHiddenLayers', 'numAttentionHeads', 'numKeyValueHeads', 'headDim', 'ropeTheta', 'maxPositionEmbeddings', 'tieWordEmbeddings', 'bosTokenId', 'eosTokenId', 'slidingWindow'] as const) expect(got[k], k).toEqual(want[k]);
+      for (const k of [
+        'vocabSize',
+        'hiddenSize',
+        'intermediateSize',
+        'numHiddenLayers',
+        'numAttentionHeads',
+        'numKeyValueHeads',
+        'headDim',
+        'ropeTheta',
+        'maxPositionEmbeddings',
+        'tieWordEmbeddings',
+        'bosTokenId',
+        'eosTokenId',
+        'slidingWindow',
+      ] as const)
+        expect(got[k], k).toEqual(want[k]);
       expect(got.rmsNormEps).toBeCloseTo(want.rmsNormEps, 10);
       expect(h.metadata.has(SLIDING_WINDOW_KEY)).toBe(name === 'tiny-mistral');
       expect(h.tensors.get('token_embd.weight')!.dims).toEqual([want.hiddenSize, want.vocabSize]);

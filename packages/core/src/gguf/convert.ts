@@ -28,7 +28,11 @@ export function losslessType(dtype: FloatDtype): GgufOutType {
 
 /** llama.cpp's name for a Hugging Face Llama tensor. */
 export function ggufTensorName(hf: string): string {
-  const fixed: Record<string, string> = { 'model.embed_tokens.weight': 'token_embd.weight', 'model.norm.weight': 'output_norm.weight', 'lm_head.weight': 'output.weight' };
+  const fixed: Record<string, string> = {
+    'model.embed_tokens.weight': 'token_embd.weight',
+    'model.norm.weight': 'output_norm.weight',
+    'lm_head.weight': 'output.weight',
+  };
   if (fixed[hf]) return fixed[hf];
   const m = /^model\.layers\.(\d+)\.(.+)\.weight$/.exec(hf);
   const part: Record<string, string> = {
@@ -126,7 +130,12 @@ export interface ConvertResult {
 
 /** Every check of the checkpoint (config, shards, shapes, tokenizer) runs before the first byte is written. */
 export function convertToGguf(dir: string, opts: ConvertOptions): ConvertResult {
-  if (!GGUF_OUT_TYPES.includes(opts.type)) throw new RhoError('BAD_CONFIG', `type must be one of ${GGUF_OUT_TYPES.join(', ')}, got '${opts.type}'`, { field: 'type', expected: GGUF_OUT_TYPES, got: opts.type });
+  if (!GGUF_OUT_TYPES.includes(opts.type))
+    throw new RhoError('BAD_CONFIG', `type must be one of ${GGUF_OUT_TYPES.join(', ')}, got '${opts.type}'`, {
+      field: 'type',
+      expected: GGUF_OUT_TYPES,
+      got: opts.type,
+    });
   const plan = planCheckpoint(dir);
   const c = plan.config;
   const meta = new Map<string, GgufEntry>(llamaMetadata(c, opts.name ?? basename(resolve(dir))));
@@ -136,7 +145,8 @@ export function convertToGguf(dir: string, opts: ConvertOptions): ConvertResult 
   for (const [k, v] of tok) meta.set(k, v);
 
   const names = [...plan.tensors.keys()].filter((n) => !(c.tieWordEmbeddings && n === 'lm_head.weight'));
-  const order = (n: string) => (n === 'model.embed_tokens.weight' ? -2 : n.startsWith('model.layers.') ? Number(n.split('.')[2]) : n === 'model.norm.weight' ? 1e9 : 1e9 + 1);
+  const order = (n: string) =>
+    n === 'model.embed_tokens.weight' ? -2 : n.startsWith('model.layers.') ? Number(n.split('.')[2]) : n === 'model.norm.weight' ? 1e9 : 1e9 + 1;
   names.sort((a, b) => order(a) - order(b) || a.localeCompare(b));
   const f16Fallbacks: string[] = [];
   const tensors: GgufTensorOut[] = names.map((name) => {
@@ -158,5 +168,12 @@ export function convertToGguf(dir: string, opts: ConvertOptions): ConvertResult 
     };
   });
   const { bytes } = writeGguf(opts.out, meta, tensors, opts.onProgress);
-  return { out: opts.out, bytes, config: c, tensors: tensors.length, f16Fallbacks, tokenizer: plan.tokenizerPath ? String((tok.get('tokenizer.ggml.model') as { value: string }).value) : 'none (token ids only)' };
+  return {
+    out: opts.out,
+    bytes,
+    config: c,
+    tensors: tensors.length,
+    f16Fallbacks,
+    tokenizer: plan.tokenizerPath ? String((tok.get('tokenizer.ggml.model') as { value: string }).value) : 'none (token ids only)',
+  };
 }

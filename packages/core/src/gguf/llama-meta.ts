@@ -42,9 +42,23 @@ export function checkArchitecture(h: GgufHeader, known?: readonly string[]): voi
   if (typeof arch !== 'string') throw new RhoError('BAD_INPUT', 'GGUF file has no general.architecture', { file: h.file, field: 'general.architecture' });
   if (arch === LLAMA_ARCH) return;
   if (known && !known.includes(arch)) {
-    throw new RhoError('UNSUPPORTED', `architecture '${arch}' is not one llama.cpp has (the installed node-llama-cpp knows ${known.length} architectures, e.g. ${known.slice(0, 6).join(', ')})`, { file: h.file, field: 'general.architecture', got: arch, hint: 'convert a Hugging Face Llama or Mistral checkpoint with `pnpm core convert <dir> --to gguf`' });
+    throw new RhoError(
+      'UNSUPPORTED',
+      `architecture '${arch}' is not one llama.cpp has (the installed node-llama-cpp knows ${known.length} architectures, e.g. ${known.slice(0, 6).join(', ')})`,
+      {
+        file: h.file,
+        field: 'general.architecture',
+        got: arch,
+        hint: 'convert a Hugging Face Llama or Mistral checkpoint with `pnpm core convert <dir> --to gguf`',
+      },
+    );
   }
-  throw new RhoError('UNSUPPORTED', `architecture '${arch}': this project runs the llama architecture only (Llama and Mistral checkpoints)`, { file: h.file, field: 'general.architecture', expected: LLAMA_ARCH, got: arch });
+  throw new RhoError('UNSUPPORTED', `architecture '${arch}': this project runs the llama architecture only (Llama and Mistral checkpoints)`, {
+    file: h.file,
+    field: 'general.architecture',
+    expected: LLAMA_ARCH,
+    got: arch,
+  });
 }
 
 /** The LlamaConfig a llama-architecture GGUF describes; a missing key is an error naming it. */

@@ -49,7 +49,10 @@ describe('GGUF writer and reader', () => {
     expect(h.metadata.get('tokenizer.ggml.scores')).toEqual([0, -1.5, -2]);
     expect(h.metadata.get('tokenizer.ggml.token_type')).toEqual([1, 3, 6]);
     const bytes = readFileSync(file);
-    for (const [name, want] of [['a', a], ['b', b]] as const) {
+    for (const [name, want] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
       const t = h.tensors.get(name)!;
       expect(t.offset % 32).toBe(0);
       expect(t.bytes).toBe(want.byteLength);
@@ -93,7 +96,9 @@ describe('GGUF writer and reader', () => {
 
   it('writes nothing at the destination when a tensor fails', () => {
     const f = join(dir, 'failed.gguf');
-    expect(() => writeGguf(f, meta, [{ name: 'x', dims: [4], type: GGML_TYPE.F32, bytes: 16, data: () => new Uint8Array(8) }])).toThrow(/produced 8 bytes, planned 16/);
+    expect(() => writeGguf(f, meta, [{ name: 'x', dims: [4], type: GGML_TYPE.F32, bytes: 16, data: () => new Uint8Array(8) }])).toThrow(
+      /produced 8 bytes, planned 16/,
+    );
     expect(isGgufFile(f)).toBe(false);
     expect(() => readFileSync(f)).toThrow();
   });

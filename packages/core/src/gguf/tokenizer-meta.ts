@@ -21,7 +21,10 @@ type Spec = { type?: string; [k: string]: unknown } | null | undefined;
 const isByteToken = (t: string) => /^<0x[0-9A-F]{2}>$/.test(t);
 
 /** How a tokenizer.json splits text before BPE, in llama.cpp's terms. */
-export function tokenizerKind(json: { normalizer?: Spec; pre_tokenizer?: Spec; model: { type?: string; byte_fallback?: unknown } }, file: string): { model: 'llama'; addSpacePrefix: boolean } | { model: 'gpt2'; pre: string } {
+export function tokenizerKind(
+  json: { normalizer?: Spec; pre_tokenizer?: Spec; model: { type?: string; byte_fallback?: unknown } },
+  file: string,
+): { model: 'llama'; addSpacePrefix: boolean } | { model: 'gpt2'; pre: string } {
   const pre = json.pre_tokenizer ?? null;
   const parts = (s: Spec): Spec[] => (s == null ? [] : s.type === 'Sequence' ? ((s.pretokenizers ?? s.normalizers) as Spec[]).flatMap(parts) : [s]);
   const preParts = parts(pre);
@@ -39,14 +42,20 @@ export function tokenizerKind(json: { normalizer?: Spec; pre_tokenizer?: Spec; m
   const metaspace = preParts.find((p) => p?.type === 'Metaspace') ?? undefined;
   const replacesSpace = normParts.some((n) => n?.type === 'Replace' && JSON.stringify(n.content) === '"▁"');
   if (json.model.byte_fallback === true && (metaspace || replacesSpace)) {
-    const prepends = normParts.some((n) => n?.type === 'Prepend' && n.prepend === '▁') || (metaspace != null && metaspace.prepend_scheme !== 'never' && metaspace.add_prefix_space !== false);
+    const prepends =
+      normParts.some((n) => n?.type === 'Prepend' && n.prepend === '▁') ||
+      (metaspace != null && metaspace.prepend_scheme !== 'never' && metaspace.add_prefix_space !== false);
     return { model: 'llama', addSpacePrefix: prepends };
   }
   throw unsupported(file, 'only SentencePiece-style BPE (▁ for spaces, byte fallback) and byte-level BPE tokenizers have llama.cpp equivalents');
 }
 
 function unsupported(file: string, why: string): RhoError {
-  return new RhoError('UNSUPPORTED', `tokenizer cannot be written for llama.cpp: ${why}`, { file, field: 'pre_tokenizer', hint: 'convert without a tokenizer (remove tokenizer.json) to run token ids only' });
+  return new RhoError('UNSUPPORTED', `tokenizer cannot be written for llama.cpp: ${why}`, {
+    file,
+    field: 'pre_tokenizer',
+    hint: 'convert without a tokenizer (remove tokenizer.json) to run token ids only',
+  });
 }
 
 /**
@@ -57,9 +66,17 @@ function unsupported(file: string, why: string): RhoError {
 export function tokenizerMetadata(tokenizerPath: string, config: LlamaConfig): Map<string, GgufEntry> {
   const tok = Tokenizer.fromFile(tokenizerPath);
   try {
-    const json = tok.json as unknown as { normalizer?: Spec; pre_tokenizer?: Spec; model: { type?: string; byte_fallback?: unknown; merges: (string | [string, string])[]; vocab: Record<string, number>; unk_token?: string | null }; added_tokens: { id: number; content: string; special: boolean }[] };
+    const json = tok.json as unknown as {
+      normalizer?: Spec;
+      pre_tokenizer?: Spec;
+      model: { type?: string; byte_fallback?: unknown; merges: (string | [string, string])[]; vocab: Record<string, number>; unk_token?: string | null };
+      added_tokens: { id: number; content: string; special: boolean }[];
+    };
     if (tok.vocabSize > config.vocabSize) {
-      throw new RhoError('BAD_INPUT', `the tokenizer uses ${tok.vocabSize} ids, the config's vocab_size is ${config.vocabSize}`, { file: tokenizerPath, field: 'vocab_size' });
+      throw new RhoError('BAD_INPUT', `the tokenizer uses ${tok.vocabSize} ids, the config's vocab_size is ${config.vocabSize}`, {
+        file: tokenizerPath,
+        field: 'vocab_size',
+      });
     }
     const kind = tokenizerKind(json, tokenizerPath);
     const n = config.vocabSize;

@@ -17,7 +17,11 @@ export function vocabDecoder(h: GgufHeader): VocabDecoder {
   const tokens = h.metadata.get('tokenizer.ggml.tokens');
   const types = h.metadata.get('tokenizer.ggml.token_type');
   if (!Array.isArray(tokens) || (model !== 'llama' && model !== 'gpt2')) {
-    throw new RhoError('UNSUPPORTED', `cannot decode the GGUF vocabulary of tokenizer model ${String(model)}`, { file: h.file, field: 'tokenizer.ggml.model', expected: ['llama', 'gpt2'] });
+    throw new RhoError('UNSUPPORTED', `cannot decode the GGUF vocabulary of tokenizer model ${String(model)}`, {
+      file: h.file,
+      field: 'tokenizer.ggml.model',
+      expected: ['llama', 'gpt2'],
+    });
   }
   const text = tokens as string[];
   const type = Array.isArray(types) ? (types as number[]) : [];

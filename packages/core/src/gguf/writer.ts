@@ -32,11 +32,31 @@ class ByteSink {
     this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
   }
-  u8(x: number) { this.room(1); this.buf.writeUInt8(x, this.length); this.length += 1; }
-  u32(x: number) { this.room(4); this.buf.writeUInt32LE(x, this.length); this.length += 4; }
-  i32(x: number) { this.room(4); this.buf.writeInt32LE(x, this.length); this.length += 4; }
-  f32(x: number) { this.room(4); this.buf.writeFloatLE(x, this.length); this.length += 4; }
-  u64(x: number) { this.room(8); this.buf.writeBigUInt64LE(BigInt(x), this.length); this.length += 8; }
+  u8(x: number) {
+    this.room(1);
+    this.buf.writeUInt8(x, this.length);
+    this.length += 1;
+  }
+  u32(x: number) {
+    this.room(4);
+    this.buf.writeUInt32LE(x, this.length);
+    this.length += 4;
+  }
+  i32(x: number) {
+    this.room(4);
+    this.buf.writeInt32LE(x, this.length);
+    this.length += 4;
+  }
+  f32(x: number) {
+    this.room(4);
+    this.buf.writeFloatLE(x, this.length);
+    this.length += 4;
+  }
+  u64(x: number) {
+    this.room(8);
+    this.buf.writeBigUInt64LE(BigInt(x), this.length);
+    this.length += 8;
+  }
   str(s: string) {
     const b = Buffer.from(s, 'utf8');
     this.u64(b.length);
@@ -44,26 +64,67 @@ class ByteSink {
     b.copy(this.buf, this.length);
     this.length += b.length;
   }
-  pad(align: number) { while (this.length % align) this.u8(0); }
-  bytes(): Buffer { return this.buf.subarray(0, this.length); }
+  pad(align: number) {
+    while (this.length % align) this.u8(0);
+  }
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
 }
 
 function writeValue(s: ByteSink, e: GgufEntry): void {
   switch (e.type) {
-    case 'string': s.u32(ValueType.STRING); s.str(e.value); return;
-    case 'u32': s.u32(ValueType.UINT32); s.u32(e.value); return;
-    case 'i32': s.u32(ValueType.INT32); s.i32(e.value); return;
-    case 'f32': s.u32(ValueType.FLOAT32); s.f32(e.value); return;
-    case 'u64': s.u32(ValueType.UINT64); s.u64(e.value); return;
-    case 'bool': s.u32(ValueType.BOOL); s.u8(e.value ? 1 : 0); return;
-    case 'string[]': s.u32(ValueType.ARRAY); s.u32(ValueType.STRING); s.u64(e.value.length); for (const x of e.value) s.str(x); return;
-    case 'f32[]': s.u32(ValueType.ARRAY); s.u32(ValueType.FLOAT32); s.u64(e.value.length); for (let i = 0; i < e.value.length; i++) s.f32(e.value[i]!); return;
-    case 'i32[]': s.u32(ValueType.ARRAY); s.u32(ValueType.INT32); s.u64(e.value.length); for (let i = 0; i < e.value.length; i++) s.i32(e.value[i]!); return;
+    case 'string':
+      s.u32(ValueType.STRING);
+      s.str(e.value);
+      return;
+    case 'u32':
+      s.u32(ValueType.UINT32);
+      s.u32(e.value);
+      return;
+    case 'i32':
+      s.u32(ValueType.INT32);
+      s.i32(e.value);
+      return;
+    case 'f32':
+      s.u32(ValueType.FLOAT32);
+      s.f32(e.value);
+      return;
+    case 'u64':
+      s.u32(ValueType.UINT64);
+      s.u64(e.value);
+      return;
+    case 'bool':
+      s.u32(ValueType.BOOL);
+      s.u8(e.value ? 1 : 0);
+      return;
+    case 'string[]':
+      s.u32(ValueType.ARRAY);
+      s.u32(ValueType.STRING);
+      s.u64(e.value.length);
+      for (const x of e.value) s.str(x);
+      return;
+    case 'f32[]':
+      s.u32(ValueType.ARRAY);
+      s.u32(ValueType.FLOAT32);
+      s.u64(e.value.length);
+      for (let i = 0; i < e.value.length; i++) s.f32(e.value[i]!);
+      return;
+    case 'i32[]':
+      s.u32(ValueType.ARRAY);
+      s.u32(ValueType.INT32);
+      s.u64(e.value.length);
+      for (let i = 0; i < e.value.length; i++) s.i32(e.value[i]!);
+      return;
   }
 }
 
 /** Header, metadata and tensor infos, padded so the data section starts aligned. */
-export function encodeGgufHeader(metadata: ReadonlyMap<string, GgufEntry>, tensors: readonly Omit<GgufTensorOut, 'data'>[], align = GGUF_DEFAULT_ALIGNMENT): { header: Buffer; offsets: number[] } {
+export function encodeGgufHeader(
+  metadata: ReadonlyMap<string, GgufEntry>,
+  tensors: readonly Omit<GgufTensorOut, 'data'>[],
+  align = GGUF_DEFAULT_ALIGNMENT,
+): { header: Buffer; offsets: number[] } {
   const s = new ByteSink();
   s.u32(GGUF_MAGIC);
   s.u32(GGUF_VERSION);
@@ -92,7 +153,12 @@ export function encodeGgufHeader(metadata: ReadonlyMap<string, GgufEntry>, tenso
  * Writes a GGUF v3 file: to a temporary file beside `out`, renamed over it once complete and
  * synced, so a failed or interrupted conversion leaves no partial model behind.
  */
-export function writeGguf(out: string, metadata: ReadonlyMap<string, GgufEntry>, tensors: readonly GgufTensorOut[], onProgress?: (done: number, total: number) => void): { bytes: number } {
+export function writeGguf(
+  out: string,
+  metadata: ReadonlyMap<string, GgufEntry>,
+  tensors: readonly GgufTensorOut[],
+  onProgress?: (done: number, total: number) => void,
+): { bytes: number } {
   const align = GGUF_DEFAULT_ALIGNMENT;
   const { header } = encodeGgufHeader(metadata, tensors, align);
   const total = header.length + tensors.reduce((a, t) => a + Math.ceil(t.bytes / align) * align, 0);

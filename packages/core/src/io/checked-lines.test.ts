@@ -21,7 +21,10 @@ describe('checked journal lines', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'checked-')), 'j.jsonl');
     writeFileSync(file, encodeCheckedLine({ idx: 0, v: 'a' }) + encodeCheckedLine({ idx: 1, v: 'b' }));
     appendFileSync(file, encodeCheckedLine({ idx: 2, v: 'c' }).slice(0, 20));
-    expect(readCheckedJournal(file, Row)).toEqual([{ idx: 0, v: 'a' }, { idx: 1, v: 'b' }]);
+    expect(readCheckedJournal(file, Row)).toEqual([
+      { idx: 0, v: 'a' },
+      { idx: 1, v: 'b' },
+    ]);
     expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(3); // torn tail cut off
 
     const lines = readFileSync(file, 'utf8').split('\n');
@@ -33,7 +36,10 @@ describe('checked journal lines', () => {
       expect((e as { context: { line: number; file: string } }).context).toMatchObject({ file, line: 2 });
     }
     const warnings: string[] = [];
-    expect(readCheckedJournal(file, Row, { repair: true, warn: (l) => warnings.push(l) })).toEqual([{ idx: 0, v: 'a' }, { idx: 3, v: 'd' }]);
+    expect(readCheckedJournal(file, Row, { repair: true, warn: (l) => warnings.push(l) })).toEqual([
+      { idx: 0, v: 'a' },
+      { idx: 3, v: 'd' },
+    ]);
     expect(warnings).toEqual([expect.stringContaining(`${file}:2: dropped a bad journal line`)]);
     expect(readCheckedJournal(file, Row)).toHaveLength(2); // rewritten without it
   });

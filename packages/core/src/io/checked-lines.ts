@@ -84,7 +84,11 @@ export function readCheckedJournal<T>(file: string, schema: z.ZodType<T>, opts: 
       return;
     }
     if (!opts.repair || opts.readOnly) {
-      throw new RhoError('BAD_INPUT', `bad journal line ${i + 1}: ${r.reason}`, { file, line: i + 1, hint: opts.hint ?? 'rerun with --repair to drop it and generate its entry again' });
+      throw new RhoError('BAD_INPUT', `bad journal line ${i + 1}: ${r.reason}`, {
+        file,
+        line: i + 1,
+        hint: opts.hint ?? 'rerun with --repair to drop it and generate its entry again',
+      });
     }
     opts.warn?.(`warning: ${file}:${i + 1}: dropped a bad journal line (${r.reason}); its entry is made again`);
   });

@@ -7,11 +7,7 @@ import { writeFileAtomic } from './atomic.ts';
  * A final line without a newline that does not parse is treated as a torn write only when
  * `allowTornTail` is set (resumable outputs), otherwise it is an error too.
  */
-export function parseJsonl<T = Record<string, unknown>>(
-  text: string,
-  file: string,
-  opts: { allowTornTail?: boolean } = {},
-): T[] {
+export function parseJsonl<T = Record<string, unknown>>(text: string, file: string, opts: { allowTornTail?: boolean } = {}): T[] {
   const out: T[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {

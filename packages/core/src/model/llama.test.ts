@@ -97,9 +97,37 @@ function perturbNorms(m: LlamaModel, seed: number): void {
 }
 
 const cases: [string, Parameters<typeof makeConfig>[0]][] = [
-  ['tied, 6 heads over 3 kv heads, rope_theta 500000', { vocab_size: 50, hidden_size: 48, intermediate_size: 40, num_hidden_layers: 2, num_attention_heads: 6, num_key_value_heads: 3, rope_theta: 500000, tie_word_embeddings: true, rms_norm_eps: 1e-6 }],
-  ['untied, 6 heads over 1 kv head (multi-query), rope_theta 100', { vocab_size: 40, hidden_size: 24, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 6, num_key_value_heads: 1, rope_theta: 100, tie_word_embeddings: false }],
-  ['one layer, 2 full heads of 16, default rope_theta', { vocab_size: 30, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, rope_theta: 10000 }],
+  [
+    'tied, 6 heads over 3 kv heads, rope_theta 500000',
+    {
+      vocab_size: 50,
+      hidden_size: 48,
+      intermediate_size: 40,
+      num_hidden_layers: 2,
+      num_attention_heads: 6,
+      num_key_value_heads: 3,
+      rope_theta: 500000,
+      tie_word_embeddings: true,
+      rms_norm_eps: 1e-6,
+    },
+  ],
+  [
+    'untied, 6 heads over 1 kv head (multi-query), rope_theta 100',
+    {
+      vocab_size: 40,
+      hidden_size: 24,
+      intermediate_size: 64,
+      num_hidden_layers: 2,
+      num_attention_heads: 6,
+      num_key_value_heads: 1,
+      rope_theta: 100,
+      tie_word_embeddings: false,
+    },
+  ],
+  [
+    'one layer, 2 full heads of 16, default rope_theta',
+    { vocab_size: 30, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, rope_theta: 10000 },
+  ],
 ];
 
 describe('LlamaModel against a naive reference', () => {
@@ -118,10 +146,12 @@ describe('LlamaModel against a naive reference', () => {
       let maxAbs = 0;
       seqs.forEach((ids, b) => {
         const ref = naiveLogits(config, w, ids);
-        ref.forEach((row, t) => row.forEach((x, v) => {
-          maxErr = Math.max(maxErr, Math.abs(x - logits[b]![t]![v]!));
-          maxAbs = Math.max(maxAbs, Math.abs(x));
-        }));
+        ref.forEach((row, t) =>
+          row.forEach((x, v) => {
+            maxErr = Math.max(maxErr, Math.abs(x - logits[b]![t]![v]!));
+            maxAbs = Math.max(maxAbs, Math.abs(x));
+          }),
+        );
       });
       expect(maxAbs).toBeGreaterThan(0.5); // the comparison is not between near-zero numbers
       expect(maxErr).toBeLessThan(1e-4 * Math.max(1, maxAbs));
@@ -131,15 +161,48 @@ describe('LlamaModel against a naive reference', () => {
 });
 
 describe('LlamaModel', () => {
-  const config = makeConfig({ vocab_size: 37, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, initializer_range: 0.2 });
+  const config = makeConfig({
+    vocab_size: 37,
+    hidden_size: 32,
+    intermediate_size: 48,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    initializer_range: 0.2,
+  });
 
-  it('padding: a left- or right-padded row gives the unpadded row\'s logits at its real tokens', () => {
+  it("padding: a left- or right-padded row gives the unpadded row's logits at its real tokens", () => {
     const model = LlamaModel.init(config, 3);
     const seq = [4, 8, 15, 16, 23];
     const [alone, left, right] = tf.tidy(() => [
       model.logits(tf.tensor2d([seq], undefined, 'int32')).arraySync()[0]!,
-      model.logits(tf.tensor2d([[0, 0, ...seq], [1, 2, 3, 4, 5, 6, 7]], undefined, 'int32'), { attentionMask: tf.tensor2d([[0, 0, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1]], undefined, 'int32') }).arraySync()[0]!.slice(2),
-      model.logits(tf.tensor2d([[...seq, 9, 9]], undefined, 'int32'), { attentionMask: tf.tensor2d([[1, 1, 1, 1, 1, 0, 0]], undefined, 'int32') }).arraySync()[0]!.slice(0, 5),
+      model
+        .logits(
+          tf.tensor2d(
+            [
+              [0, 0, ...seq],
+              [1, 2, 3, 4, 5, 6, 7],
+            ],
+            undefined,
+            'int32',
+          ),
+          {
+            attentionMask: tf.tensor2d(
+              [
+                [0, 0, 1, 1, 1, 1, 1],
+                [1, 1, 1, 1, 1, 1, 1],
+              ],
+              undefined,
+              'int32',
+            ),
+          },
+        )
+        .arraySync()[0]!
+        .slice(2),
+      model
+        .logits(tf.tensor2d([[...seq, 9, 9]], undefined, 'int32'), { attentionMask: tf.tensor2d([[1, 1, 1, 1, 1, 0, 0]], undefined, 'int32') })
+        .arraySync()[0]!
+        .slice(0, 5),
     ]);
     for (const other of [left, right]) {
       let err = 0;
@@ -151,8 +214,14 @@ describe('LlamaModel', () => {
 
   it('tokenLosses is the cross-entropy of the next token, 0 at padded targets', () => {
     const model = LlamaModel.init(config, 4);
-    const ids = [[3, 1, 4, 1, 5, 9], [2, 6, 5, 3, 0, 0]];
-    const mask = [[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0]];
+    const ids = [
+      [3, 1, 4, 1, 5, 9],
+      [2, 6, 5, 3, 0, 0],
+    ];
+    const mask = [
+      [1, 1, 1, 1, 1, 1],
+      [1, 1, 1, 1, 0, 0],
+    ];
     const [logits, losses] = tf.tidy(() => {
       const idsT = tf.tensor2d(ids, undefined, 'int32');
       const maskT = tf.tensor2d(mask, undefined, 'int32');
@@ -175,12 +244,14 @@ describe('LlamaModel', () => {
     const ids = tf.tensor2d([[1, 2, 3, 4, 5, 6]], undefined, 'int32');
     const step = () => {
       const { value, grads } = tf.variableGrads(() => tf.mean(model.tokenLosses(ids)) as tf.Scalar, model.trainableVariables());
-      const norms = Object.fromEntries(Object.entries(grads).map(([k, g]) => {
-        const n = tf.norm(g);
-        const x = n.dataSync()[0]!;
-        n.dispose();
-        return [k, x];
-      }));
+      const norms = Object.fromEntries(
+        Object.entries(grads).map(([k, g]) => {
+          const n = tf.norm(g);
+          const x = n.dataSync()[0]!;
+          n.dispose();
+          return [k, x];
+        }),
+      );
       tf.dispose([value, ...Object.values(grads)]);
       return norms;
     };

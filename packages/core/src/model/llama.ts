@@ -37,7 +37,6 @@ export interface ForwardInput {
   inference?: boolean;
 }
 
-
 /**
  * A Llama causal LM (Hugging Face LlamaForCausalLM formula): embedding, pre-norm blocks of
  * grouped-query rotary attention and SwiGLU MLP, final RMSNorm, LM head (tied or not).
@@ -62,7 +61,9 @@ export class LlamaModel {
     let i = 0;
     for (const [name, shape] of expectedTensorShapes(config)) {
       i++;
-      const t = tf.tidy(() => (name.endsWith('norm.weight') ? tf.ones(shape) : tf.randomNormal(shape, 0, config.initializerRange, 'float32', seed * 100003 + i)));
+      const t = tf.tidy(() =>
+        name.endsWith('norm.weight') ? tf.ones(shape) : tf.randomNormal(shape, 0, config.initializerRange, 'float32', seed * 100003 + i),
+      );
       weights.set(name, tf.variable(t, true));
       t.dispose();
     }
@@ -217,7 +218,14 @@ function groupBias(bias: tf.Tensor4D, group: number): tf.Tensor4D {
  * along the query axis, [B,KV,G*T,hd] x [B,KV,S,hd]^T, so keys are never repeated.
  * Returns the merged context [B*T, H*hd] and the keys/values of past + new tokens.
  */
-function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, past: LayerKv | undefined, bias: tf.Tensor4D, nkv: number): { merged: tf.Tensor2D; kv: LayerKv } {
+function attention(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  past: LayerKv | undefined,
+  bias: tf.Tensor4D,
+  nkv: number,
+): { merged: tf.Tensor2D; kv: LayerKv } {
   const [b, nh, t, hd] = q.shape;
   const group = nh / nkv;
   const keys = past ? (tf.concat([past.k, k], 2) as tf.Tensor4D) : k;
@@ -241,7 +249,12 @@ export function checkTokenIds(ids: ArrayLike<number>, vocabSize: number): void {
   for (let i = 0; i < ids.length; i++) {
     const x = ids[i]!;
     if (!(Number.isInteger(x) && x >= 0 && x < vocabSize)) {
-      throw new RhoError('BAD_INPUT', `token id ${x} is outside the vocabulary [0, ${vocabSize})`, { field: 'input_ids', expected: `0..${vocabSize - 1}`, got: x, hint: 'does the tokenizer belong to this checkpoint?' });
+      throw new RhoError('BAD_INPUT', `token id ${x} is outside the vocabulary [0, ${vocabSize})`, {
+        field: 'input_ids',
+        expected: `0..${vocabSize - 1}`,
+        got: x,
+        hint: 'does the tokenizer belong to this checkpoint?',
+      });
     }
   }
 }
@@ -258,15 +271,30 @@ export function checkTensorShapes(config: LlamaConfig, shapes: ReadonlyMap<strin
   for (const [name, shape] of expected) {
     const got = shapes.get(name);
     if (!got) {
-      throw new RhoError('BAD_INPUT', `checkpoint lacks tensor ${name} (expected shape [${shape}])`, { file, field: name, expected: shape, hint: 'does config.json (num_hidden_layers, tie_word_embeddings) match the weights?' });
+      throw new RhoError('BAD_INPUT', `checkpoint lacks tensor ${name} (expected shape [${shape}])`, {
+        file,
+        field: name,
+        expected: shape,
+        hint: 'does config.json (num_hidden_layers, tie_word_embeddings) match the weights?',
+      });
     }
     if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
-      throw new RhoError('BAD_INPUT', `tensor ${name} has shape [${got}], the config needs [${shape}]`, { file, field: name, expected: shape, got, hint: 'config.json (vocab_size, hidden_size, heads, intermediate_size) does not match the weights' });
+      throw new RhoError('BAD_INPUT', `tensor ${name} has shape [${got}], the config needs [${shape}]`, {
+        file,
+        field: name,
+        expected: shape,
+        got,
+        hint: 'config.json (vocab_size, hidden_size, heads, intermediate_size) does not match the weights',
+      });
     }
   }
   for (const name of shapes.keys()) {
     if (expected.has(name) || IGNORABLE.test(name)) continue;
     if (name === 'lm_head.weight' && config.tieWordEmbeddings) continue; // tied: transformers ignores a saved copy
-    throw new RhoError('BAD_INPUT', `checkpoint has tensor ${name} that the config does not expect`, { file, field: name, hint: 'does config.json (num_hidden_layers, tie_word_embeddings) match the weights?' });
+    throw new RhoError('BAD_INPUT', `checkpoint has tensor ${name} that the config does not expect`, {
+      file,
+      field: name,
+      hint: 'does config.json (num_hidden_layers, tie_word_embeddings) match the weights?',
+    });
   }
 }

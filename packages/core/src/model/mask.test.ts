@@ -35,10 +35,12 @@ function allowedOf(bias: tf.Tensor4D): boolean[][][] {
 /** Largest |a − b| over positions from..to (exclusive) of every row. */
 function maxDiff(a: number[][][], b: number[][][], from = 0, to = Infinity): number {
   let m = 0;
-  a.forEach((row, r) => row.forEach((v, t) => {
-    if (t < from || t >= to) return;
-    v.forEach((x, i) => (m = Math.max(m, Math.abs(x - b[r]![t]![i]!))));
-  }));
+  a.forEach((row, r) =>
+    row.forEach((v, t) => {
+      if (t < from || t >= to) return;
+      v.forEach((x, i) => (m = Math.max(m, Math.abs(x - b[r]![t]![i]!))));
+    }),
+  );
   return m;
 }
 
@@ -57,7 +59,14 @@ describe('attentionBias with a sliding window', () => {
   it('counts positions, not slots: a left-padded row sees what the unpadded one sees, in the prompt and in decoding', () => {
     const w = 3;
     // row 0: 2 padding slots then 6 tokens; row 1: 8 tokens
-    const mask = tf.tensor2d([[0, 0, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1, 1]], undefined, 'int32');
+    const mask = tf.tensor2d(
+      [
+        [0, 0, 1, 1, 1, 1, 1, 1],
+        [1, 1, 1, 1, 1, 1, 1, 1],
+      ],
+      undefined,
+      'int32',
+    );
     const got = allowedOf(attentionBias(2, 8, 0, mask, w));
     const plain = allowedOf(attentionBias(1, 8, 0, undefined, w))[0]!;
     expect(got[1]).toEqual(plain);
@@ -66,7 +75,14 @@ describe('attentionBias with a sliding window', () => {
       expect(got[0]![i]!.slice(2)).toEqual(plain[i - 2]!.slice(0, 6));
     }
     // one decoding step at slot 8: position 6 in row 0, 8 in row 1
-    const mask9 = tf.tensor2d([[0, 0, 1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1, 1, 1]], undefined, 'int32');
+    const mask9 = tf.tensor2d(
+      [
+        [0, 0, 1, 1, 1, 1, 1, 1, 1],
+        [1, 1, 1, 1, 1, 1, 1, 1, 1],
+      ],
+      undefined,
+      'int32',
+    );
     const step = allowedOf(attentionBias(2, 1, 8, mask9, w));
     expect(step[0]![0]).toEqual([false, false, false, false, false, true, true, true, true]); // positions 3..6
     expect(step[1]![0]).toEqual([false, false, false, false, false, true, true, true, true]); // positions 5..8
@@ -87,7 +103,8 @@ describe('tiny-mistral fixture (sliding_window 5)', () => {
     bf16?.dispose();
   });
 
-  const logitsOf = (m: LlamaModel, inference = false) => tf.tidy(() => m.logits(tf.tensor2d(expected.input_ids, undefined, 'int32'), { inference })).arraySync();
+  const logitsOf = (m: LlamaModel, inference = false) =>
+    tf.tidy(() => m.logits(tf.tensor2d(expected.input_ids, undefined, 'int32'), { inference })).arraySync();
 
   it('reproduces PyTorch logits (both weight layouts) and token losses', () => {
     const tol = expected.tolerance.logits_abs;
@@ -99,10 +116,12 @@ describe('tiny-mistral fixture (sliding_window 5)', () => {
 
   it('without the window, logits agree up to position 5 and differ from position 6 on', () => {
     const [b, t] = [expected.input_ids.length, expected.input_ids[0]!.length];
-    const full = tf.tidy(() => {
-      const ids = tf.tensor2d(expected.input_ids, undefined, 'int32');
-      return model.forward({ ids, positions: arangePositions(b, t), bias: attentionBias(b, t, 0) }).logits;
-    }).arraySync();
+    const full = tf
+      .tidy(() => {
+        const ids = tf.tensor2d(expected.input_ids, undefined, 'int32');
+        return model.forward({ ids, positions: arangePositions(b, t), bias: attentionBias(b, t, 0) }).logits;
+      })
+      .arraySync();
     const tol = expected.tolerance.logits_abs;
     expect(maxDiff(full, expected.logits, 0, 6)).toBeLessThanOrEqual(tol);
     expect(maxDiff(full, expected.logits, 6)).toBeGreaterThan(100 * tol);

@@ -11,7 +11,8 @@ export function normalizeBaseUrl(url: string, field = '--model'): string {
   } catch {
     throw new RhoError('BAD_CONFIG', `not a URL: ${url}`, { field, hint: 'give a server as http://HOST:PORT/v1' });
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new RhoError('BAD_CONFIG', `not an http(s) URL: ${url}`, { field, hint: 'give a server as http://HOST:PORT/v1' });
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new RhoError('BAD_CONFIG', `not an http(s) URL: ${url}`, { field, hint: 'give a server as http://HOST:PORT/v1' });
   const path = u.pathname.replace(/\/+$/, '');
   u.pathname = path.endsWith('/v1') ? path : `${path}/v1`;
   return u.toString().replace(/\/+$/, '');

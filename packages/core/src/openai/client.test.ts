@@ -22,12 +22,20 @@ function misbehavingServer(failure: (attemptOfThisPrompt: number) => Mode): Prom
       const mode = failure(n);
       if (mode === 'close') return req.socket.destroy();
       if (mode === '500') return res.writeHead(500).end('boom');
-      if (mode === '400') return res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'prompt: too long', type: 'invalid_request_error', param: 'prompt', code: null } }));
+      if (mode === '400')
+        return res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: 'prompt: too long', type: 'invalid_request_error', param: 'prompt', code: null } }));
       seen.push(key);
       res.setHeader('content-type', 'application/json');
       const usage = { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 };
       if (req.url === '/v1/chat/completions') {
-        return res.end(JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', content: `chat:${q.messages!.at(-1)!.content}` }, finish_reason: 'length' }], usage }));
+        return res.end(
+          JSON.stringify({
+            choices: [{ index: 0, message: { role: 'assistant', content: `chat:${q.messages!.at(-1)!.content}` }, finish_reason: 'length' }],
+            usage,
+          }),
+        );
       }
       if (q.stream) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -41,7 +49,9 @@ function misbehavingServer(failure: (attemptOfThisPrompt: number) => Mode): Prom
       res.end(JSON.stringify({ choices: [{ index: 0, text: `echo:${String(q.prompt)}:${(q.stop ?? []).join('|')}`, finish_reason: 'stop' }], usage }));
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen })),
+  );
 }
 
 let servers: Server[] = [];

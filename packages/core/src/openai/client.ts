@@ -190,7 +190,9 @@ export class OpenAIClient {
       }
       if (attempt < this.maxAttempts) await new Promise((r) => setTimeout(r, backoffDelayMs(attempt, this.backoffMs)));
     }
-    throw new RhoError('RUNTIME', `${what} request failed after ${this.maxAttempts} attempts: ${last}`, { hint: 'is the server overloaded or down? see its log' });
+    throw new RhoError('RUNTIME', `${what} request failed after ${this.maxAttempts} attempts: ${last}`, {
+      hint: 'is the server overloaded or down? see its log',
+    });
   }
 }
 

@@ -71,7 +71,11 @@ describe('safetensors', () => {
       const files = writeCheckpointTensors(dir, tensors, { maxShardBytes: 100 });
       expect(files).toContain('model.safetensors.index.json');
       // 40 bytes each, two fit in 100: shards of 2, 2 and 1
-      expect(readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort()).toEqual(['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors']);
+      expect(
+        readdirSync(dir)
+          .filter((f) => f.endsWith('.safetensors'))
+          .sort(),
+      ).toEqual(['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors']);
       const index = JSON.parse(readFileSync(join(dir, 'model.safetensors.index.json'), 'utf8'));
       expect(index.metadata.total_size).toBe(200);
       const back = readCheckpointTensors(dir);

@@ -47,8 +47,12 @@ export function parseHeader(head: Uint8Array, file: string, fileSize: number): S
     }
     const e = v as HeaderEntry;
     const ok =
-      e && typeof e.dtype === 'string' && Array.isArray(e.shape) && e.shape.every((d) => Number.isInteger(d) && d >= 0) &&
-      Array.isArray(e.data_offsets) && e.data_offsets.length === 2;
+      e &&
+      typeof e.dtype === 'string' &&
+      Array.isArray(e.shape) &&
+      e.shape.every((d) => Number.isInteger(d) && d >= 0) &&
+      Array.isArray(e.data_offsets) &&
+      e.data_offsets.length === 2;
     if (!ok) throw new RhoError('BAD_INPUT', `malformed header entry for tensor ${name}`, { file, field: name });
     const [a, b] = e.data_offsets;
     if (!(a >= 0 && b >= a && dataStart + b <= fileSize)) {
@@ -62,12 +66,24 @@ export function parseHeader(head: Uint8Array, file: string, fileSize: number): S
 /** Check a header entry is a float dtype we read and that its byte length matches its shape. */
 function checkEntry(name: string, e: HeaderEntry, file: string): FloatDtype {
   if (!FLOAT_DTYPES.includes(e.dtype as FloatDtype)) {
-    throw new RhoError('UNSUPPORTED', `tensor ${name} has dtype ${e.dtype}`, { file, field: name, expected: FLOAT_DTYPES, got: e.dtype, hint: 'convert the checkpoint to float32, float16 or bfloat16' });
+    throw new RhoError('UNSUPPORTED', `tensor ${name} has dtype ${e.dtype}`, {
+      file,
+      field: name,
+      expected: FLOAT_DTYPES,
+      got: e.dtype,
+      hint: 'convert the checkpoint to float32, float16 or bfloat16',
+    });
   }
   const dtype = e.dtype as FloatDtype;
   const want = e.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
   const got = e.data_offsets[1] - e.data_offsets[0];
-  if (want !== got) throw new RhoError('BAD_INPUT', `tensor ${name}: shape [${e.shape}] of ${dtype} needs ${want} bytes, the file gives ${got}`, { file, field: name, expected: want, got });
+  if (want !== got)
+    throw new RhoError('BAD_INPUT', `tensor ${name}: shape [${e.shape}] of ${dtype} needs ${want} bytes, the file gives ${got}`, {
+      file,
+      field: name,
+      expected: want,
+      got,
+    });
   return dtype;
 }
 
@@ -149,9 +165,15 @@ export function encodeHeader(tensors: readonly HeaderTensor[], metadata?: Record
   if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
   let off = 0;
   for (const t of tensors) {
-    if (!FLOAT_DTYPES.includes(t.dtype)) throw new RhoError('UNSUPPORTED', `cannot write dtype ${t.dtype}`, { field: t.name, expected: FLOAT_DTYPES, got: t.dtype });
+    if (!FLOAT_DTYPES.includes(t.dtype))
+      throw new RhoError('UNSUPPORTED', `cannot write dtype ${t.dtype}`, { field: t.name, expected: FLOAT_DTYPES, got: t.dtype });
     const want = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
-    if (want !== t.bytes) throw new RhoError('BAD_INPUT', `tensor ${t.name}: shape [${t.shape}] of ${t.dtype} needs ${want} bytes, got ${t.bytes}`, { field: t.name, expected: want, got: t.bytes });
+    if (want !== t.bytes)
+      throw new RhoError('BAD_INPUT', `tensor ${t.name}: shape [${t.shape}] of ${t.dtype} needs ${want} bytes, got ${t.bytes}`, {
+        field: t.name,
+        expected: want,
+        got: t.bytes,
+      });
     header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [off, off + t.bytes] };
     off += t.bytes;
   }
@@ -171,9 +193,11 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, SafeTensor>, meta
   const entries: HeaderTensor[] = [];
   for (const name of names) {
     const t = tensors.get(name)!;
-    if (!FLOAT_DTYPES.includes(t.dtype)) throw new RhoError('UNSUPPORTED', `cannot write dtype ${t.dtype}`, { field: name, expected: FLOAT_DTYPES, got: t.dtype });
+    if (!FLOAT_DTYPES.includes(t.dtype))
+      throw new RhoError('UNSUPPORTED', `cannot write dtype ${t.dtype}`, { field: name, expected: FLOAT_DTYPES, got: t.dtype });
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new RhoError('BAD_INPUT', `tensor ${name}: shape [${t.shape}] holds ${count} values, data has ${t.data.length}`, { field: name });
+    if (count !== t.data.length)
+      throw new RhoError('BAD_INPUT', `tensor ${name}: shape [${t.shape}] holds ${count} values, data has ${t.data.length}`, { field: name });
     const bytes = encodeFloats(t.data, t.dtype);
     entries.push({ name, dtype: t.dtype, shape: t.shape, bytes: bytes.length });
     parts.push(bytes);

@@ -14,7 +14,10 @@ export function weightFiles(dir: string): { files: string[]; weightMap?: Map<str
   if (existsSync(single)) return { files: [single] };
   const idx = join(dir, INDEX_FILE);
   if (!existsSync(idx)) {
-    throw new RhoError('NOT_FOUND', `no ${SINGLE_FILE} or ${INDEX_FILE}`, { file: dir, hint: 'only safetensors checkpoints are read (convert pytorch_model.bin first)' });
+    throw new RhoError('NOT_FOUND', `no ${SINGLE_FILE} or ${INDEX_FILE}`, {
+      file: dir,
+      hint: 'only safetensors checkpoints are read (convert pytorch_model.bin first)',
+    });
   }
   let json: { weight_map?: Record<string, string> };
   try {
@@ -41,7 +44,8 @@ export function readCheckpointTensors(dir: string): Map<string, SafeTensor> {
   }
   if (weightMap) {
     for (const name of weightMap.keys()) {
-      if (!out.has(name)) throw new RhoError('BAD_INPUT', `the index names tensor ${name}, its shard does not hold it`, { file: join(dir, weightMap.get(name)!), field: name });
+      if (!out.has(name))
+        throw new RhoError('BAD_INPUT', `the index names tensor ${name}, its shard does not hold it`, { file: join(dir, weightMap.get(name)!), field: name });
     }
   }
   return out;
@@ -52,7 +56,11 @@ export function readCheckpointTensors(dir: string): Map<string, SafeTensor> {
  * `maxShardBytes`, else model-0000i-of-0000n.safetensors plus model.safetensors.index.json.
  * Returns the file names written.
  */
-export function writeCheckpointTensors(dir: string, tensors: ReadonlyMap<string, SafeTensor>, opts: { maxShardBytes?: number; metadata?: Record<string, string> } = {}): string[] {
+export function writeCheckpointTensors(
+  dir: string,
+  tensors: ReadonlyMap<string, SafeTensor>,
+  opts: { maxShardBytes?: number; metadata?: Record<string, string> } = {},
+): string[] {
   const max = opts.maxShardBytes ?? Infinity;
   const metadata = { format: 'pt', ...opts.metadata };
   const shards: Map<string, SafeTensor>[] = [new Map()];

@@ -56,7 +56,12 @@ describe('writeSafetensorsStream', () => {
 
   it('a failing producer leaves neither the file nor a temporary one', async () => {
     const dir = mkdtempSync(join(tmp, 'fail-'));
-    const boom = (t: TensorSpec): TensorFill => (t.name === 'c.weight' ? () => { throw new Error('boom'); } : counting(specs)(t));
+    const boom = (t: TensorSpec): TensorFill =>
+      t.name === 'c.weight'
+        ? () => {
+            throw new Error('boom');
+          }
+        : counting(specs)(t);
     await expect(writeSafetensorsStream(join(dir, 'x.safetensors'), specs, boom, { chunkBytes: 8 })).rejects.toThrow(/boom/);
     expect(readdirSync(dir)).toEqual([]);
   });

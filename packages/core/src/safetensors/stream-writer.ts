@@ -44,7 +44,8 @@ export function shardFileName(i: number, n: number): string {
  * shard's share) is an error rather than a file without tensors.
  */
 export function planShards(tensors: readonly TensorSpec[], shards: number): TensorSpec[][] {
-  if (!Number.isInteger(shards) || shards < 1) throw new RhoError('BAD_CONFIG', `shards must be a positive integer, got ${shards}`, { field: 'shards', got: shards });
+  if (!Number.isInteger(shards) || shards < 1)
+    throw new RhoError('BAD_CONFIG', `shards must be a positive integer, got ${shards}`, { field: 'shards', got: shards });
   const total = tensors.reduce((a, t) => a + tensorBytes(t), 0);
   const out: TensorSpec[][] = Array.from({ length: shards }, () => []);
   let before = 0;
@@ -56,7 +57,11 @@ export function planShards(tensors: readonly TensorSpec[], shards: number): Tens
   }
   const empty = out.findIndex((s) => s.length === 0);
   if (empty >= 0) {
-    throw new RhoError('BAD_CONFIG', `cannot split ${tensors.length} tensors into ${shards} shards of similar size: shard ${empty + 1} would be empty`, { field: 'shards', got: shards, hint: 'use fewer shards' });
+    throw new RhoError('BAD_CONFIG', `cannot split ${tensors.length} tensors into ${shards} shards of similar size: shard ${empty + 1} would be empty`, {
+      field: 'shards',
+      got: shards,
+      hint: 'use fewer shards',
+    });
   }
   return out;
 }
@@ -67,9 +72,17 @@ export function planShards(tensors: readonly TensorSpec[], shards: number): Tens
  * the Python writer does. The file is written under a temporary name and renamed when complete,
  * so an interrupted write leaves no file that looks whole. Returns the data bytes written.
  */
-export async function writeSafetensorsStream(path: string, tensors: readonly TensorSpec[], fillFor: (t: TensorSpec) => TensorFill, opts: StreamWriteOptions = {}): Promise<number> {
+export async function writeSafetensorsStream(
+  path: string,
+  tensors: readonly TensorSpec[],
+  fillFor: (t: TensorSpec) => TensorFill,
+  opts: StreamWriteOptions = {},
+): Promise<number> {
   const sorted = [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const head = encodeHeader(sorted.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, bytes: tensorBytes(t) })), opts.metadata);
+  const head = encodeHeader(
+    sorted.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, bytes: tensorBytes(t) })),
+    opts.metadata,
+  );
   // a multiple of 4 bytes, so every chunk holds whole elements of any dtype
   const chunk = Math.max(4, Math.floor((opts.chunkBytes ?? DEFAULT_CHUNK) / 4) * 4);
   const tmp = tempPathFor(path);
@@ -128,7 +141,12 @@ export interface ShardedStreamOptions extends StreamWriteOptions {
  * model.safetensors, or `shards` files model-0000i-of-0000n.safetensors of roughly equal bytes plus
  * model.safetensors.index.json. Returns the file names written.
  */
-export async function writeCheckpointStream(dir: string, tensors: readonly TensorSpec[], fillFor: (t: TensorSpec) => TensorFill, opts: ShardedStreamOptions = {}): Promise<string[]> {
+export async function writeCheckpointStream(
+  dir: string,
+  tensors: readonly TensorSpec[],
+  fillFor: (t: TensorSpec) => TensorFill,
+  opts: ShardedStreamOptions = {},
+): Promise<string[]> {
   const n = opts.shards ?? 1;
   const plan = planShards(tensors, n);
   const metadata = { format: 'pt', ...opts.metadata };
@@ -147,7 +165,11 @@ export async function writeCheckpointStream(dir: string, tensors: readonly Tenso
     names.push(file);
   }
   // transformers writes the index with sorted keys
-  const sortedMap = Object.fromEntries(Object.keys(weightMap).sort().map((k) => [k, weightMap[k]!]));
+  const sortedMap = Object.fromEntries(
+    Object.keys(weightMap)
+      .sort()
+      .map((k) => [k, weightMap[k]!]),
+  );
   writeFileAtomic(join(dir, INDEX_FILE), `${JSON.stringify({ metadata: { total_size: base }, weight_map: sortedMap }, null, 2)}\n`);
   return [...names, INDEX_FILE];
 }

@@ -31,7 +31,8 @@ export function byteLevelBpeJson(spec: ByteLevelBpeSpec): TokenizerJsonObject {
   const missing = specials.filter((_, i) => specialIds[i]! < 0);
   if (missing.length) throw new RhoError('BAD_CONFIG', 'special tokens must be in the vocabulary', { field: 'specialTokens', got: missing });
   // the post-processor can only insert an added token
-  if (bos !== null && !specials.includes(bos)) throw new RhoError('BAD_CONFIG', 'the bos token must be one of the special tokens', { field: 'bosToken', got: bos, expected: specials.join(', ') });
+  if (bos !== null && !specials.includes(bos))
+    throw new RhoError('BAD_CONFIG', 'the bos token must be one of the special tokens', { field: 'bosToken', got: bos, expected: specials.join(', ') });
   const vocab: Record<string, number> = {};
   tokens.forEach((t, id) => (vocab[t] = id));
   const bosPiece = bos === null ? [] : [{ SpecialToken: { id: bos, type_id: 0 } }];
@@ -39,13 +40,26 @@ export function byteLevelBpeJson(spec: ByteLevelBpeSpec): TokenizerJsonObject {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: specials.map((content, i) => ({ id: specialIds[i], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    added_tokens: specials.map((content, i) => ({
+      id: specialIds[i],
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
     normalizer: null,
     pre_tokenizer: spec.preTokenizer,
     post_processor: {
       type: 'TemplateProcessing',
       single: [...bosPiece, { Sequence: { id: 'A', type_id: 0 } }],
-      pair: [...bosPiece, { Sequence: { id: 'A', type_id: 0 } }, ...bosPiece.map((p) => ({ SpecialToken: { ...p.SpecialToken, type_id: 1 } })), { Sequence: { id: 'B', type_id: 1 } }],
+      pair: [
+        ...bosPiece,
+        { Sequence: { id: 'A', type_id: 0 } },
+        ...bosPiece.map((p) => ({ SpecialToken: { ...p.SpecialToken, type_id: 1 } })),
+        { Sequence: { id: 'B', type_id: 1 } },
+      ],
       special_tokens: bos === null ? {} : { [bos]: { id: bos, ids: [specialIds[specials.indexOf(bos)]!], tokens: [bos] } },
     },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },

@@ -38,7 +38,11 @@ export class BpeModel {
     this.tokenToId = new Map(Object.entries(spec.vocab));
     let maxId = -1;
     for (const [tok, id] of this.tokenToId) {
-      if (!Number.isInteger(id) || id < 0) throw new RhoError('BAD_INPUT', `token ${JSON.stringify(tok)} has id ${JSON.stringify(id)}`, { field: 'model.vocab', expected: 'a non-negative integer' });
+      if (!Number.isInteger(id) || id < 0)
+        throw new RhoError('BAD_INPUT', `token ${JSON.stringify(tok)} has id ${JSON.stringify(id)}`, {
+          field: 'model.vocab',
+          expected: 'a non-negative integer',
+        });
       this.idToToken[id] = tok;
       if (id > maxId) maxId = id;
     }
@@ -53,7 +57,9 @@ export class BpeModel {
       const ib = this.tokenToId.get(b);
       const ic = this.tokenToId.get(a + b);
       if (ia === undefined || ib === undefined || ic === undefined) {
-        throw new RhoError('BAD_INPUT', `merge ${rank} (${JSON.stringify(a)} + ${JSON.stringify(b)}) uses a token missing from the vocabulary`, { field: 'model.merges' });
+        throw new RhoError('BAD_INPUT', `merge ${rank} (${JSON.stringify(a)} + ${JSON.stringify(b)}) uses a token missing from the vocabulary`, {
+          field: 'model.merges',
+        });
       }
       if ((a.length === 6 && BYTE_TOKEN.test(a)) || (b.length === 6 && BYTE_TOKEN.test(b))) mergesTouchBytes = true;
       const key = ia * this.stride + ib;

@@ -57,7 +57,12 @@ describe('pre-tokenizers and decoders', () => {
   it('ByteFallback turns byte runs into text and Strip removes the leading space', () => {
     const dec = buildDecoder({
       type: 'Sequence',
-      decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }],
+      decoders: [
+        { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
+        { type: 'ByteFallback' },
+        { type: 'Fuse' },
+        { type: 'Strip', content: ' ', start: 1, stop: 0 },
+      ],
     });
     expect(dec(['▁caf', '<0xC3>', '<0xA9>']).join('')).toBe('café');
   });

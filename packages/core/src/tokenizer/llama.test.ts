@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Tokenizer } from './tokenizer.ts';
-import {
-  lenmlEncoder,
-  lenmlTokenizerJson,
-  llama2Reference,
-  llama2TokenizerJson,
-  mergeRanks,
-  referenceLlamaEncode,
-  testSetLines,
-} from './testing/reference.ts';
+import { lenmlEncoder, lenmlTokenizerJson, llama2Reference, llama2TokenizerJson, mergeRanks, referenceLlamaEncode, testSetLines } from './testing/reference.ts';
 
 // A few thousand real lines: every string field of the first 100 rows of each test set.
 const lines = testSetLines(100);
@@ -64,7 +56,15 @@ describe('Llama-2 tokenizer.json (BPE with byte fallback)', () => {
       ...json,
       normalizer: null,
       pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false },
-      decoder: { type: 'Sequence', decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }] },
+      decoder: {
+        type: 'Sequence',
+        decoders: [
+          { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
+          { type: 'ByteFallback' },
+          { type: 'Fuse' },
+          { type: 'Strip', content: ' ', start: 1, stop: 0 },
+        ],
+      },
     });
     for (const line of lines.slice(0, 300)) expect(metaspace.encode(line)).toEqual(tok.encode(line));
   });

@@ -70,7 +70,11 @@ export class Tokenizer {
     this.json = json;
     const modelType = json.model.type ?? 'BPE';
     if (modelType !== 'BPE') {
-      throw new RhoError('UNSUPPORTED', `Unknown model type: ${modelType}`, { file, field: 'model.type', hint: 'only BPE tokenizers (Llama, Mistral, GPT-2 style) are supported' });
+      throw new RhoError('UNSUPPORTED', `Unknown model type: ${modelType}`, {
+        file,
+        field: 'model.type',
+        hint: 'only BPE tokenizers (Llama, Mistral, GPT-2 style) are supported',
+      });
     }
     const m = parseWith(bpeModelSchema, json.model, file, 'tokenizer model');
     if (m.continuing_subword_prefix || m.end_of_word_suffix) {
@@ -113,7 +117,8 @@ export class Tokenizer {
     // Hugging Face's Llama tokenizer rebuilds its post-processor from these two flags.
     this.usesTemplate = config?.add_bos_token === undefined && config?.add_eos_token === undefined;
     this.defaultBos = config?.add_bos_token ?? (templated.length > 0 && templated[0] === this.bos);
-    this.defaultEos = config?.add_eos_token ?? (templated.length > 0 && templated[templated.length - 1] === this.eos && (templated.length > 1 || this.bos !== this.eos));
+    this.defaultEos =
+      config?.add_eos_token ?? (templated.length > 0 && templated[templated.length - 1] === this.eos && (templated.length > 1 || this.bos !== this.eos));
   }
 
   /** Load `tokenizer.json` (a file, or a directory holding one) and the tokenizer_config.json beside it, if any. */
@@ -131,12 +136,18 @@ export class Tokenizer {
   }
 
   get bosId(): number {
-    if (this.bos === undefined) throw new RhoError('BAD_INPUT', 'this tokenizer has no beginning-of-sequence token', { hint: 'name one as bos_token in a tokenizer_config.json beside tokenizer.json' });
+    if (this.bos === undefined)
+      throw new RhoError('BAD_INPUT', 'this tokenizer has no beginning-of-sequence token', {
+        hint: 'name one as bos_token in a tokenizer_config.json beside tokenizer.json',
+      });
     return this.bos;
   }
 
   get eosId(): number {
-    if (this.eos === undefined) throw new RhoError('BAD_INPUT', 'this tokenizer has no end-of-sequence token', { hint: 'name one as eos_token in a tokenizer_config.json beside tokenizer.json' });
+    if (this.eos === undefined)
+      throw new RhoError('BAD_INPUT', 'this tokenizer has no end-of-sequence token', {
+        hint: 'name one as eos_token in a tokenizer_config.json beside tokenizer.json',
+      });
     return this.eos;
   }
 

@@ -85,7 +85,9 @@ describe('trainBpe on the GSM8K training corpus', () => {
         const ranks = mergeRanks(model.merges);
         const some = lines.filter((_, i) => i % 20 === 0);
         const lenml = lenmlEncoder(json);
-        const badRef = some.filter((l) => JSON.stringify(tok.encode(l)) !== JSON.stringify(referenceByteLevelEncode(l, model.vocab, ranks, { splitDigits, bosId: 1 })));
+        const badRef = some.filter(
+          (l) => JSON.stringify(tok.encode(l)) !== JSON.stringify(referenceByteLevelEncode(l, model.vocab, ranks, { splitDigits, bosId: 1 })),
+        );
         const badLenml = some.filter((l) => JSON.stringify(tok.encode(l)) !== JSON.stringify(lenml(l)));
         expect(badRef.slice(0, 3)).toEqual([]);
         expect(badLenml.slice(0, 3)).toEqual([]);

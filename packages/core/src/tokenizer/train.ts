@@ -35,7 +35,10 @@ export function trainBpe(texts: Iterable<string>, opts: TrainBpeOptions): Tokeni
   const minFrequency = opts.minFrequency ?? 2;
   const base = specials.length + 256;
   if (!Number.isInteger(opts.vocabSize) || opts.vocabSize < base) {
-    throw new RhoError('BAD_CONFIG', `vocabulary size must be an integer of at least ${base} (special tokens + 256 bytes)`, { field: 'vocabSize', got: opts.vocabSize });
+    throw new RhoError('BAD_CONFIG', `vocabulary size must be an integer of at least ${base} (special tokens + 256 bytes)`, {
+      field: 'vocabSize',
+      got: opts.vocabSize,
+    });
   }
   const preTokenizerSpec = byteLevelPreTokenizer(opts.splitDigits ?? false);
   const preTokenize = buildPreTokenizer(preTokenizerSpec);
@@ -124,7 +127,13 @@ export function trainBpe(texts: Iterable<string>, opts: TrainBpeOptions): Tokeni
     opts.onProgress?.(merges.length, total);
   }
 
-  return byteLevelBpeJson({ tokens, merges, specials, bos: opts.bosToken === undefined ? (specials.includes('<s>') ? '<s>' : null) : opts.bosToken, preTokenizer: preTokenizerSpec });
+  return byteLevelBpeJson({
+    tokens,
+    merges,
+    specials,
+    bos: opts.bosToken === undefined ? (specials.includes('<s>') ? '<s>' : null) : opts.bosToken,
+    preTokenizer: preTokenizerSpec,
+  });
 }
 
 /** Max-heap of (count, pair key); equal counts pop the smaller key first, so training is deterministic. */

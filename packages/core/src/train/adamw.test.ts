@@ -9,7 +9,12 @@ import { AdamW, decaysByDefault } from './adamw.ts';
 // The update composed from tf ops, and the native one-pass kernel (cpu and wasm) where the addon is
 // built (always in CI). The same expectations hold for each.
 const SETUPS: { backend: 'cpu' | 'wasm'; native: boolean }[] = [
-  ...(loadNativeKernels().ok || process.env.CI ? [{ backend: 'cpu', native: true }, { backend: 'wasm', native: true }] as const : []),
+  ...(loadNativeKernels().ok || process.env.CI
+    ? ([
+        { backend: 'cpu', native: true },
+        { backend: 'wasm', native: true },
+      ] as const)
+    : []),
   { backend: 'cpu', native: false },
 ];
 
@@ -27,7 +32,7 @@ function referenceAdamW(p0: number[], grads: number[][], lrs: number[], o: { bet
       v[i] = o.beta2 * v[i]! + (1 - o.beta2) * g[i]! * g[i]!;
       const mhat = m[i]! / (1 - o.beta1 ** t);
       const vhat = v[i]! / (1 - o.beta2 ** t);
-      p[i]! -= lr * mhat / (Math.sqrt(vhat) + o.eps);
+      p[i]! -= (lr * mhat) / (Math.sqrt(vhat) + o.eps);
     }
   });
   return p;

@@ -71,7 +71,8 @@ export class AdamW {
     for (const [name, g] of grads) {
       const p = params.get(name);
       if (!p) throw new RhoError('BAD_INPUT', `gradient for unknown parameter ${name}`, { field: name });
-      if (!sameShape(p.shape, g.shape)) throw new RhoError('BAD_INPUT', `gradient shape does not match parameter ${name}`, { field: name, expected: p.shape, got: g.shape });
+      if (!sameShape(p.shape, g.shape))
+        throw new RhoError('BAD_INPUT', `gradient shape does not match parameter ${name}`, { field: name, expected: p.shape, got: g.shape });
       const m = this.moment(this.m, name, p);
       const v = this.moment(this.v, name, p);
       const decay = weightDecay > 0 && this.cfg.decays(name, p.shape) ? 1 - lr * weightDecay : 1;
@@ -105,12 +106,23 @@ export class AdamW {
   importState(state: AdamWState, params: ReadonlyMap<string, tf.Variable>): void {
     this.clearMoments();
     this.t = state.t;
-    for (const [which, src, dst] of [['exp_avg', state.expAvg, this.m], ['exp_avg_sq', state.expAvgSq, this.v]] as const) {
+    for (const [which, src, dst] of [
+      ['exp_avg', state.expAvg, this.m],
+      ['exp_avg_sq', state.expAvgSq, this.v],
+    ] as const) {
       for (const [name, data] of src) {
         const p = params.get(name);
         if (!p) throw new RhoError('BAD_INPUT', `optimizer state names a parameter the model does not have: ${name}`, { field: `${which}.${name}` });
-        if (data.length !== p.size) throw new RhoError('BAD_INPUT', `optimizer ${which} for ${name} has the wrong size`, { field: `${which}.${name}`, expected: p.shape, got: data.length });
-        dst.set(name, newVariable(() => tf.tensor(data, p.shape, 'float32')));
+        if (data.length !== p.size)
+          throw new RhoError('BAD_INPUT', `optimizer ${which} for ${name} has the wrong size`, {
+            field: `${which}.${name}`,
+            expected: p.shape,
+            got: data.length,
+          });
+        dst.set(
+          name,
+          newVariable(() => tf.tensor(data, p.shape, 'float32')),
+        );
       }
     }
   }

@@ -9,7 +9,11 @@ beforeAll(async () => {
 
 describe('clipByGlobalNorm', () => {
   // norm of all entries together: sqrt(9+16+144) = 13
-  const make = () => new Map<string, tf.Tensor>([['a', tf.tensor1d([3, 4])], ['b', tf.tensor2d([[12]])]]);
+  const make = () =>
+    new Map<string, tf.Tensor>([
+      ['a', tf.tensor1d([3, 4])],
+      ['b', tf.tensor2d([[12]])],
+    ]);
 
   it('measures the norm over all tensors together', () => {
     const g = make();

@@ -43,7 +43,11 @@ describe('batchAt', () => {
     const head = seq(DATA_START, 3);
     const tail = seq(JSON.parse(JSON.stringify(head.pos)), 5);
     expect([...head.out, ...tail.out]).toEqual(all.out);
-    const firstCol = (k: number) => all.out.flat().filter((_, i) => i % 11 === 0).slice(k * 10, k * 10 + 10);
+    const firstCol = (k: number) =>
+      all.out
+        .flat()
+        .filter((_, i) => i % 11 === 0)
+        .slice(k * 10, k * 10 + 10);
     expect(firstCol(0)).not.toEqual(firstCol(1));
   });
 

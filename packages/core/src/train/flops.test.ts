@@ -17,7 +17,7 @@ describe('FLOPs accounting', () => {
     expect(matmulParamCount(full) - matmulParamCount(gqa)).toBe(2 * 64 * (64 - 16));
   });
 
-  it("reproduces the PyTorch reference MFU for tiny (8656 tok/s at 195 GFLOPS ≈ 39-40%)", () => {
+  it('reproduces the PyTorch reference MFU for tiny (8656 tok/s at 195 GFLOPS ≈ 39-40%)', () => {
     expect(mfu(8656, presetConfig('tiny'), 128, 195)).toBeGreaterThan(0.38);
     expect(mfu(8656, presetConfig('tiny'), 128, 195)).toBeLessThan(0.41);
   });

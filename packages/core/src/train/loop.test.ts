@@ -69,7 +69,14 @@ describe('trainLoop', () => {
   it('rejects a checkpoint interval that is not a positive integer', async () => {
     const model = new BigramLM(8, 4, 2);
     const state = createTrainerState(config, { seed: 4 });
-    await expect(trainLoop(model, state, { untilStep: 2, nextBatch: windowBatches(tokens, window), lossFn: meanTokenLoss, checkpoint: { every: 0, save: async () => {} } })).rejects.toThrow(RhoError);
+    await expect(
+      trainLoop(model, state, {
+        untilStep: 2,
+        nextBatch: windowBatches(tokens, window),
+        lossFn: meanTokenLoss,
+        checkpoint: { every: 0, save: async () => {} },
+      }),
+    ).rejects.toThrow(RhoError);
     expect(state.step).toBe(0);
     state.optimizer.dispose();
   });

@@ -37,7 +37,11 @@ export interface LoopOptions<B extends TokenBatch, R extends B | B[] = B | B[]> 
  * The loop both training modes share. Everything a step depends on lives in `state`, so a run
  * resumed from a checkpoint written by `checkpoint.save` continues exactly.
  */
-export async function trainLoop<B extends TokenBatch, R extends B | B[] = B | B[]>(model: TrainableModel, state: TrainerState, opts: LoopOptions<B, R>): Promise<StepMetrics[]> {
+export async function trainLoop<B extends TokenBatch, R extends B | B[] = B | B[]>(
+  model: TrainableModel,
+  state: TrainerState,
+  opts: LoopOptions<B, R>,
+): Promise<StepMetrics[]> {
   if (opts.checkpoint && !(Number.isInteger(opts.checkpoint.every) && opts.checkpoint.every > 0)) {
     throw new RhoError('BAD_CONFIG', 'checkpoint interval must be a positive integer', { field: 'checkpoint.every', got: opts.checkpoint.every });
   }

@@ -42,7 +42,8 @@ function config(fields: { vocab: number; d: number; f: number; layers: number; h
 function model(c: LlamaConfig, seed: number): LlamaModel {
   const m = LlamaModel.init(c, seed);
   let i = 0;
-  for (const [name, v] of m.weights) if (name.endsWith('norm.weight')) v.assign(tf.tidy(() => tf.add(1, tf.randomNormal(v.shape, 0, 0.2, 'float32', seed + ++i))));
+  for (const [name, v] of m.weights)
+    if (name.endsWith('norm.weight')) v.assign(tf.tidy(() => tf.add(1, tf.randomNormal(v.shape, 0, 0.2, 'float32', seed + ++i))));
   return m;
 }
 
@@ -104,22 +105,54 @@ interface Case {
 
 const CASES: Case[] = [
   { name: 'grouped-query attention, untied', config: config({ vocab: 61, d: 32, f: 40, layers: 2, heads: 4, kv: 2 }), batch: 2, seq: 9 },
-  { name: 'tied embeddings, sliding window 3, padded left and right', config: config({ vocab: 53, d: 24, f: 36, layers: 2, heads: 2, kv: 1, tied: true, window: 3 }), batch: 3, seq: 11, pad: [[0, 0], [3, 0], [0, 4]] },
-  { name: 'multi-head, window 1, padded both ends', config: config({ vocab: 40, d: 16, f: 24, layers: 1, heads: 2, kv: 2, window: 1 }), batch: 2, seq: 6, pad: [[1, 1], [0, 0]] },
+  {
+    name: 'tied embeddings, sliding window 3, padded left and right',
+    config: config({ vocab: 53, d: 24, f: 36, layers: 2, heads: 2, kv: 1, tied: true, window: 3 }),
+    batch: 3,
+    seq: 11,
+    pad: [
+      [0, 0],
+      [3, 0],
+      [0, 4],
+    ],
+  },
+  {
+    name: 'multi-head, window 1, padded both ends',
+    config: config({ vocab: 40, d: 16, f: 24, layers: 1, heads: 2, kv: 2, window: 1 }),
+    batch: 2,
+    seq: 6,
+    pad: [
+      [1, 1],
+      [0, 0],
+    ],
+  },
 ];
 
 function inputs(c: Case, seed: number): { ids: tf.Tensor2D; mask?: tf.Tensor2D; dy: tf.Tensor2D } {
   const { batch: b, seq: t } = c;
   let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const ids = tf.tensor2d(Int32Array.from({ length: b * t }, () => Math.floor(rand() * c.config.vocabSize)), [b, t], 'int32');
-  const mask = c.pad ? tf.tensor2d(Int32Array.from({ length: b * t }, (_, i) => {
-    const [left, right] = c.pad![Math.floor(i / t)]!;
-    const j = i % t;
-    return j >= left && j < t - right ? 1 : 0;
-  }), [b, t], 'int32') : undefined;
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const ids = tf.tensor2d(
+    Int32Array.from({ length: b * t }, () => Math.floor(rand() * c.config.vocabSize)),
+    [b, t],
+    'int32',
+  );
+  const mask = c.pad
+    ? tf.tensor2d(
+        Int32Array.from({ length: b * t }, (_, i) => {
+          const [left, right] = c.pad![Math.floor(i / t)]!;
+          const j = i % t;
+          return j >= left && j < t - right ? 1 : 0;
+        }),
+        [b, t],
+        'int32',
+      )
+    : undefined;
   // non-uniform, of both signs: how a token selection or a weighting reaches the backward
-  const dy = tf.tensor2d(Float32Array.from({ length: b * (t - 1) }, () => rand() * 2 - 0.5), [b, t - 1]);
+  const dy = tf.tensor2d(
+    Float32Array.from({ length: b * (t - 1) }, () => rand() * 2 - 0.5),
+    [b, t - 1],
+  );
   return { ids, mask, dy };
 }
 
@@ -218,32 +251,41 @@ describe.skipIf(!run)('native training pass', () => {
     }
   });
 
-  it.skipIf(!bf16)('30 training steps on native bf16 track tfjs fp32', () => {
-    const STEPS = 30;
-    const c = config({ vocab: 96, d: 64, f: 128, layers: 2, heads: 4, kv: 2 });
-    // each row counts up by its own stride: learnable, so the loss keeps falling
-    const ids = Int32Array.from({ length: 8 * 32 }, (_, i) => (Math.floor(i / 32) * 7 + (i % 32) * (1 + (Math.floor(i / 32) % 3))) % 96);
-    const batch: TokenBatch = { ids, batchSize: 8, seqLen: 32 };
-    const train = (path: 'tfjs' | 'native') => {
-      setPrecision(path === 'tfjs' ? 'fp32' : 'bf16');
-      const m = LlamaModel.init({ ...c, initializerRange: 0.02 }, 11);
-      const state = createTrainerState({ schedule: { maxLr: 3e-3, minLr: 3e-4, warmupSteps: 3, totalSteps: STEPS }, maxGradNorm: 1, adamw: { weightDecay: 0.1 } }, { seed: 0 });
-      try {
-        const step = () => trainStep(m, batch, meanTokenLoss, state).loss;
-        return Array.from({ length: STEPS }, () => (path === 'tfjs' ? withTfjs(step) : step()));
-      } finally {
-        state.optimizer.dispose();
-        m.dispose();
-        setPrecision('fp32');
-      }
-    };
-    const ref = train('tfjs');
-    const got = train('native');
-    const meanGap = ref.reduce((s, l, i) => s + Math.abs(l - got[i]!), 0) / STEPS;
-    const final = Math.abs(got.at(-1)! - ref.at(-1)!) / ref.at(-1)!;
-    console.log(`native-losses.test: tfjs fp32 ${ref[0]!.toFixed(3)} → ${ref.at(-1)!.toFixed(3)}, native bf16 ${got[0]!.toFixed(3)} → ${got.at(-1)!.toFixed(3)}; mean |Δloss| ${meanGap.toFixed(4)}, final ${(100 * final).toFixed(2)}%`);
-    expect(ref.at(-1)!).toBeLessThan(ref[0]! - 1); // it learned, so the comparison means something
-    expect(meanGap).toBeLessThan(0.05);
-    expect(final).toBeLessThan(0.03);
-  }, 120_000);
+  it.skipIf(!bf16)(
+    '30 training steps on native bf16 track tfjs fp32',
+    () => {
+      const STEPS = 30;
+      const c = config({ vocab: 96, d: 64, f: 128, layers: 2, heads: 4, kv: 2 });
+      // each row counts up by its own stride: learnable, so the loss keeps falling
+      const ids = Int32Array.from({ length: 8 * 32 }, (_, i) => (Math.floor(i / 32) * 7 + (i % 32) * (1 + (Math.floor(i / 32) % 3))) % 96);
+      const batch: TokenBatch = { ids, batchSize: 8, seqLen: 32 };
+      const train = (path: 'tfjs' | 'native') => {
+        setPrecision(path === 'tfjs' ? 'fp32' : 'bf16');
+        const m = LlamaModel.init({ ...c, initializerRange: 0.02 }, 11);
+        const state = createTrainerState(
+          { schedule: { maxLr: 3e-3, minLr: 3e-4, warmupSteps: 3, totalSteps: STEPS }, maxGradNorm: 1, adamw: { weightDecay: 0.1 } },
+          { seed: 0 },
+        );
+        try {
+          const step = () => trainStep(m, batch, meanTokenLoss, state).loss;
+          return Array.from({ length: STEPS }, () => (path === 'tfjs' ? withTfjs(step) : step()));
+        } finally {
+          state.optimizer.dispose();
+          m.dispose();
+          setPrecision('fp32');
+        }
+      };
+      const ref = train('tfjs');
+      const got = train('native');
+      const meanGap = ref.reduce((s, l, i) => s + Math.abs(l - got[i]!), 0) / STEPS;
+      const final = Math.abs(got.at(-1)! - ref.at(-1)!) / ref.at(-1)!;
+      console.log(
+        `native-losses.test: tfjs fp32 ${ref[0]!.toFixed(3)} → ${ref.at(-1)!.toFixed(3)}, native bf16 ${got[0]!.toFixed(3)} → ${got.at(-1)!.toFixed(3)}; mean |Δloss| ${meanGap.toFixed(4)}, final ${(100 * final).toFixed(2)}%`,
+      );
+      expect(ref.at(-1)!).toBeLessThan(ref[0]! - 1); // it learned, so the comparison means something
+      expect(meanGap).toBeLessThan(0.05);
+      expect(final).toBeLessThan(0.03);
+    },
+    120_000,
+  );
 });

@@ -65,7 +65,20 @@ export function nativeTokenLosses(model: NativeTrainModel, ids: tf.Tensor2D, mas
     return v;
   });
   const precision = opts.precision ?? activePrecision({ backend: tf.getBackend() });
-  const dims = Int32Array.from([b, t, c.numHiddenLayers, c.hiddenSize, c.numAttentionHeads, c.numKeyValueHeads, c.headDim, c.intermediateSize, c.vocabSize, c.slidingWindow ?? -1, c.tieWordEmbeddings ? 1 : 0, precision === 'bf16' ? 1 : 0]);
+  const dims = Int32Array.from([
+    b,
+    t,
+    c.numHiddenLayers,
+    c.hiddenSize,
+    c.numAttentionHeads,
+    c.numKeyValueHeads,
+    c.headDim,
+    c.intermediateSize,
+    c.vocabSize,
+    c.slidingWindow ?? -1,
+    c.tieWordEmbeddings ? 1 : 0,
+    precision === 'bf16' ? 1 : 0,
+  ]);
   const idData = Int32Array.from(ids.dataSync());
   const maskData = mask ? Int32Array.from(mask.dataSync()) : null;
   // Outside a gradient tape (evaluation) nothing is kept for a backward that will not come.
@@ -83,7 +96,14 @@ export function nativeTokenLosses(model: NativeTrainModel, ids: tf.Tensor2D, mas
         const store = storageFor(tf.getBackend(), tf.backend());
         const grads = ws.map((w) => store.alloc([...w.shape]));
         // views last: a heap growth (wasm) detaches earlier ones
-        nativeCall('backward', () => api.trainBackward(handle, weightViews(ws), dl, grads.map((g) => g.view())));
+        nativeCall('backward', () =>
+          api.trainBackward(
+            handle,
+            weightViews(ws),
+            dl,
+            grads.map((g) => g.view()),
+          ),
+        );
         return grads.map((g) => tf.engine().makeTensorFromTensorInfo(g.info));
       },
     };
@@ -96,7 +116,12 @@ function nativeCall<T>(what: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    throw new RhoError('RUNTIME', `native training ${what} failed: ${e instanceof Error ? e.message : String(e)}`, { hint: 'RHO_NATIVE_TRAIN=0 trains on tfjs kernels instead' }, { cause: e });
+    throw new RhoError(
+      'RUNTIME',
+      `native training ${what} failed: ${e instanceof Error ? e.message : String(e)}`,
+      { hint: 'RHO_NATIVE_TRAIN=0 trains on tfjs kernels instead' },
+      { cause: e },
+    );
   }
 }
 

@@ -15,7 +15,7 @@ describe('lrAt', () => {
     // halfway through decay: the mean of peak and floor
     expect(lrAt(60, cfg)).toBeCloseTo(5.5e-4, 12);
     // a quarter: floor + (peak−floor)·(1+cos(π/4))/2
-    expect(lrAt(35, cfg)).toBeCloseTo(1e-4 + 9e-4 * (1 + Math.SQRT1_2) / 2, 12);
+    expect(lrAt(35, cfg)).toBeCloseTo(1e-4 + (9e-4 * (1 + Math.SQRT1_2)) / 2, 12);
     expect(lrAt(110, cfg)).toBe(1e-4);
     expect(lrAt(1000, cfg)).toBe(1e-4);
   });

@@ -89,7 +89,10 @@ export function trainerStateFiles(state: TrainerState): Record<string, Uint8Arra
     data: state.data ?? null,
   };
   const tensors = new Map<string, SafeTensor>();
-  for (const [prefix, moments] of [['exp_avg', opt.expAvg], ['exp_avg_sq', opt.expAvgSq]] as const) {
+  for (const [prefix, moments] of [
+    ['exp_avg', opt.expAvg],
+    ['exp_avg_sq', opt.expAvgSq],
+  ] as const) {
     for (const [name, data] of moments) tensors.set(`${prefix}.${name}`, { dtype: 'F32', shape: opt.shapes?.get(name) ?? [data.length], data });
   }
   return {
@@ -109,7 +112,11 @@ export async function saveTrainingCheckpoint(dir: string, model: LlamaModel, sta
  */
 export function readTrainerState(dir: string, model: TrainableModel, opts: { decays?: AdamWConfig['decays'] } = {}): TrainerState {
   const file = join(dir, TRAINER_STATE_FILE);
-  if (!existsSync(file)) throw new RhoError('NOT_FOUND', 'no trainer state in checkpoint', { file, hint: 'this is a plain model checkpoint; start a new run from it instead of resuming' });
+  if (!existsSync(file))
+    throw new RhoError('NOT_FOUND', 'no trainer state in checkpoint', {
+      file,
+      hint: 'this is a plain model checkpoint; start a new run from it instead of resuming',
+    });
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -128,7 +135,12 @@ export function readTrainerState(dir: string, model: TrainableModel, opts: { dec
   const adam: AdamWState = { t: s.optimizer.t, expAvg: new Map(), expAvgSq: new Map() };
   for (const [key, t] of moments) {
     const m = /^(exp_avg|exp_avg_sq)\.(.+)$/.exec(key);
-    if (!m) throw new RhoError('BAD_INPUT', `unexpected tensor in optimizer state: ${key}`, { file: optFile, field: key, expected: 'exp_avg.<param> or exp_avg_sq.<param>' });
+    if (!m)
+      throw new RhoError('BAD_INPUT', `unexpected tensor in optimizer state: ${key}`, {
+        file: optFile,
+        field: key,
+        expected: 'exp_avg.<param> or exp_avg_sq.<param>',
+      });
     (m[1] === 'exp_avg' ? adam.expAvg : adam.expAvgSq).set(m[2]!, t.data);
   }
   const { type: _type, t: _t, ...hyper } = s.optimizer;

@@ -118,7 +118,12 @@ export function trainStep<B extends TokenBatch>(model: TrainableModel, batch: B 
     } catch (e) {
       for (const g of summed?.values() ?? []) g.dispose();
       if (e instanceof Error && /gradient function not found/.test(e.message)) {
-        throw new RhoError('RUNTIME', e.message, { hint: "tfjs gradients are not registered: call initBackend() (or registerAllGradients()) from '@rho/core' before training" }, { cause: e });
+        throw new RhoError(
+          'RUNTIME',
+          e.message,
+          { hint: "tfjs gradients are not registered: call initBackend() (or registerAllGradients()) from '@rho/core' before training" },
+          { cause: e },
+        );
       }
       throw e;
     } finally {
@@ -134,7 +139,11 @@ export function trainStep<B extends TokenBatch>(model: TrainableModel, batch: B 
   const loss = lossSum / micro.length;
   if (!Number.isFinite(loss)) {
     for (const g of summed!.values()) g.dispose();
-    throw new RhoError('RUNTIME', `training loss is ${loss} at step ${state.step}`, { field: 'loss', got: loss, hint: 'lower the learning rate or check the data for out-of-vocabulary ids' });
+    throw new RhoError('RUNTIME', `training loss is ${loss} at step ${state.step}`, {
+      field: 'loss',
+      got: loss,
+      hint: 'lower the learning rate or check the data for out-of-vocabulary ids',
+    });
   }
   const { grads, norm } = clipByGlobalNorm(summed!, state.config.maxGradNorm);
   for (const g of summed!.values()) g.dispose();
@@ -196,7 +205,8 @@ function checkBatch(b: TokenBatch): void {
   const n = b.batchSize * b.seqLen;
   if (b.seqLen < 2) throw new RhoError('BAD_INPUT', 'a training row needs at least 2 tokens', { field: 'seqLen', got: b.seqLen });
   if (b.ids.length !== n) throw new RhoError('BAD_INPUT', 'batch ids length is not batchSize·seqLen', { field: 'ids', expected: n, got: b.ids.length });
-  if (b.mask && b.mask.length !== n) throw new RhoError('BAD_INPUT', 'batch mask length is not batchSize·seqLen', { field: 'mask', expected: n, got: b.mask.length });
+  if (b.mask && b.mask.length !== n)
+    throw new RhoError('BAD_INPUT', 'batch mask length is not batchSize·seqLen', { field: 'mask', expected: n, got: b.mask.length });
 }
 
 function accumulate(acc: Map<string, tf.Tensor> | null, grads: tf.NamedTensorMap, byVarName: Map<string, string>): Map<string, tf.Tensor> {

@@ -33,7 +33,9 @@ export class HttpCompletionModel implements CompletionModel {
       prompts.map((prompt, i) => {
         // each problem's own seed, so a sample does not depend on how the run was batched
         const sampling = { maxTokens: opts.maxTokens, temperature: opts.temperature, topP: opts.topP, stop: opts.stop, seed: opts.seeds?.[i] ?? opts.seed };
-        return this.api === 'chat' ? this.client.chat({ messages: [{ role: 'user', content: prompt }], ...sampling }) : this.client.complete({ prompt, ...sampling });
+        return this.api === 'chat'
+          ? this.client.chat({ messages: [{ role: 'user', content: prompt }], ...sampling })
+          : this.client.complete({ prompt, ...sampling });
       }),
     );
   }

@@ -70,7 +70,10 @@ export class LocalCheckpointModel implements CompletionModel, TokenModel {
       const opened = await core.openCausalLm(dir, { engine: opts.engine, precision: opts.precision, gpu: opts.gpu, onLoadProgress: opts.onLoadProgress });
       if (!opened.textCodec) {
         opened.lm.dispose();
-        throw new RhoError('NOT_FOUND', 'this GGUF file has no tokenizer, so it cannot run on text', { file: dir, hint: 'convert a checkpoint directory that holds tokenizer.json' });
+        throw new RhoError('NOT_FOUND', 'this GGUF file has no tokenizer, so it cannot run on text', {
+          file: dir,
+          hint: 'convert a checkpoint directory that holds tokenizer.json',
+        });
       }
       return new LocalCheckpointModel(opts.name ?? dir, opened.lm, opened.textCodec, opts, null);
     }
@@ -99,7 +102,9 @@ export class LocalCheckpointModel implements CompletionModel, TokenModel {
 
   counters(): SchedulerCounters {
     const s = this.batcher?.stats;
-    return s ? { ...s } : { promptTokensComputed: 0, promptTokensCached: 0, prefixTokens: 0, generatedTokens: 0, steps: 0, rowsInSteps: 0, peakKvBytes: 0, busySeconds: 0 };
+    return s
+      ? { ...s }
+      : { promptTokensComputed: 0, promptTokensCached: 0, prefixTokens: 0, generatedTokens: 0, steps: 0, rowsInSteps: 0, peakKvBytes: 0, busySeconds: 0 };
   }
 
   /** The shared token prefix of the prompts (each tokenized whole), computed once and reused. */
@@ -145,7 +150,16 @@ export class LocalCheckpointModel implements CompletionModel, TokenModel {
       const key = JSON.stringify([req.maxTokens, req.temperature, req.topP ?? 1, req.stop ?? [], req.seed ?? 0]);
       return this.staticBatches.submit(key, req);
     }
-    const r = await this.batcher.submit({ prompt: req.prompt, maxNewTokens: req.maxTokens, temperature: req.temperature, topP: req.topP ?? 1, seed: req.seed ?? 0, stop, onToken: req.onToken, signal: req.signal });
+    const r = await this.batcher.submit({
+      prompt: req.prompt,
+      maxNewTokens: req.maxTokens,
+      temperature: req.temperature,
+      topP: req.topP ?? 1,
+      seed: req.seed ?? 0,
+      stop,
+      onToken: req.onToken,
+      signal: req.signal,
+    });
     return { tokens: r.tokens, text: r.text ?? this.decode(r.tokens), finishReason: r.stopReason === 'length' ? 'length' : 'stop' };
   }
 
@@ -156,7 +170,10 @@ export class LocalCheckpointModel implements CompletionModel, TokenModel {
   private generateStatic(reqs: GenerationRequest[]): GenerationResult[] {
     const r0 = reqs[0]!;
     const stop = r0.stop?.length ? { strings: r0.stop, decode: (t: number[]) => this.decode(t) } : undefined;
-    const res = this.lm.generate(reqs.map((r) => r.prompt), { maxNewTokens: r0.maxTokens, temperature: r0.temperature, topP: r0.topP ?? 1, seed: r0.seed ?? 0, stop });
+    const res = this.lm.generate(
+      reqs.map((r) => r.prompt),
+      { maxNewTokens: r0.maxTokens, temperature: r0.temperature, topP: r0.topP ?? 1, seed: r0.seed ?? 0, stop },
+    );
     return reqs.map((req, i) => {
       const tokens = res.tokens[i]!;
       if (req.onToken && tokens.length > 0) {
@@ -184,7 +201,9 @@ export class LocalCheckpointModel implements CompletionModel, TokenModel {
     const room = Math.max(1, maxPos - maxNew);
     if (enc.length <= room) return enc;
     if (!this.warnedTruncation) {
-      process.stderr.write(`warning: prompts longer than ${room} tokens are cut from the left to fit max_position_embeddings=${maxPos} with ${maxNew} new tokens\n`);
+      process.stderr.write(
+        `warning: prompts longer than ${room} tokens are cut from the left to fit max_position_embeddings=${maxPos} with ${maxNew} new tokens\n`,
+      );
       this.warnedTruncation = true;
     }
     return enc.slice(enc.length - room);
@@ -203,7 +222,11 @@ export class LocalCheckpointModel implements CompletionModel, TokenModel {
           const seed = opts.seeds ? Math.imul(opts.seeds[i]!, 1_000_003) >>> 0 : ((opts.seed ?? 0) * 1_000_003 + i) >>> 0;
           const r = await this.batcher!.submit({ prompt, maxNewTokens: maxNew, temperature: opts.temperature, topP: opts.topP ?? 1, seed, stop });
           this.opts.onProgress?.(++done, ids.length);
-          return { text: r.text ?? this.tokenizer.decode(r.tokens, { skipSpecial: true }), finishReason: r.stopReason === 'length' ? 'length' : 'stop', tokens: r.tokens.length } satisfies Completion;
+          return {
+            text: r.text ?? this.tokenizer.decode(r.tokens, { skipSpecial: true }),
+            finishReason: r.stopReason === 'length' ? 'length' : 'stop',
+            tokens: r.tokens.length,
+          } satisfies Completion;
         }),
       );
     }

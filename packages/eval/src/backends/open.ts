@@ -33,13 +33,16 @@ const isUrl = (s: string) => /^https?:\/\//.test(s);
 export async function openModel(specs: string[], opts: OpenModelOptions = {}): Promise<CompletionModel> {
   if (specs.length === 0) throw new RhoError('BAD_CONFIG', 'no model given', { hint: 'pass a checkpoint directory or --model http://HOST:PORT/v1' });
   if (specs.every(isUrl)) {
-    const model = new HttpCompletionModel({
-      urls: specs,
-      model: opts.modelName ?? 'default',
-      // --concurrency is per server
-      concurrency: opts.concurrency !== undefined ? opts.concurrency * specs.length : undefined,
-      requestTimeoutMs: opts.requestTimeoutS ? opts.requestTimeoutS * 1000 : undefined,
-    }, opts.api);
+    const model = new HttpCompletionModel(
+      {
+        urls: specs,
+        model: opts.modelName ?? 'default',
+        // --concurrency is per server
+        concurrency: opts.concurrency !== undefined ? opts.concurrency * specs.length : undefined,
+        requestTimeoutMs: opts.requestTimeoutS ? opts.requestTimeoutS * 1000 : undefined,
+      },
+      opts.api,
+    );
     await model.checkReachable();
     return model;
   }

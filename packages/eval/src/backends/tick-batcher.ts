@@ -32,7 +32,10 @@ export class TickBatcher<In, Out> {
       for (let i = 0; i < all.length; i += this.maxBatch) {
         const batch = all.slice(i, i + this.maxBatch);
         try {
-          const out = await this.run(key, batch.map((b) => b.input));
+          const out = await this.run(
+            key,
+            batch.map((b) => b.input),
+          );
           batch.forEach((b, j) => b.resolve(out[j]!));
         } catch (e) {
           batch.forEach((b) => b.reject(e));

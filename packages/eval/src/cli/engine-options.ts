@@ -10,9 +10,18 @@ const GPUS = ['auto', 'cuda', 'vulkan', 'metal', 'none'] as const satisfies read
 /** `--engine`, `--precision` and `--gpu` as every command that runs a local checkpoint takes them. */
 export function engineOptions(): Option[] {
   return [
-    new Option('--engine <engine>', 'what runs a local checkpoint: native (memory-mapped weights in their stored precision, outside the wasm heap), tfjs (small checkpoints only), llama.cpp (GGUF files, quantized weights, GPUs; the optional node-llama-cpp) or auto (llama.cpp for a .gguf file, else native where built, else tfjs); default $RHO_ENGINE, else auto').choices(ENGINES),
-    new Option('--precision <p>', 'matmul arithmetic of the native and tfjs engines: bf16 (BF16 inputs, FP32 accumulation), fp32, or auto (bf16 where the CPU has BF16 instructions); default auto. llama.cpp computes in the GGUF file\'s weight type').choices(PRECISIONS),
-    new Option('--gpu <gpu>', 'llama.cpp engine: auto (the best GPU backend node-llama-cpp finds, else the CPU), cuda, vulkan, metal or none; default auto').choices(GPUS),
+    new Option(
+      '--engine <engine>',
+      'what runs a local checkpoint: native (memory-mapped weights in their stored precision, outside the wasm heap), tfjs (small checkpoints only), llama.cpp (GGUF files, quantized weights, GPUs; the optional node-llama-cpp) or auto (llama.cpp for a .gguf file, else native where built, else tfjs); default $RHO_ENGINE, else auto',
+    ).choices(ENGINES),
+    new Option(
+      '--precision <p>',
+      "matmul arithmetic of the native and tfjs engines: bf16 (BF16 inputs, FP32 accumulation), fp32, or auto (bf16 where the CPU has BF16 instructions); default auto. llama.cpp computes in the GGUF file's weight type",
+    ).choices(PRECISIONS),
+    new Option(
+      '--gpu <gpu>',
+      'llama.cpp engine: auto (the best GPU backend node-llama-cpp finds, else the CPU), cuda, vulkan, metal or none; default auto',
+    ).choices(GPUS),
   ];
 }
 
@@ -20,6 +29,7 @@ export function engineOptions(): Option[] {
 export function refuseEngineForServers(opts: { engine?: string; precision?: string; gpu?: string }, isServer: boolean): void {
   if (!isServer) return;
   for (const k of ['engine', 'precision', 'gpu'] as const) {
-    if (opts[k] !== undefined) throw new RhoError('BAD_CONFIG', `--${k} applies to a local checkpoint, not to a server (--model http://...)`, { field: k, got: opts[k] });
+    if (opts[k] !== undefined)
+      throw new RhoError('BAD_CONFIG', `--${k} applies to a local checkpoint, not to a server (--model http://...)`, { field: k, got: opts[k] });
   }
 }

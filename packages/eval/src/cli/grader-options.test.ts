@@ -7,7 +7,9 @@ describe('parseGraderOptions', () => {
     expect(parseGraderOptions({})).toEqual({ grader: 'harness', strict: {} });
   });
   it('reads the strict options as Math-Verify names them', () => {
-    expect(parseGraderOptions({ grader: 'both', strictPrecision: '3', strictMatch: 'latex', strictBoxedPriority: '0', strictVariables: false, strictTimeout: '2' })).toEqual({
+    expect(
+      parseGraderOptions({ grader: 'both', strictPrecision: '3', strictMatch: 'latex', strictBoxedPriority: '0', strictVariables: false, strictTimeout: '2' }),
+    ).toEqual({
       grader: 'both',
       strict: { precision: 3, matchTypes: ['latex'], boxedPriority: 0, strict: false, timeoutMs: 2000 },
     });

@@ -25,13 +25,19 @@ export interface GraderFlags {
  */
 export function graderOptions(policies: readonly GraderPolicy[] = GRADER_POLICIES): Option[] {
   return [
-    new Option('--grader <grader>', 'harness: the Python harness, verdict for verdict (reproduces the published tables); strict: Math-Verify\'s semantics; both: the harness in pred/score, the strict grader beside it (strict_pred, strict_gt, strict_score; strict_acc in the metrics)')
+    new Option(
+      '--grader <grader>',
+      "harness: the Python harness, verdict for verdict (reproduces the published tables); strict: Math-Verify's semantics; both: the harness in pred/score, the strict grader beside it (strict_pred, strict_gt, strict_score; strict_acc in the metrics)",
+    )
       .choices(policies)
       .default('harness'),
-    new Option('--strict-precision <places>', 'strict grader: decimal places a float is rounded to before comparing (Math-Verify\'s float_rounding; default 6)'),
+    new Option('--strict-precision <places>', "strict grader: decimal places a float is rounded to before comparing (Math-Verify's float_rounding; default 6)"),
     new Option('--strict-match <types>', 'strict grader: where it looks for the answer, comma-separated from latex, expr (default latex,expr)'),
-    new Option('--strict-boxed-priority <n>', 'strict grader: priority of \\boxed among the answer patterns, 0 first, -1 never (default 50: after "final answer is")'),
-    new Option('--no-strict-variables', 'strict grader: match variables by position, so f(x) equals f(y) (Math-Verify\'s strict=False)'),
+    new Option(
+      '--strict-boxed-priority <n>',
+      'strict grader: priority of \\boxed among the answer patterns, 0 first, -1 never (default 50: after "final answer is")',
+    ),
+    new Option('--no-strict-variables', "strict grader: match variables by position, so f(x) equals f(y) (Math-Verify's strict=False)"),
     new Option('--strict-timeout <s>', 'strict grader: seconds for one comparison, past which it counts as wrong (default 5)'),
   ];
 }
@@ -45,16 +51,24 @@ function num(v: string, flag: string, ok: (n: number) => boolean, what: string):
 /** Validates the flags; a strict option without a strict grader is an error rather than silently unused. */
 export function parseGraderOptions(f: GraderFlags): GraderChoice {
   const grader = (f.grader ?? 'harness') as GraderPolicy;
-  if (!GRADER_POLICIES.includes(grader)) throw new RhoError('BAD_CONFIG', `--grader must be one of ${GRADER_POLICIES.join(', ')}, got ${f.grader}`, { field: '--grader', got: f.grader });
+  if (!GRADER_POLICIES.includes(grader))
+    throw new RhoError('BAD_CONFIG', `--grader must be one of ${GRADER_POLICIES.join(', ')}, got ${f.grader}`, { field: '--grader', got: f.grader });
   const strict: Partial<StrictOptions> = {};
-  if (f.strictPrecision !== undefined) strict.precision = num(f.strictPrecision, '--strict-precision', (n) => Number.isInteger(n) && n >= 0 && n <= 20, 'an integer in [0, 20]');
-  if (f.strictBoxedPriority !== undefined) strict.boxedPriority = num(f.strictBoxedPriority, '--strict-boxed-priority', (n) => Number.isInteger(n) && n >= -1, 'an integer >= -1');
-  if (f.strictTimeout !== undefined) strict.timeoutMs = 1000 * num(f.strictTimeout, '--strict-timeout', (n) => n > 0 && n <= 600, 'a number of seconds in (0, 600]');
+  if (f.strictPrecision !== undefined)
+    strict.precision = num(f.strictPrecision, '--strict-precision', (n) => Number.isInteger(n) && n >= 0 && n <= 20, 'an integer in [0, 20]');
+  if (f.strictBoxedPriority !== undefined)
+    strict.boxedPriority = num(f.strictBoxedPriority, '--strict-boxed-priority', (n) => Number.isInteger(n) && n >= -1, 'an integer >= -1');
+  if (f.strictTimeout !== undefined)
+    strict.timeoutMs = 1000 * num(f.strictTimeout, '--strict-timeout', (n) => n > 0 && n <= 600, 'a number of seconds in (0, 600]');
   if (f.strictVariables === false) strict.strict = false;
   if (f.strictMatch !== undefined) {
-    const types = f.strictMatch.split(',').map((t) => t.trim()).filter(Boolean);
+    const types = f.strictMatch
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
     const bad = types.filter((t) => t !== 'latex' && t !== 'expr');
-    if (types.length === 0 || bad.length > 0) throw new RhoError('BAD_CONFIG', `--strict-match takes latex and/or expr, got ${f.strictMatch}`, { field: '--strict-match', got: f.strictMatch });
+    if (types.length === 0 || bad.length > 0)
+      throw new RhoError('BAD_CONFIG', `--strict-match takes latex and/or expr, got ${f.strictMatch}`, { field: '--strict-match', got: f.strictMatch });
     strict.matchTypes = [...new Set(types)] as MatchType[];
   }
   if (grader === 'harness' && Object.keys(strict).length > 0) {

@@ -7,7 +7,12 @@ import cliProgress from 'cli-progress';
 export function progressBar(label: string, total: number, opts: { minTotal?: number } = {}): { update(done: number): void; stop(): void } {
   if (!process.stderr.isTTY || total < (opts.minTotal ?? 200)) return { update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {value}/{total} {percentage}% | {rate}/s | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
+    {
+      format: `${label} [{bar}] {value}/{total} {percentage}% | {rate}/s | ETA {eta_formatted}`,
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   const start = Date.now();

@@ -30,6 +30,14 @@ export function compareWithPublished(ours: readonly OurResult[], table: Publishe
       const row = table ? publishedRowFor(table, r.data) : undefined;
       if (!row) return { ...r, differentSet: false, beyondTolerance: false };
       const delta = Math.round((r.acc - row.acc) * 10) / 10;
-      return { ...r, published: row.acc, publishedKey: row.key, differentSet: row.differentSet, delta, beyondTolerance: Math.abs(delta) > tolerance, source: row.url };
+      return {
+        ...r,
+        published: row.acc,
+        publishedKey: row.key,
+        differentSet: row.differentSet,
+        delta,
+        beyondTolerance: Math.abs(delta) > tolerance,
+        source: row.url,
+      };
     });
 }

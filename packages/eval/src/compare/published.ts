@@ -18,7 +18,12 @@ export const PublishedTable = z
 export type PublishedTable = z.infer<typeof PublishedTable>;
 
 export function listPublished(): string[] {
-  return existsSync(PUBLISHED_DIR) ? readdirSync(PUBLISHED_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort() : [];
+  return existsSync(PUBLISHED_DIR)
+    ? readdirSync(PUBLISHED_DIR)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => f.slice(0, -5))
+        .sort()
+    : [];
 }
 
 /** A table by name (data/published/<name>.json) or by path. */
@@ -48,6 +53,7 @@ export function loadPublished(nameOrPath: string): PublishedTable {
 export function publishedRowFor(table: PublishedTable, data: string): { key: string; acc: number; url: string; differentSet: boolean } | undefined {
   const direct = table.rows[data];
   if (direct) return { key: data, acc: direct.acc, url: direct.source.url, differentSet: false };
-  if (data === 'minerva_math' && table.rows['math']) return { key: 'math', acc: table.rows['math'].acc, url: table.rows['math'].source.url, differentSet: true };
+  if (data === 'minerva_math' && table.rows['math'])
+    return { key: 'math', acc: table.rows['math'].acc, url: table.rows['math'].source.url, differentSet: true };
   return undefined;
 }

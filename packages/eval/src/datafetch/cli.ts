@@ -7,7 +7,10 @@ import { DEFAULT_MANIFEST, loadManifest, manifestGroups } from './manifest.ts';
 import { failureError, fetchData, verifyData } from './fetch.ts';
 
 function list(value: string): string[] {
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new InvalidArgumentError('expected NAME[,NAME...]');
   return names;
 }
@@ -45,34 +48,33 @@ export function dataProgram(): Command {
     .option('--timeout <s>', 'seconds per download attempt', positiveInt, 120)
     .option('--retries <n>', 'attempts per download', positiveInt, 3)
     .option('--force', 'fetch again even when a file is present and intact')
-    .action(async (o: { from?: string; out: string; only?: string[]; manifest: string; mirror?: string; timeout: number; retries: number; force?: boolean }) => {
-      const manifest = loadManifest(resolve(o.manifest));
-      const out = resolve(o.out);
-      const bar = new cliProgress.SingleBar(
-        { format: 'fetch [{bar}] {value}/{total} {file}', hideCursor: true, noTTYOutput: false, stream: process.stderr },
-        cliProgress.Presets.shades_classic,
-      );
-      const total = o.only ? manifest.files.filter((f) => o.only!.includes(f.group) || o.only!.includes(f.path)).length : manifest.files.length;
-      if (process.stderr.isTTY) bar.start(total, 0, { file: '' });
-      const summary = await fetchData({
-        manifest,
-        out,
-        from: o.from === undefined ? undefined : resolve(o.from),
-        mirror: o.mirror,
-        only: o.only,
-        force: o.force,
-        download: { timeoutMs: o.timeout * 1000, attempts: o.retries },
-        onFile: (entry) => {
-          if (process.stderr.isTTY) bar.increment({ file: entry.path });
-        },
-      });
-      if (process.stderr.isTTY) bar.stop();
-      console.log(
-        `data fetch: ${summary.fetched.length} fetched, ${summary.present.length} already present, ` +
-          `${summary.failed.length} failed -> ${out}`,
-      );
-      if (summary.failed.length > 0) throw failureError(summary.failed);
-    });
+    .action(
+      async (o: { from?: string; out: string; only?: string[]; manifest: string; mirror?: string; timeout: number; retries: number; force?: boolean }) => {
+        const manifest = loadManifest(resolve(o.manifest));
+        const out = resolve(o.out);
+        const bar = new cliProgress.SingleBar(
+          { format: 'fetch [{bar}] {value}/{total} {file}', hideCursor: true, noTTYOutput: false, stream: process.stderr },
+          cliProgress.Presets.shades_classic,
+        );
+        const total = o.only ? manifest.files.filter((f) => o.only!.includes(f.group) || o.only!.includes(f.path)).length : manifest.files.length;
+        if (process.stderr.isTTY) bar.start(total, 0, { file: '' });
+        const summary = await fetchData({
+          manifest,
+          out,
+          from: o.from === undefined ? undefined : resolve(o.from),
+          mirror: o.mirror,
+          only: o.only,
+          force: o.force,
+          download: { timeoutMs: o.timeout * 1000, attempts: o.retries },
+          onFile: (entry) => {
+            if (process.stderr.isTTY) bar.increment({ file: entry.path });
+          },
+        });
+        if (process.stderr.isTTY) bar.stop();
+        console.log(`data fetch: ${summary.fetched.length} fetched, ${summary.present.length} already present, ` + `${summary.failed.length} failed -> ${out}`);
+        if (summary.failed.length > 0) throw failureError(summary.failed);
+      },
+    );
 
   program
     .command('verify')
@@ -88,7 +90,11 @@ export function dataProgram(): Command {
       for (const r of bad) console.log(`${r.status.padEnd(8)} ${r.path}`);
       console.log(`data verify: ${results.length - bad.length}/${results.length} ok in ${dir}`);
       if (bad.length > 0) {
-        const named = bad.slice(0, 3).map((b) => b.path).join(', ') + (bad.length > 3 ? ', ...' : '');
+        const named =
+          bad
+            .slice(0, 3)
+            .map((b) => b.path)
+            .join(', ') + (bad.length > 3 ? ', ...' : '');
         throw new RhoError('BAD_INPUT', `${bad.length} file(s) missing or not matching the manifest (${named})`, {
           file: dir,
           hint: 'run `pnpm data fetch` (add --from DIR without network)',

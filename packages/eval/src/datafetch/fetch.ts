@@ -54,7 +54,13 @@ function checkBytes(bytes: Uint8Array, entry: ManifestEntry, source: string): vo
       'BAD_INPUT',
       `${entry.path}: content does not match the manifest (sha256 ${got.slice(0, 12)}…, ${bytes.length} bytes; ` +
         `expected ${entry.sha256.slice(0, 12)}…, ${entry.size} bytes)`,
-      { file: source, field: entry.path, expected: entry.sha256, got, hint: 'the source is corrupted or a different version; nothing was written for this file' },
+      {
+        file: source,
+        field: entry.path,
+        expected: entry.sha256,
+        got,
+        hint: 'the source is corrupted or a different version; nothing was written for this file',
+      },
     );
   }
 }
@@ -63,7 +69,10 @@ function checkBytes(bytes: Uint8Array, entry: ManifestEntry, source: string): vo
 class SourceCache {
   private readonly bodies = new Map<string, Promise<Uint8Array>>();
   private readonly archives = new Map<string, Promise<Record<string, Uint8Array>>>();
-  constructor(private readonly opts: FetchOptions, private readonly members: Map<string, string[]>) {}
+  constructor(
+    private readonly opts: FetchOptions,
+    private readonly members: Map<string, string[]>,
+  ) {}
 
   /** Hosts that could not be reached at all: the rest of their files fail at once, not after retries each. */
   private readonly unreachable = new Map<string, RhoError>();

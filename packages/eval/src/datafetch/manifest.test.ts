@@ -14,8 +14,20 @@ describe('the project manifest', () => {
 
   it('covers every dataset, the prompts, the corpus and the reference outputs', () => {
     expect(manifestGroups(m)).toEqual([
-      'asdiv', 'corpus', 'gsm8k', 'gsm_hard', 'math', 'mathqa', 'mawps', 'minerva_math', 'mmlu_stem',
-      'prompts', 'reference-outputs', 'sat_math', 'svamp', 'tabmwp',
+      'asdiv',
+      'corpus',
+      'gsm8k',
+      'gsm_hard',
+      'math',
+      'mathqa',
+      'mawps',
+      'minerva_math',
+      'mmlu_stem',
+      'prompts',
+      'reference-outputs',
+      'sat_math',
+      'svamp',
+      'tabmwp',
     ]);
     expect(new Set(m.files.map((f) => f.path)).size).toBe(m.files.length);
   });

@@ -31,7 +31,9 @@ export function pyJsonDumps(value: unknown): string {
   if (typeof value === 'number') return pyJsonNumber(value);
   if (Array.isArray(value)) return `[${value.map(pyJsonDumps).join(', ')}]`;
   if (typeof value === 'object') {
-    return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pyJsonString(k)}: ${pyJsonDumps(v)}`).join(', ')}}`;
+    return `{${Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${pyJsonString(k)}: ${pyJsonDumps(v)}`)
+      .join(', ')}}`;
   }
   throw new RhoError('UNSUPPORTED', `cannot serialise ${typeof value} as JSON`);
 }

@@ -89,7 +89,12 @@ describe('a built-in benchmark with an empty data directory', () => {
   });
 
   it('checks generated records as it checks a file', () => {
-    const broken = registerDataset({ ...toy, name: 'toy_broken', dir: 'toy_broken', builtin: { records: () => [PROBLEMS[0]!, { question: 'q' }], fewShot: () => null } });
+    const broken = registerDataset({
+      ...toy,
+      name: 'toy_broken',
+      dir: 'toy_broken',
+      builtin: { records: () => [PROBLEMS[0]!, { question: 'q' }], fewShot: () => null },
+    });
     try {
       const e = thrown(() => loadRecords('toy_broken', dataDir));
       expect(e.code).toBe('BAD_INPUT');

@@ -12,8 +12,17 @@ const DATA_DIR = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstr
 
 // Sizes from the data README; suffix counts from the Python harness's parse_question over the files.
 const SIZES: Record<string, number> = {
-  gsm8k: 1319, math: 5000, minerva_math: 500, svamp: 1000, asdiv: 2215, mawps: 2065,
-  tabmwp: 1000, sat_math: 32, gsm_hard: 1319, mmlu_stem: 3018, mathqa: 1000,
+  gsm8k: 1319,
+  math: 5000,
+  minerva_math: 500,
+  svamp: 1000,
+  asdiv: 2215,
+  mawps: 2065,
+  tabmwp: 1000,
+  sat_math: 32,
+  gsm_hard: 1319,
+  mmlu_stem: 3018,
+  mathqa: 1000,
 };
 
 const loaded = new Map<string, ReturnType<typeof loadExamples>>();
@@ -44,7 +53,9 @@ describe('loadExamples on the shipped data', () => {
 
   it('adds the yes/no and true/false hints where the Python harness does', () => {
     const hinted = (name: string) =>
-      shipped(name).filter((e) => / \((Yes or No|True or False)\)$/.test(e.question)).map((e) => e.idx);
+      shipped(name)
+        .filter((e) => / \((Yes or No|True or False)\)$/.test(e.question))
+        .map((e) => e.idx);
     expect(hinted('tabmwp')).toHaveLength(63);
     expect(hinted('asdiv')).toEqual([75, 170, 172, 183, 189]);
     expect(hinted('gsm8k')).toEqual([]);

@@ -7,8 +7,20 @@ import type { DatasetSpec, Example, RawRecord } from './types.ts';
 
 /** Record fields math_eval copies into each output sample, in its order. */
 export const OUTPUT_FIELDS = [
-  'level', 'type', 'unit', 'solution_type', 'choices', 'solution', 'ques_type',
-  'ans_type', 'answer_type', 'dataset', 'subfield', 'filed', 'theorem', 'answer',
+  'level',
+  'type',
+  'unit',
+  'solution_type',
+  'choices',
+  'solution',
+  'ques_type',
+  'ans_type',
+  'answer_type',
+  'dataset',
+  'subfield',
+  'filed',
+  'theorem',
+  'answer',
 ] as const;
 
 export function datasetFile(dataDir: string, name: string, split = 'test'): string {

@@ -33,7 +33,8 @@ export const mathqa: DatasetSpec = {
   groundTruth(r) {
     const gtCot = field(r, 'rationale', 'mathqa');
     const gt = textField(r, 'correct', 'mathqa').toUpperCase();
-    if (!['A', 'B', 'C', 'D', 'E'].includes(gt)) throw new RhoError('BAD_INPUT', `mathqa answer must be a letter A-E, got ${gt}`, { field: 'correct', got: gt });
+    if (!['A', 'B', 'C', 'D', 'E'].includes(gt))
+      throw new RhoError('BAD_INPUT', `mathqa answer must be a letter A-E, got ${gt}`, { field: 'correct', got: gt });
     return { gtCot, gt };
   },
   answer: 'choice',

@@ -36,13 +36,7 @@ describe('pyReprStr', () => {
 
 describe('parsePyStringList', () => {
   it('reads list literals with either quote and escapes', () => {
-    expect(parsePyStringList(`['a ) 1', "b ) it's", 'c \\'q\\'', 'd\\u00b2', 'e\\\\f']`)).toEqual([
-      'a ) 1',
-      "b ) it's",
-      "c 'q'",
-      'd²',
-      'e\\f',
-    ]);
+    expect(parsePyStringList(`['a ) 1', "b ) it's", 'c \\'q\\'', 'd\\u00b2', 'e\\\\f']`)).toEqual(['a ) 1', "b ) it's", "c 'q'", 'd²', 'e\\f']);
     expect(parsePyStringList('[ ]')).toEqual([]);
     expect(parsePyStringList("['x',]")).toEqual(['x']);
   });

@@ -16,7 +16,8 @@ export function field(record: RawRecord, key: string, dataName: string): unknown
 
 export function textField(record: RawRecord, key: string, dataName: string): string {
   const v = field(record, key, dataName);
-  if (typeof v !== 'string') throw new RhoError('BAD_INPUT', `${dataName} record field "${key}" is not a string`, { field: key, expected: 'string', got: typeof v });
+  if (typeof v !== 'string')
+    throw new RhoError('BAD_INPUT', `${dataName} record field "${key}" is not a string`, { field: key, expected: 'string', got: typeof v });
   return v;
 }
 

@@ -20,15 +20,17 @@ import type { BenchmarkRules, DatasetSpec } from './types.ts';
  * specs; the order here is the order of those lists.
  */
 export const DATASETS: Readonly<Record<string, DatasetSpec>> = Object.freeze(
-  Object.fromEntries(
-    [gsm8k, math, minervaMath, svamp, asdiv, mawps, tabmwp, satMath, gsmHard, mmluStem, mathqa, arith].map((d) => [d.name, d]),
-  ),
+  Object.fromEntries([gsm8k, math, minervaMath, svamp, asdiv, mawps, tabmwp, satMath, gsmHard, mmluStem, mathqa, arith].map((d) => [d.name, d])),
 );
 
 export const DATASET_NAMES: readonly string[] = Object.freeze(Object.keys(DATASETS));
 
 /** The benchmarks `pnpm eval` runs when no --data is given. */
-export const DEFAULT_DATASET_NAMES: readonly string[] = Object.freeze(Object.values(DATASETS).filter((d) => d.default).map((d) => d.name));
+export const DEFAULT_DATASET_NAMES: readonly string[] = Object.freeze(
+  Object.values(DATASETS)
+    .filter((d) => d.default)
+    .map((d) => d.name),
+);
 
 const HARNESS_ONLY_BY_NAME = new Map(HARNESS_ONLY.map((r) => [r.name, r]));
 

@@ -11,7 +11,9 @@ export { findAnswerSpan } from './free-answer.ts';
 
 /** The loadable benchmarks whose answers are a choice letter. */
 export const MULTI_CHOICE_DATASETS: readonly string[] = Object.freeze(
-  Object.values(DATASETS).filter((d) => d.answer === 'choice').map((d) => d.name),
+  Object.values(DATASETS)
+    .filter((d) => d.answer === 'choice')
+    .map((d) => d.name),
 );
 
 export function extractAnswerAs(text: string, kind: AnswerKind): string {

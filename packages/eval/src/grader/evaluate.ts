@@ -70,7 +70,16 @@ function pow(b: Complex, e: Complex): Complex {
 function opaque(name: string, args: Complex[]): Complex {
   let h = 7;
   for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) % 1000003;
-  return args.reduce((acc, x, i) => acc.add(x.mul(1.1 + i).add(h).sin()), real(h / 1000003));
+  return args.reduce(
+    (acc, x, i) =>
+      acc.add(
+        x
+          .mul(1.1 + i)
+          .add(h)
+          .sin(),
+      ),
+    real(h / 1000003),
+  );
 }
 
 /** Functions defined on real arguments only (sympy leaves them unevaluated otherwise). */
@@ -192,7 +201,12 @@ export function evaluate(e: Expr, env: ReadonlyMap<string, Complex>): Complex {
     case 'pow':
       return finite(pow(evaluate(e.base, env), evaluate(e.exp, env)));
     case 'fn':
-      return finite(callFn(e.name, e.args.map((x) => evaluate(x, env))));
+      return finite(
+        callFn(
+          e.name,
+          e.args.map((x) => evaluate(x, env)),
+        ),
+      );
     case 'bigop':
       return bigOperator(e, env);
     case 'pct':

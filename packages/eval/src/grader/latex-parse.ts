@@ -19,7 +19,35 @@ export type Tok =
   | { t: 'err'; v: string };
 
 /** Commands sympy's lexer skips. */
-const SKIP_CMDS = new Set(['\\,', '\\:', '\\;', '\\!', '\\quad', '\\qquad', '\\thinspace', '\\medspace', '\\thickspace', '\\negthinspace', '\\negmedspace', '\\negthickspace', '\\left', '\\right', '\\vrule', '\\vcenter', '\\vbox', '\\vskip', '\\vspace', '\\hfil', '\\*', '\\-', '\\.', '\\/', '\\"', '\\(', '\\=']);
+const SKIP_CMDS = new Set([
+  '\\,',
+  '\\:',
+  '\\;',
+  '\\!',
+  '\\quad',
+  '\\qquad',
+  '\\thinspace',
+  '\\medspace',
+  '\\thickspace',
+  '\\negthinspace',
+  '\\negmedspace',
+  '\\negthickspace',
+  '\\left',
+  '\\right',
+  '\\vrule',
+  '\\vcenter',
+  '\\vbox',
+  '\\vskip',
+  '\\vspace',
+  '\\hfil',
+  '\\*',
+  '\\-',
+  '\\.',
+  '\\/',
+  '\\"',
+  '\\(',
+  '\\=',
+]);
 
 /**
  * sympy: parse_latex, as the harness calls it. latex2sympy: the harness's latex2sympy2 fallback.
@@ -194,21 +222,77 @@ function tokenize(s: string, mode: LatexMode): Tok[] {
 }
 
 const FUNCS: Record<string, string> = {
-  '\\sin': 'sin', '\\cos': 'cos', '\\tan': 'tan', '\\cot': 'cot', '\\sec': 'sec', '\\csc': 'csc',
-  '\\arcsin': 'asin', '\\arccos': 'acos', '\\arctan': 'atan', '\\arccsc': 'acsc', '\\arcsec': 'asec', '\\arccot': 'acot',
-  '\\sinh': 'sinh', '\\cosh': 'cosh', '\\tanh': 'tanh', '\\arsinh': 'asinh', '\\arcosh': 'acosh', '\\artanh': 'atanh',
-  '\\ln': 'log', '\\log': 'log', '\\lg': 'log10', '\\exp': 'exp',
+  '\\sin': 'sin',
+  '\\cos': 'cos',
+  '\\tan': 'tan',
+  '\\cot': 'cot',
+  '\\sec': 'sec',
+  '\\csc': 'csc',
+  '\\arcsin': 'asin',
+  '\\arccos': 'acos',
+  '\\arctan': 'atan',
+  '\\arccsc': 'acsc',
+  '\\arcsec': 'asec',
+  '\\arccot': 'acot',
+  '\\sinh': 'sinh',
+  '\\cosh': 'cosh',
+  '\\tanh': 'tanh',
+  '\\arsinh': 'asinh',
+  '\\arcosh': 'acosh',
+  '\\artanh': 'atanh',
+  '\\ln': 'log',
+  '\\log': 'log',
+  '\\lg': 'log10',
+  '\\exp': 'exp',
 };
 const RELS: Record<string, string> = {
-  '=': '=', '<': '<', '>': '>', '\\le': '<=', '\\leq': '<=', '\\leqq': '<=', '\\leqslant': '<=',
-  '\\ge': '>=', '\\geq': '>=', '\\geqq': '>=', '\\geqslant': '>=', '\\neq': '!=',
+  '=': '=',
+  '<': '<',
+  '>': '>',
+  '\\le': '<=',
+  '\\leq': '<=',
+  '\\leqq': '<=',
+  '\\leqslant': '<=',
+  '\\ge': '>=',
+  '\\geq': '>=',
+  '\\geqq': '>=',
+  '\\geqslant': '>=',
+  '\\neq': '!=',
 };
 /** Commands with a meaning in sympy's grammar; any other \name is a symbol called "name". */
 const GRAMMAR_CMDS = new Set([
-  ...Object.keys(FUNCS), ...Object.keys(RELS), '\\frac', '\\dfrac', '\\tfrac', '\\binom', '\\dbinom', '\\tbinom', '\\sqrt',
-  '\\overline', '\\times', '\\cdot', '\\div', '\\lfloor', '\\rfloor', '\\lceil', '\\rceil', '\\{', '\\}', '\\langle',
-  '\\rangle', '\\lim', '\\int', '\\sum', '\\prod', '\\mathit', '\\to', '\\rightarrow', '\\Rightarrow', '\\longrightarrow',
-  '\\Longrightarrow', '\\\\',
+  ...Object.keys(FUNCS),
+  ...Object.keys(RELS),
+  '\\frac',
+  '\\dfrac',
+  '\\tfrac',
+  '\\binom',
+  '\\dbinom',
+  '\\tbinom',
+  '\\sqrt',
+  '\\overline',
+  '\\times',
+  '\\cdot',
+  '\\div',
+  '\\lfloor',
+  '\\rfloor',
+  '\\lceil',
+  '\\rceil',
+  '\\{',
+  '\\}',
+  '\\langle',
+  '\\rangle',
+  '\\lim',
+  '\\int',
+  '\\sum',
+  '\\prod',
+  '\\mathit',
+  '\\to',
+  '\\rightarrow',
+  '\\Rightarrow',
+  '\\longrightarrow',
+  '\\Longrightarrow',
+  '\\\\',
 ]);
 
 /** Thrown to abandon a parse; not an Error, so throwing it captures no stack (parsing backtracks a lot). */
@@ -375,7 +459,24 @@ export class Parser {
     if (t.t === 'op') return t.v === '(' || t.v === '[' || t.v === '{' || t.v === '|';
     if (t.t === 'cmd') {
       return (
-        t.v in FUNCS || UNSUPPORTED_CMDS.has(t.v) || ['\\sum', '\\prod', '\\frac', '\\dfrac', '\\tfrac', '\\sqrt', '\\binom', '\\dbinom', '\\tbinom', '\\lfloor', '\\lceil', '\\{', '\\overline', '\\mathit'].includes(t.v) ||
+        t.v in FUNCS ||
+        UNSUPPORTED_CMDS.has(t.v) ||
+        [
+          '\\sum',
+          '\\prod',
+          '\\frac',
+          '\\dfrac',
+          '\\tfrac',
+          '\\sqrt',
+          '\\binom',
+          '\\dbinom',
+          '\\tbinom',
+          '\\lfloor',
+          '\\lceil',
+          '\\{',
+          '\\overline',
+          '\\mathit',
+        ].includes(t.v) ||
         this.isSymbolCmd(t)
       );
     }
@@ -407,7 +508,15 @@ export class Parser {
     if (this.isOp('{')) return this.group();
     const t = this.peek();
     if (!t) throw new Fail('eof');
-    if (t.t === 'num' || t.t === 'letter' || this.isSymbolCmd(t) || this.isOp('\\frac') || this.isOp('\\dfrac') || this.isOp('\\tfrac') || this.isOp('\\binom')) {
+    if (
+      t.t === 'num' ||
+      t.t === 'letter' ||
+      this.isSymbolCmd(t) ||
+      this.isOp('\\frac') ||
+      this.isOp('\\dfrac') ||
+      this.isOp('\\tfrac') ||
+      this.isOp('\\binom')
+    ) {
       return this.simpleAtom();
     }
     if (this.mode === 'latex2sympy') {
@@ -628,7 +737,12 @@ export class Parser {
       const args = fn === 'log' && base ? [a, base] : [a];
       let call: Expr = { k: 'fn', name: fn, args };
       if (power) {
-        if (power.k === 'neg' && power.arg.k === 'num' && power.arg.v === 1 && ['sin', 'cos', 'tan', 'csc', 'sec', 'cot', 'sinh', 'cosh', 'tanh'].includes(fn)) {
+        if (
+          power.k === 'neg' &&
+          power.arg.k === 'num' &&
+          power.arg.v === 1 &&
+          ['sin', 'cos', 'tan', 'csc', 'sec', 'cot', 'sinh', 'cosh', 'tanh'].includes(fn)
+        ) {
           call = { k: 'fn', name: `a${fn}`, args };
         } else call = { k: 'pow', base: call, exp: power };
       }

@@ -173,7 +173,13 @@ describe('isEquivalent (normalise both, then compare)', () => {
 
 describe('numeric helpers', () => {
   it.each([
-    ['1,234', 1234], ['50%', 0.5], ['12.5\\%', 0.125], [' 7 ', 7], ['abc', null], ['%', null], ['1/2', null],
+    ['1,234', 1234],
+    ['50%', 0.5],
+    ['12.5\\%', 0.125],
+    [' 7 ', 7],
+    ['abc', null],
+    ['%', null],
+    ['1/2', null],
   ] as [string, number | null][])('parseDigits(%j) = %j', (s, v) => {
     expect(parseDigits(s)).toBe(v);
   });

@@ -30,7 +30,27 @@ const CONSTS: Record<string, Expr> = {
   I: { k: 'const', name: 'I' },
   oo: { k: 'const', name: 'oo' },
 };
-const FUNCS = new Set(['sqrt', 'sin', 'cos', 'tan', 'cot', 'sec', 'csc', 'asin', 'acos', 'atan', 'log', 'ln', 'exp', 'Abs', 'abs', 'factorial', 'binomial', 'floor', 'ceiling']);
+const FUNCS = new Set([
+  'sqrt',
+  'sin',
+  'cos',
+  'tan',
+  'cot',
+  'sec',
+  'csc',
+  'asin',
+  'acos',
+  'atan',
+  'log',
+  'ln',
+  'exp',
+  'Abs',
+  'abs',
+  'factorial',
+  'binomial',
+  'floor',
+  'ceiling',
+]);
 
 /** Thrown to abandon a parse; not an Error, so throwing it captures no stack (parsing backtracks a lot). */
 class Fail {

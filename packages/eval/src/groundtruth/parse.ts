@@ -18,9 +18,7 @@ export interface GroundTruth {
 }
 
 /** The names an unknown-dataset error lists: each dataset's data_name, then its folder where that differs. */
-export const GROUND_TRUTH_DATASETS: readonly string[] = Object.freeze(
-  Object.values(DATASETS).flatMap((d) => (d.dir === d.name ? [d.name] : [d.name, d.dir])),
-);
+export const GROUND_TRUTH_DATASETS: readonly string[] = Object.freeze(Object.values(DATASETS).flatMap((d) => (d.dir === d.name ? [d.name] : [d.name, d.dir])));
 
 /** First pass: what math_eval.py computes from the raw record. */
 export function parseGroundTruth(record: Record<string, unknown>, dataName: string): GroundTruth {

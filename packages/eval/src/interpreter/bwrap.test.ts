@@ -41,7 +41,8 @@ describe('bwrapArgs', () => {
   });
 
   it('unshares pid, net, ipc and uts, runs the server as pid 1 with a cleared env and a sized /tmp', () => {
-    for (const f of ['--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session', '--as-pid-1', '--clearenv']) expect(args).toContain(f);
+    for (const f of ['--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session', '--as-pid-1', '--clearenv'])
+      expect(args).toContain(f);
     expect(joined).toContain('--size 1024 --perms 1777 --tmpfs /tmp');
     // /tmp is mounted before the python binds, so a virtualenv under /tmp stays visible
     expect(args.indexOf('--tmpfs')).toBeLessThan(args.indexOf('/root/.pyenv/versions/3.11.7'));

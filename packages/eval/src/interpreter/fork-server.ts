@@ -58,7 +58,9 @@ export class ForkServer {
       return server;
     } catch (e) {
       server.kill();
-      throw e instanceof RhoError ? e : new RhoError('RUNTIME', `sandbox server did not start: ${(e as Error).message}`, { hint: server.stderr() || undefined }, { cause: e });
+      throw e instanceof RhoError
+        ? e
+        : new RhoError('RUNTIME', `sandbox server did not start: ${(e as Error).message}`, { hint: server.stderr() || undefined }, { cause: e });
     }
   }
 

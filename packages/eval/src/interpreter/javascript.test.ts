@@ -3,7 +3,11 @@ import { runJavascript } from './javascript.ts';
 
 describe('runJavascript (vm2)', () => {
   it('returns console output for tora and solution() for pal', () => {
-    expect(runJavascript('console.log(6 * 7)\nconsole.log("x", [1, 2])', 'tora', 1)).toMatchObject({ output: '42\nx [ 1, 2 ]', report: 'Done', isolation: 'vm2' });
+    expect(runJavascript('console.log(6 * 7)\nconsole.log("x", [1, 2])', 'tora', 1)).toMatchObject({
+      output: '42\nx [ 1, 2 ]',
+      report: 'Done',
+      isolation: 'vm2',
+    });
     expect(runJavascript('function solution() { return 7 / 2 }', 'pal', 1)).toMatchObject({ output: '3.5', result: '3.5', report: 'Done' });
   });
   it('reports errors as "Name: message" and drops the output, as the Python harness does', () => {

@@ -188,7 +188,12 @@ export class PythonSandbox {
 
   private config(uid: number, workdir: string): string {
     const o = this.opts;
-    return JSON.stringify({ preload: o.preload, uid, workdir, limits: { address_space: o.memoryBytes, nproc: o.nproc, fsize: o.fileBytes, output: o.outputChars } });
+    return JSON.stringify({
+      preload: o.preload,
+      uid,
+      workdir,
+      limits: { address_space: o.memoryBytes, nproc: o.nproc, fsize: o.fileBytes, output: o.outputChars },
+    });
   }
 
   private startBwrap(bwrap: string, py: PythonInfo): Promise<ForkServer> {
@@ -210,7 +215,11 @@ export class PythonSandbox {
   private startPlain(py: PythonInfo): Promise<ForkServer> {
     const dir = mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
     this.scratch.push(dir);
-    return ForkServer.start(py.executable, ['-I', SERVER_SCRIPT, this.config(-1, dir)], { env: { ...PROGRAM_ENV, HOME: dir, TMPDIR: dir }, cwd: dir, readyTimeoutMs: 60_000 });
+    return ForkServer.start(py.executable, ['-I', SERVER_SCRIPT, this.config(-1, dir)], {
+      env: { ...PROGRAM_ENV, HOME: dir, TMPDIR: dir },
+      cwd: dir,
+      readyTimeoutMs: 60_000,
+    });
   }
 }
 

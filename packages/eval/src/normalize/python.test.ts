@@ -5,8 +5,17 @@ import { convertWordNumber } from './word-number.ts';
 
 describe('pyFloat (float(str))', () => {
   it.each([
-    ['5', 5], [' 5 ', 5], ['-2.5', -2.5], ['+3', 3], ['.5', 0.5], ['5.', 5], ['1e3', 1000], ['1E-2', 0.01],
-    ['1_000', 1000], ['inf', Infinity], ['-Infinity', -Infinity],
+    ['5', 5],
+    [' 5 ', 5],
+    ['-2.5', -2.5],
+    ['+3', 3],
+    ['.5', 0.5],
+    ['5.', 5],
+    ['1e3', 1000],
+    ['1E-2', 0.01],
+    ['1_000', 1000],
+    ['inf', Infinity],
+    ['-Infinity', -Infinity],
   ] as [string, number][])('accepts %j', (s, v) => {
     expect(pyFloat(s)).toBe(v);
   });
@@ -17,10 +26,19 @@ describe('pyFloat (float(str))', () => {
 
 describe('pyFloatRepr (repr(float))', () => {
   it.each([
-    [1e16, '1e+16'], [0.0001, '0.0001'], [0.00001, '1e-05'], [43, '43.0'], [1.5, '1.5'],
+    [1e16, '1e+16'],
+    [0.0001, '0.0001'],
+    [0.00001, '1e-05'],
+    [43, '43.0'],
+    [1.5, '1.5'],
     // biome-ignore lint/correctness/noPrecisionLoss: repr of the double a long literal rounds to is the case
-    [123456789012345678901, '1.2345678901234568e+20'], [1 / 3, '0.3333333333333333'], [-0, '-0.0'],
-    [2.5e-7, '2.5e-07'], [9999999999999998, '9999999999999998.0'], [1e22, '1e+22'], [100, '100.0'],
+    [123456789012345678901, '1.2345678901234568e+20'],
+    [1 / 3, '0.3333333333333333'],
+    [-0, '-0.0'],
+    [2.5e-7, '2.5e-07'],
+    [9999999999999998, '9999999999999998.0'],
+    [1e22, '1e+22'],
+    [100, '100.0'],
   ] as [number, string][])('%d -> %s', (x, s) => {
     expect(pyFloatRepr(x)).toBe(s);
   });
@@ -35,10 +53,18 @@ describe('pyStrip', () => {
 
 describe('convertWordNumber (word2number)', () => {
   it.each([
-    ['one', '1'], ['twenty one', '21'], ['one hundred and five', '105'],
-    ['two million three thousand nine hundred and eighty four', '2003984'], ['three point one four', '3.14'],
-    ['point', '0'], ['hundred', '100'], ['nine hundred ninety nine', '999'], ['one two', '3'],
-    ['12', '12'], ['007', '7'], ['one thousand one hundred', '1100'],
+    ['one', '1'],
+    ['twenty one', '21'],
+    ['one hundred and five', '105'],
+    ['two million three thousand nine hundred and eighty four', '2003984'],
+    ['three point one four', '3.14'],
+    ['point', '0'],
+    ['hundred', '100'],
+    ['nine hundred ninety nine', '999'],
+    ['one two', '3'],
+    ['12', '12'],
+    ['007', '7'],
+    ['one thousand one hundred', '1100'],
   ])('%j -> %j', (s, out) => {
     expect(convertWordNumber(s)).toBe(out);
   });

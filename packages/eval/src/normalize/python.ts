@@ -4,7 +4,8 @@
  */
 
 /** Characters Python's str.strip() removes by default (Unicode whitespace). */
-const PY_WS = ' \t\n\r\v\f\u001c\u001d\u001e\u001f\u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
+const PY_WS =
+  ' \t\n\r\v\f\u001c\u001d\u001e\u001f\u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
 
 function stripSet(s: string, chars: string, left: boolean, right: boolean): string {
   let a = 0;

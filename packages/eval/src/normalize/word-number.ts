@@ -6,10 +6,38 @@
 import { pyFloatRepr, pyIsDigit, pySplitWs, pyStrip } from './python.ts';
 
 const SYSTEM: Record<string, number | '.'> = {
-  zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-  eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17,
-  eighteen: 18, nineteen: 19, twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70,
-  eighty: 80, ninety: 90, hundred: 100, thousand: 1000, million: 1000000, billion: 1000000000,
+  zero: 0,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  sixteen: 16,
+  seventeen: 17,
+  eighteen: 18,
+  nineteen: 19,
+  twenty: 20,
+  thirty: 30,
+  forty: 40,
+  fifty: 50,
+  sixty: 60,
+  seventy: 70,
+  eighty: 80,
+  ninety: 90,
+  hundred: 100,
+  thousand: 1000,
+  million: 1000000,
+  billion: 1000000000,
   point: '.',
 };
 const DECIMAL_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
@@ -17,7 +45,7 @@ const DECIMAL_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'se
 type Num = { v: number; float: boolean };
 
 function has(word: string): boolean {
-  return  Object.hasOwn(SYSTEM, word);
+  return Object.hasOwn(SYSTEM, word);
 }
 
 function numberFormation(words: string[]): number {

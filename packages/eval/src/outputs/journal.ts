@@ -35,7 +35,10 @@ const lineSchema = (o: JournalOptions) =>
     z.strictObject({ kind: z.literal('identity'), identity: RunIdentity }),
     z.strictObject({
       kind: z.literal('sample'),
-      idx: z.number().int().refine((i) => o.problems.has(i), 'idx is not a problem of this run'),
+      idx: z
+        .number()
+        .int()
+        .refine((i) => o.problems.has(i), 'idx is not a problem of this run'),
       code: z.array(z.string()).length(o.nSampling),
       isolation: z.array(z.string()).optional(),
     }),
@@ -55,7 +58,8 @@ export class SampleJournal {
     let lines: Line[] = readCheckedJournal(path, lineSchema(o), {
       repair: o.repair,
       warn: o.warn,
-      check: (v, i) => (i === 0 && v.kind !== 'identity' ? 'line 1 is not the run identity' : i > 0 && v.kind === 'identity' ? 'a second run identity' : undefined),
+      check: (v, i) =>
+        i === 0 && v.kind !== 'identity' ? 'line 1 is not the run identity' : i > 0 && v.kind === 'identity' ? 'a second run identity' : undefined,
     });
     if (lines.length > 0 && lines[0]!.kind !== 'identity') {
       // only after --repair dropped line 1: without its identity nothing in it can be trusted
@@ -65,7 +69,8 @@ export class SampleJournal {
     }
     const head = lines[0];
     if (head?.kind === 'identity') refuseOtherRun(path, head.identity, identity);
-    for (const l of lines) if (l.kind === 'sample' && !this.done.has(l.idx)) this.done.set(l.idx, { idx: l.idx, code: l.code, ...(l.isolation ? { isolation: l.isolation } : {}) });
+    for (const l of lines)
+      if (l.kind === 'sample' && !this.done.has(l.idx)) this.done.set(l.idx, { idx: l.idx, code: l.code, ...(l.isolation ? { isolation: l.isolation } : {}) });
     const fresh = !existsSync(path) || lines.length === 0;
     this.fd = openSync(path, fresh ? 'w' : 'a');
     if (fresh) {

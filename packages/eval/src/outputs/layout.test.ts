@@ -4,7 +4,13 @@ import { formatOutputName, inferFromPath, metricsPathFor, parseOutputName } from
 describe('output layout', () => {
   it('parses the harness file name', () => {
     expect(parseOutputName('test_tora_-1_seed0_t0.0_s0_e-1.jsonl')).toEqual({
-      split: 'test', promptType: 'tora', numTestSample: -1, seed: 0, temperature: '0.0', start: 0, end: -1,
+      split: 'test',
+      promptType: 'tora',
+      numTestSample: -1,
+      seed: 0,
+      temperature: '0.0',
+      start: 0,
+      end: -1,
     });
   });
   it('keeps underscores inside the prompt type', () => {

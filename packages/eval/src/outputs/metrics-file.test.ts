@@ -10,10 +10,22 @@ describe('metrics file', () => {
   it("keeps the run's own figures from the file beside the outputs, in their order, after the new grading result", () => {
     const dir = mkdtempSync(join(tmpdir(), 'metrics-'));
     const outputs = join(dir, 'test_cot_2_seed0_t0.0_s0_e-1.jsonl');
-    writeFileSync(join(dir, 'test_cot_2_seed0_t0.0_s0_e-1_cot_metrics.json'), JSON.stringify({ ...grading, acc: 0, type_acc: { a: 0 }, time_use_in_second: 1.5, model: 'm', isolation: ['bwrap'] }));
+    writeFileSync(
+      join(dir, 'test_cot_2_seed0_t0.0_s0_e-1_cot_metrics.json'),
+      JSON.stringify({ ...grading, acc: 0, type_acc: { a: 0 }, time_use_in_second: 1.5, model: 'm', isolation: ['bwrap'] }),
+    );
     const run = runFactsBeside(outputs, 'cot');
     expect(run).toEqual({ time_use_in_second: 1.5, model: 'm', isolation: ['bwrap'] });
-    expect(Object.keys(metricsFile(grading, run))).toEqual(['num_samples', 'num_scores', 'timeout_samples', 'empty_samples', 'acc', 'time_use_in_second', 'model', 'isolation']);
+    expect(Object.keys(metricsFile(grading, run))).toEqual([
+      'num_samples',
+      'num_scores',
+      'timeout_samples',
+      'empty_samples',
+      'acc',
+      'time_use_in_second',
+      'model',
+      'isolation',
+    ]);
   });
 
   it('has no run figures without a metrics file, and names a malformed one', () => {

@@ -24,10 +24,13 @@ export function runFactsBeside(outputsPath: string, promptType: string): RunFact
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new RhoError('BAD_INPUT', `malformed metrics file: ${(e as Error).message}`, { file: path, hint: 'remove it to re-score without the run\'s time and token counts' });
+    throw new RhoError('BAD_INPUT', `malformed metrics file: ${(e as Error).message}`, {
+      file: path,
+      hint: "remove it to re-score without the run's time and token counts",
+    });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new RhoError('BAD_INPUT', 'metrics file is not a JSON object', { file: path, hint: 'remove it to re-score without the run\'s time and token counts' });
+    throw new RhoError('BAD_INPUT', 'metrics file is not a JSON object', { file: path, hint: "remove it to re-score without the run's time and token counts" });
   }
   return Object.fromEntries(Object.entries(parsed).filter(([k]) => !METRIC_FIELDS.has(k)));
 }

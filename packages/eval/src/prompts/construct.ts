@@ -10,9 +10,7 @@ export function buildPrompt(question: string, dataName: string, promptType: Prom
   switch (promptType) {
     case 'direct':
     case 'cot':
-      return benchmarkRules(dataName)?.framing === 'problem'
-        ? `${demos}Problem:\n${question}\nSolution:`
-        : `${demos}Question: ${question}\nAnswer:`;
+      return benchmarkRules(dataName)?.framing === 'problem' ? `${demos}Problem:\n${question}\nSolution:` : `${demos}Question: ${question}\nAnswer:`;
     case 'pal':
       return `${demos}Question: ${question}`;
     case 'tora':
@@ -22,10 +20,6 @@ export function buildPrompt(question: string, dataName: string, promptType: Prom
 }
 
 /** The prompt for one example, reading demos from `<dataDir>/prompts/`. */
-export function constructPrompt(
-  example: { question: string; dataName: string },
-  promptType: PromptType,
-  dataDir: string,
-): string {
+export function constructPrompt(example: { question: string; dataName: string }, promptType: PromptType, dataDir: string): string {
   return buildPrompt(example.question, example.dataName, promptType, loadFewShot(dataDir, example.dataName, promptType));
 }

@@ -13,8 +13,9 @@ import { PROMPT_TYPES, type PromptType } from './types.ts';
  */
 export const SHIPPED_FEW_SHOT: Readonly<Record<string, readonly string[]>> = Object.freeze(
   Object.fromEntries(
-    PROMPT_TYPES.map((t) => [t, [...new Set(ALL_BENCHMARK_RULES.filter((r) => r.fewShot.includes(t)).map((r) => r.family))].sort()] as const)
-      .filter(([, families]) => families.length > 0),
+    PROMPT_TYPES.map((t) => [t, [...new Set(ALL_BENCHMARK_RULES.filter((r) => r.fewShot.includes(t)).map((r) => r.family))].sort()] as const).filter(
+      ([, families]) => families.length > 0,
+    ),
   ),
 );
 

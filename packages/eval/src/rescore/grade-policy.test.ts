@@ -48,7 +48,13 @@ describe('grading policies', () => {
 
   it('compares choice letters on choice benchmarks', () => {
     const data = datasetIndex([{ question: 'q', options: 'a) 1 b) 2 c) 3', correct: 'c', rationale: 'r' }]);
-    const { records } = rescoreSamples({ dataName: 'mathqa', promptType: 'cot', dataset: data, records: [{ idx: 0, code: ['so the answer is C.'] }], grader: 'both' });
+    const { records } = rescoreSamples({
+      dataName: 'mathqa',
+      promptType: 'cot',
+      dataset: data,
+      records: [{ idx: 0, code: ['so the answer is C.'] }],
+      grader: 'both',
+    });
     expect(records[0]!.strict_score).toEqual([true]);
   });
 });

@@ -59,7 +59,10 @@ export interface GradedSample {
 }
 
 function strictTarget(dataName: string, promptType: string): StrictTarget {
-  return { choice: benchmarkRules(dataName)?.answer === 'choice', programOutput: promptType === 'pal' || promptType === 'pot' || promptType.includes('program_only') };
+  return {
+    choice: benchmarkRules(dataName)?.answer === 'choice',
+    programOutput: promptType === 'pal' || promptType === 'pot' || promptType.includes('program_only'),
+  };
 }
 
 /**

@@ -26,7 +26,18 @@ export interface Metrics {
  * (`satisfies` makes a field added to Metrics but not here, or the reverse, a compile error.)
  */
 export const METRIC_FIELDS: ReadonlySet<string> = new Set(
-  Object.keys({ num_samples: 0, num_scores: 0, timeout_samples: 0, empty_samples: 0, acc: 0, type_acc: 0, grader: 0, strict_acc: 0, strict_timeout_samples: 0, disagreements: 0 } satisfies Record<keyof Metrics, 0>),
+  Object.keys({
+    num_samples: 0,
+    num_scores: 0,
+    timeout_samples: 0,
+    empty_samples: 0,
+    acc: 0,
+    type_acc: 0,
+    grader: 0,
+    strict_acc: 0,
+    strict_timeout_samples: 0,
+    disagreements: 0,
+  } satisfies Record<keyof Metrics, 0>),
 );
 
 /** numpy's rint: round half to even. */
@@ -89,7 +100,12 @@ export interface BothScoredSample extends ScoredSample {
  * grader's; 'both' adds the strict accuracy (column 0, as acc) and how many samples the two graders
  * part on, after the harness's fields so that those stay in their place.
  */
-export function metricsForPolicy(samples: readonly BothScoredSample[], timeouts: number, strictTimeouts: number, policy: 'harness' | 'strict' | 'both'): Metrics {
+export function metricsForPolicy(
+  samples: readonly BothScoredSample[],
+  timeouts: number,
+  strictTimeouts: number,
+  policy: 'harness' | 'strict' | 'both',
+): Metrics {
   const m = computeMetrics(samples, timeouts);
   if (policy === 'harness') return m;
   if (policy === 'strict') return { ...m, grader: 'strict' };

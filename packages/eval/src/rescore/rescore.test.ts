@@ -44,7 +44,17 @@ describe('rescoreSamples', () => {
   it('keeps each field in its place and appends new ones, as evaluate.py assigns into the sample dict', () => {
     const grade = (rec: OutputRecord) => Object.keys(rescoreSamples({ dataName: 'gsm8k', promptType: 'cot', dataset: DATA, records: [rec] }).records[0]!);
     // the released layout comes back as it was
-    const released = { idx: 0, question: 'a', gt_cot: 'x', gt: '18', answer: 'x\n#### 18', code: ['The answer is 18.'], pred: ['18'], report: [null], score: [true] };
+    const released = {
+      idx: 0,
+      question: 'a',
+      gt_cot: 'x',
+      gt: '18',
+      answer: 'x\n#### 18',
+      code: ['The answer is 18.'],
+      pred: ['18'],
+      report: [null],
+      score: [true],
+    };
     expect(grade(released)).toEqual(Object.keys(released));
     // what grading derives, once stripped, is appended
     const { pred: _p, gt: _g, score: _s, ...stripped } = released;

@@ -84,7 +84,11 @@ export type ProgramRunner = (programs: string[]) => Promise<{ result: string; re
 
 /** A ProgramRunner over a sandbox: Python programs in pal mode (without `timeoutS`, the sandbox's own limit). */
 export function sandboxRunner(executor: ProgramExecutor, timeoutS?: number): ProgramRunner {
-  return (programs) => executor.execBatch(programs.map((code) => ({ code, lang: 'python' as const })), { mode: 'pal', ...(timeoutS !== undefined ? { timeoutS } : {}) });
+  return (programs) =>
+    executor.execBatch(
+      programs.map((code) => ({ code, lang: 'python' as const })),
+      { mode: 'pal', ...(timeoutS !== undefined ? { timeoutS } : {}) },
+    );
 }
 
 /**

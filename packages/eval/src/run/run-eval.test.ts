@@ -12,11 +12,29 @@ import { outputPathFor, runEval, selectExamples, type RunConfig } from './run-ev
 const DATA = process.env.RHO_DATA_DIR ?? resolve(REPO_ROOT, '../shared/upstream');
 
 function config(outDir: string, over: Partial<RunConfig> = {}): RunConfig {
-  return { data: 'gsm8k', promptType: 'cot', dataDir: DATA, outDir, limit: 4, start: 0, end: -1, maxTokens: 64, temperature: 0, topP: 1, seed: 0, nSampling: 1, chunkSize: 2, ...over };
+  return {
+    data: 'gsm8k',
+    promptType: 'cot',
+    dataDir: DATA,
+    outDir,
+    limit: 4,
+    start: 0,
+    end: -1,
+    maxTokens: 64,
+    temperature: 0,
+    topP: 1,
+    seed: 0,
+    nSampling: 1,
+    chunkSize: 2,
+    ...over,
+  };
 }
 
 /** Answers 18 to the first GSM8K problem and 5 to everything else. */
-const answers = (p: string) => (p.trimEnd().endsWith("How much in dollars does she make every day at the farmers' market?\nAnswer:") ? ' She makes 18 dollars. The answer is 18.\n\nQuestion: next' : ' The answer is 5.');
+const answers = (p: string) =>
+  p.trimEnd().endsWith("How much in dollars does she make every day at the farmers' market?\nAnswer:")
+    ? ' She makes 18 dollars. The answer is 18.\n\nQuestion: next'
+    : ' The answer is 5.';
 
 class FakeSandbox implements ProgramExecutor {
   async execBatch(programs: Program[], _opts: ExecOptions): Promise<ExecResult[]> {
@@ -45,7 +63,10 @@ describe('runEval', () => {
     const model = new ScriptedModel(answers);
     const r = await runEval(model, config(out));
     expect(r.outPath).toBe(join(out, 'gsm8k', 'test_cot_4_seed0_t0.0_s0_e-1.jsonl'));
-    const rows = readFileSync(r.outPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = readFileSync(r.outPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows.map((s) => s.idx)).toEqual([0, 1, 2, 3]);
     expect(rows[0].code).toEqual(['She makes 18 dollars. The answer is 18.']);
     expect(rows.map((s) => s.score[0])).toEqual([true, false, false, false]);
@@ -96,9 +117,18 @@ describe('runEval', () => {
     const model = new ScriptedModel(() => '\n```python\ndef solution():\n    return 18\n```\n\n---\n');
     const r = await runEval(model, config(out, { promptType: 'pal', limit: 2 }), { executor: sandbox });
     // one batch in the loop, one for grading
-    expect(sandbox.batches.map((b) => [b.opts.mode, b.programs.length])).toEqual([['pal', 2], ['pal', 1]]);
-    const rows = readFileSync(r.outPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(rows.map((s) => [s.pred[0], s.report[0], s.score[0]])).toEqual([['18', 'Done', true], ['18', 'Done', false]]);
+    expect(sandbox.batches.map((b) => [b.opts.mode, b.programs.length])).toEqual([
+      ['pal', 2],
+      ['pal', 1],
+    ]);
+    const rows = readFileSync(r.outPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.map((s) => [s.pred[0], s.report[0], s.score[0]])).toEqual([
+      ['18', 'Done', true],
+      ['18', 'Done', false],
+    ]);
   });
 });
 
@@ -120,7 +150,10 @@ describe('sampling that does not depend on scheduling', () => {
     const four = await runEval(new SeedEcho(), cfg(mkdtempSync(join(tmpdir(), 'run-')), 4));
     const text = readFileSync(one.outPath, 'utf8');
     expect(readFileSync(four.outPath, 'utf8')).toBe(text);
-    const codes = text.trim().split('\n').map((l) => JSON.parse(l).code as string[]);
+    const codes = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).code as string[]);
     expect(new Set(codes.flat()).size).toBe(10); // every sample its own stream
     const out = mkdtempSync(join(tmpdir(), 'run-'));
     await expect(runEval(new SeedEcho(1), cfg(out, 3))).rejects.toThrow('killed');
@@ -133,10 +166,20 @@ describe('run identity', () => {
   it('is in the metrics file, and another run on the same outputs is refused naming the field', async () => {
     const out = mkdtempSync(join(tmpdir(), 'run-'));
     const r = await runEval(new ScriptedModel(answers), config(out, { limit: 2 }));
-    expect(r.metrics.identity).toMatchObject({ model: { kind: 'named', name: 'scripted' }, prompt_type: 'cot', few_shot: { count: 8 }, sampling: { temperature: 0, top_p: 1, n_sampling: 1, seed: 0, max_tokens: 64 }, dataset: { name: 'gsm8k' } });
+    expect(r.metrics.identity).toMatchObject({
+      model: { kind: 'named', name: 'scripted' },
+      prompt_type: 'cot',
+      few_shot: { count: 8 },
+      sampling: { temperature: 0, top_p: 1, n_sampling: 1, seed: 0, max_tokens: 64 },
+      dataset: { name: 'gsm8k' },
+    });
     await expect(runEval(new ScriptedModel(answers, 'other'), config(out, { limit: 2 }))).rejects.toThrow(/model\.name is "scripted" there, "other" here/);
-    await expect(runEval(new ScriptedModel(answers), config(out, { limit: 2, temperature: 0.01 }))).rejects.toThrow(/sampling\.temperature is 0 there, 0\.01 here/);
-    expect((await runEval(new ScriptedModel(answers, 'other'), config(out, { limit: 2, overwrite: true }))).metrics.identity).toMatchObject({ model: { name: 'other' } });
+    await expect(runEval(new ScriptedModel(answers), config(out, { limit: 2, temperature: 0.01 }))).rejects.toThrow(
+      /sampling\.temperature is 0 there, 0\.01 here/,
+    );
+    expect((await runEval(new ScriptedModel(answers, 'other'), config(out, { limit: 2, overwrite: true }))).metrics.identity).toMatchObject({
+      model: { name: 'other' },
+    });
   });
 });
 

@@ -78,7 +78,15 @@ export function outputPathFor(cfg: Pick<RunConfig, 'outDir' | 'data' | 'promptTy
   return join(
     cfg.outDir,
     cfg.data,
-    formatOutputName({ split: 'test', promptType: cfg.promptType, numTestSample: cfg.limit, seed: cfg.seed, temperature: cfg.temperature.toFixed(1), start: cfg.start, end: cfg.end }),
+    formatOutputName({
+      split: 'test',
+      promptType: cfg.promptType,
+      numTestSample: cfg.limit,
+      seed: cfg.seed,
+      temperature: cfg.temperature.toFixed(1),
+      start: cfg.start,
+      end: cfg.end,
+    }),
   );
 }
 
@@ -117,7 +125,12 @@ export async function runEval(
   }
 
   const examples = selectExamples(loadExamples(cfg.data, cfg.dataDir), cfg.limit, cfg.start, cfg.end);
-  const journal = new SampleJournal(journalPath, identity, { problems: new Set(examples.map((e) => e.idx)), nSampling: cfg.nSampling, repair: cfg.repair, warn: deps.warn });
+  const journal = new SampleJournal(journalPath, identity, {
+    problems: new Set(examples.map((e) => e.idx)),
+    nSampling: cfg.nSampling,
+    repair: cfg.repair,
+    warn: deps.warn,
+  });
   const pending = examples.filter((e) => !journal.has(e.idx));
   const t0 = performance.now();
   let generatedTokens = 0;
@@ -128,7 +141,11 @@ export async function runEval(
   const before = model.counters?.();
   const finishProblem = (ex: Example, out: Generated, offset: number) => {
     const rows = (xs: ExecResult[][] | undefined) => xs?.slice(offset * cfg.nSampling, (offset + 1) * cfg.nSampling).flat() ?? [];
-    journal.append({ idx: ex.idx, code: out.completions.slice(offset * cfg.nSampling, (offset + 1) * cfg.nSampling), isolation: [...new Set(rows(out.executions).map((e) => e.isolation))].sort() });
+    journal.append({
+      idx: ex.idx,
+      code: out.completions.slice(offset * cfg.nSampling, (offset + 1) * cfg.nSampling),
+      isolation: [...new Set(rows(out.executions).map((e) => e.isolation))].sort(),
+    });
   };
   try {
     // every pending prompt shares the few-shot block: its keys/values once, before any decoding
@@ -156,7 +173,13 @@ export async function runEval(
     } else {
       for (let s = 0; s < pending.length; s += cfg.chunkSize) {
         const chunk = pending.slice(s, s + cfg.chunkSize);
-        const out = await generateChunk(model, chunk.flatMap((e) => Array<string>(cfg.nSampling).fill(promptOf(e))), chunk.flatMap(seedsOf), cfg, deps.executor);
+        const out = await generateChunk(
+          model,
+          chunk.flatMap((e) => Array<string>(cfg.nSampling).fill(promptOf(e))),
+          chunk.flatMap(seedsOf),
+          cfg,
+          deps.executor,
+        );
         generatedTokens += out.tokens;
         chunk.forEach((ex, i) => finishProblem(ex, out, i));
         done += chunk.length;
@@ -210,7 +233,8 @@ function readMetrics(path: string): MetricsFile {
   } catch (e) {
     throw new RhoError('BAD_INPUT', `malformed metrics file: ${(e as Error).message}`, { file: path, hint: 'use --overwrite to run again' });
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new RhoError('BAD_INPUT', 'metrics file is not a JSON object', { file: path, hint: 'use --overwrite to run again' });
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new RhoError('BAD_INPUT', 'metrics file is not a JSON object', { file: path, hint: 'use --overwrite to run again' });
   return v as MetricsFile;
 }
 
@@ -230,7 +254,13 @@ interface Generated {
   tokens: number;
 }
 
-async function generateChunk(model: CompletionModel, prompts: string[], seeds: number[], cfg: RunConfig, executor: ProgramExecutor | undefined): Promise<Generated> {
+async function generateChunk(
+  model: CompletionModel,
+  prompts: string[],
+  seeds: number[],
+  cfg: RunConfig,
+  executor: ProgramExecutor | undefined,
+): Promise<Generated> {
   // Greedy decoding ignores top_p; the harness sends 1 then.
   const topP = cfg.temperature === 0 ? 1 : cfg.topP;
   let tokens = 0;
@@ -244,10 +274,24 @@ async function generateChunk(model: CompletionModel, prompts: string[], seeds: n
   };
   if (cfg.promptType === 'tora' || cfg.promptType === 'pal') {
     if (!executor) throw new Error('tool-integrated runs need an executor');
-    const res = await runToolLoop(counting, prompts, executor, { mode: cfg.promptType, maxTokens: cfg.maxTokens, temperature: cfg.temperature, topP, seed: cfg.seed, seeds });
+    const res = await runToolLoop(counting, prompts, executor, {
+      mode: cfg.promptType,
+      maxTokens: cfg.maxTokens,
+      temperature: cfg.temperature,
+      topP,
+      seed: cfg.seed,
+      seeds,
+    });
     return { completions: res.map((r) => r.completion), executions: res.map((r) => r.executions), tokens };
   }
-  const res = await counting.complete(prompts, { stop: [...STOP_WORDS[cfg.promptType]], maxTokens: cfg.maxTokens, temperature: cfg.temperature, topP, seed: cfg.seed, seeds });
+  const res = await counting.complete(prompts, {
+    stop: [...STOP_WORDS[cfg.promptType]],
+    maxTokens: cfg.maxTokens,
+    temperature: cfg.temperature,
+    topP,
+    seed: cfg.seed,
+    seeds,
+  });
   return { completions: res.map((r) => pyStrip(r.text)), tokens };
 }
 

@@ -104,5 +104,9 @@ export function refuseOtherRun(file: string, stored: unknown, current: RunIdenti
   const d = identityDifference(parsed.success ? parsed.data : stored, current);
   if (!d) return;
   const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
-  throw new RhoError('BAD_CONFIG', `the output was produced by another run: ${d.field} is ${show(d.stored)} there, ${show(d.current)} here`, { file, field: d.field, hint });
+  throw new RhoError('BAD_CONFIG', `the output was produced by another run: ${d.field} is ${show(d.stored)} there, ${show(d.current)} here`, {
+    file,
+    field: d.field,
+    hint,
+  });
 }

@@ -53,12 +53,37 @@ describe('a comparison that times out', () => {
     const rescored = join(root, 'slow-rescored');
     // gsm8k 0 is answered right, gsm8k 1 with the slow prediction, the rest wrong
     const model = new ScriptedModel((p) =>
-      p.trimEnd().endsWith("How much in dollars does she make every day at the farmers' market?\nAnswer:") ? ' The answer is 18.' : p.includes('A robe takes 2 bolts') ? ` The answer is ${SLOW}.` : ' The answer is 5.',
+      p.trimEnd().endsWith("How much in dollars does she make every day at the farmers' market?\nAnswer:")
+        ? ' The answer is 18.'
+        : p.includes('A robe takes 2 bolts')
+          ? ` The answer is ${SLOW}.`
+          : ' The answer is 5.',
     );
-    const run = await runEval(model, { data: 'gsm8k', promptType: 'cot', dataDir: DATA, outDir: live, limit: 3, start: 0, end: -1, maxTokens: 64, temperature: 0, topP: 1, seed: 0, nSampling: 1, chunkSize: 3 });
+    const run = await runEval(model, {
+      data: 'gsm8k',
+      promptType: 'cot',
+      dataDir: DATA,
+      outDir: live,
+      limit: 3,
+      start: 0,
+      end: -1,
+      maxTokens: 64,
+      temperature: 0,
+      topP: 1,
+      seed: 0,
+      nSampling: 1,
+      chunkSize: 3,
+    });
     expect(run.metrics).toMatchObject({ num_samples: 3, timeout_samples: 1, acc: 33.3 });
-    const rows = readFileSync(run.outPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pred: string[]; score: boolean[] });
-    expect(rows.map((s) => [s.pred[0], s.score[0]])).toEqual([['18', true], [SLOW, false], ['5', false]]);
+    const rows = readFileSync(run.outPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { pred: string[]; score: boolean[] });
+    expect(rows.map((s) => [s.pred[0], s.score[0]])).toEqual([
+      ['18', true],
+      [SLOW, false],
+      ['5', false],
+    ]);
 
     await scoreCommand.parseAsync([live, '--out', rescored, '--data-dir', DATA], { from: 'user' });
     const files = filesUnder(live);

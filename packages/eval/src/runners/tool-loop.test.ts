@@ -23,7 +23,9 @@ const CODE = '```python\nprint(6 * 7)\n```\n';
 describe('runToolLoop (tora)', () => {
   it('runs the last program when a completion ends with a closed fence, feeds its output back, and continues', async () => {
     // The "model" writes the whole trajectory each time; the stop word "```output" cuts it.
-    const model = new ScriptedModel((p) => (p.endsWith('```\n') ? 'So the answer is $\\boxed{42}$.\n\n' : `Let me compute.\n${CODE}\`\`\`output\n42\n\`\`\`\n`));
+    const model = new ScriptedModel((p) =>
+      p.endsWith('```\n') ? 'So the answer is $\\boxed{42}$.\n\n' : `Let me compute.\n${CODE}\`\`\`output\n42\n\`\`\`\n`,
+    );
     const exec = new FakeExecutor(() => ({ result: '42', report: 'Done' }));
     const [s] = await runToolLoop(model, [PROMPT], exec, { mode: 'tora', maxTokens: 64, temperature: 0 });
     expect(model.calls).toHaveLength(2);

@@ -76,7 +76,17 @@ export async function scoreFile(opts: ScoreFileOptions): Promise<ScoredFile> {
   }
   const records = readScoreInput(opts.file, dataset, data, opts.dedupe);
   try {
-    const result = await rescoreSamplesAsync({ dataName: data, promptType, records, dataset, equal: opts.equal, grader: opts.grader, strict: opts.strict, onRecord: opts.onRecord, runPrograms: (programs) => runInSandbox(programs, opts.timeoutS ?? 5) });
+    const result = await rescoreSamplesAsync({
+      dataName: data,
+      promptType,
+      records,
+      dataset,
+      equal: opts.equal,
+      grader: opts.grader,
+      strict: opts.strict,
+      onRecord: opts.onRecord,
+      runPrograms: (programs) => runInSandbox(programs, opts.timeoutS ?? 5),
+    });
     return { ...result, file: opts.file, data, promptType };
   } catch (e) {
     if (e instanceof RhoError && !e.context.file) throw new RhoError(e.code, e.message, { ...e.context, file: opts.file }, { cause: e });

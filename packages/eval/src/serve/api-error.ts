@@ -21,7 +21,8 @@ export class ApiError extends Error {
 export const badRequest = (message: string, param: string | null = null, code: string | null = null) => new ApiError(400, message, param, code);
 
 /** A body over the server's limit: refused before it is kept whole. */
-export const bodyTooLarge = (maxBytes: number) => new ApiError(413, `the request body is larger than the server's limit of ${maxBytes} bytes (--max-body)`, null, 'request_too_large');
+export const bodyTooLarge = (maxBytes: number) =>
+  new ApiError(413, `the request body is larger than the server's limit of ${maxBytes} bytes (--max-body)`, null, 'request_too_large');
 
 /** Not valid UTF-8, or not JSON: a 400 saying which. */
 export const badBody = (why: string) => badRequest(`the request body is not ${why}`, null, 'invalid_body');

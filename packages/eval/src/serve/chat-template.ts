@@ -40,7 +40,8 @@ export class ChatTemplate {
     // several named templates: the default one
     if (Array.isArray(source)) source = (source as Array<{ name?: string; template?: string }>).find((t) => t.name === 'default')?.template;
     if (source === undefined || source === null) return null;
-    if (typeof source !== 'string') throw new RhoError('BAD_INPUT', 'chat_template must be a string or a list of {name, template}', { file: configFile, field: 'chat_template' });
+    if (typeof source !== 'string')
+      throw new RhoError('BAD_INPUT', 'chat_template must be a string or a list of {name, template}', { file: configFile, field: 'chat_template' });
     let template: Template;
     try {
       template = new Template(source);

@@ -22,10 +22,18 @@ function chatLogprobs(ctx: RequestContext, lps: TokenLogprob[]) {
  */
 export async function chatCompletions(ctx: RequestContext, template: ChatTemplate | null, b: ChatBody, stream: EventStream | null): Promise<unknown> {
   if (!template) {
-    throw new ApiError(400, 'this checkpoint has no chat template (no chat_template in its tokenizer_config.json): use /v1/completions, or add a chat_template', 'messages', 'no_chat_template');
+    throw new ApiError(
+      400,
+      'this checkpoint has no chat template (no chat_template in its tokenizer_config.json): use /v1/completions, or add a chat_template',
+      'messages',
+      'no_chat_template',
+    );
   }
   const { model } = ctx;
-  const messages = b.messages.map((m) => ({ role: m.role, content: typeof m.content === 'string' ? m.content : (m.content ?? []).map((p) => p.text).join('') }));
+  const messages = b.messages.map((m) => ({
+    role: m.role,
+    content: typeof m.content === 'string' ? m.content : (m.content ?? []).map((p) => p.text).join(''),
+  }));
   // the rendered text holds its own BOS where the template wants one
   const ids = model.encode(template.render(messages), { special: false });
   const room = roomFor(model, ids, b.max_completion_tokens ?? b.max_tokens ?? null, Infinity, 'messages');
@@ -33,21 +41,53 @@ export async function chatCompletions(ctx: RequestContext, template: ChatTemplat
   const k = b.logprobs ? (b.top_logprobs ?? 0) : null;
   const stop = stopList(b.stop);
   const base = (Math.random() * 2 ** 32) >>> 0;
-  const chunk = (choices: unknown[], usage?: unknown) => ({ id: ctx.id, object: stream ? 'chat.completion.chunk' : 'chat.completion', created: ctx.created, model: model.name, choices, ...(usage ? { usage } : {}) });
+  const chunk = (choices: unknown[], usage?: unknown) => ({
+    id: ctx.id,
+    object: stream ? 'chat.completion.chunk' : 'chat.completion',
+    created: ctx.created,
+    model: model.name,
+    choices,
+    ...(usage ? { usage } : {}),
+  });
 
   const choices = await Promise.all(
     Array.from({ length: n }, async (_, index) => {
       stream?.send(chunk([{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]));
       const r = await runChoice(
         model,
-        { prompt: ids, maxTokens: room, temperature: b.temperature ?? 1, topP: b.top_p ?? 1, seed: choiceSeed(b.seed, index, base), stop, logprobs: k, signal: ctx.signal, streamInterval: ctx.streamInterval },
-        stream ? (piece, lps) => stream.send(chunk([{ index, delta: { content: piece }, logprobs: k === null ? null : chatLogprobs(ctx, lps), finish_reason: null }])) : undefined,
+        {
+          prompt: ids,
+          maxTokens: room,
+          temperature: b.temperature ?? 1,
+          topP: b.top_p ?? 1,
+          seed: choiceSeed(b.seed, index, base),
+          stop,
+          logprobs: k,
+          signal: ctx.signal,
+          streamInterval: ctx.streamInterval,
+        },
+        stream
+          ? (piece, lps) =>
+              stream.send(chunk([{ index, delta: { content: piece }, logprobs: k === null ? null : chatLogprobs(ctx, lps), finish_reason: null }]))
+          : undefined,
       );
       if (stream) {
-        stream.send(chunk([{ index, delta: r.rest ? { content: r.rest } : {}, logprobs: k === null ? null : chatLogprobs(ctx, r.restLogprobs), finish_reason: r.finishReason }]));
+        stream.send(
+          chunk([
+            { index, delta: r.rest ? { content: r.rest } : {}, logprobs: k === null ? null : chatLogprobs(ctx, r.restLogprobs), finish_reason: r.finishReason },
+          ]),
+        );
         return { tokens: r.tokens.length };
       }
-      return { tokens: r.tokens.length, choice: { index, message: { role: 'assistant', content: r.text }, logprobs: k === null ? null : chatLogprobs(ctx, r.logprobs), finish_reason: r.finishReason } };
+      return {
+        tokens: r.tokens.length,
+        choice: {
+          index,
+          message: { role: 'assistant', content: r.text },
+          logprobs: k === null ? null : chatLogprobs(ctx, r.logprobs),
+          finish_reason: r.finishReason,
+        },
+      };
     }),
   );
   const completionTokens = choices.reduce((a, c) => a + c.tokens, 0);
@@ -57,5 +97,8 @@ export async function chatCompletions(ctx: RequestContext, template: ChatTemplat
     stream.done();
     return undefined;
   }
-  return chunk(choices.map((c) => c.choice), usage);
+  return chunk(
+    choices.map((c) => c.choice),
+    usage,
+  );
 }

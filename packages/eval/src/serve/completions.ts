@@ -48,7 +48,12 @@ export function promptList(p: CompletionBody['prompt']): Array<string | number[]
 }
 
 function concat(a: LegacyLogprobs, b: LegacyLogprobs): LegacyLogprobs {
-  return { tokens: [...a.tokens, ...b.tokens], token_logprobs: [...a.token_logprobs, ...b.token_logprobs], top_logprobs: [...a.top_logprobs, ...b.top_logprobs], text_offset: [...a.text_offset, ...b.text_offset] };
+  return {
+    tokens: [...a.tokens, ...b.tokens],
+    token_logprobs: [...a.token_logprobs, ...b.token_logprobs],
+    top_logprobs: [...a.top_logprobs, ...b.top_logprobs],
+    text_offset: [...a.text_offset, ...b.text_offset],
+  };
 }
 
 /**
@@ -70,8 +75,17 @@ export async function completions(ctx: RequestContext, b: CompletionBody, stream
     return { ids, text: typeof p === 'string' ? p : model.decode(ids), room: roomFor(model, ids, b.max_tokens ?? null, DEFAULT_MAX_TOKENS, 'prompt') };
   });
   // the prompt's own log-probabilities once per prompt, whatever n
-  const echoed = await Promise.all(jobs.map(async (job) => (echo && k !== null ? legacyLogprobs(model, job.ids, await promptLogprobs(model, job.ids, k), 0) : null)));
-  const chunk = (choices: unknown[], usage?: unknown) => ({ id: ctx.id, object: 'text_completion', created: ctx.created, model: model.name, choices, ...(usage ? { usage } : {}) });
+  const echoed = await Promise.all(
+    jobs.map(async (job) => (echo && k !== null ? legacyLogprobs(model, job.ids, await promptLogprobs(model, job.ids, k), 0) : null)),
+  );
+  const chunk = (choices: unknown[], usage?: unknown) => ({
+    id: ctx.id,
+    object: 'text_completion',
+    created: ctx.created,
+    model: model.name,
+    choices,
+    ...(usage ? { usage } : {}),
+  });
 
   const choices = await Promise.all(
     jobs.flatMap((job, p) =>
@@ -88,14 +102,65 @@ export async function completions(ctx: RequestContext, b: CompletionBody, stream
         };
         const r = await runChoice(
           model,
-          { prompt: job.ids, maxTokens: job.room, temperature: b.temperature ?? 1, topP: b.top_p ?? 1, seed: choiceSeed(b.seed, index, base), stop, logprobs: k, signal: ctx.signal, streamInterval: ctx.streamInterval },
-          stream ? (piece, lps) => stream.send(chunk([{ index, text: piece, logprobs: k === null ? null : lpsOf(lps.map((l) => l.id), lps), finish_reason: null }])) : undefined,
+          {
+            prompt: job.ids,
+            maxTokens: job.room,
+            temperature: b.temperature ?? 1,
+            topP: b.top_p ?? 1,
+            seed: choiceSeed(b.seed, index, base),
+            stop,
+            logprobs: k,
+            signal: ctx.signal,
+            streamInterval: ctx.streamInterval,
+          },
+          stream
+            ? (piece, lps) =>
+                stream.send(
+                  chunk([
+                    {
+                      index,
+                      text: piece,
+                      logprobs:
+                        k === null
+                          ? null
+                          : lpsOf(
+                              lps.map((l) => l.id),
+                              lps,
+                            ),
+                      finish_reason: null,
+                    },
+                  ]),
+                )
+            : undefined,
         );
         if (stream) {
-          stream.send(chunk([{ index, text: r.rest, logprobs: k === null ? null : lpsOf(r.restLogprobs.map((l) => l.id), r.restLogprobs), finish_reason: r.finishReason }]));
+          stream.send(
+            chunk([
+              {
+                index,
+                text: r.rest,
+                logprobs:
+                  k === null
+                    ? null
+                    : lpsOf(
+                        r.restLogprobs.map((l) => l.id),
+                        r.restLogprobs,
+                      ),
+                finish_reason: r.finishReason,
+              },
+            ]),
+          );
           return { tokens: r.tokens.length };
         }
-        const generated = k === null ? null : legacyLogprobs(model, r.logprobs.map((l) => l.id), r.logprobs, head.length);
+        const generated =
+          k === null
+            ? null
+            : legacyLogprobs(
+                model,
+                r.logprobs.map((l) => l.id),
+                r.logprobs,
+                head.length,
+              );
         const logprobs = echoed[p] && generated ? concat(echoed[p], generated) : (echoed[p] ?? generated);
         return { tokens: r.tokens.length, choice: { index, text: head + r.text, logprobs, finish_reason: r.finishReason } };
       }),
@@ -109,5 +174,8 @@ export async function completions(ctx: RequestContext, b: CompletionBody, stream
     stream.done();
     return undefined;
   }
-  return chunk(choices.map((c) => c.choice), usage);
+  return chunk(
+    choices.map((c) => c.choice),
+    usage,
+  );
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from './api-error.ts';
 import { newTokenBudget } from './context-window.ts';
 
-const budget = (promptTokens: number, maxTokens: number | null, defaultTokens = 16) => newTokenBudget({ context: 256, promptTokens, maxTokens, defaultTokens, param: 'prompt' });
+const budget = (promptTokens: number, maxTokens: number | null, defaultTokens = 16) =>
+  newTokenBudget({ context: 256, promptTokens, maxTokens, defaultTokens, param: 'prompt' });
 const refusal = (f: () => unknown): ApiError => {
   try {
     f();
@@ -24,7 +25,9 @@ describe('newTokenBudget', () => {
     expect(e.status).toBe(400);
     expect(e.code).toBe('context_length_exceeded');
     expect(e.param).toBe('prompt');
-    expect(e.message).toBe("This model's maximum context length is 256 tokens. However, you requested 257 tokens (200 in the prompt, 57 in the completion). Please reduce the length of the prompt or completion.");
+    expect(e.message).toBe(
+      "This model's maximum context length is 256 tokens. However, you requested 257 tokens (200 in the prompt, 57 in the completion). Please reduce the length of the prompt or completion.",
+    );
     expect(refusal(() => budget(10, 1e12)).message).toContain('you requested 1000000000010 tokens (10 in the prompt, 1000000000000 in the completion)');
   });
 

@@ -97,5 +97,5 @@ export async function promptLogprobs(model: TokenModel, ids: number[], k: number
 
 /** A per-choice seed: distinct choices of one request sample differently, and a seed reproduces them. */
 export function choiceSeed(seed: number | null | undefined, index: number, base: number): number {
-  return (((seed ?? base) * 1_000_003 + index) >>> 0);
+  return ((seed ?? base) * 1_000_003 + index) >>> 0;
 }

@@ -13,7 +13,11 @@ function request(writes: Uint8Array[], headers: Record<string, string> = {}): In
   return s as unknown as IncomingMessage;
 }
 
-const status = (p: Promise<unknown>) => p.then(() => 200, (e: unknown) => (e instanceof ApiError ? e.status : -1));
+const status = (p: Promise<unknown>) =>
+  p.then(
+    () => 200,
+    (e: unknown) => (e instanceof ApiError ? e.status : -1),
+  );
 
 describe('readBody', () => {
   it('joins the bytes before decoding: a character split across writes arrives whole', async () => {

@@ -35,7 +35,11 @@ export function readBody(req: IncomingMessage, maxBytes: number, o: { signal?: A
     const onClose = () => settle(new ApiError(400, 'the connection closed before the request body was complete'));
     const onAbort = () => settle(signal!.reason);
     // a reset connection is reported by 'close'; the listener keeps its 'error' from going unhandled
-    req.on('data', onData).on('end', onEnd).on('close', onClose).on('error', () => {});
+    req
+      .on('data', onData)
+      .on('end', onEnd)
+      .on('close', onClose)
+      .on('error', () => {});
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -93,7 +93,10 @@ describe('CompletionServer', () => {
     server = new CompletionServer(slowModel(), { port: 0, limits: { batchSize: 1, maxQueue: 1 } });
     const url = `${await server.listen()}/completions`;
     const ac = new AbortController();
-    const long = () => fetch(url, { method: 'POST', body: JSON.stringify({ prompt: 'x', max_tokens: 4000, stream: true }), signal: ac.signal }).then(async (r) => (await r.body!.getReader().read(), r));
+    const long = () =>
+      fetch(url, { method: 'POST', body: JSON.stringify({ prompt: 'x', max_tokens: 4000, stream: true }), signal: ac.signal }).then(
+        async (r) => (await r.body!.getReader().read(), r),
+      );
     await Promise.all([long(), long()]);
     const full = await fetch(url, { method: 'POST', body: JSON.stringify({ prompt: 'x', max_tokens: 1 }) });
     expect(full.status).toBe(429);
@@ -124,7 +127,9 @@ describe('CompletionServer', () => {
     server = new CompletionServer(slowModel(), { port: 0, limits: { requestTimeoutMs: 300 } });
     const { port } = new URL(await server.listen());
     const answer = await new Promise<string>((resolve) => {
-      const socket = connect(Number(port), '127.0.0.1', () => socket.write('POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"prompt":'));
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write('POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"prompt":'),
+      );
       let text = '';
       socket.on('data', (c) => (text += c)).on('close', () => resolve(text));
     });

@@ -55,7 +55,13 @@ export class CompletionServer {
   async listen(): Promise<string> {
     const c = CONNECTION_LIMITS;
     // node's own receive deadline answers without our error shape: the body's deadline is the request's (RequestLifetime)
-    const options = { maxHeaderSize: c.maxHeaderBytes, headersTimeout: c.headersTimeoutMs, requestTimeout: 0, keepAliveTimeout: c.keepAliveTimeoutMs, connectionsCheckingInterval: c.checkIntervalMs };
+    const options = {
+      maxHeaderSize: c.maxHeaderBytes,
+      headersTimeout: c.headersTimeoutMs,
+      requestTimeout: 0,
+      keepAliveTimeout: c.keepAliveTimeoutMs,
+      connectionsCheckingInterval: c.checkIntervalMs,
+    };
     this.server = createServer(options, (req, res) => void this.handle(req, res));
     this.server.maxConnections = c.maxConnections;
     // an Expect: 100-continue is answered once the declared length is known to fit
@@ -109,13 +115,18 @@ export class CompletionServer {
     let continued = false;
     let stream: EventStream | null = null;
     try {
-      if (this.draining) throw new ApiError(503, 'the server is shutting down: it finishes the requests in flight and takes no new ones', null, 'shutting_down');
+      if (this.draining)
+        throw new ApiError(503, 'the server is shutting down: it finishes the requests in flight and takes no new ones', null, 'shutting_down');
       const url = (req.url ?? '').split('?')[0]!.replace(/\/+$/, '');
       if (req.method === 'GET' && url === '/health') return void res.writeHead(200).end();
       if (req.method === 'GET' && url === '/v1/models') {
-        return send(res, 200, { object: 'list', data: [{ id: this.model.name, object: 'model', created: this.created, owned_by: 'rho', max_model_len: this.model.contextLength }] });
+        return send(res, 200, {
+          object: 'list',
+          data: [{ id: this.model.name, object: 'model', created: this.created, owned_by: 'rho', max_model_len: this.model.contextLength }],
+        });
       }
-      const route = req.method === 'POST' && url === '/v1/completions' ? 'completions' : req.method === 'POST' && url === '/v1/chat/completions' ? 'chat' : null;
+      const route =
+        req.method === 'POST' && url === '/v1/completions' ? 'completions' : req.method === 'POST' && url === '/v1/chat/completions' ? 'chat' : null;
       if (!route) throw new ApiError(404, `no route ${req.method} ${url}`);
       // one slot from the first byte: bodies being received are bounded by the queue too
       if (!this.slots.tryTake(1)) throw this.queueFull();
@@ -127,7 +138,13 @@ export class CompletionServer {
       const bytes = await readBody(req, L.maxBodyBytes, { signal: life.signal, onAccepted: expectsContinue ? onAccepted : undefined });
       life.bodyArrived();
       const json = parseJsonBody(bytes);
-      const ctx: RequestContext = { model: this.model, id: `${route === 'chat' ? 'chatcmpl' : 'cmpl'}-${this.nextId++}`, created: Math.floor(Date.now() / 1000), signal: life.signal, streamInterval: this.opts.streamInterval };
+      const ctx: RequestContext = {
+        model: this.model,
+        id: `${route === 'chat' ? 'chatcmpl' : 'cmpl'}-${this.nextId++}`,
+        created: Math.floor(Date.now() / 1000),
+        signal: life.signal,
+        streamInterval: this.opts.streamInterval,
+      };
       if (route === 'completions') {
         const body = parseBody(CompletionBody, json);
         held = this.hold(held, promptList(body.prompt).length * (body.n ?? 1));
@@ -167,7 +184,10 @@ export class CompletionServer {
   private hold(held: number, sequences: number): number {
     const { batchSize, maxQueue } = this.limits;
     if (sequences > this.slots.capacity) {
-      throw badRequest(`the request asks for ${sequences} sequences (prompts × n), more than the server holds at once: ${this.slots.capacity} (--batch-size ${batchSize} + --max-queue ${maxQueue})`, 'n');
+      throw badRequest(
+        `the request asks for ${sequences} sequences (prompts × n), more than the server holds at once: ${this.slots.capacity} (--batch-size ${batchSize} + --max-queue ${maxQueue})`,
+        'n',
+      );
     }
     if (sequences > held && !this.slots.tryTake(sequences - held)) throw this.queueFull();
     return Math.max(held, sequences);
@@ -175,7 +195,13 @@ export class CompletionServer {
 
   private queueFull(): ApiError {
     const { batchSize, maxQueue } = this.limits;
-    return new ApiError(429, `the server is full: ${this.slots.inUse} of ${this.slots.capacity} sequences held (--batch-size ${batchSize} + --max-queue ${maxQueue}); retry later`, null, 'queue_full', 'requests');
+    return new ApiError(
+      429,
+      `the server is full: ${this.slots.inUse} of ${this.slots.capacity} sequences held (--batch-size ${batchSize} + --max-queue ${maxQueue}); retry later`,
+      null,
+      'queue_full',
+      'requests',
+    );
   }
 
   /** A request node could not read (headers too slow, too large, not HTTP): answered raw, then closed. */

@@ -44,7 +44,8 @@ const SET_KINDS = new Set(['set', 'interval', 'setop', 'numset']);
 const isSet = (e: Value): boolean => SET_KINDS.has(e.k);
 const isSetOrTuple = (e: Value): boolean => isSet(e) || e.k === 'tuple' || e.k === 'relset';
 const isRelation = (e: Value): boolean => e.k === 'rel' || (e.k === 'and' && e.args.length > 0 && e.args.every((a) => a.k === 'rel'));
-const isEquation = (e: Value): boolean => (e.k === 'rel' && e.op === '=') || (e.k === 'and' && e.args.length > 0 && e.args.every((a) => a.k === 'rel' && a.op === '='));
+const isEquation = (e: Value): boolean =>
+  (e.k === 'rel' && e.op === '=') || (e.k === 'and' && e.args.length > 0 && e.args.every((a) => a.k === 'rel' && a.op === '='));
 const firstRel = (e: Expr): Extract<Expr, { k: 'rel' }> => (e.k === 'and' ? firstRel(e.args[0]!) : (e as Extract<Expr, { k: 'rel' }>));
 const lastRel = (e: Expr): Extract<Expr, { k: 'rel' }> => (e.k === 'and' ? lastRel(e.args[e.args.length - 1]!) : (e as Extract<Expr, { k: 'rel' }>));
 function isAssignment(e: Value): boolean {
@@ -65,7 +66,19 @@ function numberKind(e: Expr): 'float' | 'exact' | null {
 function hasInfinity(e: Expr): boolean {
   if (e.k === 'const') return e.name === 'oo';
   const kids: Expr[] =
-    'args' in e && Array.isArray(e.args) ? e.args : 'items' in e ? e.items : 'arg' in e ? [e.arg] : e.k === 'div' ? [e.num, e.den] : e.k === 'pow' ? [e.base, e.exp] : e.k === 'rel' ? [e.lhs, e.rhs] : [];
+    'args' in e && Array.isArray(e.args)
+      ? e.args
+      : 'items' in e
+        ? e.items
+        : 'arg' in e
+          ? [e.arg]
+          : e.k === 'div'
+            ? [e.num, e.den]
+            : e.k === 'pow'
+              ? [e.base, e.exp]
+              : e.k === 'rel'
+                ? [e.lhs, e.rhs]
+                : [];
   return kids.some(hasInfinity);
 }
 
@@ -124,7 +137,15 @@ class Comparer {
 
     if (gold.k !== 'relset' && pred.k !== 'relset') {
       // sympy_str_eq raises on an undefined gold value (x/0): no comparison of it succeeds
-      if (!isSetOrTuple(gold) && !isRelation(gold) && gold.k !== 'matrix' && !hasInfinity(gold) && freeSymbols(gold).size === 0 && Number.isNaN(evaluate(gold, new Map()).re)) return false;
+      if (
+        !isSetOrTuple(gold) &&
+        !isRelation(gold) &&
+        gold.k !== 'matrix' &&
+        !hasInfinity(gold) &&
+        freeSymbols(gold).size === 0 &&
+        Number.isNaN(evaluate(gold, new Map()).re)
+      )
+        return false;
       if (exprKey(gold) === exprKey(pred)) return true;
     }
     if (isRelation(gold) && isRelation(pred)) return this.relations(gold as Expr, pred as Expr);
@@ -197,8 +218,10 @@ class Comparer {
     const finite = (e: Value): e is Extract<Expr, { k: 'set' | 'tuple' }> => e.k === 'set' || e.k === 'tuple';
     if (finite(gold) && finite(pred)) return this.elements(gold, pred);
     // (1,2) is an open interval, and may be meant as the pair 1, 2
-    if (gold.k === 'interval' && gold.loOpen && gold.hiOpen && finite(pred) && pred.items.length === 2) return this.elements({ k: 'tuple', items: [gold.lo, gold.hi] }, pred);
-    if (pred.k === 'interval' && pred.loOpen && pred.hiOpen && finite(gold) && gold.items.length === 2) return this.elements(gold, { k: 'tuple', items: [pred.lo, pred.hi] });
+    if (gold.k === 'interval' && gold.loOpen && gold.hiOpen && finite(pred) && pred.items.length === 2)
+      return this.elements({ k: 'tuple', items: [gold.lo, gold.hi] }, pred);
+    if (pred.k === 'interval' && pred.loOpen && pred.hiOpen && finite(gold) && gold.items.length === 2)
+      return this.elements(gold, { k: 'tuple', items: [pred.lo, pred.hi] });
     return false;
   }
 
@@ -246,7 +269,8 @@ class Comparer {
   private symbols(gold: Expr, pred: Expr): boolean {
     const isE = (e: Expr) => e.k === 'const' && e.name === 'E';
     if ((gold.k === 'sym' && gold.name.toLowerCase() === 'e' && isE(pred)) || (pred.k === 'sym' && pred.name.toLowerCase() === 'e' && isE(gold))) return true;
-    const concat = (m: Expr): string | null => (m.k === 'mul' && m.args.every((a) => a.k === 'sym' || isE(a)) ? m.args.map((a) => (a.k === 'sym' ? a.name : 'e')).join('') : null);
+    const concat = (m: Expr): string | null =>
+      m.k === 'mul' && m.args.every((a) => a.k === 'sym' || isE(a)) ? m.args.map((a) => (a.k === 'sym' ? a.name : 'e')).join('') : null;
     if (gold.k === 'sym' && pred.k === 'mul') {
       const c = concat(pred);
       if (c !== null) return gold.name.toLowerCase() === c.toLowerCase();
@@ -328,7 +352,10 @@ function matrixValue(e: Expr): Matrix | null {
           const x: Matrix = acc;
           const y: Matrix = v;
           if (x.rows[0]!.length !== y.rows.length) return null;
-          acc = { k: 'matrix', rows: x.rows.map((r) => y.rows[0]!.map((_, j): Expr => ({ k: 'add', args: r.map((c, t): Expr => ({ k: 'mul', args: [c, y.rows[t]![j]!] })) }))) };
+          acc = {
+            k: 'matrix',
+            rows: x.rows.map((r) => y.rows[0]!.map((_, j): Expr => ({ k: 'add', args: r.map((c, t): Expr => ({ k: 'mul', args: [c, y.rows[t]![j]!] })) }))),
+          };
         } else if (acc.k === 'matrix' || v.k === 'matrix') {
           const m: Matrix = acc.k === 'matrix' ? acc : (v as Matrix);
           const scalar: Expr = acc.k === 'matrix' ? v : acc;

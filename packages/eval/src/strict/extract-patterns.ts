@@ -31,9 +31,13 @@ function latexEnvPattern(prefix: string, context: 'boxed' | 'plain'): string {
   let inlineBracket = '[^\\n\\]\\[]';
   const boxed = (c: string) => `${c}*?\\\\boxed{${c}+?}${c}*?`;
   if (context === 'boxed') {
-    [displayDollar, displayBracket, inlineDollar, inlineParen, inlineBracket] = [displayDollar, displayBracket, inlineDollar, inlineParen, inlineBracket].map(boxed) as [string, string, string, string, string];
+    [displayDollar, displayBracket, inlineDollar, inlineParen, inlineBracket] = [displayDollar, displayBracket, inlineDollar, inlineParen, inlineBracket].map(
+      boxed,
+    ) as [string, string, string, string, string];
   } else {
-    [displayDollar, displayBracket, inlineDollar, inlineParen, inlineBracket] = [displayDollar, displayBracket, inlineDollar, inlineParen, inlineBracket].map((c) => `${c}+?`) as [string, string, string, string, string];
+    [displayDollar, displayBracket, inlineDollar, inlineParen, inlineBracket] = [displayDollar, displayBracket, inlineDollar, inlineParen, inlineBracket].map(
+      (c) => `${c}+?`,
+    ) as [string, string, string, string, string];
   }
   const patterns = [
     `(?<!\\\\)\\$\\$(?<${prefix}latexDisplayDollar>${displayDollar})(?<!\\\\)\\$\\$`,

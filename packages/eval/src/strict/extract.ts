@@ -21,7 +21,12 @@ export interface ExtractOptions {
   lowercase: boolean;
 }
 
-export const DEFAULT_EXTRACT: Readonly<ExtractOptions> = Object.freeze({ matchTypes: ['latex', 'expr'] as MatchType[], boxedPriority: 50, strings: ['A', 'B', 'C', 'D'], lowercase: true });
+export const DEFAULT_EXTRACT: Readonly<ExtractOptions> = Object.freeze({
+  matchTypes: ['latex', 'expr'] as MatchType[],
+  boxedPriority: 50,
+  strings: ['A', 'B', 'C', 'D'],
+  lowercase: true,
+});
 
 /** A value read from an answer: a parsed expression, or a string (a choice letter, a fallback text). */
 export type Extracted = Expr | string;

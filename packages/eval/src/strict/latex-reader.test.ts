@@ -55,7 +55,10 @@ describe('readStrictLatex', () => {
 
   it('lexes the longest command it knows, and refuses the others', () => {
     expect(tokenizeStrict('\\quadx')).toEqual([{ t: 'letter', v: 'x' }]);
-    expect(tokenizeStrict('\\pix')).toEqual([{ t: 'name', v: 'pi' }, { t: 'letter', v: 'x' }]);
+    expect(tokenizeStrict('\\pix')).toEqual([
+      { t: 'name', v: 'pi' },
+      { t: 'letter', v: 'x' },
+    ]);
     expect(tokenizeStrict('\\foo')[0]).toMatchObject({ t: 'err' });
   });
 });

@@ -181,7 +181,29 @@ class StrictLatexParser extends Parser {
     if (!t) return false;
     if (t.t === 'num' || t.t === 'letter' || t.t === 'name') return true;
     if (t.t === 'op') return t.v === '(' || t.v === '[' || t.v === '{' || t.v === '\\{' || t.v === '|';
-    return t.t === 'cmd' && !['\\times', '\\cdot', '\\div', '\\mod', '\\pm', '\\cup', '\\cap', '\\setminus', '\\in', '\\notin', '\\subseteq', '\\supseteq', '\\approx', '\\rfloor', '\\rceil', '\\end', '\\to', '\\circ'].includes(t.v);
+    return (
+      t.t === 'cmd' &&
+      ![
+        '\\times',
+        '\\cdot',
+        '\\div',
+        '\\mod',
+        '\\pm',
+        '\\cup',
+        '\\cap',
+        '\\setminus',
+        '\\in',
+        '\\notin',
+        '\\subseteq',
+        '\\supseteq',
+        '\\approx',
+        '\\rfloor',
+        '\\rceil',
+        '\\end',
+        '\\to',
+        '\\circ',
+      ].includes(t.v)
+    );
   }
 
   /** unary: sign, or implicit products (postfix+), with 2\frac{1}{2} a mixed fraction. */
@@ -280,7 +302,8 @@ class StrictLatexParser extends Parser {
           const hasBase = this.toks[this.i + 1]?.t === 'op' && this.toks[this.i + 1]!.v === '_';
           const e = super.atom();
           if (hasBase) return e;
-          const withBase = (x: Expr): Expr => (x.k === 'fn' && x.name === 'log' && x.args.length === 1 ? { ...x, args: [x.args[0]!, { k: 'num', v: 10, text: '10' }] } : x);
+          const withBase = (x: Expr): Expr =>
+            x.k === 'fn' && x.name === 'log' && x.args.length === 1 ? { ...x, args: [x.args[0]!, { k: 'num', v: 10, text: '10' }] } : x;
           return e.k === 'pow' ? { ...e, base: withBase(e.base) } : withBase(e);
         }
         default:
@@ -409,11 +432,17 @@ class StrictLatexParser extends Parser {
     const a = this.additive();
     this.expect('\\pm');
     const b = this.additive();
-    return [{ k: 'add', args: [a, b] }, { k: 'add', args: [a, negate(b)] }];
+    return [
+      { k: 'add', args: [a, b] },
+      { k: 'add', args: [a, negate(b)] },
+    ];
   }
 
   private element(noRelation: boolean): Expr[] {
-    return this.firstOf<Expr[]>([() => this.plusMinus(), () => [this.setAtom()], () => [noRelation ? this.additive() : this.relationChain()]], this.atElementEnd);
+    return this.firstOf<Expr[]>(
+      [() => this.plusMinus(), () => [this.setAtom()], () => [noRelation ? this.additive() : this.relationChain()]],
+      this.atElementEnd,
+    );
   }
 
   /** semicolon_elements: groups separated by ';', each a comma list (a \pm b counts twice). */
@@ -627,7 +656,10 @@ function readOnce(s: string): Expr | null {
     const trimmed = s.trim();
     const text = (trimmed.startsWith('0') ? trimmed.replace(',', '.') : trimmed).replace(/[,\s]/g, '');
     const neg = text.startsWith('-');
-    const digits = text.replace(/^-/, '').replace(/^0+(?=[\d.])/, '').replace(/^\./, '0.');
+    const digits = text
+      .replace(/^-/, '')
+      .replace(/^0+(?=[\d.])/, '')
+      .replace(/^\./, '0.');
     return { k: 'num', v: Number(`${neg ? '-' : ''}${digits}`), text: `${neg ? '-' : ''}${digits}` };
   }
   const toks = tokenizeStrict(s);
@@ -635,7 +667,8 @@ function readOnce(s: string): Expr | null {
   try {
     return new StrictLatexParser(toks).parseMath();
   } catch (e) {
-    if (e instanceof Fail || e instanceof LexFail || e instanceof Raises || e instanceof Unsupported || e instanceof ConvertError || e instanceof RangeError) return null;
+    if (e instanceof Fail || e instanceof LexFail || e instanceof Raises || e instanceof Unsupported || e instanceof ConvertError || e instanceof RangeError)
+      return null;
     throw e;
   }
 }

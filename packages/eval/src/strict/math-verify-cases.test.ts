@@ -24,7 +24,10 @@ interface ExtractCase {
   options: { strings: string[]; lowercase: boolean };
   source: string;
 }
-const file = JSON.parse(readFileSync(new URL('./math-verify-cases.json', import.meta.url), 'utf8')) as { header: { commit: string }; cases: Array<VerifyCase | ExtractCase> };
+const file = JSON.parse(readFileSync(new URL('./math-verify-cases.json', import.meta.url), 'utf8')) as {
+  header: { commit: string };
+  cases: Array<VerifyCase | ExtractCase>;
+};
 
 /** Cases the strict grader is known to get wrong (index into the file, with the reason). */
 const KNOWN_MISSES: ReadonlyMap<number, string> = new Map();
@@ -35,14 +38,28 @@ function agrees(c: VerifyCase | ExtractCase): boolean {
     return JSON.stringify(got) === JSON.stringify(c.extracted);
   }
   const o = c.options;
-  const v = strictVerify(c.gold, c.pred, { matchTypes: o.match_types, boxedPriority: o.boxed_priority, precision: o.precision, strict: o.strict, allowSetRelationComp: o.allow_set_relation_comp });
+  const v = strictVerify(c.gold, c.pred, {
+    matchTypes: o.match_types,
+    boxedPriority: o.boxed_priority,
+    precision: o.precision,
+    strict: o.strict,
+    allowSetRelationComp: o.allow_set_relation_comp,
+  });
   return v.equal === c.expected;
 }
 
 describe(`Math-Verify's test suite (${file.cases.length} cases at ${file.header.commit.slice(0, 7)})`, () => {
   it('has the cases of every test file it was derived from', () => {
     const files = new Set(file.cases.map((c) => c.source.split(':')[0]));
-    expect([...files].sort()).toEqual(['tests/test_all.py', 'tests/test_boxed.py', 'tests/test_numina_cases.py', 'tests/test_open_thoughts.py', 'tests/test_strict.py', 'tests/test_string_extraction.py', 'tests/test_yujianll.py']);
+    expect([...files].sort()).toEqual([
+      'tests/test_all.py',
+      'tests/test_boxed.py',
+      'tests/test_numina_cases.py',
+      'tests/test_open_thoughts.py',
+      'tests/test_strict.py',
+      'tests/test_string_extraction.py',
+      'tests/test_yujianll.py',
+    ]);
     // both verdicts occur, so agreeing cannot come from answering one way
     const verdicts = new Set(file.cases.filter((c): c is VerifyCase => c.kind === 'verify').map((c) => c.expected));
     expect(verdicts).toEqual(new Set([true, false]));

@@ -50,7 +50,11 @@ function ofSet(e: Expr): Membership | null {
       if (parts.some((p) => p === null)) return null;
       const ps = parts as Membership[];
       const has =
-        e.op === 'union' ? (x: number) => ps.some((p) => p.has(x)) : e.op === 'intersect' ? (x: number) => ps.every((p) => p.has(x)) : (x: number) => ps[0]!.has(x) && !ps.slice(1).some((p) => p.has(x));
+        e.op === 'union'
+          ? (x: number) => ps.some((p) => p.has(x))
+          : e.op === 'intersect'
+            ? (x: number) => ps.every((p) => p.has(x))
+            : (x: number) => ps[0]!.has(x) && !ps.slice(1).some((p) => p.has(x));
       return { has, points: ps.flatMap((p) => p.points) };
     }
     case 'numset':
@@ -111,7 +115,10 @@ export function setTestPoints(sets: readonly Membership[]): number[] {
   const out = new Set<number>(SPREAD.flatMap((v) => [v, -v]));
   base.forEach((p, k) => {
     const h = 1e-7 * Math.max(1, Math.abs(p));
-    out.add(p).add(p - h).add(p + h);
+    out
+      .add(p)
+      .add(p - h)
+      .add(p + h);
     if (k + 1 < base.length) out.add((p + base[k + 1]!) / 2);
   });
   return [...out];

@@ -62,6 +62,13 @@ export function loadRecipe(file: string, presetName: string): Recipe {
   if (!existsSync(file)) throw new RhoError('NOT_FOUND', 'no such recipe', { file });
   const raw = parseWithSchema(RecipeSchema, JSON.parse(readFileSync(file, 'utf8')), file);
   const p = raw.presets[presetName];
-  if (p === undefined) throw new RhoError('BAD_CONFIG', `recipe has no preset "${presetName}"`, { file, field: 'preset', expected: Object.keys(raw.presets), got: presetName });
-  return { description: raw.description, source: raw.source, fields: raw.fields, preset: parseWithSchema(PresetSchema, p, `${file} presets.${presetName}`), presetName };
+  if (p === undefined)
+    throw new RhoError('BAD_CONFIG', `recipe has no preset "${presetName}"`, { file, field: 'preset', expected: Object.keys(raw.presets), got: presetName });
+  return {
+    description: raw.description,
+    source: raw.source,
+    fields: raw.fields,
+    preset: parseWithSchema(PresetSchema, p, `${file} presets.${presetName}`),
+    presetName,
+  };
 }

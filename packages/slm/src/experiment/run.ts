@@ -106,7 +106,10 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const tok = await loadTokenizer(tokSpec);
   const refCorpus = join(out, 'corpus-reference');
   const noisyCorpus = join(out, 'corpus-noisy');
-  for (const [dir, input] of [[refCorpus, files.ref], [noisyCorpus, files.train]] as const) {
+  for (const [dir, input] of [
+    [refCorpus, files.ref],
+    [noisyCorpus, files.train],
+  ] as const) {
     if (!corpusExists(dir)) prepareCorpus({ inputs: [input], fields: ['text'], out: dir, tokenizer: tok, val: files.val, valFraction: 0, seed: p.seed });
   }
   log(`prepared ${p.docs.reference} reference, ${p.docs.train} noisy training and ${p.docs.val} validation documents`);
@@ -160,7 +163,16 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     const { loadCheckpoint } = await import('@rho/core');
     const { model } = await loadCheckpoint(refFinal);
     try {
-      await scoreSplit(localScorer(model), { corpus, split: 'train', out: scores, seqLen: p.train.seqLen, batchSize: p.train.batchSize, dtype: p.scoreDtype, shardWindows: 64, reference: refFinal });
+      await scoreSplit(localScorer(model), {
+        corpus,
+        split: 'train',
+        out: scores,
+        seqLen: p.train.seqLen,
+        batchSize: p.train.batchSize,
+        dtype: p.scoreDtype,
+        shardWindows: 64,
+        reference: refFinal,
+      });
     } finally {
       model.dispose();
       corpus.dispose();

@@ -19,7 +19,12 @@ export interface ReportOptions {
   maxCheckpoints: number;
 }
 
-export const DEFAULT_REPORT: Omit<ReportOptions, 'runs' | 'out'> = Object.freeze({ sampleWindows: 16, showTokens: 600, threshold: DEFAULT_CATEGORY.threshold, maxCheckpoints: 6 });
+export const DEFAULT_REPORT: Omit<ReportOptions, 'runs' | 'out'> = Object.freeze({
+  sampleWindows: 16,
+  showTokens: 600,
+  threshold: DEFAULT_CATEGORY.threshold,
+  maxCheckpoints: 6,
+});
 
 export interface ReportResult {
   path: string;
@@ -56,7 +61,15 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
       ['run', 'mode', 'ratio', 'steps', 'tokens seen', 'final val loss', `first step ≤ ${baseline?.name ?? 'clm'} final (${target?.toFixed(4) ?? 'n/a'})`],
       runs.map((r) => {
         const reach = target === null ? null : firstReaching(r.rows, target);
-        return [r.name, r.options.mode, r.options.mode === 'slm' ? r.options.select.ratio : null, r.rows.at(-1)?.step ?? 0, r.rows.at(-1)?.tokens_seen ?? 0, finalVal(r.rows), reach ? reach.step : null];
+        return [
+          r.name,
+          r.options.mode,
+          r.options.mode === 'slm' ? r.options.select.ratio : null,
+          r.rows.at(-1)?.step ?? 0,
+          r.rows.at(-1)?.tokens_seen ?? 0,
+          finalVal(r.rows),
+          reach ? reach.step : null,
+        ];
       }),
     ),
   });
@@ -80,7 +93,10 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
         for (const b of batches) {
           const n = b.valid.length;
           const s = selectTokens(current.subarray(at, at + n), b.reference, b.valid, focus.options.select);
-          selected.set(s.weights.map((w) => (w >= 0.5 ? 1 : 0)), at);
+          selected.set(
+            s.weights.map((w) => (w >= 0.5 ? 1 : 0)),
+            at,
+          );
           at += n;
         }
       }
@@ -137,7 +153,9 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
         ...(r.selected !== null ? [{ category: r.category, group: 'selected', share: r.selected }] : []),
         ...(r.noise !== null ? [{ category: r.category, group: 'noise', share: r.noise }] : []),
       ]);
-      parts.push(`<h3>${escapeHtml(run.name)} (${run.options.mode}, checkpoints ${cks.map((c) => c.step).join(', ')})</h3>${categoryHtml(rows)}<figure class="chart">${await renderSvg(shareChart(bars, run.name))}</figure>`);
+      parts.push(
+        `<h3>${escapeHtml(run.name)} (${run.options.mode}, checkpoints ${cks.map((c) => c.step).join(', ')})</h3>${categoryHtml(rows)}<figure class="chart">${await renderSvg(shareChart(bars, run.name))}</figure>`,
+      );
     }
     sections.push({
       id: 'categories',
@@ -148,7 +166,11 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
     corpus.dispose();
   }
 
-  const html = page('Selective Language Modeling report', `Runs: ${runs.map((r) => escapeHtml(r.dir)).join(', ')}. Generated ${new Date().toISOString()}.`, sections);
+  const html = page(
+    'Selective Language Modeling report',
+    `Runs: ${runs.map((r) => escapeHtml(r.dir)).join(', ')}. Generated ${new Date().toISOString()}.`,
+    sections,
+  );
   writeFileAtomic(o.out, html);
   return { path: o.out, categories };
 }

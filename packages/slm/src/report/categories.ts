@@ -63,7 +63,10 @@ export function categorize(steps: readonly number[], losses: readonly ArrayLike<
   const mean = count ? total / count : 0;
   return Array.from({ length: N }, (_, i) => {
     if (!ok[i]) return null;
-    const change = fittedChange(steps, Array.from({ length: K }, (_, k) => losses[k]![i]!));
+    const change = fittedChange(
+      steps,
+      Array.from({ length: K }, (_, k) => losses[k]![i]!),
+    );
     if (change < -opts.threshold) return 'H→L';
     if (change > opts.threshold) return 'L→H';
     return means[i]! > mean ? 'H→H' : 'L→L';

@@ -18,7 +18,8 @@ export interface RunData {
 
 export function loadRun(dir: string): RunData {
   const runFile = join(dir, 'run.json');
-  if (!existsSync(runFile)) throw new RhoError('NOT_FOUND', 'not a training run directory (no run.json)', { file: runFile, hint: 'pass the --out directories of `pnpm slm train`' });
+  if (!existsSync(runFile))
+    throw new RhoError('NOT_FOUND', 'not a training run directory (no run.json)', { file: runFile, hint: 'pass the --out directories of `pnpm slm train`' });
   const options = JSON.parse(readFileSync(runFile, 'utf8')) as TrainOptions;
   return { dir, name: basename(resolve(dir)), options, rows: readMetrics(join(dir, 'metrics.jsonl'), { readOnly: true }), checkpoints: listCheckpoints(dir) };
 }

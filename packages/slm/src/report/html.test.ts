@@ -21,7 +21,18 @@ describe('report pieces', () => {
   });
 
   it('renders a line chart to SVG with one path per run', async () => {
-    const svg = await renderSvg(lineChart([{ run: 'a', x: 1, y: 2 }, { run: 'a', x: 2, y: 1 }, { run: 'b', x: 1, y: 3 }, { run: 'b', x: 2, y: 2.5 }], 'tokens', 'loss'));
+    const svg = await renderSvg(
+      lineChart(
+        [
+          { run: 'a', x: 1, y: 2 },
+          { run: 'a', x: 2, y: 1 },
+          { run: 'b', x: 1, y: 3 },
+          { run: 'b', x: 2, y: 2.5 },
+        ],
+        'tokens',
+        'loss',
+      ),
+    );
     expect(svg.startsWith('<svg')).toBe(true);
     // One line mark per run, each a non-empty path.
     expect(svg.match(/<g class="mark-line role-mark/g)).toHaveLength(2);

@@ -9,7 +9,9 @@ export interface TokenScorer {
 
 /** Per-target losses [B, T−1] of one padded batch, read back to the host. */
 export function batchLosses(model: TokenScorer, ids: Int32Array, mask: ArrayLike<number>, batchSize: number, seqLen: number): Float32Array {
-  const losses = tf.tidy(() => model.tokenLosses(tf.tensor2d(ids, [batchSize, seqLen], 'int32'), tf.tensor2d(Int32Array.from(mask), [batchSize, seqLen], 'int32')));
+  const losses = tf.tidy(() =>
+    model.tokenLosses(tf.tensor2d(ids, [batchSize, seqLen], 'int32'), tf.tensor2d(Int32Array.from(mask), [batchSize, seqLen], 'int32')),
+  );
   const data = losses.dataSync() as Float32Array;
   losses.dispose();
   return data;

@@ -21,7 +21,12 @@ function shardIntact(o: ScoreOptions, meta: ScoresMeta, sh: number): boolean {
   const want = meta.sha256[sh];
   if (want && shardSha256(readFileSync(file)) === want) return true;
   if (want) {
-    if (!o.repair) throw new RhoError('BAD_INPUT', 'score shard does not match its sha256 in meta.json (damaged or changed)', { file, expected: want, hint: 'rerun with --repair to score it again' });
+    if (!o.repair)
+      throw new RhoError('BAD_INPUT', 'score shard does not match its sha256 in meta.json (damaged or changed)', {
+        file,
+        expected: want,
+        hint: 'rerun with --repair to score it again',
+      });
     o.warn?.(`warning: ${file}: does not match its sha256 in meta.json; scoring it again`);
   }
   rmSync(file);
@@ -78,8 +83,17 @@ export async function scoreSplit(scorer: WindowScorer, o: ScoreOptions): Promise
   const metaFile = join(o.out, 'meta.json');
   if (existsSync(metaFile)) {
     const prev = readScoresMeta(o.out);
-    const differs = (Object.keys(meta) as Array<keyof ScoresMeta>).find((k) => k !== 'complete' && k !== 'sha256' && JSON.stringify(prev[k]) !== JSON.stringify(meta[k]));
-    if (differs) throw new RhoError('BAD_CONFIG', `the output directory holds scores of a different job (${differs} differs)`, { file: metaFile, field: differs, expected: meta[differs], got: prev[differs], hint: 'use a new --out directory or delete this one' });
+    const differs = (Object.keys(meta) as Array<keyof ScoresMeta>).find(
+      (k) => k !== 'complete' && k !== 'sha256' && JSON.stringify(prev[k]) !== JSON.stringify(meta[k]),
+    );
+    if (differs)
+      throw new RhoError('BAD_CONFIG', `the output directory holds scores of a different job (${differs} differs)`, {
+        file: metaFile,
+        field: differs,
+        expected: meta[differs],
+        got: prev[differs],
+        hint: 'use a new --out directory or delete this one',
+      });
     meta.sha256 = prev.sha256;
     if (prev.complete && shardsIntact(o, meta)) return prev;
     meta.complete = false;

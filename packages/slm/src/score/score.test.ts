@@ -33,7 +33,14 @@ function corpus(name: string, n: number): Corpus {
   const f = join(tmp, `${name}.jsonl`);
   writeFileSync(f, Array.from({ length: n }, (_, i) => JSON.stringify({ text: `doc ${i}: ${'abc'.repeat(i % 7)}` })).join('\n'));
   const out = join(tmp, name);
-  prepareCorpus({ inputs: [f], fields: ['text'], out, tokenizer: { tokenizer: new ByteTokenizer(), kind: 'bytes', sha256: 'bytes', path: null }, valFraction: 0.1, seed: 1 });
+  prepareCorpus({
+    inputs: [f],
+    fields: ['text'],
+    out,
+    tokenizer: { tokenizer: new ByteTokenizer(), kind: 'bytes', sha256: 'bytes', path: null },
+    valFraction: 0.1,
+    seed: 1,
+  });
   return Corpus.open(out);
 }
 
@@ -88,7 +95,10 @@ describe('scoreSplit', () => {
     writeFileSync(shard, bad);
     // training reads them once before its first step
     expect(() => new ScoreReader(out, readScoresMeta(out))).toThrow(/does not match its sha256/);
-    await expect(scoreSplit(localScorer(probe), { ...opts, out, dtype: 'float16' })).rejects.toMatchObject({ message: expect.stringMatching(/does not match its sha256/), context: { file: shard } });
+    await expect(scoreSplit(localScorer(probe), { ...opts, out, dtype: 'float16' })).rejects.toMatchObject({
+      message: expect.stringMatching(/does not match its sha256/),
+      context: { file: shard },
+    });
     const warnings: string[] = [];
     await scoreSplit(localScorer(probe), { ...opts, out, dtype: 'float16', repair: true, warn: (l) => warnings.push(l) });
     expect(warnings).toEqual([expect.stringContaining('train-00001.f16: does not match its sha256')]);

@@ -40,7 +40,19 @@ describe('causalLmScorer', () => {
     beforeAll(async () => {
       // FP32 products: the comparison is of layouts and masking, not of arithmetic
       await initBackend({ precision: 'fp32' });
-      model = LlamaModel.init(makeConfig({ vocab_size: 16, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, max_position_embeddings: 32, tie_word_embeddings: false }), 4);
+      model = LlamaModel.init(
+        makeConfig({
+          vocab_size: 16,
+          hidden_size: 16,
+          intermediate_size: 32,
+          num_hidden_layers: 1,
+          num_attention_heads: 2,
+          num_key_value_heads: 1,
+          max_position_embeddings: 32,
+          tie_word_embeddings: false,
+        }),
+        4,
+      );
     });
     afterAll(() => model.dispose());
 

@@ -20,24 +20,32 @@ import { fromHalfBits } from './float16.ts';
  */
 export const SCORES_FORMAT = 'rho-slm-scores/2';
 
-export const ScoresMeta = z.strictObject({
-  format: z.literal(SCORES_FORMAT),
-  split: z.string(),
-  seqLen: z.number().int().min(2),
-  dtype: z.enum(['float16', 'float32']),
-  shardWindows: z.number().int().positive(),
-  nTokens: z.number().int().nonnegative(),
-  shards: z.number().int().nonnegative(),
-  corpus: z.strictObject({ tokensSha256: z.string(), tokenizerSha256: z.string() }),
-  reference: z.string(),
-  /** sha256 of each finished shard, null for those not yet written. */
-  sha256: z.array(z.string().regex(/^[0-9a-f]{64}$/).nullable()),
-  complete: z.boolean(),
-}).refine((m) => m.sha256.length === m.shards, { message: 'sha256 must have one entry per shard', path: ['sha256'] })
+export const ScoresMeta = z
+  .strictObject({
+    format: z.literal(SCORES_FORMAT),
+    split: z.string(),
+    seqLen: z.number().int().min(2),
+    dtype: z.enum(['float16', 'float32']),
+    shardWindows: z.number().int().positive(),
+    nTokens: z.number().int().nonnegative(),
+    shards: z.number().int().nonnegative(),
+    corpus: z.strictObject({ tokensSha256: z.string(), tokenizerSha256: z.string() }),
+    reference: z.string(),
+    /** sha256 of each finished shard, null for those not yet written. */
+    sha256: z.array(
+      z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .nullable(),
+    ),
+    complete: z.boolean(),
+  })
+  .refine((m) => m.sha256.length === m.shards, { message: 'sha256 must have one entry per shard', path: ['sha256'] })
   .refine((m) => !m.complete || m.sha256.every((s) => s !== null), { message: 'a complete scores directory has every shard sum', path: ['sha256'] });
 export type ScoresMeta = z.infer<typeof ScoresMeta>;
 
-export const shardName = (split: string, s: number, dtype: 'float16' | 'float32') => `${split}-${String(s).padStart(5, '0')}.${dtype === 'float16' ? 'f16' : 'f32'}`;
+export const shardName = (split: string, s: number, dtype: 'float16' | 'float32') =>
+  `${split}-${String(s).padStart(5, '0')}.${dtype === 'float16' ? 'f16' : 'f32'}`;
 export const shardSpan = (m: Pick<ScoresMeta, 'shardWindows' | 'seqLen'>) => m.shardWindows * (m.seqLen - 1);
 export const shardCount = (nTokens: number, seqLen: number, shardWindows: number) => Math.ceil(windowCount(nTokens, seqLen) / shardWindows);
 /** Scores in shard s (the last one is short). */
@@ -50,7 +58,11 @@ export const shardSha256 = (bytes: Uint8Array) => createHash('sha256').update(by
 
 export function readScoresMeta(dir: string): ScoresMeta {
   const file = join(dir, 'meta.json');
-  if (!existsSync(file)) throw new RhoError('NOT_FOUND', 'not a scores directory (no meta.json)', { file, hint: 'run `pnpm slm score --ref <ckpt> --corpus <dir> --out <dir>` first' });
+  if (!existsSync(file))
+    throw new RhoError('NOT_FOUND', 'not a scores directory (no meta.json)', {
+      file,
+      hint: 'run `pnpm slm score --ref <ckpt> --corpus <dir> --out <dir>` first',
+    });
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -58,7 +70,8 @@ export function readScoresMeta(dir: string): ScoresMeta {
     throw new RhoError('BAD_INPUT', `scores meta.json is not valid JSON: ${(e as Error).message}`, { file });
   }
   const r = ScoresMeta.safeParse(raw);
-  if (!r.success) throw new RhoError('BAD_INPUT', `bad scores meta.json: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { file });
+  if (!r.success)
+    throw new RhoError('BAD_INPUT', `bad scores meta.json: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { file });
   return r.data;
 }
 
@@ -72,16 +85,38 @@ export function checkAlignment(meta: ScoresMeta, corpus: CorpusMeta, split: stri
   if (!s) throw new RhoError('BAD_INPUT', `scores are for split "${meta.split}", corpus has no split "${split}"`, { file });
   if (meta.split !== split) throw new RhoError('BAD_INPUT', `scores are for split "${meta.split}", not "${split}"`, { file, expected: split, got: meta.split });
   if (meta.corpus.tokenizerSha256 !== corpus.tokenizer.sha256) {
-    throw new RhoError('BAD_INPUT', 'scores were computed on a corpus made with a different tokenizer', { file, expected: corpus.tokenizer.sha256, got: meta.corpus.tokenizerSha256, hint: 'score the corpus again with the reference model' });
+    throw new RhoError('BAD_INPUT', 'scores were computed on a corpus made with a different tokenizer', {
+      file,
+      expected: corpus.tokenizer.sha256,
+      got: meta.corpus.tokenizerSha256,
+      hint: 'score the corpus again with the reference model',
+    });
   }
   if (meta.nTokens !== s.tokens) {
-    throw new RhoError('BAD_INPUT', `scores cover ${meta.nTokens} tokens but the corpus split has ${s.tokens}`, { file, field: 'nTokens', expected: s.tokens, got: meta.nTokens, hint: 'the scores belong to another corpus; score this one' });
+    throw new RhoError('BAD_INPUT', `scores cover ${meta.nTokens} tokens but the corpus split has ${s.tokens}`, {
+      file,
+      field: 'nTokens',
+      expected: s.tokens,
+      got: meta.nTokens,
+      hint: 'the scores belong to another corpus; score this one',
+    });
   }
   if (meta.corpus.tokensSha256 !== s.sha256) {
-    throw new RhoError('BAD_INPUT', 'scores belong to a different token file (sha256 differs)', { file, expected: s.sha256, got: meta.corpus.tokensSha256, hint: 'score this corpus again' });
+    throw new RhoError('BAD_INPUT', 'scores belong to a different token file (sha256 differs)', {
+      file,
+      expected: s.sha256,
+      got: meta.corpus.tokensSha256,
+      hint: 'score this corpus again',
+    });
   }
   if (meta.seqLen !== seqLen) {
-    throw new RhoError('BAD_INPUT', `scores were computed with windows of ${meta.seqLen} tokens, training uses ${seqLen}`, { file, field: 'seqLen', expected: seqLen, got: meta.seqLen, hint: `train with --seq-len ${meta.seqLen} or score again` });
+    throw new RhoError('BAD_INPUT', `scores were computed with windows of ${meta.seqLen} tokens, training uses ${seqLen}`, {
+      file,
+      field: 'seqLen',
+      expected: seqLen,
+      got: meta.seqLen,
+      hint: `train with --seq-len ${meta.seqLen} or score again`,
+    });
   }
   if (!meta.complete) throw new RhoError('BAD_INPUT', 'scoring did not finish', { file, hint: 'run the same `pnpm slm score` command again; it resumes' });
 }
@@ -99,12 +134,20 @@ export class ScoreReader {
       const f = join(dir, shardName(meta.split, s, meta.dtype));
       if (!existsSync(f) || statSync(f).size !== shardLength(meta, s) * this.width) {
         this.dispose();
-        throw new RhoError('BAD_INPUT', 'score shard missing or of the wrong size', { file: f, expected: shardLength(meta, s) * this.width, got: existsSync(f) ? statSync(f).size : 'missing' });
+        throw new RhoError('BAD_INPUT', 'score shard missing or of the wrong size', {
+          file: f,
+          expected: shardLength(meta, s) * this.width,
+          got: existsSync(f) ? statSync(f).size : 'missing',
+        });
       }
       // read once before training: losses from a damaged shard would select the wrong tokens silently
       if (shardSha256(readFileSync(f)) !== meta.sha256[s]) {
         this.dispose();
-        throw new RhoError('BAD_INPUT', 'score shard does not match its sha256 in meta.json (damaged or changed)', { file: f, expected: meta.sha256[s], hint: 'run the same `pnpm slm score` command with --repair to score it again' });
+        throw new RhoError('BAD_INPUT', 'score shard does not match its sha256 in meta.json (damaged or changed)', {
+          file: f,
+          expected: meta.sha256[s],
+          hint: 'run the same `pnpm slm score` command with --repair to score it again',
+        });
       }
       this.fds.push(openSync(f, 'r'));
     }

@@ -87,7 +87,7 @@ describe('selectTokens (pure)', () => {
 describe('selectWeightsTf', () => {
   it('agrees with the pure selection on random batches full of ties and padding', () => {
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let trial = 0; trial < 20; trial++) {
       const B = 3;
       const T = 11;
@@ -100,7 +100,9 @@ describe('selectWeightsTf', () => {
       for (const selectBy of ['excess', 'current', 'reference'] as const) {
         const ratio = [0.1, 0.35, 0.6, 1][trial % 4]!;
         const want = selectTokens(cur, ref, valid, { ratio, selectBy });
-        const got = tf.tidy(() => selectWeightsTf(tf.tensor2d(cur, [B, T]), tf.tensor2d(ref, [B, T]), tf.tensor2d(valid, [B, T]), nValid, { ratio, selectBy }).dataSync());
+        const got = tf.tidy(() =>
+          selectWeightsTf(tf.tensor2d(cur, [B, T]), tf.tensor2d(ref, [B, T]), tf.tensor2d(valid, [B, T]), nValid, { ratio, selectBy }).dataSync(),
+        );
         expect(Array.from(got)).toEqual(Array.from(want.weights));
       }
     }
@@ -110,7 +112,14 @@ describe('selectWeightsTf', () => {
     const cur = [1, 2, 3, 4, 9, 0.5];
     const valid = [1, 1, 1, 1, 0, 1];
     const want = selectTokens(cur, null, valid, { ratio: 0.5, selectBy: 'current', reweight: true, temperature: 0.7 });
-    const got = tf.tidy(() => selectWeightsTf(tf.tensor2d(cur, [2, 3]), null, tf.tensor2d(valid, [2, 3]), 5, { ratio: 0.5, selectBy: 'current', reweight: true, temperature: 0.7 }).dataSync());
+    const got = tf.tidy(() =>
+      selectWeightsTf(tf.tensor2d(cur, [2, 3]), null, tf.tensor2d(valid, [2, 3]), 5, {
+        ratio: 0.5,
+        selectBy: 'current',
+        reweight: true,
+        temperature: 0.7,
+      }).dataSync(),
+    );
     for (let i = 0; i < cur.length; i++) expect(got[i]!).toBeCloseTo(want.weights[i]!, 6);
   });
 

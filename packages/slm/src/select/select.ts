@@ -71,12 +71,19 @@ export interface Selection {
  * Score each token: higher means more wanted. A token is valid when `valid[i]` is set and its
  * losses are finite (the first token of a window has no prediction and carries NaN).
  */
-export function selectionScore(current: ArrayLike<number>, reference: ArrayLike<number> | null, valid: ArrayLike<number>, selectBy: SelectBy, random?: ArrayLike<number>): Float32Array {
+export function selectionScore(
+  current: ArrayLike<number>,
+  reference: ArrayLike<number> | null,
+  valid: ArrayLike<number>,
+  selectBy: SelectBy,
+  random?: ArrayLike<number>,
+): Float32Array {
   const n = current.length;
   if (valid.length !== n || (reference && reference.length !== n)) {
     throw new RhoError('BAD_INPUT', 'selection inputs differ in length', { expected: n, got: { valid: valid.length, reference: reference?.length } });
   }
-  if (selectBy !== 'current' && selectBy !== 'random' && !reference) throw new RhoError('BAD_CONFIG', `--select-by ${selectBy} needs reference scores`, { field: 'selectBy' });
+  if (selectBy !== 'current' && selectBy !== 'random' && !reference)
+    throw new RhoError('BAD_CONFIG', `--select-by ${selectBy} needs reference scores`, { field: 'selectBy' });
   const s = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const c = current[i]!;
@@ -91,7 +98,13 @@ export function selectionScore(current: ArrayLike<number>, reference: ArrayLike<
  * Top `ratio` of valid tokens by score. Ties are broken by position (earlier first), so the same
  * batch always selects the same tokens; padding is never selected.
  */
-export function selectTokens(current: ArrayLike<number>, reference: ArrayLike<number> | null, valid: ArrayLike<number>, opts: SelectOptions, random?: ArrayLike<number>): Selection {
+export function selectTokens(
+  current: ArrayLike<number>,
+  reference: ArrayLike<number> | null,
+  valid: ArrayLike<number>,
+  opts: SelectOptions,
+  random?: ArrayLike<number>,
+): Selection {
   validateRatio(opts.ratio);
   const score = selectionScore(current, reference, valid, opts.selectBy, random);
   const order: number[] = [];

@@ -21,7 +21,14 @@ export function detach<T extends tf.Tensor>(t: T): T {
  * `valid` is 1/0 and `nValid` its sum (known on the host, where the batch was built), so the only
  * data-dependent quantity, k, needs no device read.
  */
-export function selectWeightsTf(current: tf.Tensor2D, reference: tf.Tensor2D | null, valid: tf.Tensor2D, nValid: number, opts: SelectOptions, random?: Float32Array): tf.Tensor2D {
+export function selectWeightsTf(
+  current: tf.Tensor2D,
+  reference: tf.Tensor2D | null,
+  valid: tf.Tensor2D,
+  nValid: number,
+  opts: SelectOptions,
+  random?: Float32Array,
+): tf.Tensor2D {
   validateRatio(opts.ratio);
   const k = selectedCount(nValid, opts.ratio);
   const shape = current.shape;
@@ -29,10 +36,13 @@ export function selectWeightsTf(current: tf.Tensor2D, reference: tf.Tensor2D | n
   return tf.tidy(() => {
     const cur = detach(current);
     const raw =
-      opts.selectBy === 'excess' ? tf.sub(cur, reference!)
-      : opts.selectBy === 'current' ? cur
-      : opts.selectBy === 'random' ? tf.tensor2d(random!, shape)
-      : tf.neg(reference!);
+      opts.selectBy === 'excess'
+        ? tf.sub(cur, reference!)
+        : opts.selectBy === 'current'
+          ? cur
+          : opts.selectBy === 'random'
+            ? tf.tensor2d(random!, shape)
+            : tf.neg(reference!);
     const isValid = tf.greater(valid, 0);
     const score = tf.reshape(tf.where(isValid, raw, tf.fill(shape, -Infinity)), [-1]);
     const kth = tf.slice(tf.topk(score, k, true).values, [k - 1], [1]);

@@ -26,7 +26,13 @@ export const CorpusMeta = z.strictObject({
   dtype: z.enum(['uint16', 'uint32']),
   vocabSize: z.number().int().positive(),
   tokenizer: z.strictObject({ kind: z.enum(['bytes', 'file']), sha256: z.string(), bosId: z.number().int().nullable(), eosId: z.number().int().nullable() }),
-  source: z.strictObject({ inputs: z.array(z.string()), fields: z.array(z.string()), val: z.string().nullable(), valFraction: z.number(), seed: z.number().int() }),
+  source: z.strictObject({
+    inputs: z.array(z.string()),
+    fields: z.array(z.string()),
+    val: z.string().nullable(),
+    valFraction: z.number(),
+    seed: z.number().int(),
+  }),
   splits: z.record(z.string(), SplitMeta),
 });
 export type CorpusMeta = z.infer<typeof CorpusMeta>;
@@ -37,7 +43,8 @@ export function readCorpusMeta(dir: string): CorpusMeta {
   const file = join(dir, 'meta.json');
   if (!existsSync(file)) throw new RhoError('NOT_FOUND', 'not a prepared corpus (no meta.json)', { file, hint: 'run `pnpm slm prepare` first' });
   const parsed = CorpusMeta.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new RhoError('BAD_INPUT', `bad corpus meta.json: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { file });
+  if (!parsed.success)
+    throw new RhoError('BAD_INPUT', `bad corpus meta.json: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { file });
   return parsed.data;
 }
 

@@ -26,7 +26,11 @@ export function readDocs(file: string, fields: readonly string[]): Doc[] {
           line: i + 1,
           field: f,
           got: Object.keys(row),
-          hint: `choose the fields with --field (e.g. --field ${Object.keys(row).filter((k) => typeof row[k] === 'string').join(',') || 'text'})`,
+          hint: `choose the fields with --field (e.g. --field ${
+            Object.keys(row)
+              .filter((k) => typeof row[k] === 'string')
+              .join(',') || 'text'
+          })`,
         });
       }
       return v;

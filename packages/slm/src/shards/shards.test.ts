@@ -107,7 +107,12 @@ describe('ByteTokenizer as a tokenizer.json', () => {
 
 describe('windows', () => {
   it('make every position after the first a target exactly once', () => {
-    for (const [n, T] of [[100, 8], [8, 8], [9, 8], [57, 16]] as const) {
+    for (const [n, T] of [
+      [100, 8],
+      [8, 8],
+      [9, 8],
+      [57, 16],
+    ] as const) {
       const count = new Map<number, number>();
       for (let w = 0; w < windowCount(n, T); w++) {
         for (let t = 0; t < T - 1; t++) {

@@ -59,7 +59,8 @@ export interface LoadedTokenizer {
 export async function loadTokenizer(spec: string): Promise<LoadedTokenizer> {
   if (spec === 'bytes') return { tokenizer: new ByteTokenizer(), kind: 'bytes', sha256: 'bytes', path: null };
   const path = existsSync(spec) && statSync(spec).isDirectory() ? join(spec, 'tokenizer.json') : spec;
-  if (!existsSync(path)) throw new RhoError('NOT_FOUND', 'no tokenizer.json', { file: path, hint: 'pass --tokenizer bytes, a tokenizer.json, or a checkpoint directory' });
+  if (!existsSync(path))
+    throw new RhoError('NOT_FOUND', 'no tokenizer.json', { file: path, hint: 'pass --tokenizer bytes, a tokenizer.json, or a checkpoint directory' });
   const bytes = readFileSync(path);
   const tok = Tokenizer.fromFile(path);
   // core's Tokenizer throws on a missing bos/eos; slm only needs to know whether there is one.

@@ -36,7 +36,11 @@ export function makeBatch(split: CorpusSplit, windows: readonly number[], batchS
   const valid = Float32Array.from(b.targetMask);
   let reference: Float32Array | null = null;
   if (scores) {
-    reference = gatherTargets(b, (n) => new Float32Array(n), (s, c) => scores.read(s, c));
+    reference = gatherTargets(
+      b,
+      (n) => new Float32Array(n),
+      (s, c) => scores.read(s, c),
+    );
     for (let i = 0; i < valid.length; i++) {
       if (!Number.isFinite(reference[i]!)) {
         valid[i] = 0;
@@ -44,7 +48,13 @@ export function makeBatch(split: CorpusSplit, windows: readonly number[], batchS
       }
     }
   }
-  const noise = split.noise ? gatherTargets(b, (n) => new Uint8Array(n), (s, c) => split.noise!.read(s, c)) : null;
+  const noise = split.noise
+    ? gatherTargets(
+        b,
+        (n) => new Uint8Array(n),
+        (s, c) => split.noise!.read(s, c),
+      )
+    : null;
   let nValid = 0;
   for (const v of valid) nValid += v;
   return { ids: b.ids, mask: Int32Array.from(b.mask), batchSize, seqLen, valid, nValid, reference, noise };

@@ -31,7 +31,10 @@ export function parseWithSchema<S extends z.ZodType>(schema: S, value: unknown, 
   const r = schema.safeParse(value);
   if (!r.success) {
     const i = r.error.issues[0]!;
-    throw new RhoError('BAD_CONFIG', `${where}: ${i.path.join('.') || 'value'}: ${i.message}`, { field: i.path.join('.') || undefined, got: i.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], value) });
+    throw new RhoError('BAD_CONFIG', `${where}: ${i.path.join('.') || 'value'}: ${i.message}`, {
+      field: i.path.join('.') || undefined,
+      got: i.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], value),
+    });
   }
   return r.data;
 }

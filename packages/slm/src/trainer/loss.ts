@@ -46,7 +46,12 @@ function stepNumbers(l: Float32Array, w: Float32Array, b: SlmBatch): Record<stri
     }
   }
   const n = Math.max(b.nValid, 1);
-  const out: Record<string, number> = { loss_all: all / n, loss_selected: wsum ? sel / wsum : 0, selected_frac: wsum / n, excess_mean: b.reference ? excess / n : Number.NaN };
+  const out: Record<string, number> = {
+    loss_all: all / n,
+    loss_selected: wsum ? sel / wsum : 0,
+    selected_frac: wsum / n,
+    excess_mean: b.reference ? excess / n : Number.NaN,
+  };
   if (b.noise) Object.assign(out, { rejected, rejected_noise: rejectedNoise, noise });
   return out;
 }

@@ -68,7 +68,13 @@ export function appendMetrics(file: string, row: StepRow): void {
 
 /** On resume: keep the rows up to the checkpoint's step (later ones are recomputed). */
 export function truncateMetrics(file: string, step: number): void {
-  writeFileAtomic(file, readMetrics(file).filter((r) => r.step <= step).map((r) => encodeCheckedLine({ ...r })).join(''));
+  writeFileAtomic(
+    file,
+    readMetrics(file)
+      .filter((r) => r.step <= step)
+      .map((r) => encodeCheckedLine({ ...r }))
+      .join(''),
+  );
 }
 
 /** Precision and recall with which rejection (not selecting) picks out the recorded noise tokens. */

@@ -73,9 +73,14 @@ function openInputs(o: TrainOptions, vocabSize: number): { corpus: Corpus; score
   const corpus = Corpus.open(o.corpus);
   try {
     if (corpus.meta.vocabSize > vocabSize) {
-      throw new RhoError('BAD_INPUT', `corpus tokenizer has ${corpus.meta.vocabSize} ids but the model's vocabulary is ${vocabSize}`, { file: join(o.corpus, 'meta.json'), expected: `≤ ${vocabSize}`, got: corpus.meta.vocabSize });
+      throw new RhoError('BAD_INPUT', `corpus tokenizer has ${corpus.meta.vocabSize} ids but the model's vocabulary is ${vocabSize}`, {
+        file: join(o.corpus, 'meta.json'),
+        expected: `≤ ${vocabSize}`,
+        got: corpus.meta.vocabSize,
+      });
     }
-    if (corpus.split('train').windows(o.seqLen) === 0) throw new RhoError('BAD_INPUT', 'training split is shorter than one window', { file: o.corpus, field: 'seqLen', got: o.seqLen });
+    if (corpus.split('train').windows(o.seqLen) === 0)
+      throw new RhoError('BAD_INPUT', 'training split is shorter than one window', { file: o.corpus, field: 'seqLen', got: o.seqLen });
     let scores: ScoreReader | null = null;
     const needsRef = o.mode === 'slm' && o.select.selectBy !== 'current' && o.select.selectBy !== 'random';
     if (needsRef && !o.refScores) throw new RhoError('BAD_CONFIG', `--mode slm --select-by ${o.select.selectBy} needs --ref-scores`, { field: 'refScores' });
@@ -169,12 +174,21 @@ export async function runTraining(o: TrainOptions): Promise<{ rows: StepRow[]; m
     model = init.model;
     tokenizerPath = init.tokenizerPath;
     state = createTrainerState(
-      { schedule: { maxLr: o.lr, minLr: o.minLr, warmupSteps: o.warmupSteps, totalSteps: o.steps }, maxGradNorm: o.maxGradNorm, adamw: { weightDecay: o.weightDecay } },
+      {
+        schedule: { maxLr: o.lr, minLr: o.minLr, warmupSteps: o.warmupSteps, totalSteps: o.steps },
+        maxGradNorm: o.maxGradNorm,
+        adamw: { weightDecay: o.weightDecay },
+      },
       { seed: o.seed, data: { step: 0 } },
     );
     truncateMetrics(metricsFile, 0);
     // the products' precision (bf16 or fp32) beside the options: what this run's losses were computed in
-    writeJsonAtomic(join(o.out, 'run.json'), { ...o, onStep: undefined, precision: activePrecision(), corpusMeta: JSON.parse(readFileSync(join(o.corpus, 'meta.json'), 'utf8')) });
+    writeJsonAtomic(join(o.out, 'run.json'), {
+      ...o,
+      onStep: undefined,
+      precision: activePrecision(),
+      corpusMeta: JSON.parse(readFileSync(join(o.corpus, 'meta.json'), 'utf8')),
+    });
   }
   const resumedFrom = state.step;
   let inputs: ReturnType<typeof openInputs>;

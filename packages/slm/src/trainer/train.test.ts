@@ -19,15 +19,45 @@ const scoresDir = join(tmp, 'scores');
 
 beforeAll(async () => {
   await initBackend();
-  const docs = Array.from({ length: 30 }, (_, i) => ({ text: `Tom has ${i} apples and buys ${i + 2} more, so he has ${2 * i + 2}. ${'ZQ#'.repeat(i % 3)}`, noise_spans: i % 3 ? [[40, 40 + 3 * (i % 3)]] : [] }));
+  const docs = Array.from({ length: 30 }, (_, i) => ({
+    text: `Tom has ${i} apples and buys ${i + 2} more, so he has ${2 * i + 2}. ${'ZQ#'.repeat(i % 3)}`,
+    noise_spans: i % 3 ? [[40, 40 + 3 * (i % 3)]] : [],
+  }));
   const f = join(tmp, 'c.jsonl');
   writeFileSync(f, docs.map((d) => JSON.stringify(d)).join('\n'));
-  prepareCorpus({ inputs: [f], fields: ['text'], out: corpusDir, tokenizer: { tokenizer: new ByteTokenizer(), kind: 'bytes', sha256: 'bytes', path: null }, valFraction: 0.2, seed: 2 });
-  const config = makeConfig({ vocab_size: 258, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, max_position_embeddings: 64, bos_token_id: 256, eos_token_id: 257, tie_word_embeddings: false });
+  prepareCorpus({
+    inputs: [f],
+    fields: ['text'],
+    out: corpusDir,
+    tokenizer: { tokenizer: new ByteTokenizer(), kind: 'bytes', sha256: 'bytes', path: null },
+    valFraction: 0.2,
+    seed: 2,
+  });
+  const config = makeConfig({
+    vocab_size: 258,
+    hidden_size: 32,
+    intermediate_size: 64,
+    num_hidden_layers: 1,
+    num_attention_heads: 2,
+    num_key_value_heads: 2,
+    max_position_embeddings: 64,
+    bos_token_id: 256,
+    eos_token_id: 257,
+    tie_word_embeddings: false,
+  });
   const model = LlamaModel.init(config, 3);
   await saveCheckpoint(init, model);
   const corpus = Corpus.open(corpusDir);
-  await scoreSplit(localScorer(model), { corpus, split: 'train', out: scoresDir, seqLen: 24, batchSize: 4, dtype: 'float32', shardWindows: 8, reference: 'init' });
+  await scoreSplit(localScorer(model), {
+    corpus,
+    split: 'train',
+    out: scoresDir,
+    seqLen: 24,
+    batchSize: 4,
+    dtype: 'float32',
+    shardWindows: 8,
+    reference: 'init',
+  });
   corpus.dispose();
   model.dispose();
 });
@@ -118,7 +148,10 @@ describe('runTraining', { timeout: 240_000 }, () => {
       const resumed = await runTraining(opts(`cut-${mode}`, extra));
       resumed.model.dispose();
       expect(resumed.resumedFrom).toBe(3);
-      expect(listCheckpoints(join(tmp, `cut-${mode}`)).map((c) => [c.step, existsSync(join(c.dir, 'tokenizer.json'))])).toEqual([[3, true], [6, true]]);
+      expect(listCheckpoints(join(tmp, `cut-${mode}`)).map((c) => [c.step, existsSync(join(c.dir, 'tokenizer.json'))])).toEqual([
+        [3, true],
+        [6, true],
+      ]);
       expect(losses(resumed.rows)).toEqual(losses(full));
       const a = await loadCheckpoint(join(tmp, `full-${mode}/checkpoints/step-00000006`));
       const b = await loadCheckpoint(join(tmp, `cut-${mode}/checkpoints/step-00000006`));

@@ -17,58 +17,91 @@ export default new Command('init')
     'write a randomly initialised Llama/Mistral checkpoint directory in the Hugging Face layout (config.json, safetensors weights, tokenizer.json). ' +
       `Hub presets (${HUB_PRESET_NAMES.join(', ')}) have the exact architecture and config.json of those models and stream their weights to disk without holding them in memory`,
   )
-  .addOption(new Option('--preset <name>', `architecture preset: tiny|small|base for training from scratch, or ${HUB_PRESET_NAMES.join('|')} (a Hub model's exact architecture)`).choices(ALL_PRESET_NAMES as string[]).conflicts('config'))
+  .addOption(
+    new Option(
+      '--preset <name>',
+      `architecture preset: tiny|small|base for training from scratch, or ${HUB_PRESET_NAMES.join('|')} (a Hub model's exact architecture)`,
+    )
+      .choices(ALL_PRESET_NAMES as string[])
+      .conflicts('config'),
+  )
   .option('--config <config.json>', 'a Hugging Face Llama or Mistral config.json instead of a preset')
-  .addOption(new Option('--dtype <dtype>', 'storage dtype of the weights (default: the config\'s torch_dtype: bf16 for the Hub presets, f32 for tiny|small|base)').choices(Object.keys(DTYPES)))
-  .option('--shards <n>', 'split the weights into n files model-0000i-of-0000n.safetensors of similar size, with model.safetensors.index.json', (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new RhoError('BAD_CONFIG', `--shards must be a positive integer, got ${v}`, { field: 'shards' });
-    return n;
-  }, 1)
-  .option('--tokenizer <tokenizer.json>', 'tokenizer to copy in; its special token ids go into config.json (default for the Hub presets: the Llama-2 tokenizer, 32000 ids)')
+  .addOption(
+    new Option(
+      '--dtype <dtype>',
+      "storage dtype of the weights (default: the config's torch_dtype: bf16 for the Hub presets, f32 for tiny|small|base)",
+    ).choices(Object.keys(DTYPES)),
+  )
+  .option(
+    '--shards <n>',
+    'split the weights into n files model-0000i-of-0000n.safetensors of similar size, with model.safetensors.index.json',
+    (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new RhoError('BAD_CONFIG', `--shards must be a positive integer, got ${v}`, { field: 'shards' });
+      return n;
+    },
+    1,
+  )
+  .option(
+    '--tokenizer <tokenizer.json>',
+    'tokenizer to copy in; its special token ids go into config.json (default for the Hub presets: the Llama-2 tokenizer, 32000 ids)',
+  )
   .requiredOption('--out <dir>', 'checkpoint directory to create')
-  .option('--seed <n>', 'random seed', (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new RhoError('BAD_CONFIG', `--seed must be a non-negative integer, got ${v}`, { field: 'seed' });
-    return n;
-  }, 0)
+  .option(
+    '--seed <n>',
+    'random seed',
+    (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new RhoError('BAD_CONFIG', `--seed must be a non-negative integer, got ${v}`, { field: 'seed' });
+      return n;
+    },
+    0,
+  )
   .option('--force', 'replace an existing non-empty directory')
-  .action(async (opts: { preset?: string; config?: string; dtype?: string; shards: number; tokenizer?: string; out: string; seed: number; force?: boolean }) => {
-    if (!opts.preset && !opts.config) throw new RhoError('BAD_CONFIG', `give --preset ${ALL_PRESET_NAMES.join('|')} or --config <config.json>`, { field: 'preset' });
-    if (existsSync(opts.out) && readdirSync(opts.out).length > 0 && !opts.force) {
-      throw new RhoError('BAD_CONFIG', 'output directory exists and is not empty', { file: opts.out, hint: 'pass --force to replace it' });
-    }
-    const hub = opts.preset !== undefined && isHubPreset(opts.preset);
-    const config = opts.preset ? presetConfig(opts.preset) : readConfigFile(opts.config!);
-    const tokenizerPath = opts.tokenizer ?? (hub ? llama2TokenizerPath() : undefined);
-    if (!tokenizerPath) process.stderr.write('note: no --tokenizer given; the checkpoint has no tokenizer.json until one is added\n');
-    // progress in MB written; cli-progress draws nothing when stderr is not a terminal
-    const bar = new cliProgress.SingleBar(
-      { format: 'init [{bar}] {percentage}% | {doneMb}/{totalMb} MB | {rate} MB/s | ETA {eta_formatted}', stream: process.stderr, hideCursor: true, etaBuffer: 50 },
-      cliProgress.Presets.shades_classic,
-    );
-    const started = Date.now();
-    let shown = false;
-    const mb = (x: number) => (x / 1e6).toFixed(0);
-    const done = await initCheckpoint({
-      config,
-      out: opts.out,
-      seed: opts.seed,
-      tokenizerPath,
-      dtype: opts.dtype ? DTYPES[opts.dtype] : undefined,
-      shards: opts.shards,
-      hfConfig: hub ? presetHfConfig(opts.preset!) : undefined,
-      onProgress: (d, total) => {
-        if (!shown) bar.start(total, 0, { doneMb: '0', totalMb: mb(total), rate: '0' });
-        shown = true;
-        const s = (Date.now() - started) / 1000;
-        bar.update(d, { doneMb: mb(d), totalMb: mb(total), rate: s > 0 ? mb(d / s) : '0' });
-      },
-    });
-    if (shown) bar.stop();
-    const seconds = (Date.now() - started) / 1000;
-    const weights = done.files.filter((f) => f.endsWith('.safetensors')).length;
-    process.stdout.write(
-      `wrote ${opts.out}: ${(done.parameters / 1e6).toFixed(2)}M parameters (${done.parameters}), ${size(done.bytes)} of ${done.dtype} weights in ${weights} file${weights > 1 ? 's' : ''}, seed ${opts.seed}, ${seconds.toFixed(1)} s\n`,
-    );
-  });
+  .action(
+    async (opts: { preset?: string; config?: string; dtype?: string; shards: number; tokenizer?: string; out: string; seed: number; force?: boolean }) => {
+      if (!opts.preset && !opts.config)
+        throw new RhoError('BAD_CONFIG', `give --preset ${ALL_PRESET_NAMES.join('|')} or --config <config.json>`, { field: 'preset' });
+      if (existsSync(opts.out) && readdirSync(opts.out).length > 0 && !opts.force) {
+        throw new RhoError('BAD_CONFIG', 'output directory exists and is not empty', { file: opts.out, hint: 'pass --force to replace it' });
+      }
+      const hub = opts.preset !== undefined && isHubPreset(opts.preset);
+      const config = opts.preset ? presetConfig(opts.preset) : readConfigFile(opts.config!);
+      const tokenizerPath = opts.tokenizer ?? (hub ? llama2TokenizerPath() : undefined);
+      if (!tokenizerPath) process.stderr.write('note: no --tokenizer given; the checkpoint has no tokenizer.json until one is added\n');
+      // progress in MB written; cli-progress draws nothing when stderr is not a terminal
+      const bar = new cliProgress.SingleBar(
+        {
+          format: 'init [{bar}] {percentage}% | {doneMb}/{totalMb} MB | {rate} MB/s | ETA {eta_formatted}',
+          stream: process.stderr,
+          hideCursor: true,
+          etaBuffer: 50,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      const started = Date.now();
+      let shown = false;
+      const mb = (x: number) => (x / 1e6).toFixed(0);
+      const done = await initCheckpoint({
+        config,
+        out: opts.out,
+        seed: opts.seed,
+        tokenizerPath,
+        dtype: opts.dtype ? DTYPES[opts.dtype] : undefined,
+        shards: opts.shards,
+        hfConfig: hub ? presetHfConfig(opts.preset!) : undefined,
+        onProgress: (d, total) => {
+          if (!shown) bar.start(total, 0, { doneMb: '0', totalMb: mb(total), rate: '0' });
+          shown = true;
+          const s = (Date.now() - started) / 1000;
+          bar.update(d, { doneMb: mb(d), totalMb: mb(total), rate: s > 0 ? mb(d / s) : '0' });
+        },
+      });
+      if (shown) bar.stop();
+      const seconds = (Date.now() - started) / 1000;
+      const weights = done.files.filter((f) => f.endsWith('.safetensors')).length;
+      process.stdout.write(
+        `wrote ${opts.out}: ${(done.parameters / 1e6).toFixed(2)}M parameters (${done.parameters}), ${size(done.bytes)} of ${done.dtype} weights in ${weights} file${weights > 1 ? 's' : ''}, seed ${opts.seed}, ${seconds.toFixed(1)} s\n`,
+      );
+    },
+  );

@@ -51,7 +51,8 @@ const train = new Command('train')
     writeJsonAtomic(file, json);
     writeJsonAtomic(join(opts.out, 'tokenizer_config.json'), tokenizerConfig(specials));
     const merges = (json.model as { merges: unknown[] }).merges.length;
-    if (tok.vocabSize < opts.vocabSize) process.stderr.write(`note: the corpus supports only ${tok.vocabSize} tokens at --min-frequency ${opts.minFrequency}\n`);
+    if (tok.vocabSize < opts.vocabSize)
+      process.stderr.write(`note: the corpus supports only ${tok.vocabSize} tokens at --min-frequency ${opts.minFrequency}\n`);
     process.stdout.write(
       `wrote ${file}: vocab ${tok.vocabSize} (${merges} merges) from ${texts.length} texts, ` +
         `${(chars / Math.max(tokens, 1)).toFixed(2)} chars/token on the corpus, ${((performance.now() - t0) / 1000).toFixed(1)}s\n`,
@@ -99,7 +100,8 @@ const decode = new Command('decode')
     const tok = Tokenizer.fromFile(path);
     const nums = ids.map((s) => {
       const n = Number(s);
-      if (!Number.isInteger(n) || n < 0 || n >= tok.vocabSize) throw new RhoError('BAD_INPUT', `token id ${s} is outside the vocabulary (0..${tok.vocabSize - 1})`, { field: 'ids' });
+      if (!Number.isInteger(n) || n < 0 || n >= tok.vocabSize)
+        throw new RhoError('BAD_INPUT', `token id ${s} is outside the vocabulary (0..${tok.vocabSize - 1})`, { field: 'ids' });
       return n;
     });
     process.stdout.write(`${tok.decode(nums, { skipSpecial: opts.skipSpecial ?? false })}\n`);

@@ -48,7 +48,10 @@ export function dominantWeightType(h: GgufHeader): string {
 /** The CPU's vector features llama.cpp reports using, e.g. `AVX2 AVX512 AVX512_BF16`. */
 function cpuFeatures(systemInfo: string): string {
   const cpu = /CPU\s*:([^\n]*)/.exec(systemInfo)?.[1] ?? systemInfo;
-  return [...cpu.matchAll(/(\w+)\s*=\s*1/g)].map((m) => m[1]).filter((f) => !['LLAMAFILE', 'REPACK', 'OPENMP'].includes(f!)).join(' ');
+  return [...cpu.matchAll(/(\w+)\s*=\s*1/g)]
+    .map((m) => m[1])
+    .filter((f) => !['LLAMAFILE', 'REPACK', 'OPENMP'].includes(f!))
+    .join(' ');
 }
 
 /**
@@ -83,7 +86,11 @@ export class LlamaCppLm implements CausalLm {
   }
 
   private feed(items: { row: number; tokens: readonly number[]; want: number[] }[], argmaxOnly = false): (Float32Array | Int32Array)[] {
-    return this.worker.call<(Float32Array | Int32Array)[]>('feed', { items: items.map((i) => ({ ...i, tokens: [...i.tokens] })), vocabSize: this.config.vocabSize, argmaxOnly });
+    return this.worker.call<(Float32Array | Int32Array)[]>('feed', {
+      items: items.map((i) => ({ ...i, tokens: [...i.tokens] })),
+      vocabSize: this.config.vocabSize,
+      argmaxOnly,
+    });
   }
 
   private clear(rows: number[]): void {
@@ -116,7 +123,9 @@ export class LlamaCppLm implements CausalLm {
 
   generate(prompts: readonly (readonly number[])[], opts: GenerateOptions): GenerateResult {
     this.checkIds(prompts);
-    prompts.forEach((p, i) => checkWithinWindow(this.config, p.length + opts.maxNewTokens, `prompt ${i} (${p.length} tokens) with ${opts.maxNewTokens} new tokens`));
+    prompts.forEach((p, i) =>
+      checkWithinWindow(this.config, p.length + opts.maxNewTokens, `prompt ${i} (${p.length} tokens) with ${opts.maxNewTokens} new tokens`),
+    );
     return runGeneration(this.config, prompts, opts, (step, result) => {
       if (prompts.length === 0) return;
       const v = this.config.vocabSize;
@@ -136,14 +145,24 @@ export class LlamaCppLm implements CausalLm {
       this.ensureContext(prompts.length, Math.max(...prompts.map((p) => p.length)) + opts.maxNewTokens + 1);
       const rows = prompts.map((_, i) => i);
       this.clear(rows);
-      let logits = asLogits(this.feed(prompts.map((p, i) => ({ row: i, tokens: p, want: [p.length - 1] })), greedy));
+      let logits = asLogits(
+        this.feed(
+          prompts.map((p, i) => ({ row: i, tokens: p, want: [p.length - 1] })),
+          greedy,
+        ),
+      );
       let active = rows;
       for (let s = 0; ; s++) {
         const still = step(logits, active);
         opts.onStep?.(s + 1);
         if (still.length === 0) break;
         active = still.map((r) => active[r]!);
-        logits = asLogits(this.feed(active.map((row) => ({ row, tokens: [result.tokens[row]!.at(-1)!], want: [0] })), greedy));
+        logits = asLogits(
+          this.feed(
+            active.map((row) => ({ row, tokens: [result.tokens[row]!.at(-1)!], want: [0] })),
+            greedy,
+          ),
+        );
       }
     });
   }
@@ -151,7 +170,10 @@ export class LlamaCppLm implements CausalLm {
   /** llama.cpp's own tokenizer of the GGUF file (what `pnpm serve model.gguf` and eval use). */
   textCodec(file: string, decode: VocabDecoder): TextCodec {
     if (!this.hasTokenizer) {
-      throw new RhoError('NOT_FOUND', 'this GGUF file has no tokenizer (it was converted from a checkpoint without tokenizer.json)', { file, hint: 'convert a checkpoint directory that holds tokenizer.json' });
+      throw new RhoError('NOT_FOUND', 'this GGUF file has no tokenizer (it was converted from a checkpoint without tokenizer.json)', {
+        file,
+        hint: 'convert a checkpoint directory that holds tokenizer.json',
+      });
     }
     const bos = this.config.bosTokenId;
     return {
@@ -177,7 +199,8 @@ export class LlamaCppLm implements CausalLm {
 
 async function startWorker(opts: OpenOptions, env: NodeJS.ProcessEnv): Promise<{ worker: SyncWorker; info: InitInfo }> {
   const gpu = opts.gpu ?? 'auto';
-  if (!GPU_CHOICES.includes(gpu)) throw new RhoError('BAD_CONFIG', `gpu must be one of ${GPU_CHOICES.join(', ')}, got '${gpu}'`, { field: 'gpu', expected: GPU_CHOICES, got: gpu });
+  if (!GPU_CHOICES.includes(gpu))
+    throw new RhoError('BAD_CONFIG', `gpu must be one of ${GPU_CHOICES.join(', ')}, got '${gpu}'`, { field: 'gpu', expected: GPU_CHOICES, got: gpu });
   // RHO_LLAMA_CPP_MODULE names another package to load instead (tests: one that is not installed)
   const moduleName = env.RHO_LLAMA_CPP_MODULE?.trim() || LLAMA_CPP_PACKAGE;
   const threads = Number(env.RHO_THREADS) > 0 ? Math.floor(Number(env.RHO_THREADS)) : 0;
@@ -189,10 +212,18 @@ async function startWorker(opts: OpenOptions, env: NodeJS.ProcessEnv): Promise<{
     worker.close();
     const code = (e as { workerCode?: string }).workerCode;
     if (code === 'MISSING_DEPENDENCY') {
-      throw new RhoError('UNSUPPORTED', `the llama.cpp engine needs the optional dependency ${LLAMA_CPP_PACKAGE}, which is not installed (${(e as Error).message.replace(/^llama\.cpp: /, '')})`, { field: 'engine', hint: LLAMA_CPP_INSTALL_HINT });
+      throw new RhoError(
+        'UNSUPPORTED',
+        `the llama.cpp engine needs the optional dependency ${LLAMA_CPP_PACKAGE}, which is not installed (${(e as Error).message.replace(/^llama\.cpp: /, '')})`,
+        { field: 'engine', hint: LLAMA_CPP_INSTALL_HINT },
+      );
     }
     if (gpu !== 'auto' && gpu !== 'none') {
-      throw new RhoError('UNSUPPORTED', `llama.cpp cannot use --gpu ${gpu} here: ${(e as Error).message.replace(/^llama\.cpp: /, '')}`, { field: 'gpu', got: gpu, hint: 'use --gpu auto (the best backend found, else the CPU) or --gpu none' });
+      throw new RhoError('UNSUPPORTED', `llama.cpp cannot use --gpu ${gpu} here: ${(e as Error).message.replace(/^llama\.cpp: /, '')}`, {
+        field: 'gpu',
+        got: gpu,
+        hint: 'use --gpu auto (the best backend found, else the CPU) or --gpu none',
+      });
     }
     throw e;
   }
@@ -214,7 +245,11 @@ export function llamaCppUnavailable(env: NodeJS.ProcessEnv = process.env): strin
  * stored dtype: F32, F16 or BF16), in llama.cpp. Cheap checks first: the file's header (not GGUF,
  * truncated), then the optional dependency, then the architecture, then loading.
  */
-export async function openLlamaCppLm(path: string, opts: OpenOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<OpenedCheckpoint & { lm: LlamaCppLm }> {
+export async function openLlamaCppLm(
+  path: string,
+  opts: OpenOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<OpenedCheckpoint & { lm: LlamaCppLm }> {
   let file = path;
   let cleanup = () => {};
   let tokenizerPath: string | undefined;
@@ -267,7 +302,9 @@ export async function openLlamaCppLm(path: string, opts: OpenOptions = {}, env: 
     // barrier: on a busy machine (CI, shared hosts) two threads made a tiny model's steps take
     // 1-2 s instead of 0.5 ms. RHO_THREADS overrides.
     const threads = info.threads > 0 && Number(env.RHO_THREADS) > 0 ? info.threads : parameterCount(config) < SMALL_MODEL_PARAMS ? 1 : info.threads;
-    const where = info.gpu ? `GPU ${info.gpu}${info.gpuNames.length ? ` (${info.gpuNames.join(', ')})` : ''}, ${loaded.gpuLayers} of ${config.numHiddenLayers + 1} layers offloaded` : 'CPU';
+    const where = info.gpu
+      ? `GPU ${info.gpu}${info.gpuNames.length ? ` (${info.gpuNames.join(', ')})` : ''}, ${loaded.gpuLayers} of ${config.numHiddenLayers + 1} layers offloaded`
+      : 'CPU';
     const description = `llama.cpp engine (node-llama-cpp ${info.version}), ${weights} weights, ${kvType} KV cache, ${where}, ${threads} thread${threads > 1 ? 's' : ''}, CPU features ${cpuFeatures(info.systemInfo) || 'none reported'}`;
     const hasTokenizer = header.metadata.get('rho.tokenizer') !== 'none';
     const addBos = header.metadata.get('tokenizer.ggml.add_bos_token') === true;

@@ -14,10 +14,14 @@ export function lastPositionWithinWindow(config: LlamaConfig): number {
 export function checkWithinWindow(config: LlamaConfig, length: number, what: string): void {
   const last = lastPositionWithinWindow(config);
   if (length - 1 <= last) return;
-  throw new RhoError('UNSUPPORTED', `${what} reaches position ${length - 1}, past the sliding window of ${config.slidingWindow} tokens (position ${last + 1} would attend beyond it), and llama.cpp does not apply the window to this model`, {
-    field: 'sliding_window',
-    expected: `<= ${last + 1} tokens`,
-    got: length,
-    hint: 'run it on --engine native or --engine tfjs, which apply the window, or keep sequences within the window',
-  });
+  throw new RhoError(
+    'UNSUPPORTED',
+    `${what} reaches position ${length - 1}, past the sliding window of ${config.slidingWindow} tokens (position ${last + 1} would attend beyond it), and llama.cpp does not apply the window to this model`,
+    {
+      field: 'sliding_window',
+      expected: `<= ${last + 1} tokens`,
+      got: length,
+      hint: 'run it on --engine native or --engine tfjs, which apply the window, or keep sequences within the window',
+    },
+  );
 }

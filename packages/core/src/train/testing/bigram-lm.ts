@@ -8,7 +8,11 @@ import type { TrainableModel } from '../step.ts';
 export class BigramLM implements TrainableModel {
   readonly weights: Map<string, tf.Variable>;
 
-  constructor(readonly vocab: number, readonly dim: number, seed: number) {
+  constructor(
+    readonly vocab: number,
+    readonly dim: number,
+    seed: number,
+  ) {
     const v = (init: () => tf.Tensor) => tf.tidy(() => tf.variable(init()));
     this.weights = new Map([
       ['model.embed_tokens.weight', v(() => tf.randomNormal([vocab, dim], 0, 0.5, 'float32', seed))],

@@ -32,15 +32,27 @@ for (const o of graderOptions().filter((o: Option) => o.long !== '--grader')) cm
 export default cmd.action(async (input: string, opts: DisagreementOptions) => {
   const { strict } = parseGraderOptions({ ...opts, grader: 'both' });
   const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
-  if (opts.limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new RhoError('BAD_CONFIG', `--limit must be a non-negative integer, got ${opts.limit}`, { field: '--limit' });
+  if (opts.limit !== undefined && (!Number.isInteger(limit) || limit < 0))
+    throw new RhoError('BAD_CONFIG', `--limit must be a non-negative integer, got ${opts.limit}`, { field: '--limit' });
   const dataDir = resolveDataDir(opts.dataDir, process.env, { mayBeMissing: true });
   const { files } = collectOutputFiles(input);
-  const all: Array<{ file: string; data: string; promptType: string; samples: number; harnessAcc: number; strictAcc: number; disagreements: Disagreement[] }> = [];
+  const all: Array<{ file: string; data: string; promptType: string; samples: number; harnessAcc: number; strictAcc: number; disagreements: Disagreement[] }> =
+    [];
   for (const f of files) {
     const s = await scoreFile({ file: f.path, dataDir, data: opts.data, promptType: opts.promptType, grader: 'both', strict });
     const list = listDisagreements(s.records);
-    all.push({ file: f.rel, data: s.data, promptType: s.promptType, samples: s.metrics.num_samples, harnessAcc: s.metrics.acc, strictAcc: s.metrics.strict_acc ?? 0, disagreements: list });
-    console.log(`\n${f.rel}: ${list.length} of ${s.metrics.num_samples} samples differ (harness ${s.metrics.acc.toFixed(1)}, strict ${(s.metrics.strict_acc ?? 0).toFixed(1)})`);
+    all.push({
+      file: f.rel,
+      data: s.data,
+      promptType: s.promptType,
+      samples: s.metrics.num_samples,
+      harnessAcc: s.metrics.acc,
+      strictAcc: s.metrics.strict_acc ?? 0,
+      disagreements: list,
+    });
+    console.log(
+      `\n${f.rel}: ${list.length} of ${s.metrics.num_samples} samples differ (harness ${s.metrics.acc.toFixed(1)}, strict ${(s.metrics.strict_acc ?? 0).toFixed(1)})`,
+    );
     for (const d of list.slice(0, limit)) {
       const mark = (b: boolean) => (b ? 'right' : 'wrong');
       console.log(`  idx ${d.idx}: harness ${mark(d.harness)}, strict ${mark(d.strict)}`);

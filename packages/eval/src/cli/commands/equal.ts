@@ -42,39 +42,41 @@ function verdictFields(pred: string | null, gt: string | null, g: GraderChoice, 
 }
 
 const cmd = new Command('equal')
-  .description('check answer strings as scoring does after extraction: the default normalisation on both, then the equivalence check (--grader strict: Math-Verify\'s)')
+  .description(
+    "check answer strings as scoring does after extraction: the default normalisation on both, then the equivalence check (--grader strict: Math-Verify's)",
+  )
   .argument('[pairs]', 'a jsonl file of {"pred": ..., "gt": ...} lines, or - for stdin; each line is written back with "equal" added')
   .option('--pred <answer>', 'one predicted answer (with --gt)')
   .option('--gt <answer>', 'one reference answer (with --pred)')
-  .option('--reason', 'add the verdict\'s reason (numeric, string, symbolic, timeout, ...)');
+  .option('--reason', "add the verdict's reason (numeric, string, symbolic, timeout, ...)");
 for (const o of graderOptions()) cmd.addOption(o);
 
 export default cmd.action(async (pairs: string | undefined, opts: EqualOptions) => {
-    const g = parseGraderOptions(opts);
-    if (opts.pred !== undefined || opts.gt !== undefined) {
-      if (opts.pred === undefined || opts.gt === undefined) throw new RhoError('BAD_CONFIG', '--pred and --gt go together');
-      if (pairs !== undefined) throw new RhoError('BAD_CONFIG', 'give either a pairs file or --pred/--gt, not both');
-      console.log(JSON.stringify({ pred: opts.pred, gt: opts.gt, ...verdictFields(opts.pred, opts.gt, g, Boolean(opts.reason)) }));
-      return;
-    }
-    if (pairs === undefined) throw new RhoError('BAD_CONFIG', 'give a pairs file (or - for stdin), or --pred and --gt');
-    const file = pairs === '-' ? '<stdin>' : pairs;
-    let text: string;
-    try {
-      text = await readTextInput(pairs);
-    } catch (e) {
-      throw new RhoError('NOT_FOUND', `cannot read pairs: ${(e as Error).message}`, { file });
-    }
-    const lineNos: number[] = [];
-    text.split('\n').forEach((l, i) => l.trim() && lineNos.push(i + 1));
-    const rows = parseJsonl<Record<string, unknown>>(text, file);
-    // Check every line before printing any, so bad input gives an error and no partial output.
-    const out = rows.map((row, i) => {
-      const line = lineNos[i]!;
-      if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new RhoError('BAD_INPUT', 'line is not a JSON object', { file, line });
-      const pred = answerField(row, 'pred', file, line);
-      const gt = answerField(row, 'gt', file, line);
-      return JSON.stringify({ ...row, ...verdictFields(pred, gt, g, Boolean(opts.reason)) });
-    });
-    process.stdout.write(out.join('\n') + (out.length ? '\n' : ''));
+  const g = parseGraderOptions(opts);
+  if (opts.pred !== undefined || opts.gt !== undefined) {
+    if (opts.pred === undefined || opts.gt === undefined) throw new RhoError('BAD_CONFIG', '--pred and --gt go together');
+    if (pairs !== undefined) throw new RhoError('BAD_CONFIG', 'give either a pairs file or --pred/--gt, not both');
+    console.log(JSON.stringify({ pred: opts.pred, gt: opts.gt, ...verdictFields(opts.pred, opts.gt, g, Boolean(opts.reason)) }));
+    return;
+  }
+  if (pairs === undefined) throw new RhoError('BAD_CONFIG', 'give a pairs file (or - for stdin), or --pred and --gt');
+  const file = pairs === '-' ? '<stdin>' : pairs;
+  let text: string;
+  try {
+    text = await readTextInput(pairs);
+  } catch (e) {
+    throw new RhoError('NOT_FOUND', `cannot read pairs: ${(e as Error).message}`, { file });
+  }
+  const lineNos: number[] = [];
+  text.split('\n').forEach((l, i) => l.trim() && lineNos.push(i + 1));
+  const rows = parseJsonl<Record<string, unknown>>(text, file);
+  // Check every line before printing any, so bad input gives an error and no partial output.
+  const out = rows.map((row, i) => {
+    const line = lineNos[i]!;
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new RhoError('BAD_INPUT', 'line is not a JSON object', { file, line });
+    const pred = answerField(row, 'pred', file, line);
+    const gt = answerField(row, 'gt', file, line);
+    return JSON.stringify({ ...row, ...verdictFields(pred, gt, g, Boolean(opts.reason)) });
   });
+  process.stdout.write(out.join('\n') + (out.length ? '\n' : ''));
+});

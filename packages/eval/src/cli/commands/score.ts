@@ -27,39 +27,49 @@ const cmd = new Command('score')
   .option('--prompt-type <type>', 'cot | tora | pal | direct (default: from the file name)')
   .option('--out <dir>', 'where re-scored files go, with the same relative layout (default: a rescored/ folder beside the input)')
   .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)')
-  .addOption(new Option('--dedupe <which>', 'accept an idx on several lines, keeping its first or last sample (default: an error naming the lines)').choices(['first', 'last']));
+  .addOption(
+    new Option('--dedupe <which>', 'accept an idx on several lines, keeping its first or last sample (default: an error naming the lines)').choices([
+      'first',
+      'last',
+    ]),
+  );
 for (const o of graderOptions()) cmd.addOption(o);
 
 export default cmd.action(async (input: string, opts: ScoreOptions) => {
-    const { grader, strict } = parseGraderOptions(opts);
-    // a file of a built-in benchmark scores without any data directory; others fail naming their file
-    const dataDir = resolveDataDir(opts.dataDir, process.env, { mayBeMissing: true });
-    const { files, defaultOut } = collectOutputFiles(input);
-    const outRoot = resolve(opts.out ?? defaultOut);
+  const { grader, strict } = parseGraderOptions(opts);
+  // a file of a built-in benchmark scores without any data directory; others fail naming their file
+  const dataDir = resolveDataDir(opts.dataDir, process.env, { mayBeMissing: true });
+  const { files, defaultOut } = collectOutputFiles(input);
+  const outRoot = resolve(opts.out ?? defaultOut);
 
-    // Score everything before writing anything, so bad input leaves no partial output behind.
-    const scored: Array<ScoredFile & { rel: string; run: RunFacts }> = [];
-    for (const f of files) {
-      let bar: ReturnType<typeof progressBar> | undefined;
-      const res = await scoreFile({
-        file: f.path,
-        dataDir,
-        data: opts.data,
-        promptType: opts.promptType,
-        grader,
-        strict,
-        dedupe: opts.dedupe,
-        onRecord: (done, total) => (bar ??= progressBar(f.rel, total)).update(done),
-      });
-      bar?.stop();
-      scored.push({ ...res, rel: f.rel, run: runFactsBeside(f.path, res.promptType) });
-    }
-    for (const s of scored) {
-      const outPath = join(outRoot, s.rel);
-      writeFileAtomic(outPath, toJsonl(s.records));
-      writeJsonAtomic(metricsPathFor(outPath, s.promptType), metricsFile(s.metrics, s.run));
-      const m = s.metrics;
-      const accs = grader === 'both' ? `harness ${m.acc.toFixed(1).padStart(5)}  strict ${(m.strict_acc ?? 0).toFixed(1).padStart(5)}  disagreements ${m.disagreements}` : `acc ${m.acc.toFixed(1).padStart(5)}${grader === 'strict' ? ' (strict)' : ''}`;
-      console.log(`${s.data.padEnd(13)} ${s.promptType.padEnd(5)} ${accs}  samples ${m.num_samples}  empty ${m.empty_samples}  timeouts ${m.timeout_samples}  -> ${outPath}`);
-    }
-  });
+  // Score everything before writing anything, so bad input leaves no partial output behind.
+  const scored: Array<ScoredFile & { rel: string; run: RunFacts }> = [];
+  for (const f of files) {
+    let bar: ReturnType<typeof progressBar> | undefined;
+    const res = await scoreFile({
+      file: f.path,
+      dataDir,
+      data: opts.data,
+      promptType: opts.promptType,
+      grader,
+      strict,
+      dedupe: opts.dedupe,
+      onRecord: (done, total) => (bar ??= progressBar(f.rel, total)).update(done),
+    });
+    bar?.stop();
+    scored.push({ ...res, rel: f.rel, run: runFactsBeside(f.path, res.promptType) });
+  }
+  for (const s of scored) {
+    const outPath = join(outRoot, s.rel);
+    writeFileAtomic(outPath, toJsonl(s.records));
+    writeJsonAtomic(metricsPathFor(outPath, s.promptType), metricsFile(s.metrics, s.run));
+    const m = s.metrics;
+    const accs =
+      grader === 'both'
+        ? `harness ${m.acc.toFixed(1).padStart(5)}  strict ${(m.strict_acc ?? 0).toFixed(1).padStart(5)}  disagreements ${m.disagreements}`
+        : `acc ${m.acc.toFixed(1).padStart(5)}${grader === 'strict' ? ' (strict)' : ''}`;
+    console.log(
+      `${s.data.padEnd(13)} ${s.promptType.padEnd(5)} ${accs}  samples ${m.num_samples}  empty ${m.empty_samples}  timeouts ${m.timeout_samples}  -> ${outPath}`,
+    );
+  }
+});

@@ -63,7 +63,11 @@ describe('arith generator', () => {
     try {
       const files = writeArith(dir, { seed: 9, test: 20, train: 30 });
       expect(files.map((f) => f.slice(dir.length))).toEqual([
-        '/data/arith/test.jsonl', '/data/arith/train.jsonl', '/prompts/cot/arith.md', '/prompts/pal/arith.md', '/prompts/tora/arith.md',
+        '/data/arith/test.jsonl',
+        '/data/arith/train.jsonl',
+        '/prompts/cot/arith.md',
+        '/prompts/pal/arith.md',
+        '/prompts/tora/arith.md',
       ]);
       const fromFiles = loadExamples('arith', dir);
       expect(fromFiles).toHaveLength(20);

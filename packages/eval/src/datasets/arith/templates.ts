@@ -18,14 +18,45 @@ interface Person {
 }
 
 const PEOPLE: readonly Person[] = [
-  ['Tom', 'He', 'his'], ['Anna', 'She', 'her'], ['Liam', 'He', 'his'], ['Mia', 'She', 'her'], ['Noah', 'He', 'his'],
-  ['Emma', 'She', 'her'], ['Omar', 'He', 'his'], ['Sara', 'She', 'her'], ['Ben', 'He', 'his'], ['Lucy', 'She', 'her'],
-  ['Ravi', 'He', 'his'], ['Chloe', 'She', 'her'], ['Jack', 'He', 'his'], ['Nina', 'She', 'her'], ['Leo', 'He', 'his'],
+  ['Tom', 'He', 'his'],
+  ['Anna', 'She', 'her'],
+  ['Liam', 'He', 'his'],
+  ['Mia', 'She', 'her'],
+  ['Noah', 'He', 'his'],
+  ['Emma', 'She', 'her'],
+  ['Omar', 'He', 'his'],
+  ['Sara', 'She', 'her'],
+  ['Ben', 'He', 'his'],
+  ['Lucy', 'She', 'her'],
+  ['Ravi', 'He', 'his'],
+  ['Chloe', 'She', 'her'],
+  ['Jack', 'He', 'his'],
+  ['Nina', 'She', 'her'],
+  ['Leo', 'He', 'his'],
   ['Zoe', 'She', 'her'],
 ].map(([name, he, his]) => ({ name: name!, he: he!, his: his! }));
 
-const ITEMS: readonly string[] = ['apples', 'pencils', 'stickers', 'marbles', 'books', 'cookies', 'cards', 'shells', 'stamps', 'balloons', 'oranges', 'crayons'];
-const CONTAINERS: readonly (readonly [string, string])[] = [['boxes', 'box'], ['bags', 'bag'], ['packs', 'pack'], ['baskets', 'basket'], ['jars', 'jar']];
+const ITEMS: readonly string[] = [
+  'apples',
+  'pencils',
+  'stickers',
+  'marbles',
+  'books',
+  'cookies',
+  'cards',
+  'shells',
+  'stamps',
+  'balloons',
+  'oranges',
+  'crayons',
+];
+const CONTAINERS: readonly (readonly [string, string])[] = [
+  ['boxes', 'box'],
+  ['bags', 'bag'],
+  ['packs', 'pack'],
+  ['baskets', 'basket'],
+  ['jars', 'jar'],
+];
 const FRIEND_WORDS: readonly string[] = ['friends', 'classmates', 'cousins', 'neighbors'];
 
 const lower = (s: string) => s.toLowerCase();

@@ -33,7 +33,12 @@ export default new Command('experiment')
   .option('--data-dir <dir>', 'benchmark data directory (default RHO_DATA_DIR, then data/upstream)')
   .option('--no-report', 'skip the HTML report')
   .option('--json', 'print the figures as one JSON line at the end')
-  .addOption(new Option('--precision <p>', 'matrix products of scoring and training in bf16 or fp32; auto: bf16 where the CPU has it (default RHO_PRECISION, else auto)').choices(['auto', 'bf16', 'fp32']))
+  .addOption(
+    new Option(
+      '--precision <p>',
+      'matrix products of scoring and training in bf16 or fp32; auto: bf16 where the CPU has it (default RHO_PRECISION, else auto)',
+    ).choices(['auto', 'bf16', 'fp32']),
+  )
   .action(async (o: { preset: string; recipe: string; out?: string; dataDir?: string; report: boolean; json?: boolean; precision?: Precision }) => {
     const recipe = loadRecipe(o.recipe, o.preset);
     const dataDir = resolveDataDir(o.dataDir);
@@ -45,7 +50,14 @@ export default new Command('experiment')
     const lock = acquireOutputLock(out, { warn: log });
     try {
       removeStaleTemps(out);
-      const r = await runExperiment({ preset: recipe.preset, presetName: recipe.presetName, docs: recipeDocuments(recipe, dataDir), out, report: o.report, log });
+      const r = await runExperiment({
+        preset: recipe.preset,
+        presetName: recipe.presetName,
+        docs: recipeDocuments(recipe, dataDir),
+        out,
+        report: o.report,
+        log,
+      });
       printExperiment(r, o.json ?? false);
     } finally {
       lock.release();

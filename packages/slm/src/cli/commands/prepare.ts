@@ -31,11 +31,17 @@ export default new Command('prepare')
   .requiredOption('--out <dir>', 'prepared corpus directory to create')
   .option('--force', 'overwrite an existing prepared corpus')
   .action(async (o: Opts) => {
-    if (!o.tokenizer === (o.trainBpe === undefined)) throw new RhoError('BAD_CONFIG', 'give exactly one of --tokenizer and --train-bpe', { field: 'tokenizer' });
-    if (!(o.valFraction >= 0 && o.valFraction < 1)) throw new RhoError('BAD_CONFIG', '--val-fraction must be in [0, 1)', { field: 'valFraction', got: o.valFraction });
+    if (!o.tokenizer === (o.trainBpe === undefined))
+      throw new RhoError('BAD_CONFIG', 'give exactly one of --tokenizer and --train-bpe', { field: 'tokenizer' });
+    if (!(o.valFraction >= 0 && o.valFraction < 1))
+      throw new RhoError('BAD_CONFIG', '--val-fraction must be in [0, 1)', { field: 'valFraction', got: o.valFraction });
     if (!Number.isInteger(o.seed)) throw new RhoError('BAD_CONFIG', '--seed must be an integer', { field: 'seed' });
-    if (existsSync(join(o.out, 'meta.json')) && !o.force) throw new RhoError('BAD_CONFIG', 'output is already a prepared corpus', { file: o.out, hint: 'pass --force to overwrite' });
-    const fields = o.field.split(',').map((f) => f.trim()).filter(Boolean);
+    if (existsSync(join(o.out, 'meta.json')) && !o.force)
+      throw new RhoError('BAD_CONFIG', 'output is already a prepared corpus', { file: o.out, hint: 'pass --force to overwrite' });
+    const fields = o.field
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean);
     let spec = o.tokenizer ?? '';
     if (o.trainBpe !== undefined) {
       if (!Number.isInteger(o.trainBpe)) throw new RhoError('BAD_CONFIG', '--train-bpe must be an integer vocabulary size', { field: 'trainBpe' });
@@ -47,8 +53,18 @@ export default new Command('prepare')
     }
     const tok = await loadTokenizer(spec);
     const bar = progressBar('prepare', 1);
-    const meta = prepareCorpus({ inputs: o.input, fields, out: o.out, tokenizer: tok, val: o.val ?? null, valFraction: o.valFraction, seed: o.seed, onDoc: (d, t) => (d === 1 ? bar.update(0) : d % 100 === 0 || d === t ? bar.update(d / t) : undefined) });
+    const meta = prepareCorpus({
+      inputs: o.input,
+      fields,
+      out: o.out,
+      tokenizer: tok,
+      val: o.val ?? null,
+      valFraction: o.valFraction,
+      seed: o.seed,
+      onDoc: (d, t) => (d === 1 ? bar.update(0) : d % 100 === 0 || d === t ? bar.update(d / t) : undefined),
+    });
     bar.stop();
-    for (const [name, s] of Object.entries(meta.splits)) process.stdout.write(`${name}: ${s.docs} documents, ${s.tokens} tokens${s.noise ? ' (with noise flags)' : ''}\n`);
+    for (const [name, s] of Object.entries(meta.splits))
+      process.stdout.write(`${name}: ${s.docs} documents, ${s.tokens} tokens${s.noise ? ' (with noise flags)' : ''}\n`);
     process.stdout.write(`wrote ${o.out} (${meta.dtype}, vocabulary ${meta.vocabSize}); files: ${readdirSync(o.out).sort().join(' ')}\n`);
   });

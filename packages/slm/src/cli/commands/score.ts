@@ -1,7 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { acquireOutputLock, removeStaleTemps, type OutputLock, CONFIG_FILE, ENGINE_CHOICES, openCausalLm, PRECISION_CHOICES, readConfigFile, RhoError, TOKENIZER_FILE, type CausalLm, type EngineChoice, type Precision } from '@rho/core';
+import {
+  acquireOutputLock,
+  removeStaleTemps,
+  type OutputLock,
+  CONFIG_FILE,
+  ENGINE_CHOICES,
+  openCausalLm,
+  PRECISION_CHOICES,
+  readConfigFile,
+  RhoError,
+  TOKENIZER_FILE,
+  type CausalLm,
+  type EngineChoice,
+  type Precision,
+} from '@rho/core';
 import { OpenAIClient } from '@rho/core/openai';
 import { causalLmScorer } from '../../score/local-scorers.ts';
 import { serverScorer } from '../../score/server-scorer.ts';
@@ -40,14 +54,28 @@ export default new Command('score')
   .addOption(new Option('--dtype <dtype>', 'storage precision').choices(['float16', 'float32']).default('float16'))
   .option('--shard-windows <n>', 'windows per shard file', int, 256)
   .option('--repair', 'score again a shard whose bytes do not match its recorded sha256 (with a warning), instead of stopping')
-  .addOption(new Option('--engine <engine>', 'what runs a local reference: native (memory-mapped weights in their stored precision), tfjs (small checkpoints only), llama.cpp (a .gguf file, or a directory converted to one; needs the optional node-llama-cpp) or auto (llama.cpp for a .gguf file, else native where built, else tfjs); default $RHO_ENGINE, else auto').choices(ENGINE_CHOICES as string[]))
-  .addOption(new Option('--precision <p>', 'matmul arithmetic of either engine: bf16 (BF16 inputs, FP32 accumulation), fp32, or auto (bf16 where the CPU has BF16 instructions)').choices(PRECISION_CHOICES as string[]))
+  .addOption(
+    new Option(
+      '--engine <engine>',
+      'what runs a local reference: native (memory-mapped weights in their stored precision), tfjs (small checkpoints only), llama.cpp (a .gguf file, or a directory converted to one; needs the optional node-llama-cpp) or auto (llama.cpp for a .gguf file, else native where built, else tfjs); default $RHO_ENGINE, else auto',
+    ).choices(ENGINE_CHOICES as string[]),
+  )
+  .addOption(
+    new Option(
+      '--precision <p>',
+      'matmul arithmetic of either engine: bf16 (BF16 inputs, FP32 accumulation), fp32, or auto (bf16 where the CPU has BF16 instructions)',
+    ).choices(PRECISION_CHOICES as string[]),
+  )
   .action(async (o: Opts) => {
     for (const k of ['seqLen', 'batchSize', 'shardWindows'] as const) {
-      if (!(Number.isInteger(o[k]) && o[k] >= (k === 'seqLen' ? 2 : 1))) throw new RhoError('BAD_CONFIG', `--${k} must be a positive integer`, { field: k, got: o[k] });
+      if (!(Number.isInteger(o[k]) && o[k] >= (k === 'seqLen' ? 2 : 1)))
+        throw new RhoError('BAD_CONFIG', `--${k} must be a positive integer`, { field: k, got: o[k] });
     }
     const remote = /^https?:\/\//.test(o.ref);
-    if (remote && (o.engine || o.precision)) throw new RhoError('BAD_CONFIG', '--engine and --precision apply to a local reference checkpoint, not to a server', { field: o.engine ? 'engine' : 'precision' });
+    if (remote && (o.engine || o.precision))
+      throw new RhoError('BAD_CONFIG', '--engine and --precision apply to a local reference checkpoint, not to a server', {
+        field: o.engine ? 'engine' : 'precision',
+      });
     if (remote && !o.modelName) throw new RhoError('BAD_CONFIG', 'scoring through a server needs --model-name', { field: 'modelName' });
     const corpus = Corpus.open(o.corpus);
     let lm: CausalLm | null = null;
@@ -67,7 +95,10 @@ export default new Command('score')
         // the reference must fit the corpus: checked on its small files before the weights load
         const tok = join(o.ref, TOKENIZER_FILE);
         if (corpus.meta.tokenizer.kind === 'file' && existsSync(tok) && sha256(readFileSync(tok)) !== corpus.meta.tokenizer.sha256) {
-          throw new RhoError('BAD_INPUT', "the reference checkpoint's tokenizer.json differs from the corpus's", { file: tok, hint: 'prepare the corpus with the reference tokenizer (--tokenizer <ref ckpt>)' });
+          throw new RhoError('BAD_INPUT', "the reference checkpoint's tokenizer.json differs from the corpus's", {
+            file: tok,
+            hint: 'prepare the corpus with the reference tokenizer (--tokenizer <ref ckpt>)',
+          });
         }
         const cfgPath = join(o.ref, CONFIG_FILE);
         const vocab = existsSync(cfgPath) ? readConfigFile(cfgPath).vocabSize : undefined;
@@ -76,7 +107,13 @@ export default new Command('score')
         }
         const load = progressBar('load', 100);
         try {
-          lm = (await openCausalLm(o.ref, { engine: o.engine, precision: o.precision, onLoadProgress: (d, t) => load.update(t > 0 ? Math.round((100 * d) / t) : 0, `% of ${(t / 1e9).toFixed(2)} GB`) })).lm;
+          lm = (
+            await openCausalLm(o.ref, {
+              engine: o.engine,
+              precision: o.precision,
+              onLoadProgress: (d, t) => load.update(t > 0 ? Math.round((100 * d) / t) : 0, `% of ${(t / 1e9).toFixed(2)} GB`),
+            })
+          ).lm;
         } finally {
           load.stop();
         }
@@ -85,9 +122,23 @@ export default new Command('score')
       }
       const bar = progressBar('score', 1);
       const t0 = performance.now();
-      const meta = await scoreSplit(scorer, { corpus, split: o.split, out: o.out, seqLen: o.seqLen, batchSize: o.batchSize, dtype: o.dtype, shardWindows: o.shardWindows, reference: o.ref, repair: o.repair, warn, onShard: (d, t) => bar.update(d / t) });
+      const meta = await scoreSplit(scorer, {
+        corpus,
+        split: o.split,
+        out: o.out,
+        seqLen: o.seqLen,
+        batchSize: o.batchSize,
+        dtype: o.dtype,
+        shardWindows: o.shardWindows,
+        reference: o.ref,
+        repair: o.repair,
+        warn,
+        onShard: (d, t) => bar.update(d / t),
+      });
       bar.stop();
-      process.stdout.write(`scored ${meta.nTokens} tokens of ${o.split} in ${meta.shards} shards (${((performance.now() - t0) / 1000).toFixed(1)} s) -> ${o.out}\n`);
+      process.stdout.write(
+        `scored ${meta.nTokens} tokens of ${o.split} in ${meta.shards} shards (${((performance.now() - t0) / 1000).toFixed(1)} s) -> ${o.out}\n`,
+      );
     } finally {
       lm?.dispose();
       corpus.dispose();

@@ -22,7 +22,14 @@ export default new Command('train')
   .requiredOption('--out <dir>', 'run directory: run.json, metrics.jsonl, checkpoints/step-N')
   .option('--ref-scores <dir>', 'reference losses of the corpus (pnpm slm score), for --mode slm')
   .option('--ratio <r>', 'share of tokens selected, in (0, 1]', num)
-  .addOption(new Option('--select-by <score>', 'excess = current − reference, current, reference (lowest first), or random (the control)').choices(['excess', 'current', 'reference', 'random']))
+  .addOption(
+    new Option('--select-by <score>', 'excess = current − reference, current, reference (lowest first), or random (the control)').choices([
+      'excess',
+      'current',
+      'reference',
+      'random',
+    ]),
+  )
   .option('--reweight', 'soft weights sigmoid((score − cut)/temperature) instead of a hard top-k')
   .option('--temperature <t>', 'temperature of --reweight', num)
   .option('--steps <n>', 'optimizer steps', int)
@@ -38,7 +45,12 @@ export default new Command('train')
   .option('--eval-every <n>', 'steps between validation losses', int)
   .option('--eval-windows <n>', 'validation windows evaluated', int)
   .option('--repair', 'when the newest checkpoint fails its checksums: remove it (with a warning) and resume from the one before, instead of stopping')
-  .addOption(new Option('--precision <p>', 'matrix products in bf16 (FP32 weights and optimizer, BF16 products) or fp32; auto: bf16 where the CPU has it (default RHO_PRECISION, else auto)').choices(['auto', 'bf16', 'fp32']))
+  .addOption(
+    new Option(
+      '--precision <p>',
+      'matrix products in bf16 (FP32 weights and optimizer, BF16 products) or fp32; auto: bf16 where the CPU has it (default RHO_PRECISION, else auto)',
+    ).choices(['auto', 'bf16', 'fp32']),
+  )
   .action(async (o: Opts) => {
     const { init, corpus, out, refScores, precision, repair, ...rest } = o;
     const cfg = parseWithSchema(SlmTrainConfig, Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), 'train options');
@@ -58,7 +70,8 @@ export default new Command('train')
       out,
       refScores: refScores ?? null,
       select: { ratio: cfg.ratio, selectBy: cfg.selectBy, reweight: cfg.reweight, temperature: cfg.temperature },
-      onStep: (r) => bar.update(r.step, `loss ${r.loss.toFixed(3)}${r.val_loss !== undefined ? ` val ${r.val_loss.toFixed(3)}` : ''} ${Math.round(r.tokens_per_s)} tok/s`),
+      onStep: (r) =>
+        bar.update(r.step, `loss ${r.loss.toFixed(3)}${r.val_loss !== undefined ? ` val ${r.val_loss.toFixed(3)}` : ''} ${Math.round(r.tokens_per_s)} tok/s`),
     });
     bar.stop();
     model.dispose();
@@ -66,5 +79,7 @@ export default new Command('train')
     const last = rows.at(-1);
     const val = rows.filter((r) => r.val_loss !== undefined).at(-1);
     if (resumedFrom > 0) process.stdout.write(`resumed from step ${resumedFrom}\n`);
-    process.stdout.write(`${cfg.mode}: step ${last?.step ?? 0}, train loss ${last?.loss_all.toFixed(4)}, val loss ${val?.val_loss?.toFixed(4) ?? 'n/a'} -> ${out}\n`);
+    process.stdout.write(
+      `${cfg.mode}: step ${last?.step ?? 0}, train loss ${last?.loss_all.toFixed(4)}, val loss ${val?.val_loss?.toFixed(4) ?? 'n/a'} -> ${out}\n`,
+    );
   });
