@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { reportAndExit } from '@rho/core/base';
+import { RhoError, runMain } from '@rho/core/base';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const names = readdirSync(join(here, 'bench'))
@@ -16,15 +16,10 @@ if (!name || name === '--help' || name === '-h') {
   console.log(`usage: pnpm bench <name> [--json] [options]\n\nbenchmarks: ${names.join(', ')}`);
   process.exit(name ? 0 : 1);
 }
-const file = join(here, 'bench', `${name}.ts`);
-if (!existsSync(file)) {
-  console.error(`bench: unknown benchmark '${name}'; known: ${names.join(', ')}`);
-  process.exit(1);
-}
-process.argv = [process.argv[0]!, file, ...rest];
-try {
+// a missing data directory or a bad checkpoint: one line (and its hint), not a stack trace
+runMain(async () => {
+  const file = join(here, 'bench', `${name}.ts`);
+  if (!existsSync(file)) throw new RhoError('BAD_CONFIG', `unknown benchmark '${name}'; known: ${names.join(', ')}`);
+  process.argv = [process.argv[0]!, file, ...rest];
   await import(file);
-} catch (err) {
-  // a missing data directory or a bad checkpoint: one line (and its hint), not a stack trace
-  reportAndExit(err, `bench ${name}`);
-}
+}, `bench ${name}`);

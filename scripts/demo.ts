@@ -5,7 +5,7 @@
  * through the harness, and prints one table.
  */
 import { resolve } from 'node:path';
-import { REPO_ROOT, RhoError, runMain } from '@rho/core/base';
+import { nonNegativeInt, REPO_ROOT, runMain } from '@rho/core/base';
 import { acquireOutputLock, initBackend, removeStaleTemps, setPrecision } from '@rho/core';
 import { DEMO_MODELS, runDemo, seeded, type DemoResult } from './demo/pipeline.ts';
 import { demoHooks, stageProgress } from './demo/progress.ts';
@@ -74,9 +74,7 @@ async function main(): Promise<void> {
   const file = resolve(values.recipe ?? resolve(REPO_ROOT, 'data/demo.json'));
   let recipe = loadDemoRecipe(file, 'demo');
   if (values.seed !== undefined) {
-    const seed = Number(values.seed);
-    if (!Number.isInteger(seed) || seed < 0) throw new RhoError('BAD_CONFIG', '--seed must be a non-negative integer', { field: '--seed', got: values.seed });
-    recipe = seeded(recipe, seed);
+    recipe = seeded(recipe, nonNegativeInt('--seed')(values.seed));
   }
   const out = resolve(values.out ?? `runs/demo-seed${recipe.preset.seed}`);
   const log = (s: string) => process.stderr.write(`${s}\n`);

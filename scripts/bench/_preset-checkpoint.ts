@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initCheckpoint, llama2TokenizerPath, presetConfig, presetHfConfig } from '@rho/core';
-import { loadProgressBar } from '@rho/eval';
+import { loadProgressBar } from '@rho/core/base';
 
 /** Where `pnpm bench infer --preset NAME` keeps its random BF16 checkpoint between runs. */
 export function presetCheckpointDir(preset: string): string {

@@ -4,7 +4,7 @@
  * RHO_BACKEND picks the backend; RHO_NATIVE=0 measures tfjs's own matmul for a before/after;
  * RHO_PRECISION=fp32|bf16 the products' precision (default auto: bf16 where the CPU has it).
  */
-import { initBackendInfo, matmulPeakGflops, timeMlpBlock } from '@rho/core';
+import { initBackendInfo, matmulPeakGflops, positiveInt, timeMlpBlock } from '@rho/core';
 import { printBenchResult } from './_table.ts';
 
 // the root has no dependencies of its own, so arguments are read by hand
@@ -18,7 +18,7 @@ const opts = { json: args.includes('--json'), iters: itersAt >= 0 ? (args[itersA
 
 const info = await initBackendInfo();
 const gflops = await matmulPeakGflops(1024, 5);
-const mlp = timeMlpBlock(8 * 256, 384, 1024, Number(opts.iters));
+const mlp = timeMlpBlock(8 * 256, 384, 1024, positiveInt('--iters')(opts.iters));
 
 printBenchResult(
   `backend: ${info.name}, matmul: ${info.matmul}${info.isa ? ` (${info.isa})` : ''}, ${info.precision}`,

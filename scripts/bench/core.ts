@@ -23,7 +23,11 @@ import {
   mfu,
   type NativeKernels,
   nextInt,
+  oneOf,
+  positiveInt,
   PRESET_NAMES,
+  reportAndExit,
+  RhoError,
   presetConfig,
   presetTraining,
   resolveDecoder,
@@ -73,23 +77,15 @@ if (opt.help) {
   env RHO_BACKEND=cpu|wasm|..., RHO_NATIVE=0 for tfjs's own matmul and decoder`);
   process.exit(0);
 }
-const fail = (msg: string): never => {
-  console.error(`bench core: ${msg}`);
-  process.exit(1);
-};
-const preset = String(opt.preset);
-const steps = Number(opt.steps);
-const micro = Number(opt.micro ?? (preset === 'base' ? '4' : '1'));
-const precisionArg = String(opt.precision);
+// the child runs (--child) are not started through scripts/bench.ts: they report through the same reporter here
+const fail = (msg: string): never => reportAndExit(new RhoError('RUNTIME', msg), 'bench core');
+const preset = oneOf('--preset', PRESET_NAMES)(String(opt.preset));
+const steps = positiveInt('--steps')(String(opt.steps));
+const micro = positiveInt('--micro')(String(opt.micro ?? (preset === 'base' ? '4' : '1')));
+const precisionArg = oneOf('--precision', ['both', 'auto', 'fp32', 'bf16'])(String(opt.precision));
 const threadsArg = opt.threads === undefined ? process.env.RHO_THREADS : String(opt.threads);
-if (!PRESET_NAMES.includes(preset as never)) fail(`unknown preset '${preset}'; known: ${PRESET_NAMES.join(', ')}`);
-if (!Number.isInteger(steps) || steps < 1) fail(`--steps must be a positive integer, got ${opt.steps}`);
-if (!Number.isInteger(micro) || micro < 1) fail(`--micro must be a positive integer, got ${opt.micro}`);
-if (!['both', 'auto', 'fp32', 'bf16'].includes(precisionArg)) fail(`--precision must be both, auto, fp32 or bf16, got '${precisionArg}'`);
-if (threadsArg !== undefined && !(Number.isInteger(Number(threadsArg)) && Number(threadsArg) > 0))
-  fail(`--threads must be a positive integer, got ${threadsArg}`);
-const decoderChoice = String(opt.decoder) as DecoderChoice;
-if (!['auto', 'native', 'tfjs'].includes(decoderChoice)) fail(`--decoder must be auto, native or tfjs, got '${decoderChoice}'`);
+if (threadsArg !== undefined) positiveInt('--threads')(threadsArg);
+const decoderChoice: DecoderChoice = oneOf('--decoder', ['auto', 'native', 'tfjs'])(String(opt.decoder));
 const json = opt.json === true;
 const note = (s: string) => process.stderr.write(`bench core: ${s}\n`);
 

@@ -4,7 +4,7 @@
  * 8, 16 and 32, and the same batch-16 load through the OpenAI-compatible server on 127.0.0.1.
  */
 import { parseArgs } from 'node:util';
-import { initBackend } from '@rho/core';
+import { initBackend, positiveInt } from '@rho/core';
 import { type CompletionModel, CompletionServer, HttpCompletionModel } from '@rho/eval';
 import { evalBenchModel, measureBatch } from './_eval-model.ts';
 import { printBenchResult } from './_table.ts';
@@ -22,7 +22,7 @@ if (values.help) {
   console.log('usage: pnpm bench eval [--preset tiny|small|base] [--new-tokens N] [--json] [--data-dir DIR]');
   process.exit(0);
 }
-const NEW = Number(values['new-tokens']);
+const NEW = positiveInt('--new-tokens')(values['new-tokens']!);
 const PROMPT_TOKENS = 64;
 const backend = await initBackend();
 const bench = await evalBenchModel(values.preset!, { dataDir: values['data-dir'], promptTokens: PROMPT_TOKENS });

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readJsonl, REPO_ROOT, resolveDataDir } from '@rho/core/base';
+import { positiveInt, readJsonl, REPO_ROOT, resolveDataDir } from '@rho/core/base';
 import { printBenchResult } from './_table.ts';
 
 const { values } = parseArgs({
@@ -28,7 +28,7 @@ const FILES = [
   'rho-math-7b-v0.1/minerva_math/test_cot_-1_seed0_t0.0_s0_e-1.jsonl',
   'rho-math-7b-interpreter-v0.1/gsm8k/test_tora_-1_seed0_t0.0_s0_e-1.jsonl',
 ];
-const runs = Math.max(1, Number(values.runs));
+const runs = positiveInt('--runs')(values.runs!);
 const GRADERS = ['harness', 'strict'] as const;
 const walls: Record<(typeof GRADERS)[number], number[]> = { harness: [], strict: [] };
 const outs: Record<string, string> = {};

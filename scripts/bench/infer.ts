@@ -29,8 +29,8 @@ import {
 } from '@rho/core';
 import { parseArgs } from 'node:util';
 import { cpuIsa } from './_isa.ts';
-import { RhoError } from '@rho/core/base';
-import { formatBytes, loadProgressBar, peakRssBytes } from '@rho/eval';
+import { loadProgressBar, RhoError } from '@rho/core/base';
+import { formatBytes, peakRssBytes } from '@rho/eval';
 import { inferTargets, isTinyLlamaArchitecture, LLAMA_CPP } from './_infer-targets.ts';
 import { presetCheckpoint, presetCheckpointDir } from './_preset-checkpoint.ts';
 import { printBenchResult } from './_table.ts';

@@ -5,7 +5,7 @@
  * reproduce their recorded output. Needs RHO_DATA_DIR (or data/upstream) with reference-outputs/.
  */
 import { join } from 'node:path';
-import { readJsonl, resolveDataDir } from '@rho/core';
+import { positiveInt, readJsonl, resolveDataDir } from '@rho/core';
 import { findPython, PythonSandbox, recordedRounds, runBareBatch } from '@rho/eval';
 import { printBenchResult } from './_table.ts';
 
@@ -19,12 +19,12 @@ const opt = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const asJson = args.includes('--json');
-const concurrency = Number(opt('--concurrency') ?? 2);
+const concurrency = positiveInt('--concurrency')(opt('--concurrency') ?? '2');
 const file = join(resolveDataDir(opt('--data-dir')), 'reference-outputs/rho-math-7b-interpreter-v0.1/gsm8k/test_tora_-1_seed0_t0.0_s0_e-1.jsonl');
 const rows = (await readJsonl(file)) as Array<{ code: string[] }>;
 let rounds = rows.flatMap((r) => recordedRounds(r.code[0] ?? ''));
 const limitN = opt('--limit');
-if (limitN) rounds = rounds.slice(0, Number(limitN));
+if (limitN) rounds = rounds.slice(0, positiveInt('--limit')(limitN));
 const codes = rounds.map((r) => r.program.code);
 
 const py = await findPython();

@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { convertToGguf, GGUF_OUT_TYPES, type GgufOutType, HUB_PRESET_NAMES, openLlamaCppLm, Tokenizer, weightFiles } from '@rho/core';
-import { resolveDataDir, RhoError } from '@rho/core/base';
-import { loadProgressBar } from '@rho/eval';
+import { int, loadProgressBar, oneOf, resolveDataDir, RhoError } from '@rho/core/base';
 import { cpuIsa } from './_isa.ts';
 import { presetCheckpoint } from './_preset-checkpoint.ts';
 import { printBenchResult } from './_table.ts';
@@ -40,9 +39,8 @@ const fail = (field: string, message: string): never => {
   throw new RhoError('BAD_CONFIG', message, { field });
 };
 if ((positionals.length === 1) === (opt.preset !== undefined) || positionals.length > 1) fail('preset', 'give one checkpoint directory or --preset NAME');
-if (!GGUF_OUT_TYPES.includes(opt.type as GgufOutType)) fail('type', `--type must be one of ${GGUF_OUT_TYPES.join(', ')}, got '${opt.type}'`);
-const nTokens = Number(opt.tokens);
-if (!Number.isInteger(nTokens) || nTokens < 2) fail('tokens', `--tokens must be an integer >= 2, got ${opt.tokens}`);
+oneOf('--type', GGUF_OUT_TYPES)(opt.type!);
+const nTokens = int('--tokens', { min: 2 })(opt.tokens!);
 const note = (s: string) => process.stderr.write(`bench quant: ${s}\n`);
 
 const source = resolve(opt.preset ? await presetCheckpoint(opt.preset, { log: note }) : positionals[0]!);

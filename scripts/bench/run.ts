@@ -10,18 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ContinuousBatcher, HUB_PRESET_NAMES, openNativeLm, type SequenceRequest, Tokenizer } from '@rho/core';
-import { resolveDataDir, RhoError } from '@rho/core/base';
-import {
-  constructPrompt,
-  DEFAULT_MAX_BATCH,
-  defaultKvBudget,
-  formatBytes,
-  loadExamples,
-  loadProgressBar,
-  parseBytes,
-  peakRssBytes,
-  progressBar,
-} from '@rho/eval';
+import { bytes, loadProgressBar, nonNegativeInt, oneOf, positiveInt, progressBar, resolveDataDir, RhoError } from '@rho/core/base';
+import { constructPrompt, DEFAULT_MAX_BATCH, defaultKvBudget, formatBytes, loadExamples, peakRssBytes } from '@rho/eval';
 import { presetCheckpoint, presetCheckpointDir } from './_preset-checkpoint.ts';
 import { printBenchResult } from './_table.ts';
 import { cpuIsa } from './_isa.ts';
@@ -54,19 +44,12 @@ if (opt.help) {
   --json            one JSON object as the last line`);
   process.exit(0);
 }
-const fail = (field: string, message: string): never => {
-  throw new RhoError('BAD_CONFIG', message, { field });
-};
-const posInt = (v: string, field: string, min: number) => {
-  const n = Number(v);
-  return Number.isInteger(n) && n >= min ? n : fail(field, `--${field} must be an integer >= ${min}, got '${v}'`);
-};
-if ((positionals.length === 1) === (opt.preset !== undefined) || positionals.length > 1) fail('preset', 'give one checkpoint directory or --preset NAME');
-if (opt.preset !== undefined && !HUB_PRESET_NAMES.includes(opt.preset as never))
-  fail('preset', `--preset must be one of ${HUB_PRESET_NAMES.join(', ')}, got '${opt.preset}'`);
-const problems = posInt(opt.problems!, 'problems', 1);
-const naiveProblems = posInt(opt['naive-problems']!, 'naive-problems', 0);
-const maxBatch = posInt(opt['batch-size']!, 'batch-size', 1);
+if ((positionals.length === 1) === (opt.preset !== undefined) || positionals.length > 1)
+  throw new RhoError('BAD_CONFIG', 'give one checkpoint directory or --preset NAME', { field: 'preset' });
+const preset = opt.preset === undefined ? undefined : oneOf('--preset', HUB_PRESET_NAMES)(opt.preset);
+const problems = positiveInt('--problems')(opt.problems!);
+const naiveProblems = nonNegativeInt('--naive-problems')(opt['naive-problems']!);
+const maxBatch = positiveInt('--batch-size')(opt['batch-size']!);
 const dataDir = resolveDataDir(opt['data-dir']);
 const note = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -90,8 +73,8 @@ readFileSync(released, 'utf8')
   });
 
 const examples = loadExamples(opt.data!, dataDir);
-const dir = opt.preset ? await presetCheckpoint(opt.preset, { log: note }) : positionals[0]!;
-const label = opt.preset ?? dir;
+const dir = preset ? await presetCheckpoint(preset, { log: note }) : positionals[0]!;
+const label = preset ?? dir;
 const tokenizer = Tokenizer.fromFile(join(dir, 'tokenizer.json'));
 const load = loadProgressBar();
 let opened: Awaited<ReturnType<typeof openNativeLm>>;
@@ -111,7 +94,7 @@ const all = examples.map((e) => {
   return { prompt: tokenizer.encode(constructPrompt(e, 'cot', dataDir)), decode: Math.max(1, tokenizer.encode(done).length - 1) };
 });
 const requests = (n: number): SequenceRequest[] => all.slice(0, n).map((p) => ({ prompt: p.prompt, maxNewTokens: p.decode, eosId: null }));
-const kvBudgetBytes = opt['kv-mem'] ? parseBytes(opt['kv-mem'], '--kv-mem') : defaultKvBudget();
+const kvBudgetBytes = opt['kv-mem'] ? bytes('--kv-mem')(opt['kv-mem']) : defaultKvBudget();
 
 interface Measured {
   seconds: number;
@@ -130,7 +113,7 @@ interface Measured {
 /** The scheduler as eval runs it: the shared prefix once, then every problem in one continuous batch. */
 async function continuous(reqs: SequenceRequest[]): Promise<Measured> {
   const b = new ContinuousBatcher(lm, { maxBatch, kvBudgetBytes });
-  const bar = progressBar(`continuous ×${reqs.length}`, reqs.length, { minTotal: 1 });
+  const bar = progressBar(`continuous ×${reqs.length}`, reqs.length);
   try {
     const t0 = performance.now();
     b.setPrefix(all.map((p) => p.prompt));
@@ -173,7 +156,7 @@ async function continuous(reqs: SequenceRequest[]): Promise<Measured> {
 /** The naive way: every prompt in full, static batches of 16 (rows leave as they end; none join). */
 async function naive(reqs: SequenceRequest[]): Promise<Measured> {
   const b = new ContinuousBatcher(lm, { maxBatch: 16, kvBudgetBytes: Number.MAX_SAFE_INTEGER });
-  const bar = progressBar(`naive ×${reqs.length}`, reqs.length, { minTotal: 1 });
+  const bar = progressBar(`naive ×${reqs.length}`, reqs.length);
   try {
     const t0 = performance.now();
     let done = 0;

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initCheckpoint, presetConfig, readCorpusTexts, resolveDataDir, trainBpe } from '@rho/core';
-import { REPO_ROOT, writeJsonAtomic } from '@rho/core/base';
-import { formatBytes, parseBytes } from '@rho/eval';
+import { bytes, int, num, REPO_ROOT, writeJsonAtomic } from '@rho/core/base';
+import { formatBytes } from '@rho/eval';
 import { HOSTILE_EXPECTED, HOSTILE_KINDS, hostile, WELL_FORMED_KINDS, wellFormed, type Outcome, type Target } from './_load-clients.ts';
 import { procMemory, RssSampler } from './_proc-memory.ts';
 import { printBenchResult } from './_table.ts';
@@ -39,13 +39,10 @@ hostile (default 0.25). The server runs with its default limits and --max-body S
 are SIZE + 1 MiB). Exits 1 if a well-formed request failed or the server crashed.`);
   process.exit(0);
 }
-const DURATION_S = Number(values.duration);
-const CLIENTS = Number(values.clients);
-const SHARE = Number(values['hostile-share']);
-if (!(DURATION_S > 0 && DURATION_S <= 3600)) throw new Error(`--duration must be 0 < S <= 3600 seconds, got ${values.duration}`);
-if (!Number.isInteger(CLIENTS) || CLIENTS < 1 || CLIENTS > 256) throw new Error(`--clients must be 1..256, got ${values.clients}`);
-if (!(SHARE >= 0 && SHARE <= 1)) throw new Error(`--hostile-share must be within 0..1, got ${values['hostile-share']}`);
-const MAX_BODY = parseBytes(values['max-body']!, '--max-body');
+const DURATION_S = num('--duration', { gt: 0, max: 3600 }, 'seconds')(values.duration!);
+const CLIENTS = int('--clients', { min: 1, max: 256 })(values.clients!);
+const SHARE = num('--hostile-share', { min: 0, max: 1 })(values['hostile-share']!);
+const MAX_BODY = bytes('--max-body')(values['max-body']!);
 const HOSTILE = Math.round(CLIENTS * SHARE);
 
 const CHAT_TEMPLATE =

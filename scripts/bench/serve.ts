@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '@rho/core';
 import { OpenAIClient } from '@rho/core/openai';
-import { REPO_ROOT } from '@rho/core/base';
+import { positiveInt, REPO_ROOT } from '@rho/core/base';
 import { evalBenchModel, measureBatch } from './_eval-model.ts';
 import { cpuIsa } from './_isa.ts';
 import { printBenchResult } from './_table.ts';
@@ -35,15 +35,10 @@ if (values.help) {
   );
   process.exit(0);
 }
-const positive = (name: string, v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
-  return n;
-};
-const CLIENTS = positive('clients', values.clients!);
-const NEW = positive('new-tokens', values['new-tokens']!);
-const ROUNDS = positive('rounds', values.rounds!);
-const INTERVALS = values['stream-interval']!.split(',').map((v) => positive('stream-interval', v.trim()));
+const CLIENTS = positiveInt('--clients')(values.clients!);
+const NEW = positiveInt('--new-tokens')(values['new-tokens']!);
+const ROUNDS = positiveInt('--rounds')(values.rounds!);
+const INTERVALS = values['stream-interval']!.split(',').map((v) => positiveInt('--stream-interval')(v.trim()));
 const PROMPT_TOKENS = 64;
 const backend = await initBackend();
 const bench = await evalBenchModel(values.preset!, { dataDir: values['data-dir'], promptTokens: PROMPT_TOKENS });

@@ -7,7 +7,18 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { createTrainerState, initBackend, LlamaModel, presetConfig, presetTraining, PRESET_NAMES, trainStep, type TrainerState } from '@rho/core';
+import {
+  createTrainerState,
+  initBackend,
+  LlamaModel,
+  oneOf,
+  positiveInt,
+  presetConfig,
+  presetTraining,
+  PRESET_NAMES,
+  trainStep,
+  type TrainerState,
+} from '@rho/core';
 import { batchLosses, makeLossFn, selectWeightsTf, type SlmBatch, weightedLossTf } from '@rho/slm';
 import { printBenchResult } from './_table.ts';
 
@@ -31,12 +42,8 @@ if (opt.help) {
   --json     one JSON object as the last line`);
   process.exit(0);
 }
-const preset = String(opt.preset);
-const steps = Number(opt.steps);
-if (!PRESET_NAMES.includes(preset as never) || !Number.isInteger(steps) || steps < 1) {
-  console.error(`bench slm: --preset must be one of ${PRESET_NAMES.join(', ')} and --steps a positive integer`);
-  process.exit(1);
-}
+const preset = oneOf('--preset', PRESET_NAMES)(String(opt.preset));
+const steps = positiveInt('--steps')(String(opt.steps));
 const json = opt.json === true;
 
 const backend = await initBackend();

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Tokenizer, trainBpe } from '@rho/core';
+import { positiveInt, Tokenizer, trainBpe } from '@rho/core';
 import { DATA_DIR, lenmlEncoder, llama2TokenizerJson } from '@rho/core/testing/tokenizer-reference';
 import { printBenchResult } from './_table.ts';
 
@@ -15,7 +15,7 @@ if (args.includes('--help')) {
   process.exit(0);
 }
 const rowsAt = args.indexOf('--rows');
-const nRows = rowsAt >= 0 ? Number(args[rowsAt + 1]) : 2000;
+const nRows = rowsAt >= 0 ? positiveInt('--rows')(args[rowsAt + 1] ?? '') : 2000;
 
 const jsonl = (file: string) =>
   readFileSync(file, 'utf8')

@@ -1,4 +1,4 @@
-import { progressBar } from '@rho/slm';
+import { progressBar, type ProgressBar } from '@rho/core/base';
 import type { DemoHooks } from './pipeline.ts';
 
 /**
@@ -7,7 +7,7 @@ import type { DemoHooks } from './pipeline.ts';
  */
 export function stageProgress(): { show: (stage: string, done: number, total: number, extra?: string) => void; log: (line: string) => void; stop: () => void } {
   const tty = process.stderr.isTTY;
-  let bar: ReturnType<typeof progressBar> | undefined;
+  let bar: ProgressBar | undefined;
   let current = '';
   let lastTenth = -1;
   const stop = () => {

@@ -45,11 +45,10 @@ export { runEval, outputPathFor, type RunConfig, type RunResult, type OutputSamp
 export { openModel, type OpenModelOptions } from './backends/open.ts';
 export { DEFAULT_MAX_BATCH, LocalCheckpointModel } from './backends/local.ts';
 export { HttpCompletionModel, API_KINDS, type ApiKind } from './backends/http.ts';
-export { defaultKvBudget, parseBytes } from './backends/kv-budget.ts';
+export { defaultKvBudget } from './backends/kv-budget.ts';
 export { CompletionServer, type ServeOptions } from './serve/server.ts';
 export { runIdentity, type RunIdentity } from './run/run-identity.ts';
 export { formatBytes, peakRssBytes } from './run/memory.ts';
 export { runBare, runBareBatch } from './interpreter/bare.ts';
-export { loadProgressBar, progressBar } from './cli/progress.ts';
 export { scoreFile, type ScoredFile, type ScoreFileOptions } from './score/score-file.ts';
 export { collectOutputFiles, type OutputFile } from './score/collect.ts';

@@ -10,4 +10,3 @@ export * from './report/index.ts';
 export { injectNoise, DEFAULT_NOISE, type NoiseOptions } from './experiment/noise.ts';
 export { loadRecipe, parsePreset, DEFAULT_RECIPE, type Preset, type Recipe } from './experiment/recipe.ts';
 export { runExperiment, recipeDocuments, type ExperimentDocs, type ExperimentOptions, type ExperimentResult, type ExperimentRun } from './experiment/run.ts';
-export { progressBar } from './cli/progress.ts';

@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { RhoError } from '@rho/core/base';
+import { int, num, oneOf, RhoError } from '@rho/core/base';
 import { GRADER_POLICIES, type GraderPolicy } from '../rescore/grade-sample.ts';
 import type { MatchType } from '../strict/extract-patterns.ts';
 import type { StrictOptions } from '../strict/verify.ts';
@@ -42,24 +42,13 @@ export function graderOptions(policies: readonly GraderPolicy[] = GRADER_POLICIE
   ];
 }
 
-function num(v: string, flag: string, ok: (n: number) => boolean, what: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new RhoError('BAD_CONFIG', `${flag} must be ${what}, got ${v}`, { field: flag, got: v });
-  return n;
-}
-
 /** Validates the flags; a strict option without a strict grader is an error rather than silently unused. */
 export function parseGraderOptions(f: GraderFlags): GraderChoice {
-  const grader = (f.grader ?? 'harness') as GraderPolicy;
-  if (!GRADER_POLICIES.includes(grader))
-    throw new RhoError('BAD_CONFIG', `--grader must be one of ${GRADER_POLICIES.join(', ')}, got ${f.grader}`, { field: '--grader', got: f.grader });
+  const grader = oneOf('--grader', GRADER_POLICIES)(f.grader ?? 'harness');
   const strict: Partial<StrictOptions> = {};
-  if (f.strictPrecision !== undefined)
-    strict.precision = num(f.strictPrecision, '--strict-precision', (n) => Number.isInteger(n) && n >= 0 && n <= 20, 'an integer in [0, 20]');
-  if (f.strictBoxedPriority !== undefined)
-    strict.boxedPriority = num(f.strictBoxedPriority, '--strict-boxed-priority', (n) => Number.isInteger(n) && n >= -1, 'an integer >= -1');
-  if (f.strictTimeout !== undefined)
-    strict.timeoutMs = 1000 * num(f.strictTimeout, '--strict-timeout', (n) => n > 0 && n <= 600, 'a number of seconds in (0, 600]');
+  if (f.strictPrecision !== undefined) strict.precision = int('--strict-precision', { min: 0, max: 20 })(f.strictPrecision);
+  if (f.strictBoxedPriority !== undefined) strict.boxedPriority = int('--strict-boxed-priority', { min: -1 })(f.strictBoxedPriority);
+  if (f.strictTimeout !== undefined) strict.timeoutMs = 1000 * num('--strict-timeout', { gt: 0, max: 600 }, 'seconds')(f.strictTimeout);
   if (f.strictVariables === false) strict.strict = false;
   if (f.strictMatch !== undefined) {
     const types = f.strictMatch

@@ -1,9 +1,21 @@
 import { basename, resolve } from 'node:path';
 import chalk from 'chalk';
 import { Command, Option } from 'commander';
-import { acquireOutputLock, checkpointFingerprint, removeStaleTemps, resolveDataDir, RhoError, type OutputLock } from '@rho/core/base';
+import {
+  acquireOutputLock,
+  bytes,
+  checkpointFingerprint,
+  loadProgressBar,
+  nonNegativeInt,
+  num,
+  positiveInt,
+  progressBar,
+  removeStaleTemps,
+  resolveDataDir,
+  RhoError,
+  type OutputLock,
+} from '@rho/core/base';
 import { DEFAULT_MAX_BATCH, LocalCheckpointModel } from '../backends/local.ts';
-import { parseBytes } from '../backends/kv-budget.ts';
 import { API_KINDS, type ApiKind } from '../backends/http.ts';
 import { openModel } from '../backends/open.ts';
 import { DEFAULT_DATASET_NAMES, getDataset } from '../datasets/index.ts';
@@ -13,7 +25,6 @@ import type { ModelIdentity } from '../run/run-identity.ts';
 import { formatBytes, peakRssBytes } from '../run/memory.ts';
 import { engineOptions, refuseEngineForServers } from './engine-options.ts';
 import { graderOptions, parseGraderOptions, type GraderFlags } from './grader-options.ts';
-import { loadProgressBar, progressBar } from './progress.ts';
 // types only: see engine-options.ts
 import type { EngineChoice, GpuChoice, Precision } from '@rho/core';
 
@@ -45,18 +56,6 @@ interface RunOptions extends GraderFlags {
   engine?: EngineChoice;
   precision?: Precision;
   gpu?: GpuChoice;
-}
-
-function int(v: string, name: string, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new RhoError('BAD_CONFIG', `${name} must be an integer >= ${min}, got ${v}`, { field: name });
-  return n;
-}
-
-function num(v: string, name: string, lo: number, hi: number): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < lo || n > hi) throw new RhoError('BAD_CONFIG', `${name} must be a number in [${lo}, ${hi}], got ${v}`, { field: name });
-  return n;
 }
 
 function printSummary(promptType: string, model: string, results: Array<{ data: string; r: RunResult }>): void {
@@ -123,20 +122,20 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
     if (specs.length === 0) throw new RhoError('BAD_CONFIG', 'no model: give a checkpoint directory or --model http://HOST:PORT/v1');
     const base = {
       promptType,
-      limit: Number(opts.limit) === -1 ? -1 : int(opts.limit, '--limit', 1),
-      start: int(opts.start, '--start', 0),
-      end: Number(opts.end) === -1 ? -1 : int(opts.end, '--end', 1),
-      maxTokens: int(opts.maxTokens, '--max-tokens', 1),
-      seed: int(opts.seed, '--seed', 0),
-      temperature: num(opts.temperature, '--temperature', 0, 10),
-      topP: num(opts.topP, '--top-p', 0, 1),
-      nSampling: int(opts.nSampling, '--n-sampling', 1),
+      limit: Number(opts.limit) === -1 ? -1 : positiveInt('--limit')(opts.limit),
+      start: nonNegativeInt('--start')(opts.start),
+      end: Number(opts.end) === -1 ? -1 : positiveInt('--end')(opts.end),
+      maxTokens: positiveInt('--max-tokens')(opts.maxTokens),
+      seed: nonNegativeInt('--seed')(opts.seed),
+      temperature: num('--temperature', { min: 0, max: 10 })(opts.temperature),
+      topP: num('--top-p', { min: 0, max: 1 })(opts.topP),
+      nSampling: positiveInt('--n-sampling')(opts.nSampling),
       overwrite: opts.overwrite,
       repair: opts.repair,
     };
     const { grader, strict } = parseGraderOptions(opts);
-    const batchSize = int(opts.batchSize, '--batch-size', 1);
-    const timeoutS = num(opts.timeout, '--timeout', 0.1, 3600);
+    const batchSize = positiveInt('--batch-size')(opts.batchSize);
+    const timeoutS = num('--timeout', { min: 0.1, max: 3600 })(opts.timeout);
     const dataDir = resolveDataDir(opts.dataDir, process.env, { mayBeMissing: datasets.every((d) => getDataset(d).builtin !== undefined) });
     const modelLabel = specs[0]!.startsWith('http') ? (opts.modelName ?? 'default') : basename(resolve(specs[0]!));
     const outDir = resolve(opts.out ?? `runs/${modelLabel}`);
@@ -151,12 +150,12 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
       model = await openModel(specs, {
         modelName: opts.modelName,
         batchSize,
-        concurrency: int(opts.concurrency, '--concurrency', 1),
+        concurrency: positiveInt('--concurrency')(opts.concurrency),
         api: opts.api,
         engine: opts.engine,
         precision: opts.precision,
         gpu: opts.gpu,
-        kvMemBytes: opts.kvMem !== undefined ? parseBytes(opts.kvMem, '--kv-mem') : undefined,
+        kvMemBytes: opts.kvMem !== undefined ? bytes('--kv-mem')(opts.kvMem) : undefined,
         prefixCache: opts.prefixCache,
         onLoadProgress: load.onLoadProgress,
       });
@@ -197,7 +196,7 @@ export function makeRunCommand(promptType: PromptType, description: string): Com
             engine,
             model: modelIdentity,
           },
-          { executor, warn, onProgress: (done, total) => (bar ??= progressBar(`${promptType} ${data}`, total, { minTotal: 1 })).update(done) },
+          { executor, warn, onProgress: (done, total) => (bar ??= progressBar(`${promptType} ${data}`, total)).update(done) },
         );
         bar?.stop();
         results.push({ data, r });

@@ -1,14 +1,12 @@
 import { constants as osConstants } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
-import { RhoError, runMain } from '@rho/core/base';
+import { bytes, int, loadProgressBar, nonNegativeInt, num, positiveInt, runMain } from '@rho/core/base';
 import { DEFAULT_MAX_BATCH, LocalCheckpointModel } from '../backends/local.ts';
-import { parseBytes } from '../backends/kv-budget.ts';
 import { ChatTemplate } from '../serve/chat-template.ts';
 import { CONNECTION_LIMITS, DEFAULT_LIMITS, type ServeLimits } from '../serve/limits.ts';
 import { CompletionServer } from '../serve/server.ts';
 import { engineOptions } from './engine-options.ts';
-import { loadProgressBar } from './progress.ts';
 // types only: see engine-options.ts
 import type { EngineChoice, GpuChoice, Precision } from '@rho/core';
 
@@ -63,18 +61,9 @@ SIGTERM or SIGINT: the server takes no new requests, answers those in flight, th
     precision?: Precision;
     gpu?: GpuChoice;
   }>();
-  const port = Number(o.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new RhoError('BAD_CONFIG', `--port must be 0..65535, got ${o.port}`, { field: 'port', got: o.port });
-  const batchSize = Number(o.batchSize);
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new RhoError('BAD_CONFIG', `--batch-size must be a positive integer, got ${o.batchSize}`, { field: 'batch-size', got: o.batchSize });
-  const streamInterval = Number(o.streamInterval);
-  if (!Number.isInteger(streamInterval) || streamInterval < 1)
-    throw new RhoError('BAD_CONFIG', `--stream-interval must be a positive integer, got ${o.streamInterval}`, {
-      field: 'stream-interval',
-      got: o.streamInterval,
-    });
+  const port = int('--port', { min: 0, max: 65535 })(o.port);
+  const batchSize = positiveInt('--batch-size')(o.batchSize);
+  const streamInterval = positiveInt('--stream-interval')(o.streamInterval);
   const limits = serveLimits(batchSize, o);
   // the small files first: a bad chat template fails before gigabytes of weights load
   const chatTemplate = ChatTemplate.load(resolve(dir));
@@ -83,7 +72,7 @@ SIGTERM or SIGINT: the server takes no new requests, answers those in flight, th
   try {
     model = await LocalCheckpointModel.open(resolve(dir), {
       batchSize,
-      kvMemBytes: o.kvMem !== undefined ? parseBytes(o.kvMem, '--kv-mem') : undefined,
+      kvMemBytes: o.kvMem !== undefined ? bytes('--kv-mem')(o.kvMem) : undefined,
       name: o.name ?? basename(resolve(dir)),
       engine: o.engine,
       precision: o.precision,
@@ -114,15 +103,8 @@ SIGTERM or SIGINT: the server takes no new requests, answers those in flight, th
 
 /** The server's limits from the flags, each checked. */
 function serveLimits(batchSize: number, o: { maxBody: string; maxQueue: string; requestTimeout: string }): ServeLimits {
-  const maxQueue = Number(o.maxQueue);
-  if (!Number.isInteger(maxQueue) || maxQueue < 0)
-    throw new RhoError('BAD_CONFIG', `--max-queue must be an integer ≥ 0, got ${o.maxQueue}`, { field: 'max-queue', got: o.maxQueue });
-  const timeout = Number(o.requestTimeout);
+  const maxQueue = nonNegativeInt('--max-queue')(o.maxQueue);
   // node's timers hold at most 2^31 - 1 ms
-  if (!(timeout > 0 && timeout * 1000 < 2 ** 31))
-    throw new RhoError('BAD_CONFIG', `--request-timeout must be a number of seconds > 0 and < 2147483, got ${o.requestTimeout}`, {
-      field: 'request-timeout',
-      got: o.requestTimeout,
-    });
-  return { batchSize, maxQueue, maxBodyBytes: parseBytes(o.maxBody, '--max-body'), requestTimeoutMs: Math.round(timeout * 1000) };
+  const timeout = num('--request-timeout', { gt: 0, lt: 2 ** 31 / 1000 }, 'seconds')(o.requestTimeout);
+  return { batchSize, maxQueue, maxBodyBytes: bytes('--max-body')(o.maxBody), requestTimeoutMs: Math.round(timeout * 1000) };
 }

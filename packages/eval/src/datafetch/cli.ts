@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import cliProgress from 'cli-progress';
-import { DEFAULT_DATA_DIR, RhoError } from '@rho/core/base';
+import { DEFAULT_DATA_DIR, nonNegativeInt, positiveInt, progressBar, RhoError } from '@rho/core/base';
 import { ARITH_DEFAULTS, writeArith } from '../datasets/arith/generate.ts';
 import { DEFAULT_MANIFEST, loadManifest, manifestGroups } from './manifest.ts';
 import { failureError, fetchData, verifyData } from './fetch.ts';
@@ -13,18 +12,6 @@ function list(value: string): string[] {
     .filter(Boolean);
   if (names.length === 0) throw new InvalidArgumentError('expected NAME[,NAME...]');
   return names;
-}
-
-function positiveIntOrZero(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return n;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }
 
 /** `pnpm data fetch|verify`: the benchmark files of the data directory. */
@@ -45,19 +32,16 @@ export function dataProgram(): Command {
     .option('--only <names>', 'only these groups (dataset names, prompts, corpus, reference-outputs) or paths', list)
     .option('--manifest <file>', 'manifest to follow', DEFAULT_MANIFEST)
     .option('--mirror <url>', 'fetch https://HOST/PATH from <url>/HOST/PATH instead')
-    .option('--timeout <s>', 'seconds per download attempt', positiveInt, 120)
-    .option('--retries <n>', 'attempts per download', positiveInt, 3)
+    .option('--timeout <s>', 'seconds per download attempt', positiveInt('--timeout'), 120)
+    .option('--retries <n>', 'attempts per download', positiveInt('--retries'), 3)
     .option('--force', 'fetch again even when a file is present and intact')
     .action(
       async (o: { from?: string; out: string; only?: string[]; manifest: string; mirror?: string; timeout: number; retries: number; force?: boolean }) => {
         const manifest = loadManifest(resolve(o.manifest));
         const out = resolve(o.out);
-        const bar = new cliProgress.SingleBar(
-          { format: 'fetch [{bar}] {value}/{total} {file}', hideCursor: true, noTTYOutput: false, stream: process.stderr },
-          cliProgress.Presets.shades_classic,
-        );
         const total = o.only ? manifest.files.filter((f) => o.only!.includes(f.group) || o.only!.includes(f.path)).length : manifest.files.length;
-        if (process.stderr.isTTY) bar.start(total, 0, { file: '' });
+        const bar = progressBar('fetch', total);
+        let done = 0;
         const summary = await fetchData({
           manifest,
           out,
@@ -67,10 +51,10 @@ export function dataProgram(): Command {
           force: o.force,
           download: { timeoutMs: o.timeout * 1000, attempts: o.retries },
           onFile: (entry) => {
-            if (process.stderr.isTTY) bar.increment({ file: entry.path });
+            bar.update(++done, entry.path);
           },
         });
-        if (process.stderr.isTTY) bar.stop();
+        bar.stop();
         console.log(`data fetch: ${summary.fetched.length} fetched, ${summary.present.length} already present, ` + `${summary.failed.length} failed -> ${out}`);
         if (summary.failed.length > 0) throw failureError(summary.failed);
       },
@@ -117,9 +101,9 @@ export function dataProgram(): Command {
         'prompts/{cot,pal,tora}/arith.md). Without these files `--data arith` uses the same default set generated in memory.',
     )
     .option('--data-dir <dir>', `data directory to write into (default: $RHO_DATA_DIR, else ${DEFAULT_DATA_DIR})`)
-    .option('--seed <n>', 'generator seed', positiveIntOrZero, ARITH_DEFAULTS.seed)
-    .option('--test <n>', 'test problems', positiveInt, ARITH_DEFAULTS.test)
-    .option('--train <n>', 'training problems (never repeating a test or demo question)', positiveInt, ARITH_DEFAULTS.train)
+    .option('--seed <n>', 'generator seed', nonNegativeInt('--seed'), ARITH_DEFAULTS.seed)
+    .option('--test <n>', 'test problems', positiveInt('--test'), ARITH_DEFAULTS.test)
+    .option('--train <n>', 'training problems (never repeating a test or demo question)', positiveInt('--train'), ARITH_DEFAULTS.train)
     .action((o: { dataDir?: string; seed: number; test: number; train: number }) => {
       // a new directory is fine here: this command is how one gets made
       const dir = resolve(o.dataDir ?? process.env.RHO_DATA_DIR ?? DEFAULT_DATA_DIR);

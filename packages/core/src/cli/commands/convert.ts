@@ -1,7 +1,7 @@
-import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { RhoError } from '../../errors.ts';
+import { loadProgressBar } from '../progress.ts';
 import { convertToGguf, GGUF_OUT_TYPES, type GgufOutType } from '../../gguf/convert.ts';
 
 const size = (bytes: number) => (bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`);
@@ -28,12 +28,7 @@ export default new Command('convert')
   .option('--force', 'replace an existing file')
   .action((dir: string, opts: { to: 'gguf'; type: GgufOutType; out: string; name?: string; force?: boolean }) => {
     if (existsSync(opts.out) && !opts.force) throw new RhoError('BAD_CONFIG', 'output file exists', { file: opts.out, hint: 'pass --force to replace it' });
-    const bar = new cliProgress.SingleBar(
-      { format: 'convert [{bar}] {percentage}% | {doneMb}/{totalMb} MB | ETA {eta_formatted}', stream: process.stderr, hideCursor: true, etaBuffer: 50 },
-      cliProgress.Presets.shades_classic,
-    );
-    const mb = (x: number) => (x / 1e6).toFixed(0);
-    let shown = false;
+    const bar = loadProgressBar('convert', { unit: 'MB' });
     const started = Date.now();
     let r: ReturnType<typeof convertToGguf>;
     try {
@@ -41,14 +36,10 @@ export default new Command('convert')
         type: opts.type,
         out: opts.out,
         name: opts.name,
-        onProgress: (d, total) => {
-          if (!shown) bar.start(total, 0, { doneMb: '0', totalMb: mb(total) });
-          shown = true;
-          bar.update(d, { doneMb: mb(d), totalMb: mb(total) });
-        },
+        onProgress: bar.onLoadProgress,
       });
     } finally {
-      if (shown) bar.stop();
+      bar.stop();
     }
     const s = ((Date.now() - started) / 1000).toFixed(1);
     const fallback = r.f16Fallbacks.length ? `; ${r.f16Fallbacks.length} tensors kept in f16 (rows not a multiple of 32)` : '';

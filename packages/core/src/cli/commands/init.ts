@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
-import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { RhoError } from '../../errors.ts';
+import { nonNegativeInt, positiveInt } from '../options.ts';
+import { loadProgressBar } from '../progress.ts';
 import { readConfigFile } from '../../config/llama-config.ts';
 import { ALL_PRESET_NAMES, HUB_PRESET_NAMES, isHubPreset, presetConfig, presetHfConfig } from '../../config/presets.ts';
 import { initCheckpoint, llama2TokenizerPath } from '../../checkpoint/init.ts';
@@ -35,11 +36,7 @@ export default new Command('init')
   .option(
     '--shards <n>',
     'split the weights into n files model-0000i-of-0000n.safetensors of similar size, with model.safetensors.index.json',
-    (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new RhoError('BAD_CONFIG', `--shards must be a positive integer, got ${v}`, { field: 'shards' });
-      return n;
-    },
+    positiveInt('--shards'),
     1,
   )
   .option(
@@ -47,16 +44,7 @@ export default new Command('init')
     'tokenizer to copy in; its special token ids go into config.json (default for the Hub presets: the Llama-2 tokenizer, 32000 ids)',
   )
   .requiredOption('--out <dir>', 'checkpoint directory to create')
-  .option(
-    '--seed <n>',
-    'random seed',
-    (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new RhoError('BAD_CONFIG', `--seed must be a non-negative integer, got ${v}`, { field: 'seed' });
-      return n;
-    },
-    0,
-  )
+  .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0)
   .option('--force', 'replace an existing non-empty directory')
   .action(
     async (opts: { preset?: string; config?: string; dtype?: string; shards: number; tokenizer?: string; out: string; seed: number; force?: boolean }) => {
@@ -69,19 +57,8 @@ export default new Command('init')
       const config = opts.preset ? presetConfig(opts.preset) : readConfigFile(opts.config!);
       const tokenizerPath = opts.tokenizer ?? (hub ? llama2TokenizerPath() : undefined);
       if (!tokenizerPath) process.stderr.write('note: no --tokenizer given; the checkpoint has no tokenizer.json until one is added\n');
-      // progress in MB written; cli-progress draws nothing when stderr is not a terminal
-      const bar = new cliProgress.SingleBar(
-        {
-          format: 'init [{bar}] {percentage}% | {doneMb}/{totalMb} MB | {rate} MB/s | ETA {eta_formatted}',
-          stream: process.stderr,
-          hideCursor: true,
-          etaBuffer: 50,
-        },
-        cliProgress.Presets.shades_classic,
-      );
+      const bar = loadProgressBar('init', { unit: 'MB' });
       const started = Date.now();
-      let shown = false;
-      const mb = (x: number) => (x / 1e6).toFixed(0);
       const done = await initCheckpoint({
         config,
         out: opts.out,
@@ -90,14 +67,9 @@ export default new Command('init')
         dtype: opts.dtype ? DTYPES[opts.dtype] : undefined,
         shards: opts.shards,
         hfConfig: hub ? presetHfConfig(opts.preset!) : undefined,
-        onProgress: (d, total) => {
-          if (!shown) bar.start(total, 0, { doneMb: '0', totalMb: mb(total), rate: '0' });
-          shown = true;
-          const s = (Date.now() - started) / 1000;
-          bar.update(d, { doneMb: mb(d), totalMb: mb(total), rate: s > 0 ? mb(d / s) : '0' });
-        },
+        onProgress: bar.onLoadProgress,
       });
-      if (shown) bar.stop();
+      bar.stop();
       const seconds = (Date.now() - started) / 1000;
       const weights = done.files.filter((f) => f.endsWith('.safetensors')).length;
       process.stdout.write(

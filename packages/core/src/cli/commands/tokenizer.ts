@@ -1,45 +1,37 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { RhoError } from '../../errors.ts';
+import { positiveInt } from '../options.ts';
+import { progressBar, type ProgressBar } from '../progress.ts';
 import { writeJsonAtomic } from '../../io/atomic.ts';
 import { readCorpusTexts } from '../../tokenizer/corpus.ts';
 import { Tokenizer } from '../../tokenizer/tokenizer.ts';
 import { DEFAULT_SPECIAL_TOKENS, trainBpe } from '../../tokenizer/train.ts';
 
-const positiveInt = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new RhoError('BAD_CONFIG', `--${name} must be a positive integer, got ${v}`, { field: name });
-  return n;
-};
-
 const train = new Command('train')
   .description('train a byte-level BPE tokenizer.json (GPT-2 style) on a corpus, for small models')
   .requiredOption('--corpus <files...>', 'corpus files: .jsonl (one text per row) or plain text (one text per file)')
   .option('--field <names>', 'jsonl field(s) holding the text, joined by newlines (e.g. question,answer)', 'text')
-  .requiredOption('--vocab-size <n>', 'vocabulary size, special tokens and 256 bytes included', positiveInt('vocab-size'))
+  .requiredOption('--vocab-size <n>', 'vocabulary size, special tokens and 256 bytes included', positiveInt('--vocab-size'))
   .requiredOption('--out <dir>', 'directory to write tokenizer.json and tokenizer_config.json into')
   .option('--special <tokens>', 'comma-separated special tokens, given the first ids', DEFAULT_SPECIAL_TOKENS.join(','))
   .option('--split-digits', 'give every digit its own token, as Llama does')
-  .option('--min-frequency <n>', 'never merge a pair seen fewer times', positiveInt('min-frequency'), 2)
+  .option('--min-frequency <n>', 'never merge a pair seen fewer times', positiveInt('--min-frequency'), 2)
   .action((opts: { corpus: string[]; field: string; vocabSize: number; out: string; special: string; splitDigits?: boolean; minFrequency: number }) => {
     const t0 = performance.now();
     const texts = readCorpusTexts(opts.corpus, opts.field.split(/[,+]/).filter(Boolean));
     const specials = opts.special.split(',').filter(Boolean);
-    const bar = new cliProgress.SingleBar({ format: 'merges {bar} {value}/{total} {eta}s', stream: process.stderr, hideCursor: true });
-    let started = false;
+    let bar: ProgressBar | undefined;
     const json = trainBpe(texts, {
       vocabSize: opts.vocabSize,
       specialTokens: specials,
       splitDigits: opts.splitDigits ?? false,
       minFrequency: opts.minFrequency,
       onProgress: (done, total) => {
-        if (!started) bar.start(total, 0);
-        started = true;
-        if (done % 64 === 0 || done === total) bar.update(done);
+        if (done % 64 === 0 || done === total) (bar ??= progressBar('merges', total)).update(done);
       },
     });
-    if (started) bar.stop();
+    bar?.stop();
     const tok = Tokenizer.fromJSON(json);
     let tokens = 0;
     let chars = 0;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import chalk from 'chalk';
 import { Command } from 'commander';
-import { resolveDataDir, RhoError } from '@rho/core/base';
+import { num, resolveDataDir, RhoError } from '@rho/core/base';
 import { compareWithPublished, type ComparisonRow, type OurResult } from '../../compare/compare.ts';
 import { listPublished, loadPublished, type PublishedTable } from '../../compare/published.ts';
 import { metricsPathFor } from '../../outputs/layout.ts';
@@ -79,8 +79,7 @@ for (const o of graderOptions()) cmd.addOption(o);
 
 export default cmd.action(async (input: string, opts: CompareOptions) => {
   const { grader, strict } = parseGraderOptions(opts);
-  const tolerance = Number(opts.tolerance);
-  if (!Number.isFinite(tolerance) || tolerance < 0) throw new RhoError('BAD_CONFIG', `--tolerance must be a non-negative number, got ${opts.tolerance}`);
+  const tolerance = num('--tolerance', { min: 0 })(opts.tolerance);
   const fixed = opts.published ? loadPublished(opts.published) : undefined;
   const dataDir = resolveDataDir(opts.dataDir);
   const { files } = collectOutputFiles(input);

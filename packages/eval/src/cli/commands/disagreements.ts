@@ -1,5 +1,5 @@
 import { Command, type Option } from 'commander';
-import { resolveDataDir, RhoError } from '@rho/core/base';
+import { nonNegativeInt, resolveDataDir } from '@rho/core/base';
 import { collectOutputFiles } from '../../score/collect.ts';
 import { scoreFile } from '../../score/score-file.ts';
 import { listDisagreements, type Disagreement } from '../../score/disagreements.ts';
@@ -31,9 +31,7 @@ for (const o of graderOptions().filter((o: Option) => o.long !== '--grader')) cm
 
 export default cmd.action(async (input: string, opts: DisagreementOptions) => {
   const { strict } = parseGraderOptions({ ...opts, grader: 'both' });
-  const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
-  if (opts.limit !== undefined && (!Number.isInteger(limit) || limit < 0))
-    throw new RhoError('BAD_CONFIG', `--limit must be a non-negative integer, got ${opts.limit}`, { field: '--limit' });
+  const limit = opts.limit === undefined ? Infinity : nonNegativeInt('--limit')(opts.limit);
   const dataDir = resolveDataDir(opts.dataDir, process.env, { mayBeMissing: true });
   const { files } = collectOutputFiles(input);
   const all: Array<{ file: string; data: string; promptType: string; samples: number; harnessAcc: number; strictAcc: number; disagreements: Disagreement[] }> =

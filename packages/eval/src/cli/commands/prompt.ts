@@ -1,5 +1,5 @@
-import { Command, InvalidArgumentError } from 'commander';
-import { RhoError, resolveDataDir } from '@rho/core/base';
+import { Command } from 'commander';
+import { nonNegativeInt, RhoError, resolveDataDir } from '@rho/core/base';
 import { DATASET_NAMES, getDataset, loadExamples } from '../../datasets/index.ts';
 import { constructPrompt, isPromptType, PROMPT_TYPES, STOP_WORDS } from '../../prompts/index.ts';
 
@@ -10,17 +10,11 @@ interface PromptOptions {
   json?: boolean;
 }
 
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return n;
-}
-
 export default new Command('prompt')
   .description('show the exact prompt (and stop words) the harness sends for one problem of a dataset')
   .argument('<data>', `dataset name (${DATASET_NAMES.join(', ')})`)
   .option('--prompt-type <type>', `${PROMPT_TYPES.join(' | ')}`, 'cot')
-  .option('--idx <n>', 'problem idx', nonNegativeInt, 0)
+  .option('--idx <n>', 'problem idx', nonNegativeInt('--idx'), 0)
   .option('--data-dir <dir>', 'data directory (default: $RHO_DATA_DIR, else data/upstream)')
   .option('--json', 'print {idx, question, prompt, stop} as one JSON line')
   .action((data: string, opts: PromptOptions) => {

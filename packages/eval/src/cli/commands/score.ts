@@ -1,13 +1,12 @@
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { resolveDataDir, toJsonl, writeFileAtomic, writeJsonAtomic } from '@rho/core/base';
+import { progressBar, resolveDataDir, toJsonl, writeFileAtomic, writeJsonAtomic } from '@rho/core/base';
 import { metricsPathFor } from '../../outputs/layout.ts';
 import { metricsFile, runFactsBeside, type RunFacts } from '../../outputs/metrics-file.ts';
 import { collectOutputFiles } from '../../score/collect.ts';
 import { scoreFile, type ScoredFile } from '../../score/score-file.ts';
 import { graderOptions, parseGraderOptions, type GraderFlags } from '../grader-options.ts';
 import type { Dedupe } from '../../score/score-input.ts';
-import { progressBar } from '../progress.ts';
 
 interface ScoreOptions extends GraderFlags {
   data?: string;
@@ -54,7 +53,7 @@ export default cmd.action(async (input: string, opts: ScoreOptions) => {
       grader,
       strict,
       dedupe: opts.dedupe,
-      onRecord: (done, total) => (bar ??= progressBar(f.rel, total)).update(done),
+      onRecord: (done, total) => (bar ??= progressBar(f.rel, total, { minTotal: 200 })).update(done),
     });
     bar?.stop();
     scored.push({ ...res, rel: f.rel, run: runFactsBeside(f.path, res.promptType) });

@@ -1,11 +1,10 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { RhoError, trainBpe, writeJsonAtomic } from '@rho/core';
+import { int, num, positiveInt, progressBar, RhoError, trainBpe, writeJsonAtomic } from '@rho/core';
 import { readDocs } from '../../shards/input.ts';
 import { prepareCorpus } from '../../shards/prepare.ts';
 import { loadTokenizer } from '../../shards/tokenizer.ts';
-import { int, num, progressBar } from '../progress.ts';
 
 interface Opts {
   input: string[];
@@ -24,18 +23,15 @@ export default new Command('prepare')
   .requiredOption('--input <files...>', 'corpus files: .jsonl (see --field) or plain text (one document per file)')
   .option('--field <names>', 'jsonl field(s) holding the text, comma-separated and joined by a newline (GSM8K: question,answer)', 'text')
   .option('--tokenizer <spec>', 'bytes | a tokenizer.json | a checkpoint directory with one')
-  .option('--train-bpe <vocab>', 'instead: train a byte-level BPE vocabulary of this size on the training documents', int)
+  .option('--train-bpe <vocab>', 'instead: train a byte-level BPE vocabulary of this size on the training documents', positiveInt('--train-bpe'))
   .option('--val <file>', 'validation corpus (default: hold out --val-fraction of the documents)')
-  .option('--val-fraction <f>', 'share of documents held out for validation', num, 0.05)
-  .option('--seed <n>', 'seed of the held-out choice', int, 0)
+  .option('--val-fraction <f>', 'share of documents held out for validation', num('--val-fraction', { min: 0, lt: 1 }), 0.05)
+  .option('--seed <n>', 'seed of the held-out choice', int('--seed'), 0)
   .requiredOption('--out <dir>', 'prepared corpus directory to create')
   .option('--force', 'overwrite an existing prepared corpus')
   .action(async (o: Opts) => {
     if (!o.tokenizer === (o.trainBpe === undefined))
       throw new RhoError('BAD_CONFIG', 'give exactly one of --tokenizer and --train-bpe', { field: 'tokenizer' });
-    if (!(o.valFraction >= 0 && o.valFraction < 1))
-      throw new RhoError('BAD_CONFIG', '--val-fraction must be in [0, 1)', { field: 'valFraction', got: o.valFraction });
-    if (!Number.isInteger(o.seed)) throw new RhoError('BAD_CONFIG', '--seed must be an integer', { field: 'seed' });
     if (existsSync(join(o.out, 'meta.json')) && !o.force)
       throw new RhoError('BAD_CONFIG', 'output is already a prepared corpus', { file: o.out, hint: 'pass --force to overwrite' });
     const fields = o.field
@@ -44,7 +40,6 @@ export default new Command('prepare')
       .filter(Boolean);
     let spec = o.tokenizer ?? '';
     if (o.trainBpe !== undefined) {
-      if (!Number.isInteger(o.trainBpe)) throw new RhoError('BAD_CONFIG', '--train-bpe must be an integer vocabulary size', { field: 'trainBpe' });
       const texts = o.input.flatMap((f) => readDocs(f, fields).map((d) => d.text));
       mkdirSync(o.out, { recursive: true });
       spec = join(o.out, 'tokenizer.json');
@@ -52,7 +47,7 @@ export default new Command('prepare')
       process.stderr.write(`trained a ${o.trainBpe}-token BPE vocabulary on ${texts.length} documents\n`);
     }
     const tok = await loadTokenizer(spec);
-    const bar = progressBar('prepare', 1);
+    let bar: ReturnType<typeof progressBar> | undefined;
     const meta = prepareCorpus({
       inputs: o.input,
       fields,
@@ -61,9 +56,9 @@ export default new Command('prepare')
       val: o.val ?? null,
       valFraction: o.valFraction,
       seed: o.seed,
-      onDoc: (d, t) => (d === 1 ? bar.update(0) : d % 100 === 0 || d === t ? bar.update(d / t) : undefined),
+      onDoc: (d, t) => (d % 100 === 0 || d === t ? (bar ??= progressBar('prepare', t)).update(d) : undefined),
     });
-    bar.stop();
+    bar?.stop();
     for (const [name, s] of Object.entries(meta.splits))
       process.stdout.write(`${name}: ${s.docs} documents, ${s.tokens} tokens${s.noise ? ' (with noise flags)' : ''}\n`);
     process.stdout.write(`wrote ${o.out} (${meta.dtype}, vocabulary ${meta.vocabSize}); files: ${readdirSync(o.out).sort().join(' ')}\n`);

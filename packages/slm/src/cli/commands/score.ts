@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import {
   acquireOutputLock,
+  int,
+  loadProgressBar,
+  positiveInt,
+  progressBar,
   removeStaleTemps,
   type OutputLock,
   CONFIG_FILE,
@@ -23,7 +27,6 @@ import type { WindowScorer } from '../../score/window-scorer.ts';
 import { scoreSplit } from '../../score/run.ts';
 import { Corpus } from '../../shards/corpus.ts';
 import { sha256 } from '../../shards/tokenizer.ts';
-import { int, progressBar } from '../progress.ts';
 
 interface Opts {
   ref: string;
@@ -45,14 +48,14 @@ export default new Command('score')
   .description("store a reference model's loss for every token of a prepared corpus split (resumable shard by shard)")
   .requiredOption('--ref <ckpt|url>', 'reference model: a checkpoint directory, or an OpenAI-compatible server (http://HOST:PORT/v1) with echo/logprobs')
   .option('--model-name <name>', 'model name to send to the server')
-  .option('--concurrency <n>', 'requests in flight to the server', int, 4)
+  .option('--concurrency <n>', 'requests in flight to the server', positiveInt('--concurrency'), 4)
   .requiredOption('--corpus <dir>', 'prepared corpus (pnpm slm prepare)')
   .requiredOption('--out <dir>', 'scores directory; rerun the same command to resume')
   .option('--split <name>', 'corpus split to score', 'train')
-  .option('--seq-len <n>', 'window length (training must use the same)', int, 128)
-  .option('--batch-size <n>', 'windows per forward pass', int, 16)
+  .option('--seq-len <n>', 'window length (training must use the same)', int('--seq-len', { min: 2 }), 128)
+  .option('--batch-size <n>', 'windows per forward pass', positiveInt('--batch-size'), 16)
   .addOption(new Option('--dtype <dtype>', 'storage precision').choices(['float16', 'float32']).default('float16'))
-  .option('--shard-windows <n>', 'windows per shard file', int, 256)
+  .option('--shard-windows <n>', 'windows per shard file', positiveInt('--shard-windows'), 256)
   .option('--repair', 'score again a shard whose bytes do not match its recorded sha256 (with a warning), instead of stopping')
   .addOption(
     new Option(
@@ -67,10 +70,6 @@ export default new Command('score')
     ).choices(PRECISION_CHOICES as string[]),
   )
   .action(async (o: Opts) => {
-    for (const k of ['seqLen', 'batchSize', 'shardWindows'] as const) {
-      if (!(Number.isInteger(o[k]) && o[k] >= (k === 'seqLen' ? 2 : 1)))
-        throw new RhoError('BAD_CONFIG', `--${k} must be a positive integer`, { field: k, got: o[k] });
-    }
     const remote = /^https?:\/\//.test(o.ref);
     if (remote && (o.engine || o.precision))
       throw new RhoError('BAD_CONFIG', '--engine and --precision apply to a local reference checkpoint, not to a server', {
@@ -105,13 +104,13 @@ export default new Command('score')
         if (vocab !== undefined && corpus.meta.vocabSize > vocab) {
           throw new RhoError('BAD_INPUT', `corpus ids go up to ${corpus.meta.vocabSize - 1}, beyond the reference's vocabulary of ${vocab}`, { file: o.ref });
         }
-        const load = progressBar('load', 100);
+        const load = loadProgressBar('load');
         try {
           lm = (
             await openCausalLm(o.ref, {
               engine: o.engine,
               precision: o.precision,
-              onLoadProgress: (d, t) => load.update(t > 0 ? Math.round((100 * d) / t) : 0, `% of ${(t / 1e9).toFixed(2)} GB`),
+              onLoadProgress: load.onLoadProgress,
             })
           ).lm;
         } finally {
@@ -120,7 +119,7 @@ export default new Command('score')
         process.stderr.write(`${lm.description}\n`);
         scorer = causalLmScorer(lm);
       }
-      const bar = progressBar('score', 1);
+      let bar: ReturnType<typeof progressBar> | undefined;
       const t0 = performance.now();
       const meta = await scoreSplit(scorer, {
         corpus,
@@ -133,9 +132,9 @@ export default new Command('score')
         reference: o.ref,
         repair: o.repair,
         warn,
-        onShard: (d, t) => bar.update(d / t),
+        onShard: (d, t) => (bar ??= progressBar('score shards', t)).update(d),
       });
-      bar.stop();
+      bar?.stop();
       process.stdout.write(
         `scored ${meta.nTokens} tokens of ${o.split} in ${meta.shards} shards (${((performance.now() - t0) / 1000).toFixed(1)} s) -> ${o.out}\n`,
       );

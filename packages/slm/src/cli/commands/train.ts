@@ -1,9 +1,8 @@
 import { Command, Option } from 'commander';
-import { acquireOutputLock, removeStaleTemps, setPrecision, type Precision } from '@rho/core';
+import { acquireOutputLock, int, num, progressBar, removeStaleTemps, setPrecision, type Precision } from '@rho/core';
 import { SlmTrainConfig, parseWithSchema } from '../../trainer/config.ts';
 import { runTraining } from '../../trainer/run.ts';
 import { ensureBackend } from '../backend.ts';
-import { int, num, progressBar } from '../progress.ts';
 
 interface Opts extends Record<string, unknown> {
   init: string;
@@ -21,7 +20,7 @@ export default new Command('train')
   .requiredOption('--corpus <dir>', 'prepared corpus (pnpm slm prepare)')
   .requiredOption('--out <dir>', 'run directory: run.json, metrics.jsonl, checkpoints/step-N')
   .option('--ref-scores <dir>', 'reference losses of the corpus (pnpm slm score), for --mode slm')
-  .option('--ratio <r>', 'share of tokens selected, in (0, 1]', num)
+  .option('--ratio <r>', 'share of tokens selected, in (0, 1]', num('--ratio'))
   .addOption(
     new Option('--select-by <score>', 'excess = current − reference, current, reference (lowest first), or random (the control)').choices([
       'excess',
@@ -31,19 +30,19 @@ export default new Command('train')
     ]),
   )
   .option('--reweight', 'soft weights sigmoid((score − cut)/temperature) instead of a hard top-k')
-  .option('--temperature <t>', 'temperature of --reweight', num)
-  .option('--steps <n>', 'optimizer steps', int)
-  .option('--batch-size <n>', 'windows per step', int)
-  .option('--seq-len <n>', 'window length (must match the scores)', int)
-  .option('--lr <x>', 'peak learning rate', num)
-  .option('--min-lr <x>', 'final learning rate of the cosine schedule', num)
-  .option('--warmup-steps <n>', 'linear warmup steps', int)
-  .option('--weight-decay <x>', 'AdamW weight decay', num)
-  .option('--max-grad-norm <x>', 'global gradient-norm clip (0: off)', num)
-  .option('--seed <n>', 'data order seed', int)
-  .option('--checkpoint-every <n>', 'steps between checkpoints', int)
-  .option('--eval-every <n>', 'steps between validation losses', int)
-  .option('--eval-windows <n>', 'validation windows evaluated', int)
+  .option('--temperature <t>', 'temperature of --reweight', num('--temperature'))
+  .option('--steps <n>', 'optimizer steps', int('--steps'))
+  .option('--batch-size <n>', 'windows per step', int('--batch-size'))
+  .option('--seq-len <n>', 'window length (must match the scores)', int('--seq-len'))
+  .option('--lr <x>', 'peak learning rate', num('--lr'))
+  .option('--min-lr <x>', 'final learning rate of the cosine schedule', num('--min-lr'))
+  .option('--warmup-steps <n>', 'linear warmup steps', int('--warmup-steps'))
+  .option('--weight-decay <x>', 'AdamW weight decay', num('--weight-decay'))
+  .option('--max-grad-norm <x>', 'global gradient-norm clip (0: off)', num('--max-grad-norm'))
+  .option('--seed <n>', 'data order seed', int('--seed'))
+  .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every'))
+  .option('--eval-every <n>', 'steps between validation losses', int('--eval-every'))
+  .option('--eval-windows <n>', 'validation windows evaluated', int('--eval-windows'))
   .option('--repair', 'when the newest checkpoint fails its checksums: remove it (with a warning) and resume from the one before, instead of stopping')
   .addOption(
     new Option(
