@@ -24,7 +24,8 @@ describe('option parsers', () => {
     const e = refusal(int('--strict-precision', { min: 0, max: 20 }), '21');
     expect(e.code).toBe('BAD_CONFIG');
     expect(e.message).toBe('--strict-precision must be an integer in [0, 20], got 21');
-    expect(e.context).toMatchObject({ field: '--strict-precision', got: '21' });
+    expect(e.context).toMatchObject({ flag: '--strict-precision', got: '21' });
+    expect(e.describe()).toBe(e.message);
   });
 
   it('read numbers in open and closed ranges', () => {

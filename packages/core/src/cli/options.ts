@@ -29,8 +29,9 @@ function inRange(n: number, r: NumberRange): boolean {
   return (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max) && (r.gt === undefined || n > r.gt) && (r.lt === undefined || n < r.lt);
 }
 
+// the message names the flag, so the context does not (a `field` would print it twice)
 function bad(flag: string, what: string, text: string): RhoError {
-  return new RhoError('BAD_CONFIG', `${flag} must be ${what}, got ${text}`, { field: flag, got: text });
+  return new RhoError('BAD_CONFIG', `${flag} must be ${what}, got ${text}`, { flag, got: text });
 }
 
 /** A finite number in the range; `unit` names what it counts (`a number of seconds in (0, 600]`). */

@@ -105,6 +105,6 @@ SIGTERM or SIGINT: the server takes no new requests, answers those in flight, th
 function serveLimits(batchSize: number, o: { maxBody: string; maxQueue: string; requestTimeout: string }): ServeLimits {
   const maxQueue = nonNegativeInt('--max-queue')(o.maxQueue);
   // node's timers hold at most 2^31 - 1 ms
-  const timeout = num('--request-timeout', { gt: 0, lt: 2 ** 31 / 1000 }, 'seconds')(o.requestTimeout);
+  const timeout = num('--request-timeout', { gt: 0, max: 2147483 }, 'seconds')(o.requestTimeout);
   return { batchSize, maxQueue, maxBodyBytes: bytes('--max-body')(o.maxBody), requestTimeoutMs: Math.round(timeout * 1000) };
 }
