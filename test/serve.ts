@@ -1,8 +1,6 @@
 /** `pnpm serve` on a checkpoint over real HTTP on 127.0.0.1, for end-to-end tests. */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
-import { REPO_ROOT } from '@rho/core/base';
-import { NODE_TS } from './cli.ts';
+import type { ChildProcess } from 'node:child_process';
+import { spawnServe } from '../scripts/serve-process.ts';
 
 export interface Served {
   /** The base URL, …/v1. */
@@ -17,23 +15,8 @@ export interface Served {
 
 /** Starts the server on a free port; resolves once it listens. */
 export async function startServe(ckpt: string, args: string[] = []): Promise<Served> {
-  // node itself, not tsx's wrapper process: signals and the pid are the server's own
-  const server = spawn(process.execPath, [...NODE_TS, resolve(REPO_ROOT, 'packages/eval/src/cli/serve.ts'), ckpt, '--port', '0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((res) => server.on('exit', (code) => res(code)));
-  let stderr = '';
-  server.stderr!.on('data', (c) => (stderr = (stderr + c).slice(-4000)));
-  const url = await new Promise<string>((res, rej) => {
-    let out = '';
-    server.stdout!.on('data', (c) => {
-      out += c;
-      const m = /at (http:\/\/\S+)/.exec(out);
-      if (m) res(m[1]!);
-    });
-    server.on('exit', (code) => rej(new Error(`serve exited with ${code}: ${stderr}`)));
-  });
-  return { url, stop: () => void server.kill('SIGTERM'), child: server, exited };
+  const p = await spawnServe(ckpt, args);
+  return { url: p.url, stop: () => void p.stop(), child: p.child, exited: p.exited.then((e) => e.code) };
 }
 
 /** One greedy completion request to a freshly started server, which is stopped after it. */

@@ -6,17 +6,17 @@
  * by the status they got, the well-formed requests that failed (there should be none), whether the
  * server crashed, its peak resident memory, and whether SIGTERM then ends it with 0.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initCheckpoint, presetConfig, readCorpusTexts, resolveDataDir, trainBpe } from '@rho/core';
-import { bytes, int, num, REPO_ROOT, writeJsonAtomic } from '@rho/core/base';
+import { bytes, int, num, writeJsonAtomic } from '@rho/core/base';
 import { formatBytes } from '@rho/eval';
 import { HOSTILE_EXPECTED, HOSTILE_KINDS, hostile, WELL_FORMED_KINDS, wellFormed, type Outcome, type Target } from './_load-clients.ts';
 import { procMemory, RssSampler } from './_proc-memory.ts';
 import { printBenchResult } from './_table.ts';
+import { spawnServe } from '../serve-process.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -57,25 +57,12 @@ if (!positionals[0]) {
   writeFileSync(join(ckpt, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<s>', eos_token: '</s>', chat_template: CHAT_TEMPLATE }));
 }
 
-// `pnpm serve` as users run it, node itself so that the pid sampled is the server's
-const server = spawn(
-  process.execPath,
-  ['--import', 'tsx', join(REPO_ROOT, 'packages/eval/src/cli/serve.ts'), ckpt, '--port', '0', '--host', '127.0.0.1', '--max-body', String(MAX_BODY)],
-  { stdio: ['ignore', 'pipe', 'pipe'] },
-);
-let stderr = '';
-server.stderr!.on('data', (c) => (stderr = (stderr + c).slice(-4000)));
+const served = await spawnServe(ckpt, ['--host', '127.0.0.1', '--max-body', String(MAX_BODY)]);
+const { url, child: server } = served;
 let exitCode: number | null | undefined;
 let signalled = false;
-const exited = new Promise<void>((r) => server.on('exit', (code, signal) => ((exitCode = code ?? (signal ? -1 : null)), r())));
-const url = await new Promise<string>((resolveUrl, reject) => {
-  let out = '';
-  server.stdout!.on('data', (c) => {
-    out += c;
-    const m = /at (http:\/\/\S+)/.exec(out);
-    if (m) resolveUrl(m[1]!);
-  });
-  server.on('exit', (code) => reject(new Error(`pnpm serve exited with ${code} before listening: ${stderr}`)));
+const exited = served.exited.then(({ code, signal }) => {
+  exitCode = code ?? (signal ? -1 : null);
 });
 const pid = server.pid!;
 const idleRss = procMemory(pid)?.rss ?? 0;
@@ -183,7 +170,7 @@ printBenchResult(
     ]),
     ['well-formed requests', `${well.length} sent, ${failures.length} failed; latency median ${json.well_formed_ms_p50} ms, p99 ${json.well_formed_ms_p99} ms`],
     ...failures.slice(0, 5).map((f, i): [string, string] => [`  failure ${i + 1}`, `${f.kind}: ${f.failure}`]),
-    ['server crashed', crashed ? `YES (exit ${exitCode}): ${stderr.slice(-500)}` : `no (/health ${healthAfter} after the run)`],
+    ['server crashed', crashed ? `YES (exit ${exitCode}): ${served.stderrTail().slice(-500)}` : `no (/health ${healthAfter} after the run)`],
     ['SIGTERM after the run', `exit ${exitCode} in ${json.sigterm_exit_s} s`],
     [
       'server RSS',

@@ -1,21 +1,11 @@
-/**
- * `pnpm bench serve [--preset small] [--clients 16] [--stream-interval 1,4] [--json]`: `pnpm serve`'s
- * server on 127.0.0.1 under N concurrent streaming clients (64-token prompts, 128 new tokens each,
- * through core's OpenAI client): aggregate generated tokens/s beside the local backend's figure at
- * batch N, rounds alternating, the ratio the median over rounds of served / local beside it in the
- * same run (what `pnpm bench eval` reports as local batch 16), and the time to first token at the
- * median and p99 over all streams; one server per --stream-interval (vLLM's flag: tokens per
- * streamed event; on loopback each event is a write whose cost rivals a token's decoding).
- */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '@rho/core';
 import { OpenAIClient } from '@rho/core/openai';
-import { positiveInt, REPO_ROOT } from '@rho/core/base';
+import { positiveInt } from '@rho/core/base';
 import { evalBenchModel, measureBatch } from './_eval-model.ts';
 import { cpuIsa } from './_isa.ts';
 import { printBenchResult } from './_table.ts';
+import { spawnServe } from '../serve-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -46,35 +36,8 @@ const { local, prompts } = bench;
 local.setBatchSize(CLIENTS);
 
 // `pnpm serve` as users run it, its own process: the clients' work here does not stall its event loop
-async function startServer(interval: number): Promise<{ url: string; stop: () => Promise<void> }> {
-  const server = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(REPO_ROOT, 'packages/eval/src/cli/serve.ts'),
-      bench.ckpt,
-      '--port',
-      '0',
-      '--batch-size',
-      String(CLIENTS),
-      '--stream-interval',
-      String(interval),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const exited = new Promise<void>((r) => server.on('exit', () => r()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    server.stdout!.on('data', (c) => {
-      out += c;
-      const m = /at (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    server.on('exit', (code) => reject(new Error(`pnpm serve exited with ${code}`)));
-  });
-  return { url, stop: () => (server.kill('SIGTERM'), exited) };
-}
+const startServer = (interval: number) =>
+  spawnServe(bench.ckpt, ['--batch-size', String(CLIENTS), '--stream-interval', String(interval)], { inheritStderr: true });
 
 /** One round: every client streams one completion at once; tokens/s over the round, each stream's time to first token. */
 async function streamRound(client: OpenAIClient, newTokens: number): Promise<{ tokensPerS: number; ttftMs: number[] }> {

@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api-error.ts';
 import { newTokenBudget } from './context-window.ts';
+import { thrown } from '../testing/thrown.ts';
 
 const budget = (promptTokens: number, maxTokens: number | null, defaultTokens = 16) =>
   newTokenBudget({ context: 256, promptTokens, maxTokens, defaultTokens, param: 'prompt' });
-const refusal = (f: () => unknown): ApiError => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error('not refused');
-};
+const refusal = (f: () => unknown): ApiError => thrown(f, ApiError);
 
 describe('newTokenBudget', () => {
   it('gives what was asked when prompt and completion fit the context, to the last position', () => {
