@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE, REPO_ROOT } from '@rho/core/base';
 import { cli, DATA, NODE_TS } from './cli.ts';
-import { tinyCheckpoint } from './tiny-checkpoint.ts';
+import { BYTE_LLAMA_CONFIG, tinyCheckpoint } from './tiny-checkpoint.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'fault-'));
 // every child's TMPDIR: scratch directories of the Python sandbox land here, where they can be counted
@@ -179,21 +179,7 @@ describe('SIGKILL at random points, then resume: the same outputs, nothing left 
       const rows = readFileSync(join(DATA, 'corpus/gsm8k-train.jsonl'), 'utf8').trim().split('\n').slice(0, 36);
       writeFileSync(join(root, 'train.jsonl'), `${rows.slice(0, 30).join('\n')}\n`);
       writeFileSync(join(root, 'val.jsonl'), `${rows.slice(30).join('\n')}\n`);
-      writeFileSync(
-        join(root, 'slm-config.json'),
-        JSON.stringify({
-          vocab_size: 258,
-          hidden_size: 32,
-          intermediate_size: 64,
-          num_hidden_layers: 1,
-          num_attention_heads: 2,
-          num_key_value_heads: 2,
-          max_position_embeddings: 64,
-          bos_token_id: 256,
-          eos_token_id: 257,
-          tie_word_embeddings: false,
-        }),
-      );
+      writeFileSync(join(root, 'slm-config.json'), JSON.stringify(BYTE_LLAMA_CONFIG));
       let r = await cli('slm', [
         'prepare',
         '--input',

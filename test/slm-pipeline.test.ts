@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@rho/core/base';
 import { injectNoise, DEFAULT_NOISE } from '@rho/slm';
+import { BYTE_LLAMA_CONFIG } from './tiny-checkpoint.ts';
 import { cli, DATA, NODE_TS } from './cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'slm-e2e-'));
@@ -67,21 +68,7 @@ describe('slm pipeline (CLI)', { timeout: 600_000 }, () => {
         }),
       ),
     );
-    writeFileSync(
-      p('config.json'),
-      JSON.stringify({
-        vocab_size: 258,
-        hidden_size: 32,
-        intermediate_size: 64,
-        num_hidden_layers: 1,
-        num_attention_heads: 2,
-        num_key_value_heads: 2,
-        max_position_embeddings: 64,
-        bos_token_id: 256,
-        eos_token_id: 257,
-        tie_word_embeddings: false,
-      }),
-    );
+    writeFileSync(p('config.json'), JSON.stringify(BYTE_LLAMA_CONFIG));
     await ok(['prepare', '--input', p('ref.jsonl'), '--field', 'question,answer', '--val', p('val.jsonl'), '--tokenizer', 'bytes', '--out', p('corpus-ref')]);
     await ok(['prepare', '--input', p('noisy.jsonl'), '--field', 'text', '--val', p('val-text.jsonl'), '--tokenizer', 'bytes', '--out', p('corpus-noisy')]);
     await ok(['init', '--config', p('config.json'), '--out', p('init'), '--seed', '1'], 'core');

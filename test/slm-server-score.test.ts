@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byteTokenizerJson, initBackend, LlamaModel, makeConfig, saveCheckpoint } from '@rho/core';
 import { readScoresMeta, ScoreReader } from '@rho/slm';
+import { BYTE_LLAMA_CONFIG } from './tiny-checkpoint.ts';
 import { cli, DATA } from './cli.ts';
 import { startServe } from './serve.ts';
 
@@ -16,21 +17,7 @@ let server: Awaited<ReturnType<typeof startServe>> | undefined;
 
 beforeAll(async () => {
   await initBackend({ precision: 'fp32' });
-  const model = LlamaModel.init(
-    makeConfig({
-      vocab_size: 258,
-      hidden_size: 32,
-      intermediate_size: 64,
-      num_hidden_layers: 1,
-      num_attention_heads: 2,
-      num_key_value_heads: 2,
-      max_position_embeddings: 64,
-      bos_token_id: 256,
-      eos_token_id: 257,
-      tie_word_embeddings: false,
-    }),
-    4,
-  );
+  const model = LlamaModel.init(makeConfig({ ...BYTE_LLAMA_CONFIG }), 4);
   await saveCheckpoint(join(tmp, 'ref'), model);
   model.dispose();
   // the corpus is byte ids: the server must tokenize as it does
