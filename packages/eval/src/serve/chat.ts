@@ -2,7 +2,7 @@ import { ApiError } from './api-error.ts';
 import type { ChatTemplate } from './chat-template.ts';
 import type { RequestContext } from './completions.ts';
 import type { EventStream } from './event-stream.ts';
-import { choiceSeed, roomFor, runChoice } from './generation.ts';
+import { choiceSpecs, roomFor, runChoice } from './generation.ts';
 import type { TokenLogprob } from './logprobs.ts';
 import { stopList, type ChatBody } from './schema.ts';
 
@@ -40,7 +40,7 @@ export async function chatCompletions(ctx: RequestContext, template: ChatTemplat
   const n = b.n ?? 1;
   const k = b.logprobs ? (b.top_logprobs ?? 0) : null;
   const stop = stopList(b.stop);
-  const base = (Math.random() * 2 ** 32) >>> 0;
+  const specOf = choiceSpecs(b, { stop, logprobs: k, signal: ctx.signal, streamInterval: ctx.streamInterval });
   const chunk = (choices: unknown[], usage?: unknown) => ({
     id: ctx.id,
     object: stream ? 'chat.completion.chunk' : 'chat.completion',
@@ -55,17 +55,7 @@ export async function chatCompletions(ctx: RequestContext, template: ChatTemplat
       stream?.send(chunk([{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]));
       const r = await runChoice(
         model,
-        {
-          prompt: ids,
-          maxTokens: room,
-          temperature: b.temperature ?? 1,
-          topP: b.top_p ?? 1,
-          seed: choiceSeed(b.seed, index, base),
-          stop,
-          logprobs: k,
-          signal: ctx.signal,
-          streamInterval: ctx.streamInterval,
-        },
+        specOf(index, ids, room),
         stream
           ? (piece, lps) =>
               stream.send(chunk([{ index, delta: { content: piece }, logprobs: k === null ? null : chatLogprobs(ctx, lps), finish_reason: null }]))

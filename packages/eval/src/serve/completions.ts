@@ -1,6 +1,6 @@
 import type { TokenModel } from '../backends/types.ts';
 import type { EventStream } from './event-stream.ts';
-import { choiceSeed, promptLogprobs, roomFor, runChoice } from './generation.ts';
+import { choiceSpecs, promptLogprobs, roomFor, runChoice } from './generation.ts';
 import type { TokenLogprob } from './logprobs.ts';
 import { stopList, type CompletionBody } from './schema.ts';
 
@@ -69,7 +69,7 @@ export async function completions(ctx: RequestContext, b: CompletionBody, stream
   const echo = b.echo ?? false;
   const k = b.logprobs ?? null;
   const stop = stopList(b.stop);
-  const base = (Math.random() * 2 ** 32) >>> 0;
+  const specOf = choiceSpecs(b, { stop, logprobs: k, signal: ctx.signal, streamInterval: ctx.streamInterval });
   const jobs = prompts.map((p) => {
     const ids = typeof p === 'string' ? model.encode(p) : p;
     return { ids, text: typeof p === 'string' ? p : model.decode(ids), room: roomFor(model, ids, b.max_tokens ?? null, DEFAULT_MAX_TOKENS, 'prompt') };
@@ -102,17 +102,7 @@ export async function completions(ctx: RequestContext, b: CompletionBody, stream
         };
         const r = await runChoice(
           model,
-          {
-            prompt: job.ids,
-            maxTokens: job.room,
-            temperature: b.temperature ?? 1,
-            topP: b.top_p ?? 1,
-            seed: choiceSeed(b.seed, index, base),
-            stop,
-            logprobs: k,
-            signal: ctx.signal,
-            streamInterval: ctx.streamInterval,
-          },
+          specOf(index, job.ids, job.room),
           stream
             ? (piece, lps) =>
                 stream.send(

@@ -95,6 +95,25 @@ export async function promptLogprobs(model: TokenModel, ids: number[], k: number
   return ids.map((id, t) => (t === 0 ? null : tokenLogprob(logits!.subarray((t - 1) * v, t * v), id, k)));
 }
 
+/**
+ * The spec of each choice of one request: the request's sampling, stop strings, top-k, signal and
+ * stream interval, and a seed of its own (choiceSeed) drawn from one base per request.
+ */
+export function choiceSpecs(
+  b: { temperature?: number | null; top_p?: number | null; seed?: number | null },
+  shared: Pick<ChoiceSpec, 'stop' | 'logprobs' | 'signal' | 'streamInterval'>,
+): (index: number, prompt: number[], maxTokens: number) => ChoiceSpec {
+  const base = (Math.random() * 2 ** 32) >>> 0;
+  return (index, prompt, maxTokens) => ({
+    ...shared,
+    prompt,
+    maxTokens,
+    temperature: b.temperature ?? 1,
+    topP: b.top_p ?? 1,
+    seed: choiceSeed(b.seed, index, base),
+  });
+}
+
 /** A per-choice seed: distinct choices of one request sample differently, and a seed reproduces them. */
 export function choiceSeed(seed: number | null | undefined, index: number, base: number): number {
   return ((seed ?? base) * 1_000_003 + index) >>> 0;
