@@ -150,6 +150,29 @@ describe('CompletionServer', () => {
     await drained;
   });
 
+  it('while draining, a request still coming on an open connection is a 503 that closes the connection', async () => {
+    server = new CompletionServer(slowModel(), { port: 0 });
+    const base = await server.listen();
+    const inFlight = fetch(`${base}/completions`, { method: 'POST', body: JSON.stringify({ prompt: 'x', max_tokens: 40 }) });
+    await expect.poll(() => server!.requestsInFlight).toBe(1);
+    // headers begun before the drain: the connection is not idle, so closing the listener keeps it
+    const late = connect(Number(new URL(base).port), '127.0.0.1');
+    await new Promise((r) => late.once('connect', r));
+    late.write('GET /v1/models HTTP/1.1\r\nHost: x\r\n');
+    await new Promise((r) => setTimeout(r, 50));
+    const drained = server.drain();
+    const answer = new Promise<string>((resolve) => {
+      let text = '';
+      late.on('data', (c) => (text += c)).on('close', () => resolve(text));
+    });
+    late.write('\r\n');
+    const text = await answer;
+    expect(text).toMatch(/^HTTP\/1\.1 503[\s\S]*"code":"shutting_down"/);
+    expect(text).toMatch(/\r\nconnection: close\r\n/i);
+    expect((await inFlight).status).toBe(200);
+    await drained;
+  });
+
   it('answers what node cannot read as HTTP in the error shape too, and closes', async () => {
     server = new CompletionServer(slowModel(), { port: 0 });
     const { port } = new URL(await server.listen());

@@ -115,8 +115,11 @@ export class CompletionServer {
     let continued = false;
     let stream: EventStream | null = null;
     try {
-      if (this.draining)
+      if (this.draining) {
+        // the connection goes with this answer: a client's pool must not keep reaching a closing server
+        res.setHeader('connection', 'close');
         throw new ApiError(503, 'the server is shutting down: it finishes the requests in flight and takes no new ones', null, 'shutting_down');
+      }
       const url = (req.url ?? '').split('?')[0]!.replace(/\/+$/, '');
       if (req.method === 'GET' && url === '/health') return void res.writeHead(200).end();
       if (req.method === 'GET' && url === '/v1/models') {
