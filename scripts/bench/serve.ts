@@ -1,10 +1,12 @@
+import { Agent } from 'node:http';
 import { parseArgs } from 'node:util';
 import { initBackend } from '@rho/core';
 import { OpenAIClient } from '@rho/core/openai';
-import { positiveInt } from '@rho/core/base';
+import { oneOf, positiveInt } from '@rho/core/base';
 import { evalBenchModel, measureBatch } from './_eval-model.ts';
 import { cpuIsa } from './_isa.ts';
 import { printBenchResult } from './_table.ts';
+import { leanStream } from './_stream-client.ts';
 import { spawnServe } from '../serve-process.ts';
 
 const { values } = parseArgs({
@@ -12,22 +14,26 @@ const { values } = parseArgs({
     json: { type: 'boolean' },
     preset: { type: 'string', default: 'small' },
     clients: { type: 'string', default: '16' },
-    'new-tokens': { type: 'string', default: '128' },
+    'new-tokens': { type: 'string', default: '512' }, // rounds of seconds, not one: a shared VM's speed drifts within a second
     rounds: { type: 'string', default: '5' },
     'stream-interval': { type: 'string', default: '1,4' },
+    client: { type: 'string', default: 'lean' },
     'data-dir': { type: 'string' },
     help: { type: 'boolean' },
   },
 });
 if (values.help) {
   console.log(
-    'usage: pnpm bench serve [--preset tiny|small|base] [--clients N] [--new-tokens N] [--rounds N] [--stream-interval N[,N...]] [--json] [--data-dir DIR]',
+    'usage: pnpm bench serve [--preset tiny|small|base] [--clients N] [--new-tokens N] [--rounds N] [--stream-interval N[,N...]] [--client lean|openai] [--json] [--data-dir DIR]\n\n' +
+      '  --client  lean (default): node:http, events parsed until the first text and at the end, as a load generator does;\n' +
+      '            openai: the official SDK, which parses every event (on a 2-core machine its work competes with the server)',
   );
   process.exit(0);
 }
 const CLIENTS = positiveInt('--clients')(values.clients!);
 const NEW = positiveInt('--new-tokens')(values['new-tokens']!);
 const ROUNDS = positiveInt('--rounds')(values.rounds!);
+const CLIENT = oneOf('--client', ['lean', 'openai'] as const)(values.client!);
 const INTERVALS = values['stream-interval']!.split(',').map((v) => positiveInt('--stream-interval')(v.trim()));
 const PROMPT_TOKENS = 64;
 const backend = await initBackend();
@@ -39,11 +45,25 @@ local.setBatchSize(CLIENTS);
 const startServer = (interval: number) =>
   spawnServe(bench.ckpt, ['--batch-size', String(CLIENTS), '--stream-interval', String(interval)], { inheritStderr: true });
 
+interface Round {
+  tokensPerS: number;
+  ttftMs: number[];
+  /** The share of one core the clients (this process) took during the round. */
+  clientCpuShare: number;
+}
+
 /** One round: every client streams one completion at once; tokens/s over the round, each stream's time to first token. */
-async function streamRound(client: OpenAIClient, newTokens: number): Promise<{ tokensPerS: number; ttftMs: number[] }> {
+async function streamRound(url: string, newTokens: number): Promise<Round> {
+  const client = CLIENT === 'openai' ? new OpenAIClient({ urls: [url], model: 'bench', concurrency: CLIENTS }) : null;
+  const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const runs = await Promise.all(
     prompts.slice(0, CLIENTS).map(async (prompt) => {
+      if (!client) {
+        const r = await leanStream(agent, url, { model: 'bench', prompt, max_tokens: newTokens, temperature: 0 });
+        return { first: r.ttftMs, tokens: r.completionTokens };
+      }
       const start = performance.now();
       let first = NaN;
       let tokens = 0;
@@ -55,7 +75,13 @@ async function streamRound(client: OpenAIClient, newTokens: number): Promise<{ t
     }),
   );
   const s = (performance.now() - t0) / 1000;
-  return { tokensPerS: runs.reduce((a, r) => a + r.tokens, 0) / s, ttftMs: runs.map((r) => r.first).filter((x) => !Number.isNaN(x)) };
+  const cpu = process.cpuUsage(cpu0);
+  agent.destroy();
+  return {
+    tokensPerS: runs.reduce((a, r) => a + r.tokens, 0) / s,
+    ttftMs: runs.map((r) => r.first).filter((x) => !Number.isNaN(x)),
+    clientCpuShare: (cpu.user + cpu.system) / 1e6 / s,
+  };
 }
 
 const quantile = (xs: number[], q: number) => {
@@ -64,22 +90,31 @@ const quantile = (xs: number[], q: number) => {
 };
 
 // local batch and served streams alternate, and each served round is compared with the local
-// round just before it: a drift of the machine's speed (a shared VM's is large) hits both alike
+// round beside it: a drift of the machine's speed (a shared VM's is large) hits both alike
 const median = (xs: number[]) => quantile(xs, 0.5);
 const localRuns: number[] = [];
-const served: Array<{ interval: number; runs: number[]; ratios: number[]; ttft: number[] }> = [];
+const served: Array<{ interval: number; runs: number[]; ratios: number[]; ttft: number[]; clientCpu: number[] }> = [];
 for (const interval of INTERVALS) {
   const server = await startServer(interval);
-  const client = new OpenAIClient({ urls: [server.url], model: 'bench', concurrency: CLIENTS });
-  await streamRound(client, 4); // warm-up
-  const row = { interval, runs: [] as number[], ratios: [] as number[], ttft: [] as number[] };
+  await streamRound(server.url, NEW); // warm-up: a whole round, so the JIT and the page cache are warm before the first timed one
+  const row = { interval, runs: [] as number[], ratios: [] as number[], ttft: [] as number[], clientCpu: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
-    const l = (await measureBatch(local, prompts, CLIENTS, NEW, 1)).tokens_per_s;
-    const r = await streamRound(client, NEW);
+    // the pair's order alternates, so neither side always runs first after a switch of process
+    const localRound = async () => (await measureBatch(local, prompts, CLIENTS, NEW, 1)).tokens_per_s;
+    let l = 0;
+    let r: Round;
+    if (round % 2 === 0) {
+      l = await localRound();
+      r = await streamRound(server.url, NEW);
+    } else {
+      r = await streamRound(server.url, NEW);
+      l = await localRound();
+    }
     localRuns.push(l);
     row.runs.push(r.tokensPerS);
     row.ratios.push(r.tokensPerS / l);
     row.ttft.push(...r.ttftMs);
+    row.clientCpu.push(r.clientCpuShare);
   }
   await server.stop();
   served.push(row);
@@ -92,6 +127,7 @@ const json = {
   engine: local.description,
   preset: values.preset,
   clients: CLIENTS,
+  client: CLIENT,
   prompt_tokens: PROMPT_TOKENS,
   new_tokens: NEW,
   rounds: ROUNDS,
@@ -104,6 +140,7 @@ const json = {
     ttft_ms_p50: +quantile(r.ttft, 0.5).toFixed(1),
     ttft_ms_p99: +quantile(r.ttft, 0.99).toFixed(1),
     ttft_samples: r.ttft.length,
+    client_cpu_share: +median(r.clientCpu).toFixed(3),
   })),
 };
 printBenchResult(
@@ -119,6 +156,7 @@ printBenchResult(
           `${median(r.runs).toFixed(1)} tok/s; ${(100 * median(r.ratios)).toFixed(1)}% of the local round beside it (median of ${r.ratios.length}; target ≥ 90%)`,
         ],
         [`  time to first token`, `median ${quantile(r.ttft, 0.5).toFixed(1)} ms, p99 ${quantile(r.ttft, 0.99).toFixed(1)} ms (${r.ttft.length} streams)`],
+        [`  clients' CPU (${CLIENT} client)`, `${(100 * median(r.clientCpu)).toFixed(1)}% of one core during a round (median)`],
       ],
     ),
   ],

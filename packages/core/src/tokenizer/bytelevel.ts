@@ -47,22 +47,40 @@ function toByteCharsUtf8(text: string): string {
  * UTF-8 becomes U+FFFD.
  */
 export function fromByteChars(tokens: readonly string[]): string {
-  const bytes: number[] = [];
+  let length = 0;
+  const parts: Uint8Array[] = [];
   for (const t of tokens) {
-    const mapped: number[] = [];
-    let ok = true;
-    for (const ch of t) {
-      const b = CHAR_TO_BYTE.get(ch);
-      if (b === undefined) {
-        ok = false;
-        break;
-      }
-      mapped.push(b);
-    }
-    if (ok) bytes.push(...mapped);
-    else bytes.push(...utf8.encode(t));
+    const b = bytesOfToken(t);
+    parts.push(b);
+    length += b.length;
   }
-  return utf8Lossy.decode(new Uint8Array(bytes));
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const b of parts) {
+    bytes.set(b, at);
+    at += b.length;
+  }
+  return utf8Lossy.decode(bytes);
+}
+
+// decoding runs once per generated token while streaming: each vocabulary entry is mapped once
+const TOKEN_BYTES = new Map<string, Uint8Array>();
+
+function bytesOfToken(t: string): Uint8Array {
+  let bytes = TOKEN_BYTES.get(t);
+  if (bytes) return bytes;
+  const mapped: number[] = [];
+  for (const ch of t) {
+    const b = CHAR_TO_BYTE.get(ch);
+    if (b === undefined) {
+      mapped.length = 0;
+      break;
+    }
+    mapped.push(b);
+  }
+  bytes = mapped.length > 0 || t.length === 0 ? Uint8Array.from(mapped) : utf8.encode(t);
+  TOKEN_BYTES.set(t, bytes);
+  return bytes;
 }
 
 /** GPT-2's pre-tokenization pattern (contractions, letters, numbers, other, whitespace runs). */
