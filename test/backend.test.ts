@@ -52,6 +52,7 @@ describe('native addon', () => {
       'engineCacheFork',
       'engineCacheLength',
       'engineCacheReset',
+      'engineCacheTokenBytes',
       'engineForward',
       'engineModel',
       'engineProfile',

@@ -12,7 +12,7 @@
 
 // Bump with NATIVE_ADDON_VERSION in packages/core/src/backend/native.ts whenever a function is
 // added or removed or its arguments change.
-#define RHO_ADDON_VERSION 1
+#define RHO_ADDON_VERSION 2
 
 static napi_value Init(napi_env env, napi_value exports) {
   napi_value version;

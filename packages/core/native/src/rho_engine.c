@@ -167,18 +167,27 @@ typedef struct {
 
 typedef struct {
   int len, cap;
-  float *k, *v;  // [L][KV][cap][hd]
+  void *k, *v;  // [L][KV][cap][hd], elements of cache_t.es bytes
 } row_cache_t;
 
 typedef struct {
   uint32_t magic;
   int B, L, KV, hd;
+  // Bytes a key/value element: 4 (FP32), or 2 (BF16) at precision bf16, where PyTorch keeps k/v
+  // in BF16 too; half the memory per token (more sequences in a KV budget) and half the bytes
+  // decode attention reads. Each value is rounded once, when written.
+  int es;
   // Batch-invariant kernels: a row's numbers do not depend on which other rows share a call, how
   // many tokens a call has, or whether its prefix came from another cache (continuous batching and
   // the shared prefix produce exactly the tokens a lone sequence would).
   int invariant;
   row_cache_t *rows;
 } cache_t;
+
+// Keys/values in BF16 at precision bf16 (see cache_t.es), FP32 otherwise.
+static int kv_element_bytes(const model_t *m) { return m->precision == PREC_BF16 ? 2 : 4; }
+
+static size_t cache_token_bytes(const cache_t *c) { return 2 * (size_t)c->L * c->KV * c->hd * c->es; }
 
 static void weight_free(weight_t *w) {
   free(w->owned);
@@ -529,8 +538,8 @@ static int row_reserve(const cache_t *c, row_cache_t *r, int need, bool exact) {
   if (need <= r->cap) return 0;
   int cap = exact ? need : r->cap ? r->cap : 64;
   while (cap < need) cap *= 2;
-  size_t per = (size_t)c->L * c->KV * cap * c->hd;
-  float *k = malloc(per * sizeof *k), *v = malloc(per * sizeof *v);
+  const size_t es = c->es, per = (size_t)c->L * c->KV * cap * c->hd * es;
+  char *k = malloc(per), *v = malloc(per);
   if (!k || !v) {
     free(k), free(v);
     return -1;
@@ -538,15 +547,21 @@ static int row_reserve(const cache_t *c, row_cache_t *r, int need, bool exact) {
   // layout [L][KV][cap][hd]: each (layer, head) block moves to its new stride
   for (int l = 0; l < c->L; l++)
     for (int h = 0; h < c->KV; h++) {
-      size_t from = ((size_t)l * c->KV + h) * r->cap * c->hd, to = ((size_t)l * c->KV + h) * cap * c->hd;
+      size_t from = ((size_t)l * c->KV + h) * r->cap * c->hd * es, to = ((size_t)l * c->KV + h) * cap * c->hd * es;
       if (r->len) {
-        memcpy(k + to, r->k + from, (size_t)r->len * c->hd * sizeof *k);
-        memcpy(v + to, r->v + from, (size_t)r->len * c->hd * sizeof *v);
+        memcpy(k + to, (const char *)r->k + from, (size_t)r->len * c->hd * es);
+        memcpy(v + to, (const char *)r->v + from, (size_t)r->len * c->hd * es);
       }
     }
   free(r->k), free(r->v);
   r->k = k, r->v = v, r->cap = cap;
   return 0;
+}
+
+// The keys (or values) of one (layer, key/value head) of a row from token t on: FP32 or BF16 as
+// the cache stores them.
+static inline void *kv_block(const cache_t *c, const row_cache_t *r, void *base, int l, int kh, int t) {
+  return (char *)base + ((((size_t)l * c->KV + kh) * r->cap + t) * c->hd) * c->es;
 }
 
 static const float *weight_f32(const weight_t *w) { return (const float *)w->data; }
@@ -567,51 +582,70 @@ static void gemm_f32(bool tb, int M, int N, int K, const float *a, int lda, cons
   cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.f, a, lda, b, ldb, 0.f, c, ldc);
 }
 
-// q·k for keys lo..lo+n-1 (rows of kb, hd floats each), scaled: hd a multiple of 16, up to 256.
-__attribute__((target("avx512f"))) static void scores_avx512(const float *qv, const float *kb, int lo, int n, int hd, float scale, float *p) {
-  __m512 qr[16];
-  const int c = hd / 16;
-  for (int i = 0; i < c; i++) qr[i] = _mm512_loadu_ps(qv + 16 * i);
-  for (int j = 0; j < n; j++) {
-    const float *kr = kb + (size_t)(lo + j) * hd;
-    __m512 acc = _mm512_mul_ps(qr[0], _mm512_loadu_ps(kr));
-    for (int i = 1; i < c; i++) acc = _mm512_fmadd_ps(qr[i], _mm512_loadu_ps(kr + 16 * i), acc);
-    p[j] = _mm512_reduce_add_ps(acc) * scale;
+// q·k for keys lo..lo+n-1 (rows of kb, hd elements each: FP32, or BF16 widened in registers),
+// scaled: hd a multiple of 16, up to 256.
+#define SCORES(NAME, T, LOADK)                                                                                         \
+  __attribute__((target("avx512f"))) static void NAME(const float *qv, const T *kb, int lo, int n, int hd, float scale, float *p) { \
+    __m512 qr[16];                                                                                                     \
+    const int c = hd / 16;                                                                                             \
+    for (int i = 0; i < c; i++) qr[i] = _mm512_loadu_ps(qv + 16 * i);                                                  \
+    for (int j = 0; j < n; j++) {                                                                                      \
+      const T *kr = kb + (size_t)(lo + j) * hd;                                                                        \
+      __m512 acc = _mm512_mul_ps(qr[0], LOADK(kr, 0));                                                                 \
+      for (int i = 1; i < c; i++) acc = _mm512_fmadd_ps(qr[i], LOADK(kr, 16 * i), acc);                               \
+      p[j] = _mm512_reduce_add_ps(acc) * scale;                                                                        \
+    }                                                                                                                  \
   }
-}
 
 // out = Σ_j p[j] · v_j for rows lo..lo+n-1 of vb: the accumulators stay in registers, 64 floats
 // of the head at a time (a running sum in memory would chain every key through a store and a load).
-__attribute__((target("avx512f"))) static void weighted_sum_avx512(const float *p, const float *vb, int lo, int n, int hd, float *out) {
-  for (int c = 0; c < hd; c += 64) {
-    const int w = hd - c < 64 ? (hd - c) / 16 : 4;
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    for (int j = 0; j < n; j++) {
-      const float *vr = vb + (size_t)(lo + j) * hd + c;
-      const __m512 wj = _mm512_set1_ps(p[j]);
-      a0 = _mm512_fmadd_ps(wj, _mm512_loadu_ps(vr), a0);
-      if (w > 1) a1 = _mm512_fmadd_ps(wj, _mm512_loadu_ps(vr + 16), a1);
-      if (w > 2) a2 = _mm512_fmadd_ps(wj, _mm512_loadu_ps(vr + 32), a2);
-      if (w > 3) a3 = _mm512_fmadd_ps(wj, _mm512_loadu_ps(vr + 48), a3);
-    }
-    _mm512_storeu_ps(out + c, a0);
-    if (w > 1) _mm512_storeu_ps(out + c + 16, a1);
-    if (w > 2) _mm512_storeu_ps(out + c + 32, a2);
-    if (w > 3) _mm512_storeu_ps(out + c + 48, a3);
+#define WEIGHTED_SUM(NAME, T, LOADV)                                                                                   \
+  __attribute__((target("avx512f"))) static void NAME(const float *p, const T *vb, int lo, int n, int hd, float *out) { \
+    for (int c = 0; c < hd; c += 64) {                                                                                 \
+      const int w = hd - c < 64 ? (hd - c) / 16 : 4;                                                                   \
+      __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;                                                      \
+      for (int j = 0; j < n; j++) {                                                                                    \
+        const T *vr = vb + (size_t)(lo + j) * hd + c;                                                                  \
+        const __m512 wj = _mm512_set1_ps(p[j]);                                                                        \
+        a0 = _mm512_fmadd_ps(wj, LOADV(vr, 0), a0);                                                                    \
+        if (w > 1) a1 = _mm512_fmadd_ps(wj, LOADV(vr, 16), a1);                                                        \
+        if (w > 2) a2 = _mm512_fmadd_ps(wj, LOADV(vr, 32), a2);                                                        \
+        if (w > 3) a3 = _mm512_fmadd_ps(wj, LOADV(vr, 48), a3);                                                        \
+      }                                                                                                                \
+      _mm512_storeu_ps(out + c, a0);                                                                                   \
+      if (w > 1) _mm512_storeu_ps(out + c + 16, a1);                                                                   \
+      if (w > 2) _mm512_storeu_ps(out + c + 32, a2);                                                                   \
+      if (w > 3) _mm512_storeu_ps(out + c + 48, a3);                                                                   \
+    }                                                                                                                  \
   }
+
+SCORES(scores_f32, float, LOAD_F32)
+SCORES(scores_bf16, uint16_t, LOAD_BF16)
+WEIGHTED_SUM(weighted_sum_f32, float, LOAD_F32)
+WEIGHTED_SUM(weighted_sum_bf16, uint16_t, LOAD_BF16)
+
+static inline float dot_f32_bf16(const float *a, const uint16_t *b, int n) {
+  float s = 0.f;
+#pragma omp simd reduction(+ : s)
+  for (int i = 0; i < n; i++) s += a[i] * rho_bf16_value(b[i]);
+  return s;
 }
 
 /**
- * One query against keys/values lo..lo+n-1 of one head: scores, softmax, weighted sum into out
- * (hd floats); p is scratch for n floats. The same arithmetic for a token wherever it is computed
- * (prompt or decoding step, alone or batched), which the batch-invariant mode relies on.
+ * One query against keys/values lo..lo+n-1 of one head (FP32, or BF16 when `bf16`): scores,
+ * softmax, weighted sum into out (hd floats); p is scratch for n floats. The same arithmetic for a
+ * token wherever it is computed (prompt or decoding step, alone or batched), which the
+ * batch-invariant mode relies on.
  */
-static void attend_one(const float *qv, const float *kb, const float *vb, int lo, int n, int hd, float scale, float *p, float *out) {
+static void attend_one(const float *qv, const void *kb, const void *vb, bool bf16, int lo, int n, int hd, float scale, float *p, float *out) {
   if (have_avx512 < 0) have_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
   const bool vec = have_avx512 && hd % 16 == 0 && hd <= 256;
-  if (vec) scores_avx512(qv, kb, lo, n, hd, scale, p);
+  if (vec && bf16) scores_bf16(qv, kb, lo, n, hd, scale, p);
+  else if (vec) scores_f32(qv, kb, lo, n, hd, scale, p);
+  else if (bf16)
+    for (int j = 0; j < n; j++) p[j] = dot_f32_bf16(qv, (const uint16_t *)kb + (size_t)(lo + j) * hd, hd) * scale;
   else
-    for (int j = 0; j < n; j++) p[j] = dot_f32(qv, kb + (size_t)(lo + j) * hd, hd) * scale;
+    for (int j = 0; j < n; j++) p[j] = dot_f32(qv, (const float *)kb + (size_t)(lo + j) * hd, hd) * scale;
   float mx = -INFINITY;
   for (int j = 0; j < n; j++) mx = fmaxf(mx, p[j]);
   float sum = 0.f;
@@ -622,12 +656,19 @@ static void attend_one(const float *qv, const float *kb, const float *vb, int lo
 #pragma omp simd
   for (int j = 0; j < n; j++) p[j] *= inv;
   if (vec) {
-    weighted_sum_avx512(p, vb, lo, n, hd, out);
+    if (bf16) weighted_sum_bf16(p, vb, lo, n, hd, out);
+    else weighted_sum_f32(p, vb, lo, n, hd, out);
     return;
   }
   memset(out, 0, hd * sizeof *out);
   for (int j = 0; j < n; j++) {
-    const float *vr = vb + (size_t)(lo + j) * hd;
+    if (bf16) {
+      const uint16_t *vr = (const uint16_t *)vb + (size_t)(lo + j) * hd;
+#pragma omp simd
+      for (int d = 0; d < hd; d++) out[d] += p[j] * rho_bf16_value(vr[d]);
+      continue;
+    }
+    const float *vr = (const float *)vb + (size_t)(lo + j) * hd;
 #pragma omp simd
     for (int d = 0; d < hd; d++) out[d] += p[j] * vr[d];
   }
@@ -638,16 +679,23 @@ static void attend_one(const float *qv, const float *kb, const float *vb, int lo
  * the cache) for every head: scores = q·Kᵀ over the keys any of them may see, masked to each
  * token's causal window, softmax, times V. q and ctx are [T, H*hd] (rows of the whole call).
  */
-static int attention_run(const model_t *m, const row_cache_t *rc, int l, int p0, int T, const float *q, float *ctx) {
-  const int H = m->H, KV = m->KV, hd = m->hd, qd = H * hd, group = H / KV, w = m->window;
+static int attention_run(const model_t *m, const cache_t *c, const row_cache_t *rc, int l, int p0, int T, const float *q, float *ctx) {
+  const int H = m->H, hd = m->hd, qd = H * hd, group = H / m->KV, w = m->window;
   const int hi = p0 + T - 1, klo = w > 0 && p0 - w > 0 ? p0 - w : 0, n = hi - klo + 1;
+  const bool bf16 = c->es == 2;
   float *sc = malloc((size_t)T * n * sizeof *sc);
-  if (!sc) return -1;
+  // BF16 keys/values widened (exactly) once per key/value head for the FP32 GEMMs
+  float *kw = bf16 ? malloc((size_t)n * hd * sizeof *kw) : NULL, *vw = bf16 ? malloc((size_t)n * hd * sizeof *vw) : NULL;
+  if (!sc || (bf16 && (!kw || !vw))) {
+    free(sc), free(kw), free(vw);
+    return -1;
+  }
   const float scale = 1.f / sqrtf((float)hd);
   for (int hh = 0; hh < H; hh++) {
     const int kh = hh / group;
-    const float *kb = rc->k + ((size_t)l * KV + kh) * rc->cap * hd + (size_t)klo * hd;
-    const float *vb = rc->v + ((size_t)l * KV + kh) * rc->cap * hd + (size_t)klo * hd;
+    const void *ks = kv_block(c, rc, rc->k, l, kh, klo), *vs = kv_block(c, rc, rc->v, l, kh, klo);
+    if (bf16 && hh % group == 0) rho_bf16_to_f32(ks, kw, (size_t)n * hd), rho_bf16_to_f32(vs, vw, (size_t)n * hd);
+    const float *kb = bf16 ? kw : ks, *vb = bf16 ? vw : vs;
     gemm_f32(true, T, n, hd, q + (size_t)hh * hd, qd, kb, hd, sc, n);
 #pragma omp parallel for schedule(static)
     for (int t = 0; t < T; t++) {
@@ -667,7 +715,7 @@ static int attention_run(const model_t *m, const row_cache_t *rc, int l, int p0,
     }
     gemm_f32(false, T, hd, n, sc, n, vb, hd, ctx + (size_t)hh * hd, qd);
   }
-  free(sc);
+  free(sc), free(kw), free(vw);
   return 0;
 }
 
@@ -741,9 +789,11 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
       rope(k + (size_t)i * kvd, KV, hd, cv, cv + hd);
       row_cache_t *rc = &c->rows[rows[i]];
       for (int kh = 0; kh < KV; kh++) {
-        size_t at = (((size_t)l * KV + kh) * rc->cap + pos[i]) * hd;
-        memcpy(rc->k + at, k + (size_t)i * kvd + (size_t)kh * hd, hd * sizeof(float));
-        memcpy(rc->v + at, v + (size_t)i * kvd + (size_t)kh * hd, hd * sizeof(float));
+        const float *ks = k + (size_t)i * kvd + (size_t)kh * hd, *vs = v + (size_t)i * kvd + (size_t)kh * hd;
+        void *kd = kv_block(c, rc, rc->k, l, kh, pos[i]), *vd = kv_block(c, rc, rc->v, l, kh, pos[i]);
+        // BF16 rounded here, once: every later read (any call, batch or fork) sees the same values
+        if (c->es == 2) rho_f32_to_bf16(ks, kd, hd), rho_f32_to_bf16(vs, vd, hd);
+        else memcpy(kd, ks, hd * sizeof(float)), memcpy(vd, vs, hd * sizeof(float));
       }
     }
     // attention: runs of many tokens of one row through GEMMs; the rest (decoding: one token a
@@ -753,7 +803,7 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
       int e = i + 1;
       while (e < M && rows[e] == rows[i] && pos[e] == pos[e - 1] + 1) e++;
       if (!inv && e - i >= RUN_GEMM) {
-        if (attention_run(m, &c->rows[rows[i]], l, pos[i], e - i, q + (size_t)i * qd, ctx + (size_t)i * qd)) {
+        if (attention_run(m, c, &c->rows[rows[i]], l, pos[i], e - i, q + (size_t)i * qd, ctx + (size_t)i * qd)) {
           err = "out of memory";
           goto done;
         }
@@ -785,7 +835,7 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
             memset(out, 0, hd * sizeof *out);
             continue;
           }
-          attend_one(q + (size_t)i * qd + (size_t)hh * hd, rc->k + ((size_t)l * KV + kh) * rc->cap * hd, rc->v + ((size_t)l * KV + kh) * rc->cap * hd, lo, n, hd, scale, p, out);
+          attend_one(q + (size_t)i * qd + (size_t)hh * hd, kv_block(c, rc, rc->k, l, kh, 0), kv_block(c, rc, rc->v, l, kh, 0), c->es == 2, lo, n, hd, scale, p, out);
         }
       }
       free(p);
@@ -1052,7 +1102,7 @@ static napi_value EngineCache(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "RHO_NATIVE", "out of memory");
     return NULL;
   }
-  c->magic = CACHE_MAGIC, c->B = b, c->L = m->L, c->KV = m->KV, c->hd = m->hd, c->invariant = invariant;
+  c->magic = CACHE_MAGIC, c->B = b, c->L = m->L, c->KV = m->KV, c->hd = m->hd, c->es = kv_element_bytes(m), c->invariant = invariant;
   return rho_external(env, c, finalize_cache);
 }
 
@@ -1063,7 +1113,7 @@ static napi_value EngineForward(napi_env env, napi_callback_info info) {
   if (!m) return NULL;
   cache_t *c = get_cache(env, argv[1]);
   if (!c) return NULL;
-  if (c->L != m->L || c->KV != m->KV || c->hd != m->hd) {
+  if (c->L != m->L || c->KV != m->KV || c->hd != m->hd || c->es != kv_element_bytes(m)) {
     napi_throw_range_error(env, "RHO_NATIVE", "engineForward: the cache belongs to another model");
     return NULL;
   }
@@ -1144,7 +1194,7 @@ static napi_value EngineCacheFork(napi_env env, napi_callback_info info) {
   if (!to) return NULL;
   int32_t n = 0, cap = 0;
   if (!get_count(env, argv[4], &n, "engineCacheFork") || !get_count(env, argv[5], &cap, "engineCacheFork")) return NULL;
-  if (src->L != dst->L || src->KV != dst->KV || src->hd != dst->hd) {
+  if (src->L != dst->L || src->KV != dst->KV || src->hd != dst->hd || src->es != dst->es) {
     napi_throw_range_error(env, "RHO_NATIVE", "engineCacheFork: the caches belong to different models");
     return NULL;
   }
@@ -1161,12 +1211,11 @@ static napi_value EngineCacheFork(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "RHO_NATIVE", "out of memory for the key/value cache");
     return NULL;
   }
-  const size_t hd = dst->hd;
+  const size_t bytes = (size_t)n * dst->hd * dst->es;
   for (int l = 0; l < dst->L; l++)
     for (int h = 0; h < dst->KV; h++) {
-      const size_t blk = (size_t)l * dst->KV + h;
-      memcpy(to->k + blk * to->cap * hd, from->k + blk * from->cap * hd, (size_t)n * hd * sizeof(float));
-      memcpy(to->v + blk * to->cap * hd, from->v + blk * from->cap * hd, (size_t)n * hd * sizeof(float));
+      memcpy(kv_block(dst, to, to->k, l, h, 0), kv_block(src, from, from->k, l, h, 0), bytes);
+      memcpy(kv_block(dst, to, to->v, l, h, 0), kv_block(src, from, from->v, l, h, 0), bytes);
     }
   to->len = n;
   return NULL;
@@ -1189,9 +1238,20 @@ static napi_value EngineCacheBytes(napi_env env, napi_callback_info info) {
   cache_t *c = get_cache(env, argv[0]);
   if (!c) return NULL;
   double bytes = 0;
-  for (int b = 0; b < c->B; b++) bytes += 2.0 * c->rows[b].cap * c->L * c->KV * c->hd * sizeof(float);
+  for (int b = 0; b < c->B; b++) bytes += (double)c->rows[b].cap * cache_token_bytes(c);
   napi_value out;
   CHECK(napi_create_double(env, bytes, &out));
+  return out;
+}
+
+// engineCacheTokenBytes(cache): bytes of keys and values one token takes (every layer), as this
+// cache stores them: what a KV budget is counted in.
+static napi_value EngineCacheTokenBytes(napi_env env, napi_callback_info info) {
+  RHO_ARGS("engineCacheTokenBytes", 1);
+  cache_t *c = get_cache(env, argv[0]);
+  if (!c) return NULL;
+  napi_value out;
+  CHECK(napi_create_double(env, (double)cache_token_bytes(c), &out));
   return out;
 }
 
@@ -1226,6 +1286,7 @@ bool rho_engine_register(napi_env env, napi_value exports) {
       {"mapFile", MapFile}, {"mapSize", MapSize}, {"mapTouch", MapTouch},         {"engineModel", EngineModel},         {"engineCache", EngineCache},     {"engineForward", EngineForward},
       {"engineCacheLength", EngineCacheLength}, {"engineRelease", EngineRelease}, {"engineProfile", EngineProfile},
       {"engineCacheFork", EngineCacheFork},     {"engineCacheReset", EngineCacheReset}, {"engineCacheBytes", EngineCacheBytes},
+      {"engineCacheTokenBytes", EngineCacheTokenBytes},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;

@@ -4,7 +4,7 @@
  * is rebuilt, never probed function by function. Bump both when a function is added or removed or
  * its arguments change.
  */
-export const NATIVE_ADDON_VERSION = 1;
+export const NATIVE_ADDON_VERSION = 2;
 
 /** What oneDNN offers here (dnnlInfo). */
 export interface DnnlInfo {
@@ -43,6 +43,8 @@ export interface EngineApi {
   engineCacheReset(cache: EngineHandle, row: number): void;
   /** Bytes of keys and values the cache has room for. */
   engineCacheBytes(cache: EngineHandle): number;
+  /** Bytes of keys and values one token takes in this cache, every layer (BF16 elements at precision bf16, else FP32). */
+  engineCacheTokenBytes(cache: EngineHandle): number;
   engineRelease(handle: EngineHandle): void;
   /** The OpenMP threads the engine and oneDNN share (RHO_THREADS caps them); sets them when n > 0. */
   dnnlThreads(n?: number): number;

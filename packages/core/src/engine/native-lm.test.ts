@@ -146,6 +146,31 @@ run('native engine on the PyTorch fixtures', () => {
     }
   });
 
+  it('keeps keys and values in BF16 at bf16 (2 bytes an element), FP32 at fp32, and forks only between caches of one kind', async () => {
+    const precisions = resolveEnginePrecision('auto', () => {}) === 'bf16' ? (['fp32', 'bf16'] as const) : (['fp32'] as const);
+    const lms = await Promise.all(precisions.map((precision) => openNativeLm(join(FIXTURES, 'tiny-mistral/bf16'), { precision })));
+    try {
+      const sessions = lms.map(({ lm }, i) => {
+        const c = lm.config;
+        const s = lm.openSession(2);
+        const perToken = 2 * c.numHiddenLayers * c.numKeyValueHeads * c.headDim * (precisions[i] === 'bf16' ? 2 : 4);
+        expect(s.tokenBytes).toBe(perToken);
+        s.feed([0, 0, 1], [1, 2, 3]);
+        expect(s.bytes()).toBe(2 * 64 * perToken); // each row's first reservation: 64 tokens
+        s.fork(s, 0, 1, 2, 100);
+        expect(s.length(1)).toBe(2);
+        return s;
+      });
+      if (sessions.length === 2) {
+        expect(() => sessions[1]!.fork(sessions[0]!, 0, 1, 1, 10)).toThrow(/different models/);
+        expect(() => sessions[0]!.fork(sessions[1]!, 0, 1, 1, 10)).toThrow(/different models/);
+      }
+      sessions.forEach((s) => s.dispose());
+    } finally {
+      lms.forEach(({ lm }) => lm.dispose());
+    }
+  });
+
   it('batched generation equals each prompt alone; a long prompt crosses the window and the chunking', async () => {
     const { lm } = await openNativeLm(join(FIXTURES, 'tiny-mistral'), { precision: 'fp32' });
     try {

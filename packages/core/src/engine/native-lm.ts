@@ -15,6 +15,11 @@ import { lossesFromLogitRows } from './token-losses.ts';
 /** A key/value cache being fed by hand; see NativeLm.openSession. */
 export interface EngineSession {
   readonly rows: number;
+  /**
+   * Bytes of keys and values one token holds, every layer, as the engine stores them: BF16 at
+   * precision bf16 (as PyTorch keeps them), FP32 at fp32. What key/value budgets count in.
+   */
+  readonly tokenBytes: number;
   feed(rows: readonly number[], tokens: readonly number[], want?: readonly number[]): Float32Array;
   /** Tokens held for a row. */
   length(row: number): number;
@@ -153,6 +158,7 @@ export class NativeLm implements CausalLm {
     };
     const session: EngineSession = {
       rows: batch,
+      tokenBytes: this.api.engineCacheTokenBytes(cache),
       feed: (rows, tokens, want = rows.map((_, i) => i)) => {
         live();
         if (rows.length !== tokens.length)

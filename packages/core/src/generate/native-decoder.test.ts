@@ -164,6 +164,9 @@ run('native engine decoding', () => {
       a.forEach((r, i) => r.forEach((x, j) => ((err = Math.max(err, Math.abs(x - b[i]![j]!))), (scale = Math.max(scale, Math.abs(x))))));
       expect(scale).toBeGreaterThan(0.1);
       expect(err).toBeLessThan(0.05 * scale + 0.02);
+      // keys/values in BF16, through the scalar readers (head size 8): a row's tokens whatever it is batched with
+      const alone = rows.map((r) => bf16.generate([r], { maxNewTokens: 12, eosId: null }).tokens[0]);
+      expect(bf16.generate(rows, { maxNewTokens: 12, eosId: null }).tokens).toEqual(alone);
     } finally {
       model.dispose();
     }

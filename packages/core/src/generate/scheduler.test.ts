@@ -45,6 +45,8 @@ run('continuous batching over the native engine', () => {
       const alone = reqs.map((r) => lm.generate([r.prompt], { maxNewTokens: r.maxNewTokens, eosId: null, stop: r.stop }));
 
       const plain = new ContinuousBatcher(lm, { maxBatch: 2, kvBudgetBytes: 1e9 });
+      const c = lm.config;
+      expect(plain.kvBytesPerToken).toBe(2 * c.numHiddenLayers * c.numKeyValueHeads * c.headDim * (precision === 'bf16' ? 2 : 4));
       const a = await Promise.all(reqs.map((r) => plain.submit(r)));
       expect(plain.stats.promptTokensCached).toBe(0);
       plain.close();

@@ -133,14 +133,13 @@ export class ContinuousBatcher {
       throw new RhoError('BAD_CONFIG', `maxBatch must be a positive integer, got ${opts.maxBatch}`, { field: 'maxBatch' });
     if (!(opts.kvBudgetBytes > 0))
       throw new RhoError('BAD_CONFIG', `the key/value budget must be positive, got ${opts.kvBudgetBytes}`, { field: 'kvBudgetBytes' });
-    const c = lm.config;
-    this.bytesPerToken = 2 * c.numHiddenLayers * c.numKeyValueHeads * c.headDim * 4;
     this.stepTokens = Math.max(opts.stepTokens ?? DEFAULT_STEP_TOKENS, opts.maxBatch);
     this.session = lm.openSession(opts.maxBatch, { invariant: true });
+    this.bytesPerToken = this.session.tokenBytes;
     this.free = Array.from({ length: opts.maxBatch }, (_, i) => opts.maxBatch - 1 - i);
   }
 
-  /** Bytes of keys and values one token holds (FP32, every layer). */
+  /** Bytes of keys and values one token holds (every layer; BF16 at precision bf16, else FP32). */
   get kvBytesPerToken(): number {
     return this.bytesPerToken;
   }
