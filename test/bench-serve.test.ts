@@ -13,7 +13,7 @@ describe('pnpm bench serve (a real command)', () => {
     const args = ['serve', '--preset', 'tiny', '--clients', '4', '--rounds', '2', '--new-tokens', '24', '--stream-interval', '1,3', '--json'];
     const r = await run(process.execPath, [...NODE_TS, resolve(REPO_ROOT, 'scripts/bench.ts'), ...args]);
     expect(r.status, r.stderr + r.stdout).toBe(0);
-    expect(r.stdout).toMatch(/^CPU\s+.*(AMX|avx)/m);
+    expect(r.stdout).toMatch(/^CPU\s+.+, \d+ CPUs, /m); // the machine line: figures mean little without it
     const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     expect(json.client).toBe('lean');
     expect(json.local_b4_tokens_per_s).toBeGreaterThan(0);
