@@ -6,6 +6,8 @@
  * file, journal, lock or sandbox directory.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -170,6 +172,92 @@ describe('SIGKILL at random points, then resume: the same outputs, nothing left 
       }
     });
   }
+
+  // The tiny checkpoint writes no code fences, so the runs above never reach the sandbox. Here a
+  // scripted OpenAI-compatible server on 127.0.0.1 answers every first round with a program that
+  // takes a moment in python3: kills land while sandboxes run, and their directories must still go.
+  it('pnpm eval tora through a scripted server: killed while programs run in the sandbox, nothing left', async () => {
+    const PROGRAM = '```python\nimport time\ntime.sleep(0.3)\nprint(6 * 7)\n```';
+    const server = createServer((req, res) => {
+      let body = '';
+      req
+        .on('data', (c) => (body += c))
+        .on('end', () => {
+          if (req.method === 'GET') {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            return res.end(JSON.stringify({ object: 'list', data: [{ id: 'scripted', object: 'model', max_model_len: 4096 }] }));
+          }
+          const q = JSON.parse(body) as { prompt: string | string[] };
+          const prompts = Array.isArray(q.prompt) ? q.prompt : [q.prompt];
+          const choices = prompts.map((p, index) => ({
+            index,
+            // a round after an output block gives the answer; any other round writes the program
+            text: /```output\n[^`]*\n```\n?$/.test(p) ? 'So the answer is $\\boxed{42}$.' : PROGRAM,
+            finish_reason: 'stop',
+            logprobs: null,
+          }));
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              id: 'x',
+              object: 'text_completion',
+              created: 0,
+              model: 'scripted',
+              choices,
+              usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+            }),
+          );
+        });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    // the isolation that keeps scratch directories in TMPDIR (bubblewrap's live in its own tmpfs)
+    const isolation = process.env.RHO_SANDBOX;
+    process.env.RHO_SANDBOX = 'rlimits';
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+      const args = (out: string) => [
+        'tora',
+        '--model',
+        url,
+        '--data',
+        'gsm8k',
+        '--limit',
+        '6',
+        '--temperature',
+        '0.8',
+        '--batch-size',
+        '4',
+        '--out',
+        out,
+        '--data-dir',
+        DATA,
+      ];
+      const name = 'test_tora_6_seed0_t0.8_s0_e-1';
+      const clean = join(root, 'tora-remote-clean');
+      const span = await cleanRun('eval', args(clean));
+      const files = filesUnder(clean);
+      expect(files).toEqual([`gsm8k/${name}.jsonl`, `gsm8k/${name}_tora_metrics.json`]);
+      // the programs ran: every sample holds the sandbox's output
+      const rows = readFileSync(join(clean, files[0]!), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { code: string[] });
+      expect(rows).toHaveLength(6);
+      for (const r of rows) expect(r.code[0]).toContain('```output\n42\n```');
+      const out = join(root, 'tora-remote');
+      const check = () => {
+        expect(filesUnder(out)).toEqual(files);
+        expect(readFileSync(join(out, files[0]!), 'utf8')).toBe(readFileSync(join(clean, files[0]!), 'utf8'));
+        expect(withoutTiming(join(out, files[1]!))).toEqual(withoutTiming(join(clean, files[1]!)));
+        expectNoSandboxLeft();
+      };
+      expect(await killRepeatedly('eval', args(out), out, span, check)).toBeGreaterThanOrEqual(KILLS);
+    } finally {
+      if (isolation === undefined) delete process.env.RHO_SANDBOX;
+      else process.env.RHO_SANDBOX = isolation;
+      server.close();
+    }
+  });
 
   describe('pnpm slm', () => {
     const corpus = join(root, 'corpus');
