@@ -92,6 +92,7 @@ const quantile = (xs: number[], q: number) => {
 // local batch and served streams alternate, and each served round is compared with the local
 // round beside it: a drift of the machine's speed (a shared VM's is large) hits both alike
 const median = (xs: number[]) => quantile(xs, 0.5);
+const localRound = async () => (await measureBatch(local, prompts, CLIENTS, NEW, 1)).tokens_per_s;
 const localRuns: number[] = [];
 const served: Array<{ interval: number; runs: number[]; ratios: number[]; ttft: number[]; clientCpu: number[] }> = [];
 for (const interval of INTERVALS) {
@@ -100,8 +101,7 @@ for (const interval of INTERVALS) {
   const row = { interval, runs: [] as number[], ratios: [] as number[], ttft: [] as number[], clientCpu: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     // the pair's order alternates, so neither side always runs first after a switch of process
-    const localRound = async () => (await measureBatch(local, prompts, CLIENTS, NEW, 1)).tokens_per_s;
-    let l = 0;
+    let l: number;
     let r: Round;
     if (round % 2 === 0) {
       l = await localRound();

@@ -68,18 +68,11 @@ const TOKEN_BYTES = new Map<string, Uint8Array>();
 
 function bytesOfToken(t: string): Uint8Array {
   let bytes = TOKEN_BYTES.get(t);
-  if (bytes) return bytes;
-  const mapped: number[] = [];
-  for (const ch of t) {
-    const b = CHAR_TO_BYTE.get(ch);
-    if (b === undefined) {
-      mapped.length = 0;
-      break;
-    }
-    mapped.push(b);
+  if (!bytes) {
+    const mapped = Array.from(t, (ch) => CHAR_TO_BYTE.get(ch));
+    bytes = mapped.every((b) => b !== undefined) ? Uint8Array.from(mapped as number[]) : utf8.encode(t);
+    TOKEN_BYTES.set(t, bytes);
   }
-  bytes = mapped.length > 0 || t.length === 0 ? Uint8Array.from(mapped) : utf8.encode(t);
-  TOKEN_BYTES.set(t, bytes);
   return bytes;
 }
 
