@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, LlamaModel, loadCheckpoint, makeConfig, RhoError, saveCheckpoint, Tokenizer } from '@rho/core';
+import { BYTE_LLAMA_CONFIG } from '@rho/core/testing/byte-llama';
 import { scoreSplit } from '../score/run.ts';
 import { localScorer } from '../score/local-scorers.ts';
 import { Corpus } from '../shards/corpus.ts';
@@ -33,18 +34,7 @@ beforeAll(async () => {
     valFraction: 0.2,
     seed: 2,
   });
-  const config = makeConfig({
-    vocab_size: 258,
-    hidden_size: 32,
-    intermediate_size: 64,
-    num_hidden_layers: 1,
-    num_attention_heads: 2,
-    num_key_value_heads: 2,
-    max_position_embeddings: 64,
-    bos_token_id: 256,
-    eos_token_id: 257,
-    tie_word_embeddings: false,
-  });
+  const config = makeConfig({ ...BYTE_LLAMA_CONFIG });
   const model = LlamaModel.init(config, 3);
   await saveCheckpoint(init, model);
   const corpus = Corpus.open(corpusDir);
