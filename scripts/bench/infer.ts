@@ -20,7 +20,6 @@ import {
   type GgufOutType,
   type GpuChoice,
   HUB_PRESET_NAMES,
-  loadEngineApi,
   makeRng,
   openCausalLm,
   type Precision,
@@ -29,6 +28,7 @@ import {
 } from '@rho/core';
 import { parseArgs } from 'node:util';
 import { cpuIsa } from './_isa.ts';
+import { engineTimeSplit } from './_engine-time.ts';
 import { loadProgressBar, RhoError } from '@rho/core/base';
 import { formatBytes, peakRssBytes } from '@rho/eval';
 import { inferTargets, isTinyLlamaArchitecture, LLAMA_CPP } from './_infer-targets.ts';
@@ -187,14 +187,7 @@ function timeGeneration(model: CausalLm, prompts: number[][], maxNewTokens: numb
   return { prefillS: (first - start) / 1000, decodeS: (end - first) / 1000 };
 }
 
-/** Where the native engine's time went since the last call: products / attention / the rest. */
-const engineApi = lm.engine === 'native' ? loadEngineApi() : undefined;
-const timeSplit = (): string => {
-  if (!engineApi?.ok) return `n/a (${lm.engine} engine)`;
-  const parts = engineApi.api.engineProfile();
-  const all = parts.reduce((a, b) => a + b, 0) || 1;
-  return parts.map((x) => `${Math.round((100 * x) / all)}%`).join(' / ');
-};
+const timeSplit = () => engineTimeSplit(lm.engine);
 
 try {
   // pages every weight in and sizes buffers, so the timed runs see a warm engine

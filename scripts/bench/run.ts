@@ -15,6 +15,7 @@ import { constructPrompt, DEFAULT_MAX_BATCH, defaultKvBudget, formatBytes, loadE
 import { presetCheckpoint, presetCheckpointDir } from './_preset-checkpoint.ts';
 import { printBenchResult } from './_table.ts';
 import { cpuIsa } from './_isa.ts';
+import { engineTimeSplit } from './_engine-time.ts';
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
@@ -215,7 +216,9 @@ note('warm-up');
 await continuous(requests(2).map((r) => ({ ...r, maxNewTokens: 2 })));
 
 note(`continuous: ${problems} problems, up to ${maxBatch} at once, key/value budget ${formatBytes(kvBudgetBytes)}`);
+engineTimeSplit('native'); // from here on
 const cont = await continuous(requests(problems));
+const contSplit = engineTimeSplit('native');
 const shared = cont.promptCached / Math.min(problems, all.length);
 const contProjected = project(cont, Math.min(problems, all.length), shared);
 let naiveM: Measured | null = null;
@@ -247,6 +250,7 @@ const rows: Array<[string, string | number]> = [
       : `${(cont.steadyWork / (cont.steadySeconds - cont.prefixSeconds)).toFixed(1)} (prompt + decoded, first ${cont.steadySeconds.toFixed(0)} s)`,
   ],
   ['mean batch occupancy', cont.meanBatch.toFixed(1)],
+  ['engine time: products / attention / rest', contSplit],
   ['run time', `${min(cont.seconds)} (prefix ${cont.prefixSeconds.toFixed(1)} s)`],
   ['projected, whole dataset', `${min(contProjected)}${target === null ? '' : ` (target ≤ ${target / 60} min: ${contProjected <= target ? 'pass' : 'FAIL'})`}`],
   ...(naiveM && naiveProjected !== null
@@ -284,6 +288,7 @@ printBenchResult(
     decoded_tokens: cont.decoded,
     decode_tokens_per_s: +(cont.decoded / (cont.seconds - cont.prefixSeconds)).toFixed(2),
     mean_batch: +cont.meanBatch.toFixed(2),
+    time_split: contSplit,
     steady_tokens_per_s: Number.isNaN(cont.steadySeconds) ? null : +(cont.steadyWork / (cont.steadySeconds - cont.prefixSeconds)).toFixed(2),
     naive_projected_s: naiveProjected === null ? null : +naiveProjected.toFixed(1),
     naive_problems: naiveM ? Math.min(naiveProblems, all.length) : 0,

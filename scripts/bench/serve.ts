@@ -94,11 +94,11 @@ const quantile = (xs: number[], q: number) => {
 const median = (xs: number[]) => quantile(xs, 0.5);
 const localRound = async () => (await measureBatch(local, prompts, CLIENTS, NEW, 1)).tokens_per_s;
 const localRuns: number[] = [];
-const served: Array<{ interval: number; runs: number[]; ratios: number[]; ttft: number[]; clientCpu: number[] }> = [];
+const served: Array<{ interval: number; runs: number[]; locals: number[]; ratios: number[]; ttft: number[]; clientCpu: number[] }> = [];
 for (const interval of INTERVALS) {
   const server = await startServer(interval);
   await streamRound(server.url, NEW); // warm-up: a whole round, so the JIT and the page cache are warm before the first timed one
-  const row = { interval, runs: [] as number[], ratios: [] as number[], ttft: [] as number[], clientCpu: [] as number[] };
+  const row = { interval, runs: [] as number[], locals: [] as number[], ratios: [] as number[], ttft: [] as number[], clientCpu: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     // the pair's order alternates, so neither side always runs first after a switch of process
     let l: number;
@@ -111,6 +111,7 @@ for (const interval of INTERVALS) {
       l = await localRound();
     }
     localRuns.push(l);
+    row.locals.push(l);
     row.runs.push(r.tokensPerS);
     row.ratios.push(r.tokensPerS / l);
     row.ttft.push(...r.ttftMs);
@@ -137,6 +138,8 @@ const json = {
     [`streams_${CLIENTS}_tokens_per_s`]: +median(r.runs).toFixed(1),
     serve_vs_local: +median(r.ratios).toFixed(4),
     serve_vs_local_rounds: r.ratios.map((x) => +x.toFixed(4)),
+    serve_rounds_tokens_per_s: r.runs.map((x) => +x.toFixed(1)),
+    local_rounds_tokens_per_s: r.locals.map((x) => +x.toFixed(1)),
     ttft_ms_p50: +quantile(r.ttft, 0.5).toFixed(1),
     ttft_ms_p99: +quantile(r.ttft, 0.99).toFixed(1),
     ttft_samples: r.ttft.length,

@@ -379,12 +379,20 @@ static void linear_stream(const float *x, int M, const weight_t *w, float *y) {
 // the FP32 kernel, for precision bf16 where a GEMM would spend more time packing the weights than
 // multiplying (a few rows against a multi-GB model).
 #define DP(acc, a, b) acc = _mm512_dpbf16_ps(acc, (__m512bh)(a), (__m512bh)(b))
-__attribute__((target("avx512f,avx512bw,avx512bf16"))) static void kdp4x4(const uint16_t *const xs[4], const uint16_t *w, size_t n0, int K, float out[16]) {
-  __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-  __m512 c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-  const uint16_t *w0 = w + n0 * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
-  const int K32 = K & ~31;
-  for (int k = 0; k < K32; k += 32) {
+// acc[a*4+b] += the lane-wise pair dot products of x_a and w_b over [k0, k1) (multiples of 32), for
+// 4 rows of x and 4 consecutive weight rows from w0 (16 accumulators in registers). `pf`, when
+// given, is the next tile's first weight row: its 4 rows are prefetched alongside, so the weights
+// stream from memory while this tile multiplies. Accumulators go through memory between calls, so
+// a row's lanes see the same products in the same order however K is cut.
+__attribute__((target("avx512f,avx512bw,avx512bf16"))) static void kdp4x4(const uint16_t *const xs[4], const uint16_t *w0, int K, int k0, int k1, __m512 acc[16], const uint16_t *pf) {
+  __m512 c00 = acc[0], c01 = acc[1], c02 = acc[2], c03 = acc[3], c10 = acc[4], c11 = acc[5], c12 = acc[6], c13 = acc[7];
+  __m512 c20 = acc[8], c21 = acc[9], c22 = acc[10], c23 = acc[11], c30 = acc[12], c31 = acc[13], c32 = acc[14], c33 = acc[15];
+  const uint16_t *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
+  for (int k = k0; k < k1; k += 32) {
+    if (pf) {
+      _mm_prefetch((const char *)(pf + k), _MM_HINT_T0), _mm_prefetch((const char *)(pf + K + k), _MM_HINT_T0);
+      _mm_prefetch((const char *)(pf + 2 * (size_t)K + k), _MM_HINT_T0), _mm_prefetch((const char *)(pf + 3 * (size_t)K + k), _MM_HINT_T0);
+    }
     __m512i b0 = _mm512_loadu_si512(w0 + k), b1 = _mm512_loadu_si512(w1 + k), b2 = _mm512_loadu_si512(w2 + k), b3 = _mm512_loadu_si512(w3 + k);
     __m512i a = _mm512_loadu_si512(xs[0] + k);
     DP(c00, a, b0), DP(c01, a, b1), DP(c02, a, b2), DP(c03, a, b3);
@@ -395,13 +403,20 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void kdp4x4(const 
     a = _mm512_loadu_si512(xs[3] + k);
     DP(c30, a, b0), DP(c31, a, b1), DP(c32, a, b2), DP(c33, a, b3);
   }
-  const __m512 cs[16] = {c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33};
-  const uint16_t *ws[4] = {w0, w1, w2, w3};
-  for (int i = 0; i < 16; i++) {
-    float sum = _mm512_reduce_add_ps(cs[i]);
-    for (int k = K32; k < K; k++) sum += rho_bf16_value(xs[i / 4][k]) * rho_bf16_value(ws[i % 4][k]);
-    out[i] = sum;
-  }
+  acc[0] = c00, acc[1] = c01, acc[2] = c02, acc[3] = c03, acc[4] = c10, acc[5] = c11, acc[6] = c12, acc[7] = c13;
+  acc[8] = c20, acc[9] = c21, acc[10] = c22, acc[11] = c23, acc[12] = c30, acc[13] = c31, acc[14] = c32, acc[15] = c33;
+}
+
+// y[(m0+a)*N + n0+b] for a < mt from the accumulators of kdp4x4 (lanes summed, then the K % 32 tail
+// in order: the same per-row sum as kdp1x4's)
+__attribute__((target("avx512f,avx512bw,avx512bf16"))) static void kdp_store(const __m512 acc[16], const uint16_t *const xs[4], const uint16_t *w0, int K, int mt, float *y, int N) {
+  const int K32 = K & ~31;
+  for (int a = 0; a < mt; a++)
+    for (int b = 0; b < 4; b++) {
+      float sum = _mm512_reduce_add_ps(acc[a * 4 + b]);
+      for (int k = K32; k < K; k++) sum += rho_bf16_value(xs[a][k]) * rho_bf16_value(w0[(size_t)b * K + k]);
+      y[(size_t)a * N + b] = sum;
+    }
 }
 
 __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void kdp1x4(const uint16_t *x, const uint16_t *w, size_t n0, int K, float out[4]) {
@@ -425,10 +440,21 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void kdp1x4(const 
 
 static int have_avx512bf16 = -1;
 
+// Rows of x per block: a block's BF16 activations stay in L2 while every weight tile passes over
+// them (512 rows of a 2048-wide x are 2 MB, which the weight tiles would stream from L3 four times
+// over); the weights are read once per block, prefetched.
+#define DP_ROWS_BLOCK 128
+// Weight rows longer than this are cut into K blocks of DP_K_BLOCK: a tile of 4 rows of a longer
+// row (Llama's down projection, 4 x 5632) overflows L1 while the 4-row groups of x pass over it.
+#define DP_K_SPLIT 2560
+#define DP_K_BLOCK 512
+
 // y[M,N] = bf16(x)[M,K] · w[N,K]^T (w BF16) by the pair-dot-product tiles; N a multiple of 4 is
-// not required (the last rows go through the FP32 tiles' scalar path).
-static void linear_stream_bf16dp(const float *x, int M, const weight_t *w, float *y) {
-  const int N = (int)w->rows, K = (int)w->cols;
+// not required (the last rows go through the FP32 tiles' scalar path). Every path gives each row
+// the same sums, bit for bit (same lanes, same order, same final reduction): blocking over M or K
+// changes speed, never a number, so results do not depend on M.
+__attribute__((target("avx512f,avx512bw,avx512bf16"))) static void linear_stream_bf16dp(const float *x, int M, const weight_t *w, float *y) {
+  const int N = (int)w->rows, K = (int)w->cols, K32 = K & ~31;
   uint16_t *xb = malloc((size_t)M * K * sizeof *xb);
   if (!xb) {  // no room for the rounded copy: the FP32 tiles need none
     linear_stream(x, M, w, y);
@@ -437,23 +463,56 @@ static void linear_stream_bf16dp(const float *x, int M, const weight_t *w, float
   rho_f32_to_bf16(x, xb, (size_t)M * K);
   const uint16_t *wd = w->data;
   const int tiles = N / 4;
-#pragma omp parallel for schedule(static)
-  for (int t = 0; t < tiles; t++) {
-    const int n0 = t * 4;
-    float out[16];
-    for (int m0 = 0; m0 < M; m0 += 4) {
-      const int mt = M - m0 < 4 ? M - m0 : 4;
-      if (mt == 1) {
-        kdp1x4(xb + (size_t)m0 * K, wd, (size_t)n0, K, out);
-        for (int b = 0; b < 4; b++) y[(size_t)m0 * N + n0 + b] = out[b];
-        continue;
+  const int kblocks = K > DP_K_SPLIT && M > 4;
+  const int rows_block = kblocks ? DP_ROWS_BLOCK / 2 : DP_ROWS_BLOCK;
+#pragma omp parallel
+  {
+    // per thread: the accumulators of a block's 4-row groups (K blocks keep them between passes)
+    __m512 *acc = aligned_alloc(64, (size_t)(rows_block / 4) * 16 * sizeof(__m512));
+    for (int mb = 0; mb < M; mb += rows_block) {
+      const int me = mb + rows_block < M ? mb + rows_block : M, groups = (me - mb + 3) / 4;
+      const int kb = kblocks ? DP_K_BLOCK : K32;
+#pragma omp for schedule(static)
+      for (int t = 0; t < tiles; t++) {
+        const int n0 = t * 4;
+        const uint16_t *w0 = wd + (size_t)n0 * K, *next = t + 1 < tiles ? w0 + 4 * (size_t)K : NULL;
+        if (me - mb == 1) {
+          float out[4];
+          kdp1x4(xb + (size_t)mb * K, wd, (size_t)n0, K, out);
+          for (int b = 0; b < 4; b++) y[(size_t)mb * N + n0 + b] = out[b];
+          continue;
+        }
+        // fewer than 4 rows in a group repeat the last; their extra sums are dropped
+        const uint16_t *xs[4];
+#define GROUP_ROWS(g)                                                        \
+  const int m0 = mb + (g) * 4, mt = me - m0 < 4 ? me - m0 : 4;              \
+  for (int a = 0; a < 4; a++) xs[a] = xb + (size_t)(m0 + (a < mt ? a : mt - 1)) * K
+        if (!acc) {  // no memory for the accumulators: a group at a time over the whole of K
+          __m512 one[16];
+          for (int g = 0; g < groups; g++) {
+            GROUP_ROWS(g);
+            for (int i = 0; i < 16; i++) one[i] = _mm512_setzero_ps();
+            kdp4x4(xs, w0, K, 0, K32, one, g == 0 ? next : NULL);
+            kdp_store(one, xs, w0, K, mt, y + (size_t)m0 * N + n0, N);
+          }
+          continue;
+        }
+        for (int i = 0; i < groups * 16; i++) acc[i] = _mm512_setzero_ps();
+        for (int k0 = 0; k0 < K32; k0 += kb) {
+          const int k1 = k0 + kb < K32 ? k0 + kb : K32;
+          for (int g = 0; g < groups; g++) {
+            GROUP_ROWS(g);
+            kdp4x4(xs, w0, K, k0, k1, acc + g * 16, g == 0 ? next : NULL);
+          }
+        }
+        for (int g = 0; g < groups; g++) {
+          GROUP_ROWS(g);
+          kdp_store(acc + g * 16, xs, w0, K, mt, y + (size_t)m0 * N + n0, N);
+        }
+#undef GROUP_ROWS
       }
-      const uint16_t *xs[4];
-      for (int a = 0; a < 4; a++) xs[a] = xb + (size_t)(m0 + (a < mt ? a : mt - 1)) * K;
-      kdp4x4(xs, wd, (size_t)n0, K, out);
-      for (int a = 0; a < mt; a++)
-        for (int b = 0; b < 4; b++) y[(size_t)(m0 + a) * N + n0 + b] = out[a * 4 + b];
     }
+    free(acc);
   }
   if (N % 4)
     for (int m0 = 0; m0 < M; m0 += 4) {

@@ -172,6 +172,43 @@ run('native engine decoding', () => {
     }
   });
 
+  it('bf16 batch-invariant kernels: blocks over rows and over a long K change no number (a prompt whole equals it fed token by token)', () => {
+    // the down projection's K (2730) is cut in K blocks with a partial last one and a K % 32 tail,
+    // N = 2730 leaves N % 4 rows to the scalar tiles, and 150 prompt rows span several row blocks
+    const config = makeConfig({
+      vocab_size: 300,
+      hidden_size: 64,
+      intermediate_size: 2730,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      num_key_value_heads: 1,
+      initializer_range: 0.2,
+    });
+    const model = LlamaModel.init(config, 11);
+    try {
+      const lm = nativeEngineFor(model, 'bf16');
+      const rng = makeRng(5);
+      const prompt = Array.from({ length: 150 }, () => Math.floor(rng() * config.vocabSize));
+      const whole = lm.openSession(1, { invariant: true });
+      const byToken = lm.openSession(1, { invariant: true });
+      try {
+        const all = whole.feed(
+          prompt.map(() => 0),
+          prompt,
+          prompt.map((_, t) => t),
+        );
+        const v = config.vocabSize;
+        const differing = prompt.filter((tok, t) => !Buffer.from(byToken.feed([0], [tok]).buffer).equals(Buffer.from(all.buffer, t * v * 4, v * 4))).length;
+        expect(differing).toBe(0);
+      } finally {
+        whole.dispose();
+        byToken.dispose();
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('is chosen by default on cpu/wasm, and can be turned off or demanded', () => {
     expect(resolveDecoder('auto', {})).toBe('native');
     expect(resolveDecoder('auto', { RHO_NATIVE_DECODE: '0' })).toBe('tfjs');
