@@ -641,40 +641,88 @@ static void gemm_f32(bool tb, int M, int N, int K, const float *a, int lda, cons
   cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.f, a, lda, b, ldb, 0.f, c, ldc);
 }
 
-// q·k for keys lo..lo+n-1 (rows of kb, hd elements each: FP32, or BF16 widened in registers),
-// scaled: hd a multiple of 16, up to 256.
+// The 16 lane sums of v[0..15] in one vector: lane 4L+j holds the sum of v[4j+L]. A butterfly
+// that adds lanes k and k+8 of every input, then k and k+4, k+2, k+1: each sum is taken in the
+// same order whichever slot its input had, so a key's score does not depend on where its block of
+// 16 starts (the batch-invariant mode relies on that), and one pass costs 15 adds, not 16 reductions.
+__attribute__((target("avx512f"))) static inline __m512 hsum16(const __m512 v[16]) {
+  __m512 a[8], b[4];
+  for (int i = 0; i < 8; i++)
+    a[i] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * i], v[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)), _mm512_shuffle_f32x4(v[2 * i], v[2 * i + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+  for (int i = 0; i < 4; i++)
+    b[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+  const __m512 c0 = _mm512_add_ps(_mm512_shuffle_ps(b[0], b[1], _MM_SHUFFLE(1, 0, 1, 0)), _mm512_shuffle_ps(b[0], b[1], _MM_SHUFFLE(3, 2, 3, 2)));
+  const __m512 c1 = _mm512_add_ps(_mm512_shuffle_ps(b[2], b[3], _MM_SHUFFLE(1, 0, 1, 0)), _mm512_shuffle_ps(b[2], b[3], _MM_SHUFFLE(3, 2, 3, 2)));
+  return _mm512_add_ps(_mm512_shuffle_ps(c0, c1, _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_ps(c0, c1, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+// The scores of one block of 16 keys (FP32 rows of hd = 16c in kf) for G heads: c is a constant at
+// each call site below, so a head's query stays in registers across the 16 keys.
+__attribute__((target("avx512f"), always_inline)) static inline void scores_block(const float *q, int G, int c, const float *kf, int nb, float scale, float *p, int n) {
+  for (int h = 0; h < G; h++) {
+    const float *qh = q + (size_t)h * 16 * c;
+    __m512 qr[16], acc[16];
+    for (int i = 0; i < c; i++) qr[i] = _mm512_loadu_ps(qh + 16 * i);
+    for (int k = 0; k < 16; k++) {
+      const float *kr = kf + (size_t)k * 16 * c;
+      __m512 a = _mm512_mul_ps(qr[0], _mm512_loadu_ps(kr));
+      for (int i = 1; i < c; i++) a = _mm512_fmadd_ps(qr[i], _mm512_loadu_ps(kr + 16 * i), a);
+      acc[4 * (k & 3) + (k >> 2)] = a;  // so that lane k of the sums is key k of the block
+    }
+    _mm512_mask_storeu_ps(p + (size_t)h * n, (__mmask16)((1u << nb) - 1), _mm512_mul_ps(hsum16(acc), _mm512_set1_ps(scale)));
+  }
+}
+
+// p[h*n + j] = q_h·k_j · scale for G query heads (q: G rows of hd) against keys lo..lo+n-1 (rows of
+// kb: FP32, or BF16 widened exactly); hd a multiple of 16, up to 256. Keys go in blocks of 16, each
+// widened once into `kf` (16 * hd floats) and taken by every head in turn, so a head group reads
+// its keys from memory once.
 #define SCORES(NAME, T, LOADK)                                                                                         \
-  __attribute__((target("avx512f"))) static void NAME(const float *qv, const T *kb, int lo, int n, int hd, float scale, float *p) { \
-    __m512 qr[16];                                                                                                     \
+  __attribute__((target("avx512f"))) static void NAME(const float *q, int G, const T *kb, int lo, int n, int hd, float scale, float *p, float *kf) { \
     const int c = hd / 16;                                                                                             \
-    for (int i = 0; i < c; i++) qr[i] = _mm512_loadu_ps(qv + 16 * i);                                                  \
-    for (int j = 0; j < n; j++) {                                                                                      \
-      const T *kr = kb + (size_t)(lo + j) * hd;                                                                        \
-      __m512 acc = _mm512_mul_ps(qr[0], LOADK(kr, 0));                                                                 \
-      for (int i = 1; i < c; i++) acc = _mm512_fmadd_ps(qr[i], LOADK(kr, 16 * i), acc);                               \
-      p[j] = _mm512_reduce_add_ps(acc) * scale;                                                                        \
+    for (int j0 = 0; j0 < n; j0 += 16) {                                                                               \
+      const int nb = n - j0 < 16 ? n - j0 : 16;                                                                        \
+      for (int k = 0; k < 16; k++)                                                                                     \
+        for (int i = 0; i < c; i++)                                                                                    \
+          _mm512_storeu_ps(kf + (size_t)k * hd + 16 * i, k < nb ? LOADK(kb + (size_t)(lo + j0 + k) * hd, 16 * i) : _mm512_setzero_ps()); \
+      if (c == 4) scores_block(q, G, 4, kf, nb, scale, p + j0, n);                                                     \
+      else if (c == 8) scores_block(q, G, 8, kf, nb, scale, p + j0, n);                                                \
+      else scores_block(q, G, c, kf, nb, scale, p + j0, n);                                                            \
     }                                                                                                                  \
   }
 
-// out = Σ_j p[j] · v_j for rows lo..lo+n-1 of vb: the accumulators stay in registers, 64 floats
-// of the head at a time (a running sum in memory would chain every key through a store and a load).
+// out[h] = Σ_j p[h*n + j] · v_j for G heads (out rows hd apart) over rows lo..lo+n-1 of vb, keys in
+// blocks of 16 that every head takes in turn (a group reads its values from memory once); each
+// head's sums run over the keys in order, 64 floats of the head at a time, held in registers
+// within a block and in `out` between blocks.
 #define WEIGHTED_SUM(NAME, T, LOADV)                                                                                   \
-  __attribute__((target("avx512f"))) static void NAME(const float *p, const T *vb, int lo, int n, int hd, float *out) { \
-    for (int c = 0; c < hd; c += 64) {                                                                                 \
-      const int w = hd - c < 64 ? (hd - c) / 16 : 4;                                                                   \
-      __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;                                                      \
-      for (int j = 0; j < n; j++) {                                                                                    \
-        const T *vr = vb + (size_t)(lo + j) * hd + c;                                                                  \
-        const __m512 wj = _mm512_set1_ps(p[j]);                                                                        \
-        a0 = _mm512_fmadd_ps(wj, LOADV(vr, 0), a0);                                                                    \
-        if (w > 1) a1 = _mm512_fmadd_ps(wj, LOADV(vr, 16), a1);                                                        \
-        if (w > 2) a2 = _mm512_fmadd_ps(wj, LOADV(vr, 32), a2);                                                        \
-        if (w > 3) a3 = _mm512_fmadd_ps(wj, LOADV(vr, 48), a3);                                                        \
+  __attribute__((target("avx512f"))) static void NAME(const float *p, int G, const T *vb, int lo, int n, int hd, float *out) { \
+    memset(out, 0, (size_t)G * hd * sizeof *out);                                                                      \
+    for (int j0 = 0; j0 < n; j0 += 16) {                                                                               \
+      const int nb = n - j0 < 16 ? n - j0 : 16;                                                                        \
+      for (int h = 0; h < G; h++) {                                                                                    \
+        const float *ph = p + (size_t)h * n + j0;                                                                      \
+        float *oh = out + (size_t)h * hd;                                                                              \
+        for (int c = 0; c < hd; c += 64) {                                                                             \
+          const int w = hd - c < 64 ? (hd - c) / 16 : 4;                                                               \
+          __m512 a0 = _mm512_loadu_ps(oh + c), a1 = a0, a2 = a0, a3 = a0;                                              \
+          if (w > 1) a1 = _mm512_loadu_ps(oh + c + 16);                                                                \
+          if (w > 2) a2 = _mm512_loadu_ps(oh + c + 32);                                                                \
+          if (w > 3) a3 = _mm512_loadu_ps(oh + c + 48);                                                                \
+          for (int k = 0; k < nb; k++) {                                                                               \
+            const T *vr = vb + (size_t)(lo + j0 + k) * hd + c;                                                         \
+            const __m512 wj = _mm512_set1_ps(ph[k]);                                                                   \
+            a0 = _mm512_fmadd_ps(wj, LOADV(vr, 0), a0);                                                                \
+            if (w > 1) a1 = _mm512_fmadd_ps(wj, LOADV(vr, 16), a1);                                                    \
+            if (w > 2) a2 = _mm512_fmadd_ps(wj, LOADV(vr, 32), a2);                                                    \
+            if (w > 3) a3 = _mm512_fmadd_ps(wj, LOADV(vr, 48), a3);                                                    \
+          }                                                                                                            \
+          _mm512_storeu_ps(oh + c, a0);                                                                                \
+          if (w > 1) _mm512_storeu_ps(oh + c + 16, a1);                                                                \
+          if (w > 2) _mm512_storeu_ps(oh + c + 32, a2);                                                                \
+          if (w > 3) _mm512_storeu_ps(oh + c + 48, a3);                                                                \
+        }                                                                                                              \
       }                                                                                                                \
-      _mm512_storeu_ps(out + c, a0);                                                                                   \
-      if (w > 1) _mm512_storeu_ps(out + c + 16, a1);                                                                   \
-      if (w > 2) _mm512_storeu_ps(out + c + 32, a2);                                                                   \
-      if (w > 3) _mm512_storeu_ps(out + c + 48, a3);                                                                   \
     }                                                                                                                  \
   }
 
@@ -690,21 +738,8 @@ static inline float dot_f32_bf16(const float *a, const uint16_t *b, int n) {
   return s;
 }
 
-/**
- * One query against keys/values lo..lo+n-1 of one head (FP32, or BF16 when `bf16`): scores,
- * softmax, weighted sum into out (hd floats); p is scratch for n floats. The same arithmetic for a
- * token wherever it is computed (prompt or decoding step, alone or batched), which the
- * batch-invariant mode relies on.
- */
-static void attend_one(const float *qv, const void *kb, const void *vb, bool bf16, int lo, int n, int hd, float scale, float *p, float *out) {
-  if (have_avx512 < 0) have_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-  const bool vec = have_avx512 && hd % 16 == 0 && hd <= 256;
-  if (vec && bf16) scores_bf16(qv, kb, lo, n, hd, scale, p);
-  else if (vec) scores_f32(qv, kb, lo, n, hd, scale, p);
-  else if (bf16)
-    for (int j = 0; j < n; j++) p[j] = dot_f32_bf16(qv, (const uint16_t *)kb + (size_t)(lo + j) * hd, hd) * scale;
-  else
-    for (int j = 0; j < n; j++) p[j] = dot_f32(qv, (const float *)kb + (size_t)(lo + j) * hd, hd) * scale;
+// p[0..n) = softmax(p) in place
+static void softmax_row(float *p, int n) {
   float mx = -INFINITY;
   for (int j = 0; j < n; j++) mx = fmaxf(mx, p[j]);
   float sum = 0.f;
@@ -714,22 +749,82 @@ static void attend_one(const float *qv, const void *kb, const void *vb, bool bf1
   const float inv = 1.f / sum;
 #pragma omp simd
   for (int j = 0; j < n; j++) p[j] *= inv;
-  if (vec) {
-    if (bf16) weighted_sum_bf16(p, vb, lo, n, hd, out);
-    else weighted_sum_f32(p, vb, lo, n, hd, out);
+}
+
+// rho_exp_clamped on 16 lanes, operation for operation
+__attribute__((target("avx512f"))) static inline __m512 exp16_clamped(__m512 x) {
+  const __m512 shifter = _mm512_set1_ps(12582912.0f);
+  const __m512 n = _mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), shifter), shifter);
+  __m512 r = _mm512_sub_ps(x, _mm512_mul_ps(n, _mm512_set1_ps(0.693359375f)));
+  r = _mm512_sub_ps(r, _mm512_mul_ps(n, _mm512_set1_ps(-2.12194440e-4f)));
+  __m512 q = _mm512_set1_ps(1.9875691500e-4f);
+  q = _mm512_add_ps(_mm512_mul_ps(q, r), _mm512_set1_ps(1.3981999507e-3f));
+  q = _mm512_add_ps(_mm512_mul_ps(q, r), _mm512_set1_ps(8.3334519073e-3f));
+  q = _mm512_add_ps(_mm512_mul_ps(q, r), _mm512_set1_ps(4.1665795894e-2f));
+  q = _mm512_add_ps(_mm512_mul_ps(q, r), _mm512_set1_ps(1.6666665459e-1f));
+  q = _mm512_add_ps(_mm512_mul_ps(q, r), _mm512_set1_ps(5.0000001201e-1f));
+  const __m512 y = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(q, r), r), r), _mm512_set1_ps(1.0f));
+  const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23);
+  return _mm512_mul_ps(y, _mm512_castsi512_ps(bits));
+}
+
+// softmax_row 16 keys at a time (a partial last block masked): the scalar loop above ran at a few
+// ns a key, more than the scores and the weighted sum together
+__attribute__((target("avx512f"))) static void softmax_row_avx512(float *p, int n) {
+  __m512 vmx = _mm512_set1_ps(-INFINITY), vsum = _mm512_setzero_ps();
+  for (int j = 0; j < n; j += 16) {
+    const __mmask16 k = n - j < 16 ? (__mmask16)((1u << (n - j)) - 1) : (__mmask16)0xffff;
+    vmx = _mm512_mask_max_ps(vmx, k, vmx, _mm512_maskz_loadu_ps(k, p + j));
+  }
+  const __m512 mx = _mm512_set1_ps(_mm512_reduce_max_ps(vmx)), floor = _mm512_set1_ps(-87.f);
+  for (int j = 0; j < n; j += 16) {
+    const __mmask16 k = n - j < 16 ? (__mmask16)((1u << (n - j)) - 1) : (__mmask16)0xffff;
+    const __m512 e = exp16_clamped(_mm512_max_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, p + j), mx), floor));
+    _mm512_mask_storeu_ps(p + j, k, e);
+    vsum = _mm512_mask_add_ps(vsum, k, vsum, e);
+  }
+  const __m512 inv = _mm512_set1_ps(1.f / _mm512_reduce_add_ps(vsum));
+  for (int j = 0; j < n; j += 16) {
+    const __mmask16 k = n - j < 16 ? (__mmask16)((1u << (n - j)) - 1) : (__mmask16)0xffff;
+    _mm512_mask_storeu_ps(p + j, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, p + j), inv));
+  }
+}
+
+/**
+ * G query heads (q: G rows of hd; out likewise) that share one key/value head, against its
+ * keys/values lo..lo+n-1 (FP32, or BF16 when `bf16`): scores, softmax, weighted sum; p is scratch
+ * for G*n floats. The same arithmetic for a token wherever it is computed (prompt or decoding
+ * step, alone or batched), which the batch-invariant mode relies on.
+ */
+static void attend_group(const float *q, int G, const void *kb, const void *vb, bool bf16, int lo, int n, int hd, float scale, float *p, float *out) {
+  if (have_avx512 < 0) have_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  if (have_avx512 && hd % 16 == 0 && hd <= 256) {
+    float kf[16 * 256];
+    if (bf16) scores_bf16(q, G, kb, lo, n, hd, scale, p, kf);
+    else scores_f32(q, G, kb, lo, n, hd, scale, p, kf);
+    for (int h = 0; h < G; h++) softmax_row_avx512(p + (size_t)h * n, n);
+    if (bf16) weighted_sum_bf16(p, G, vb, lo, n, hd, out);
+    else weighted_sum_f32(p, G, vb, lo, n, hd, out);
     return;
   }
-  memset(out, 0, hd * sizeof *out);
-  for (int j = 0; j < n; j++) {
-    if (bf16) {
-      const uint16_t *vr = (const uint16_t *)vb + (size_t)(lo + j) * hd;
+  for (int h = 0; h < G; h++) {
+    const float *qv = q + (size_t)h * hd;
+    float *o = out + (size_t)h * hd;
+    for (int j = 0; j < n; j++)
+      p[j] = (bf16 ? dot_f32_bf16(qv, (const uint16_t *)kb + (size_t)(lo + j) * hd, hd) : dot_f32(qv, (const float *)kb + (size_t)(lo + j) * hd, hd)) * scale;
+    softmax_row(p, n);
+    memset(o, 0, hd * sizeof *o);
+    for (int j = 0; j < n; j++) {
+      if (bf16) {
+        const uint16_t *vr = (const uint16_t *)vb + (size_t)(lo + j) * hd;
 #pragma omp simd
-      for (int d = 0; d < hd; d++) out[d] += p[j] * rho_bf16_value(vr[d]);
-      continue;
+        for (int d = 0; d < hd; d++) o[d] += p[j] * rho_bf16_value(vr[d]);
+        continue;
+      }
+      const float *vr = (const float *)vb + (size_t)(lo + j) * hd;
+#pragma omp simd
+      for (int d = 0; d < hd; d++) o[d] += p[j] * vr[d];
     }
-    const float *vr = (const float *)vb + (size_t)(lo + j) * hd;
-#pragma omp simd
-    for (int d = 0; d < hd; d++) out[d] += p[j] * vr[d];
   }
 }
 
@@ -874,8 +969,8 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
     {
       float *p = NULL;
       int pcap = 0;
-      // a (token, key/value head) pair a task: its query heads in turn, so the head's keys and
-      // values come from memory once and from cache for the rest of the group
+      // a (token, key/value head) pair a task: its query heads together, keys in blocks of 16 that
+      // each head takes in turn, so the head's keys and values come from memory once
 #pragma omp for schedule(dynamic, 2)
       for (int t = 0; t < M * KV; t++) {
         int i = t / KV, kh = t % KV;
@@ -883,19 +978,17 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
         const row_cache_t *rc = &c->rows[rows[i]];
         int hi = pos[i], lo = m->window > 0 && hi - m->window > 0 ? hi - m->window : 0;
         int n = hi - lo + 1;
-        if (n > pcap) {
+        if ((size_t)n * group > (size_t)pcap) {
           free(p);
-          pcap = n * 2;
+          pcap = n * group * 2;
           p = malloc((size_t)pcap * sizeof *p);
         }
-        for (int hh = kh * group; hh < (kh + 1) * group; hh++) {
-          float *out = ctx + (size_t)i * qd + (size_t)hh * hd;
-          if (!p) {  // allocation failure: leave zeros rather than crash; reported below
-            memset(out, 0, hd * sizeof *out);
-            continue;
-          }
-          attend_one(q + (size_t)i * qd + (size_t)hh * hd, kv_block(c, rc, rc->k, l, kh, 0), kv_block(c, rc, rc->v, l, kh, 0), c->es == 2, lo, n, hd, scale, p, out);
+        float *out = ctx + (size_t)i * qd + (size_t)kh * group * hd;
+        if (!p) {  // allocation failure: leave zeros rather than crash; reported below
+          memset(out, 0, (size_t)group * hd * sizeof *out);
+          continue;
         }
+        attend_group(q + (size_t)i * qd + (size_t)kh * group * hd, group, kv_block(c, rc, rc->k, l, kh, 0), kv_block(c, rc, rc->v, l, kh, 0), c->es == 2, lo, n, hd, scale, p, out);
       }
       free(p);
     }
