@@ -61,3 +61,39 @@ export function inferTargets(f: InferFigures, tinyLlama: boolean): TargetResult[
   out.push({ name: 'peak RSS bytes', need: cap, got: f.peakRssBytes, ok: f.peakRssBytes <= cap, rule: '<= 1.5x checkpoint bytes' });
   return out;
 }
+
+/** One engine's figures from a side-by-side `bench infer` run (its JSON). */
+export interface SideBySideRun {
+  engine: string;
+  gguf_type?: string | null;
+  weight_dtype?: string;
+  prompt_tokens_per_s: number;
+  decode_b1_tokens_per_s: number;
+  decode_b16_tokens_per_s: number;
+}
+
+export interface SideBySideRatio {
+  /** "native ÷ llama.cpp f16 (BF16)" */
+  label: string;
+  prompt: number;
+  decodeB1: number;
+  decodeB16: number;
+}
+
+/**
+ * The native engine's figures over each llama.cpp run measured in the same invocation (issue 18
+ * sets its targets against llama.cpp's prebuilt F16 build: prompt ≥ 6×, batch-1 decode ≥ 1×);
+ * none without both engines.
+ */
+export function sideBySideRatios(runs: readonly SideBySideRun[]): SideBySideRatio[] {
+  const native = runs.find((r) => r.engine === 'native');
+  if (!native) return [];
+  return runs
+    .filter((r) => r.engine === 'llama.cpp')
+    .map((r) => ({
+      label: `native ÷ llama.cpp${r.gguf_type ? ` ${r.gguf_type}` : ''}${r.weight_dtype ? ` (${r.weight_dtype})` : ''}`,
+      prompt: native.prompt_tokens_per_s / r.prompt_tokens_per_s,
+      decodeB1: native.decode_b1_tokens_per_s / r.decode_b1_tokens_per_s,
+      decodeB16: native.decode_b16_tokens_per_s / r.decode_b16_tokens_per_s,
+    }));
+}

@@ -31,7 +31,7 @@ import { cpuIsa } from './_isa.ts';
 import { engineTimeSplit } from './_engine-time.ts';
 import { loadProgressBar, RhoError } from '@rho/core/base';
 import { formatBytes, peakRssBytes } from '@rho/eval';
-import { inferTargets, isTinyLlamaArchitecture, LLAMA_CPP } from './_infer-targets.ts';
+import { inferTargets, isTinyLlamaArchitecture, LLAMA_CPP, type SideBySideRun, sideBySideRatios } from './_infer-targets.ts';
 import { presetCheckpoint, presetCheckpointDir } from './_preset-checkpoint.ts';
 import { printBenchResult } from './_table.ts';
 
@@ -108,6 +108,8 @@ if (runs.length > 1) {
   const cell = (x: unknown, d = 1) => (typeof x === 'number' ? x.toFixed(d) : String(x));
   const w = Math.max(...results.map((x) => col(x).length), 12);
   const line = (k: string, f: (x: Record<string, unknown>) => string) => [k, results.map((x) => f(x).padStart(w)).join('  ')] as [string, string];
+  const ratios = sideBySideRatios(results as unknown as SideBySideRun[]);
+  const native = results.find((x) => x.engine === 'native');
   printBenchResult(
     `infer bench: ${opt.preset ?? source}, side by side`,
     [
@@ -119,9 +121,24 @@ if (runs.length > 1) {
       line('decode b16 tokens/s', (x) => cell(x.decode_b16_tokens_per_s)),
       line('peak RSS', (x) => formatBytes(x.peak_rss_bytes as number)),
       line('weights on disk', (x) => formatBytes(x.checkpoint_bytes as number)),
+      ...ratios.map((r): [string, string] => [
+        r.label,
+        `prompt ${r.prompt.toFixed(2)}x, decode b1 ${r.decodeB1.toFixed(2)}x, decode b16 ${r.decodeB16.toFixed(2)}x`,
+      ]),
+      ...(native
+        ? ([['native b16 / its b1', `${((native.decode_b16_tokens_per_s as number) / (native.decode_b1_tokens_per_s as number)).toFixed(2)}x`]] as Array<
+            [string, string]
+          >)
+        : []),
       ...results.map((x, i) => [`engine ${i + 1}`, String(x.description)] as [string, string]),
     ],
-    { cpu: cpuIsa(), checkpoint: source, preset: opt.preset ?? null, runs: results },
+    {
+      cpu: cpuIsa(),
+      checkpoint: source,
+      preset: opt.preset ?? null,
+      runs: results,
+      ratios: ratios.map((r) => ({ label: r.label, prompt: +r.prompt.toFixed(3), decode_b1: +r.decodeB1.toFixed(3), decode_b16: +r.decodeB16.toFixed(3) })),
+    },
     json,
   );
   process.exit(0);
