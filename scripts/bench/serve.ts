@@ -93,7 +93,6 @@ const quantile = (xs: number[], q: number) => {
 // round beside it: a drift of the machine's speed (a shared VM's is large) hits both alike
 const median = (xs: number[]) => quantile(xs, 0.5);
 const localRound = async () => (await measureBatch(local, prompts, CLIENTS, NEW, 1)).tokens_per_s;
-const localRuns: number[] = [];
 const served: Array<{ interval: number; runs: number[]; locals: number[]; ratios: number[]; ttft: number[]; clientCpu: number[] }> = [];
 for (const interval of INTERVALS) {
   const server = await startServer(interval);
@@ -110,7 +109,6 @@ for (const interval of INTERVALS) {
       r = await streamRound(server.url, NEW);
       l = await localRound();
     }
-    localRuns.push(l);
     row.locals.push(l);
     row.runs.push(r.tokensPerS);
     row.ratios.push(r.tokensPerS / l);
@@ -121,6 +119,7 @@ for (const interval of INTERVALS) {
   served.push(row);
 }
 await bench.dispose();
+const localRuns = served.flatMap((r) => r.locals);
 
 const json = {
   backend,

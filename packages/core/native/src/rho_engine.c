@@ -641,6 +641,9 @@ static void gemm_f32(bool tb, int M, int N, int K, const float *a, int lda, cons
   cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.f, a, lda, b, ldb, 0.f, c, ldc);
 }
 
+// The first min(n, 16) lanes: the keys of a block of 16, a partial last one masked
+static inline __mmask16 first_lanes(int n) { return (__mmask16)((1u << (n < 16 ? n : 16)) - 1); }
+
 // The 16 lane sums of v[0..15] in one vector: lane 4L+j holds the sum of v[4j+L]. A butterfly
 // that adds lanes k and k+8 of every input, then k and k+4, k+2, k+1: each sum is taken in the
 // same order whichever slot its input had, so a key's score does not depend on where its block of
@@ -669,7 +672,7 @@ __attribute__((target("avx512f"), always_inline)) static inline void scores_bloc
       for (int i = 1; i < c; i++) a = _mm512_fmadd_ps(qr[i], _mm512_loadu_ps(kr + 16 * i), a);
       acc[4 * (k & 3) + (k >> 2)] = a;  // so that lane k of the sums is key k of the block
     }
-    _mm512_mask_storeu_ps(p + (size_t)h * n, (__mmask16)((1u << nb) - 1), _mm512_mul_ps(hsum16(acc), _mm512_set1_ps(scale)));
+    _mm512_mask_storeu_ps(p + (size_t)h * n, first_lanes(nb), _mm512_mul_ps(hsum16(acc), _mm512_set1_ps(scale)));
   }
 }
 
@@ -773,19 +776,19 @@ __attribute__((target("avx512f"))) static inline __m512 exp16_clamped(__m512 x) 
 __attribute__((target("avx512f"))) static void softmax_row_avx512(float *p, int n) {
   __m512 vmx = _mm512_set1_ps(-INFINITY), vsum = _mm512_setzero_ps();
   for (int j = 0; j < n; j += 16) {
-    const __mmask16 k = n - j < 16 ? (__mmask16)((1u << (n - j)) - 1) : (__mmask16)0xffff;
+    const __mmask16 k = first_lanes(n - j);
     vmx = _mm512_mask_max_ps(vmx, k, vmx, _mm512_maskz_loadu_ps(k, p + j));
   }
   const __m512 mx = _mm512_set1_ps(_mm512_reduce_max_ps(vmx)), floor = _mm512_set1_ps(-87.f);
   for (int j = 0; j < n; j += 16) {
-    const __mmask16 k = n - j < 16 ? (__mmask16)((1u << (n - j)) - 1) : (__mmask16)0xffff;
+    const __mmask16 k = first_lanes(n - j);
     const __m512 e = exp16_clamped(_mm512_max_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, p + j), mx), floor));
     _mm512_mask_storeu_ps(p + j, k, e);
     vsum = _mm512_mask_add_ps(vsum, k, vsum, e);
   }
   const __m512 inv = _mm512_set1_ps(1.f / _mm512_reduce_add_ps(vsum));
   for (int j = 0; j < n; j += 16) {
-    const __mmask16 k = n - j < 16 ? (__mmask16)((1u << (n - j)) - 1) : (__mmask16)0xffff;
+    const __mmask16 k = first_lanes(n - j);
     _mm512_mask_storeu_ps(p + j, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, p + j), inv));
   }
 }

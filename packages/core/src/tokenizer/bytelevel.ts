@@ -47,20 +47,7 @@ function toByteCharsUtf8(text: string): string {
  * UTF-8 becomes U+FFFD.
  */
 export function fromByteChars(tokens: readonly string[]): string {
-  let length = 0;
-  const parts: Uint8Array[] = [];
-  for (const t of tokens) {
-    const b = bytesOfToken(t);
-    parts.push(b);
-    length += b.length;
-  }
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (const b of parts) {
-    bytes.set(b, at);
-    at += b.length;
-  }
-  return utf8Lossy.decode(bytes);
+  return utf8Lossy.decode(Buffer.concat(tokens.map(bytesOfToken)));
 }
 
 // decoding runs once per generated token while streaming: each vocabulary entry is mapped once
