@@ -236,6 +236,67 @@ run('native engine on F16 weights', () => {
   });
 });
 
+/**
+ * A copy of a fixture checkpoint whose tensor data starts `shift` bytes past a cache line (the
+ * header padded with spaces, as safetensors allows): Hub shards put their tensors wherever the
+ * header ends.
+ */
+function shiftedCopy(from: string, to: string, shift: number): string {
+  mkdirSync(to, { recursive: true });
+  for (const f of ['config.json', 'tokenizer.json']) if (existsSync(join(from, f))) copyFileSync(join(from, f), join(to, f));
+  const bytes = readFileSync(join(from, 'model.safetensors'));
+  const n = Number(bytes.readBigUInt64LE(0));
+  const json = bytes
+    .subarray(8, 8 + n)
+    .toString('utf8')
+    .trimEnd();
+  const pad = (((shift - 8 - Buffer.byteLength(json)) % 64) + 64) % 64;
+  const head = Buffer.from(json + ' '.repeat(pad));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(head.length));
+  writeFileSync(join(to, 'model.safetensors'), Buffer.concat([len, head, bytes.subarray(8 + n)]));
+  expect((8 + head.length) % 64).toBe(shift);
+  return to;
+}
+
+run('native engine: tensors on and off a cache line', () => {
+  it.each([
+    ['tiny-llama/bf16', 'bf16'],
+    ['tiny-llama/bf16', 'fp32'],
+    ['tiny-mistral', 'fp32'],
+  ] as const)('%s at %s: the same logits whether the data starts on a line, 8 or 48 bytes past one', async (name, precision) => {
+    if (precision === 'bf16' && resolveEnginePrecision('auto', () => {}) !== 'bf16') return;
+    const tmp = mkdtempSync(join(tmpdir(), 'rho-align-'));
+    try {
+      const exp = JSON.parse(readFileSync(join(FIXTURES, name.replace(/\/bf16$/, ''), 'expected.json'), 'utf8')) as Expected;
+      const runs: Float32Array[][] = [];
+      for (const shift of [0, 8, 48]) {
+        const { lm } = await openNativeLm(shiftedCopy(join(FIXTURES, name), join(tmp, String(shift)), shift), { precision });
+        try {
+          const session = lm.openSession(2, { invariant: true });
+          try {
+            const ids = exp.input_ids[0]!;
+            const prompt = session.feed(
+              ids.map(() => 0),
+              ids,
+              ids.map((_, i) => i),
+            );
+            runs.push([prompt, session.feed([0, 1], [ids[1]!, ids[2]!]), ...lm.logits(exp.input_ids)]);
+          } finally {
+            session.dispose();
+          }
+        } finally {
+          lm.dispose();
+        }
+      }
+      expect(runs[0]!.some((l) => l.some((x) => x !== 0))).toBe(true);
+      for (const r of runs.slice(1)) expect(r).toEqual(runs[0]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('checkpoint checks before loading', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'rho-plan-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));

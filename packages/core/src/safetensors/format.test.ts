@@ -45,8 +45,8 @@ describe('safetensors', () => {
         const again = encodeSafetensors(new Map([['w', once]]), { format: 'pt' });
         expect(Buffer.from(again)).toEqual(readFileSync(p));
         expect(readSafetensorsHeader(p).metadata).toEqual({ format: 'pt' });
-        // the data section starts 8-byte aligned
-        expect(readSafetensorsHeader(p).dataStart % 8).toBe(0);
+        // the data section starts on a cache line (so the native engine maps it in place)
+        expect(readSafetensorsHeader(p).dataStart % 64).toBe(0);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

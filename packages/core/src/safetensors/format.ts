@@ -157,9 +157,14 @@ export interface HeaderTensor {
 
 /**
  * The start of a safetensors file for tensors laid out in the given order: the 8-byte header
- * length and the JSON header, padded with spaces so the data section starts 8-byte aligned, as
- * the reference writer does. The data of the tensors follows it, in the same order.
+ * length and the JSON header, padded with spaces so the data section starts on a 64-byte cache
+ * line (the reference writer pads to 8; readers take any padding): the native engine then uses the
+ * tensors in place rather than copying them onto a line. The data of the tensors follows it, in the
+ * same order.
  */
+/** Where the data section starts: a multiple of a cache line. */
+const DATA_ALIGN = 64;
+
 export function encodeHeader(tensors: readonly HeaderTensor[], metadata?: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
@@ -178,7 +183,7 @@ export function encodeHeader(tensors: readonly HeaderTensor[], metadata?: Record
     off += t.bytes;
   }
   let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
+  json += ' '.repeat((DATA_ALIGN - ((8 + Buffer.byteLength(json)) % DATA_ALIGN)) % DATA_ALIGN);
   const headBytes = new TextEncoder().encode(json);
   const out = new Uint8Array(8 + headBytes.length);
   new DataView(out.buffer).setBigUint64(0, BigInt(headBytes.length), true);
