@@ -97,3 +97,19 @@ export function sideBySideRatios(runs: readonly SideBySideRun[]): SideBySideRati
       decodeB16: native.decode_b16_tokens_per_s / r.decode_b16_tokens_per_s,
     }));
 }
+
+/**
+ * Issue 18's targets, judged against the llama.cpp F16 run of the same invocation (none without
+ * one): prompt ≥ 6× and batch-1 decode ≥ 1× llama.cpp's, our batch 16 ≥ 8× our batch 1.
+ */
+export function sideBySideTargets(runs: readonly SideBySideRun[]): TargetResult[] {
+  const native = runs.find((r) => r.engine === 'native');
+  const f16 = runs.find((r) => r.engine === 'llama.cpp' && (r.gguf_type === 'f16' || (!r.gguf_type && r.weight_dtype === 'F16')));
+  if (!native || !f16) return [];
+  const ratio = (name: string, got: number, need: number, rule: string): TargetResult => ({ name, need, got, ok: got >= need, rule });
+  return [
+    ratio('prompt tokens/s', native.prompt_tokens_per_s / f16.prompt_tokens_per_s, 6, '>= 6x llama.cpp f16'),
+    ratio('decode b1 tokens/s', native.decode_b1_tokens_per_s / f16.decode_b1_tokens_per_s, 1, '>= 1x llama.cpp f16'),
+    ratio('decode b16 tokens/s', native.decode_b16_tokens_per_s / native.decode_b1_tokens_per_s, 8, '>= 8x our b1'),
+  ];
+}

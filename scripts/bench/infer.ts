@@ -31,7 +31,7 @@ import { cpuIsa } from './_isa.ts';
 import { engineTimeSplit } from './_engine-time.ts';
 import { loadProgressBar, RhoError } from '@rho/core/base';
 import { formatBytes, peakRssBytes } from '@rho/eval';
-import { inferTargets, isTinyLlamaArchitecture, LLAMA_CPP, type SideBySideRun, sideBySideRatios } from './_infer-targets.ts';
+import { inferTargets, isTinyLlamaArchitecture, LLAMA_CPP, type SideBySideRun, sideBySideRatios, sideBySideTargets } from './_infer-targets.ts';
 import { presetCheckpoint, presetCheckpointDir } from './_preset-checkpoint.ts';
 import { printBenchResult } from './_table.ts';
 
@@ -109,6 +109,7 @@ if (runs.length > 1) {
   const w = Math.max(...results.map((x) => col(x).length), 12);
   const line = (k: string, f: (x: Record<string, unknown>) => string) => [k, results.map((x) => f(x).padStart(w)).join('  ')] as [string, string];
   const ratios = sideBySideRatios(results as unknown as SideBySideRun[]);
+  const targets = sideBySideTargets(results as unknown as SideBySideRun[]);
   const native = results.find((x) => x.engine === 'native');
   printBenchResult(
     `infer bench: ${opt.preset ?? source}, side by side`,
@@ -130,6 +131,7 @@ if (runs.length > 1) {
             [string, string]
           >)
         : []),
+      ...targets.map((t): [string, string] => [`issue 18: ${t.name}`, `${t.rule}: ${t.got.toFixed(2)}x ${t.ok ? 'pass' : 'FAIL'}`]),
       ...results.map((x, i) => [`engine ${i + 1}`, String(x.description)] as [string, string]),
     ],
     {
@@ -138,6 +140,7 @@ if (runs.length > 1) {
       preset: opt.preset ?? null,
       runs: results,
       ratios: ratios.map((r) => ({ label: r.label, prompt: +r.prompt.toFixed(3), decode_b1: +r.decodeB1.toFixed(3), decode_b16: +r.decodeB16.toFixed(3) })),
+      targets,
     },
     json,
   );
@@ -240,7 +243,7 @@ try {
   );
   const verdict = (name: string) => {
     const t = targets.find((x) => x.name === name);
-    return t ? `  target ${t.rule}: ${t.ok ? 'pass' : 'FAIL'}` : '';
+    return t ? `  issue 11 target ${t.rule}: ${t.ok ? 'pass' : 'FAIL'}` : '';
   };
   const cpp = (s: string) => (tinyLlama ? `   llama.cpp ${s}` : '');
   printBenchResult(
@@ -255,6 +258,10 @@ try {
       [
         'peak RSS',
         `${formatBytes(rss).padStart(9)}${cpp(formatBytes(LLAMA_CPP.residentBytes))}   ${(rss / weightBytes).toFixed(2)}x checkpoint${verdict('peak RSS bytes')}`,
+      ],
+      [
+        'issue 18 targets',
+        `b16 >= 8x our b1: ${(b16 / b1).toFixed(2)}x ${b16 >= 8 * b1 ? 'pass' : 'FAIL'}; prompt and b1 against llama.cpp: run --engine native,llama.cpp --type f16`,
       ],
       ['time: products / attention / rest', `prompt ${promptSplit}, b1 ${b1Split}, b16 ${b16Split}`],
       ['llama.cpp', tinyLlama ? LLAMA_CPP.what : 'figures only for the TinyLlama-1.1B architecture'],
