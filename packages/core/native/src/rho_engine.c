@@ -197,6 +197,29 @@ static size_t cache_token_bytes(const cache_t *c) { return 2 * (size_t)c->L * c-
 #define LINE 64
 static void *line_alloc(size_t bytes) { return aligned_alloc(LINE, (bytes + LINE - 1) & ~(size_t)(LINE - 1)); }
 
+// Memory a thread's calls reuse (each JS thread drives its own models): a decoding step's
+// activations are a few MB, and fresh pages for them on every call cost page faults and, once
+// freed, TLB shootdowns on the other core. Larger requests (long prompts) come and go.
+#define SCRATCH_MAX ((size_t)64 << 20)
+typedef struct {
+  void *p;
+  size_t cap;
+} scratch_t;
+static __thread scratch_t forward_scratch, product_scratch;
+
+// `bytes` on a cache line: from `s` (grown as needed, kept) up to SCRATCH_MAX, else a block of its
+// own, which *own says the caller frees.
+static void *scratch_take(scratch_t *s, size_t bytes, bool *own) {
+  *own = bytes > SCRATCH_MAX;
+  if (*own) return line_alloc(bytes);
+  if (bytes > s->cap) {
+    free(s->p);
+    s->p = line_alloc(bytes);
+    s->cap = s->p ? bytes : 0;
+  }
+  return s->p;
+}
+
 // A weight's copy: large ones in their own anonymous mapping on 2 MB pages where the kernel grants
 // them (page faults on 4 KB pages made copying a 2.2 GB checkpoint take ~10 s here, and the
 // kernels' weight streams miss the TLB less), small ones from the heap; on a cache line either way.
@@ -429,10 +452,31 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void kdp4x4(const 
   acc[8] = c20, acc[9] = c21, acc[10] = c22, acc[11] = c23, acc[12] = c30, acc[13] = c31, acc[14] = c32, acc[15] = c33;
 }
 
+// The lane sums of 16 accumulators at once, lane i of the result acc[i]'s: each by the tree of
+// _mm512_reduce_add_ps (lane i with i+8, then with i+4, i+2, i+1), so bit for bit the sums that
+// kdp1x4 takes one at a time, in 15 adds and 30 shuffles rather than 16 reductions.
+__attribute__((target("avx512f"))) static inline __m512 reduce16(const __m512 acc[16]) {
+  __m512 w[8], u[4], s[2];
+  for (int i = 0; i < 8; i++) {  // inputs in transposed order (4b+a takes acc[4a+b]): lane i comes out acc[i]'s
+    const int i0 = 2 * i, i1 = 2 * i + 1;
+    const __m512 p = acc[(i0 % 4) * 4 + i0 / 4], q = acc[(i1 % 4) * 4 + i1 / 4];
+    w[i] = _mm512_add_ps(_mm512_shuffle_f32x4(p, q, 0x44), _mm512_shuffle_f32x4(p, q, 0xEE));
+  }
+  for (int i = 0; i < 4; i++) u[i] = _mm512_add_ps(_mm512_shuffle_f32x4(w[2 * i], w[2 * i + 1], 0x88), _mm512_shuffle_f32x4(w[2 * i], w[2 * i + 1], 0xDD));
+  for (int i = 0; i < 2; i++) s[i] = _mm512_add_ps(_mm512_shuffle_ps(u[2 * i], u[2 * i + 1], 0x44), _mm512_shuffle_ps(u[2 * i], u[2 * i + 1], 0xEE));
+  return _mm512_add_ps(_mm512_shuffle_ps(s[0], s[1], 0x88), _mm512_shuffle_ps(s[0], s[1], 0xDD));
+}
+
 // y[(m0+a)*N + n0+b] for a < mt from the accumulators of kdp4x4 (lanes summed, then the K % 32 tail
 // in order: the same per-row sum as kdp1x4's)
 __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void kdp_store(const __m512 acc[16], const uint16_t *const xs[4], const uint16_t *w0, int K, int mt, float *y, int N) {
   const int K32 = K & ~31;
+  if (K32 == K) {
+    float sums[16];
+    _mm512_storeu_ps(sums, reduce16(acc));
+    for (int a = 0; a < mt; a++) memcpy(y + (size_t)a * N, sums + 4 * a, 4 * sizeof *sums);
+    return;
+  }
   for (int a = 0; a < mt; a++)
     for (int b = 0; b < 4; b++) {
       float sum = _mm512_reduce_add_ps(acc[a * 4 + b]);
@@ -477,7 +521,8 @@ static int have_avx512bf16 = -1;
 // changes speed, never a number, so results do not depend on M.
 __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void linear_stream_bf16dp(const float *x, int M, const weight_t *w, float *y) {
   const int N = (int)w->rows, K = (int)w->cols, K32 = K & ~31;
-  uint16_t *xb = line_alloc((size_t)M * K * sizeof *xb);
+  bool own_xb;
+  uint16_t *xb = scratch_take(&product_scratch, (size_t)M * K * sizeof *xb, &own_xb);
   if (!xb) {  // no room for the rounded copy: the FP32 tiles need none
     linear_stream(x, M, w, y);
     return;
@@ -541,7 +586,7 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void linear_stream
       const int mt = M - m0 < 4 ? M - m0 : 4;
       tile_plain(mt, N % 4, DT_BF16, x + (size_t)m0 * K, K, w->data, y + (size_t)m0 * N, N, N - N % 4);
     }
-  free(xb);
+  if (own_xb) free(xb);
 }
 
 static void sgemm_nt(int M, int N, int K, const float *x, int lda, const float *w, int ldb, float *y, int ldc) {
@@ -577,11 +622,12 @@ static int linear(const model_t *m, const float *x, int M, const weight_t *w, fl
     return 0;
   }
   if (w->dtype == DT_BF16 && m->precision == PREC_BF16 && rho_dnnl_bf16()) {
-    uint16_t *xb = line_alloc((size_t)M * K * sizeof *xb);
+    bool own_xb;
+    uint16_t *xb = scratch_take(&product_scratch, (size_t)M * K * sizeof *xb, &own_xb);
     if (!xb) return -1;
     rho_f32_to_bf16(x, xb, (size_t)M * K);
     int rc = rho_dnnl_gemm_bf16(false, true, M, N, K, xb, K, w->data, K, 0.f, y, N);
-    free(xb);
+    if (own_xb) free(xb);
     if (rc == 0) return 0;
   }
   linear_stream(x, M, w, y);
@@ -926,19 +972,20 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
     }
   size_t wide = (size_t)(F > qd ? F : qd);
   if ((size_t)D > wide) wide = D;
-  float *h = line_alloc((size_t)M * D * sizeof *h);
-  float *x = line_alloc((size_t)M * D * sizeof *x);
-  float *q = line_alloc((size_t)M * qd * sizeof *q);
-  float *k = line_alloc((size_t)M * kvd * sizeof *k);
-  float *v = line_alloc((size_t)M * kvd * sizeof *v);
-  float *ctx = line_alloc((size_t)M * qd * sizeof *ctx);
-  float *g = line_alloc((size_t)M * F * sizeof *g);
-  float *u = line_alloc((size_t)M * F * sizeof *u);
-  float *tmp = line_alloc((size_t)M * wide * sizeof *tmp);
-  float *cs = malloc((size_t)M * hd * 2 * sizeof *cs);
+  // the activations, each on a cache line, in one block of scratch
+  const size_t widths[] = {D, D, qd, kvd, kvd, qd, F, F, wide, 2 * (size_t)hd};
+  size_t at[10], total = 0;
+  for (int i = 0; i < 10; i++) at[i] = total, total += ((size_t)M * widths[i] * sizeof(float) + LINE - 1) & ~(size_t)(LINE - 1);
+  bool own_block;
+  char *block = scratch_take(&forward_scratch, total, &own_block);
+  float *h = NULL, *x = NULL, *q = NULL, *k = NULL, *v = NULL, *ctx = NULL, *g = NULL, *u = NULL, *tmp = NULL, *cs = NULL;
+  if (block) {
+    float **bufs[] = {&h, &x, &q, &k, &v, &ctx, &g, &u, &tmp, &cs};
+    for (int i = 0; i < 10; i++) *bufs[i] = (float *)(block + at[i]);
+  }
   char *in_run = calloc((size_t)M, 1);
   const char *err = NULL;
-  if (!h || !x || !q || !k || !v || !ctx || !g || !u || !tmp || !cs || !in_run) {
+  if (!block || !in_run) {
     err = "out of memory";
     goto done;
   }
@@ -1053,7 +1100,8 @@ static const char *forward(model_t *m, cache_t *c, int M, const int32_t *rows, c
   }
 done:
   spent[T_OTHER] += omp_get_wtime() - t_start - (spent[T_LINEAR] + spent[T_ATTENTION] - t_in);
-  free(pos), free(h), free(x), free(q), free(k), free(v), free(ctx), free(g), free(u), free(tmp), free(cs), free(in_run);
+  free(pos), free(in_run);
+  if (own_block) free(block);
   return err;
 }
 
