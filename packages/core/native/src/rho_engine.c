@@ -762,40 +762,53 @@ __attribute__((target("avx512f"), always_inline)) static inline void scores_bloc
     }                                                                                                                  \
   }
 
-// out[h] = Σ_j p[h*n + j] · v_j for G heads (out rows hd apart) over rows lo..lo+n-1 of vb, keys in
-// blocks of 16 that every head takes in turn (a group reads its values from memory once); each
-// head's sums run over the keys in order, 64 floats of the head at a time, held in registers
-// within a block and in `out` between blocks.
+// out[h] = Σ_j p[h*n + j] · v_j for G heads (out rows hd apart) over rows lo..lo+n-1 of vb. Values
+// go in blocks of 16, each widened once into `vf` (16 * hd floats) and taken by every head in turn
+// (a group reads its values from memory once), four heads at a time sharing each load; each head's
+// sums run over the keys in order, 64 floats of the head at a time, held in registers within a
+// block and in `out` between blocks.
 #define WEIGHTED_SUM(NAME, T, LOADV)                                                                                   \
-  __attribute__((target("avx512f"))) static void NAME(const float *p, int G, const T *vb, int lo, int n, int hd, float *out) { \
+  __attribute__((target("avx512f"))) static void NAME(const float *p, int G, const T *vb, int lo, int n, int hd, float *out, float *vf) { \
     memset(out, 0, (size_t)G * hd * sizeof *out);                                                                      \
     for (int j0 = 0; j0 < n; j0 += 16) {                                                                               \
       const int nb = n - j0 < 16 ? n - j0 : 16;                                                                        \
-      for (int h = 0; h < G; h++) {                                                                                    \
+      for (int k = 0; k < nb; k++)                                                                                     \
+        for (int i = 0; i < hd; i += 16) _mm512_storeu_ps(vf + (size_t)k * hd + i, LOADV(vb + (size_t)(lo + j0 + k) * hd, i)); \
+      int h = 0;                                                                                                       \
+      if (hd % 64 == 0)                                                                                                \
+        for (; h + 4 <= G; h += 4) weighted_block4(p + (size_t)h * n + j0, n, vf, nb, hd, out + (size_t)h * hd);       \
+      for (; h < G; h++) {                                                                                             \
         const float *ph = p + (size_t)h * n + j0;                                                                      \
         float *oh = out + (size_t)h * hd;                                                                              \
-        for (int c = 0; c < hd; c += 64) {                                                                             \
-          const int w = hd - c < 64 ? (hd - c) / 16 : 4;                                                               \
-          __m512 a0 = _mm512_loadu_ps(oh + c), a1 = a0, a2 = a0, a3 = a0;                                              \
-          if (w > 1) a1 = _mm512_loadu_ps(oh + c + 16);                                                                \
-          if (w > 2) a2 = _mm512_loadu_ps(oh + c + 32);                                                                \
-          if (w > 3) a3 = _mm512_loadu_ps(oh + c + 48);                                                                \
-          for (int k = 0; k < nb; k++) {                                                                               \
-            const T *vr = vb + (size_t)(lo + j0 + k) * hd + c;                                                         \
-            const __m512 wj = _mm512_set1_ps(ph[k]);                                                                   \
-            a0 = _mm512_fmadd_ps(wj, LOADV(vr, 0), a0);                                                                \
-            if (w > 1) a1 = _mm512_fmadd_ps(wj, LOADV(vr, 16), a1);                                                    \
-            if (w > 2) a2 = _mm512_fmadd_ps(wj, LOADV(vr, 32), a2);                                                    \
-            if (w > 3) a3 = _mm512_fmadd_ps(wj, LOADV(vr, 48), a3);                                                    \
-          }                                                                                                            \
-          _mm512_storeu_ps(oh + c, a0);                                                                                \
-          if (w > 1) _mm512_storeu_ps(oh + c + 16, a1);                                                                \
-          if (w > 2) _mm512_storeu_ps(oh + c + 32, a2);                                                                \
-          if (w > 3) _mm512_storeu_ps(oh + c + 48, a3);                                                                \
+        for (int c = 0; c < hd; c += 16) {                                                                             \
+          __m512 a = _mm512_loadu_ps(oh + c);                                                                          \
+          for (int k = 0; k < nb; k++) a = _mm512_fmadd_ps(_mm512_set1_ps(ph[k]), _mm512_loadu_ps(vf + (size_t)k * hd + c), a); \
+          _mm512_storeu_ps(oh + c, a);                                                                                 \
         }                                                                                                              \
       }                                                                                                                \
     }                                                                                                                  \
   }
+
+// Four heads' sums over one block of nb widened values (rows hd apart in vf), 64 floats of each
+// head at a time: 16 accumulators, each value load shared by the four.
+__attribute__((target("avx512f"))) static void weighted_block4(const float *p, int n, const float *vf, int nb, int hd, float *out) {
+  for (int c = 0; c < hd; c += 64) {
+    __m512 a[16];
+    for (int h = 0; h < 4; h++)
+      for (int i = 0; i < 4; i++) a[h * 4 + i] = _mm512_loadu_ps(out + (size_t)h * hd + c + 16 * i);
+    for (int k = 0; k < nb; k++) {
+      const float *vr = vf + (size_t)k * hd + c;
+      const __m512 v0 = _mm512_loadu_ps(vr), v1 = _mm512_loadu_ps(vr + 16), v2 = _mm512_loadu_ps(vr + 32), v3 = _mm512_loadu_ps(vr + 48);
+      for (int h = 0; h < 4; h++) {
+        const __m512 wj = _mm512_set1_ps(p[(size_t)h * n + k]);
+        a[h * 4] = _mm512_fmadd_ps(wj, v0, a[h * 4]), a[h * 4 + 1] = _mm512_fmadd_ps(wj, v1, a[h * 4 + 1]);
+        a[h * 4 + 2] = _mm512_fmadd_ps(wj, v2, a[h * 4 + 2]), a[h * 4 + 3] = _mm512_fmadd_ps(wj, v3, a[h * 4 + 3]);
+      }
+    }
+    for (int h = 0; h < 4; h++)
+      for (int i = 0; i < 4; i++) _mm512_storeu_ps(out + (size_t)h * hd + c + 16 * i, a[h * 4 + i]);
+  }
+}
 
 SCORES(scores_f32, float, LOAD_F32)
 SCORES(scores_bf16, uint16_t, LOAD_BF16)
@@ -874,8 +887,8 @@ static void attend_group(const float *q, int G, const void *kb, const void *vb, 
     if (bf16) scores_bf16(q, G, kb, lo, n, hd, scale, p, kf);
     else scores_f32(q, G, kb, lo, n, hd, scale, p, kf);
     for (int h = 0; h < G; h++) softmax_row_avx512(p + (size_t)h * n, n);
-    if (bf16) weighted_sum_bf16(p, G, vb, lo, n, hd, out);
-    else weighted_sum_f32(p, G, vb, lo, n, hd, out);
+    if (bf16) weighted_sum_bf16(p, G, vb, lo, n, hd, out, kf);
+    else weighted_sum_f32(p, G, vb, lo, n, hd, out, kf);
     return;
   }
   for (int h = 0; h < G; h++) {
