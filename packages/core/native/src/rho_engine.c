@@ -199,7 +199,8 @@ static void *line_alloc(size_t bytes) { return aligned_alloc(LINE, (bytes + LINE
 
 // Memory a thread's calls reuse (each JS thread drives its own models): a decoding step's
 // activations are a few MB, and fresh pages for them on every call cost page faults and, once
-// freed, TLB shootdowns on the other core. Larger requests (long prompts) come and go.
+// freed, TLB shootdowns on the other core. Larger requests (long prompts) come and go; the
+// scratch itself (at most 2 x SCRATCH_MAX) lasts as long as its thread.
 #define SCRATCH_MAX ((size_t)64 << 20)
 typedef struct {
   void *p;
