@@ -103,8 +103,8 @@ function widen(plan: CheckpointPlan, name: string): Float32Array {
 
 /**
  * A model in the native engine: weights as the checkpoint stores them (mapped, not copied, where
- * they are BF16 or F32), the prompt pass and decoding in C. Works for any size the machine's
- * memory holds.
+ * they are BF16 or F32 and start on a cache line; copied once onto one where they do not), the
+ * prompt pass and decoding in C. Works for any size the machine's memory holds.
  */
 export class NativeLm implements CausalLm {
   readonly engine = 'native' as const;
@@ -290,7 +290,8 @@ function describe(precision: 'bf16' | 'fp32', api: EngineApi): string {
 
 /**
  * Opens a checkpoint directory in the native engine: every check first (config, shard headers,
- * shapes, dtypes, whether it fits in memory), then the shards are mapped, not read.
+ * shapes, dtypes, whether it fits in memory), then the shards are mapped, not read (matrices off a
+ * cache line are copied onto one as the model is built).
  */
 export async function openNativeLm(dir: string, opts: OpenOptions = {}): Promise<OpenedCheckpoint & { lm: NativeLm }> {
   const loaded = loadEngineApi();
