@@ -766,8 +766,8 @@ __attribute__((target("avx512f"), always_inline)) static inline void scores_bloc
 // out[h] = Σ_j p[h*n + j] · v_j for G heads (out rows hd apart) over rows lo..lo+n-1 of vb. Values
 // go in blocks of 16, each widened once into `vf` (16 * hd floats) and taken by every head in turn
 // (a group reads its values from memory once), four heads at a time sharing each load; each head's
-// sums run over the keys in order, 64 floats of the head at a time, held in registers within a
-// block and in `out` between blocks.
+// sums run over the keys in order, 64 floats of the head at a time (16 past the groups of four),
+// held in registers within a block and in `out` between blocks.
 #define WEIGHTED_SUM(NAME, T, LOADV)                                                                                   \
   __attribute__((target("avx512f"))) static void NAME(const float *p, int G, const T *vb, int lo, int n, int hd, float *out, float *vf) { \
     memset(out, 0, (size_t)G * hd * sizeof *out);                                                                      \
