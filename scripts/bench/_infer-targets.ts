@@ -80,36 +80,48 @@ export interface SideBySideRatio {
   decodeB16: number;
 }
 
+/** Issue 18's targets: prompt and batch-1 decode over llama.cpp's prebuilt F16 build, our batch 16 over our batch 1. */
+export const ISSUE_18 = { promptOverLlamaCpp: 6, decodeB1OverLlamaCpp: 1, decodeB16OverB1: 8 } as const;
+
+/** The native figures over another run's. */
+function over(native: SideBySideRun, r: SideBySideRun): Omit<SideBySideRatio, 'label'> {
+  return {
+    prompt: native.prompt_tokens_per_s / r.prompt_tokens_per_s,
+    decodeB1: native.decode_b1_tokens_per_s / r.decode_b1_tokens_per_s,
+    decodeB16: native.decode_b16_tokens_per_s / r.decode_b16_tokens_per_s,
+  };
+}
+
 /**
  * The native engine's figures over each llama.cpp run measured in the same invocation (issue 18
- * sets its targets against llama.cpp's prebuilt F16 build: prompt ≥ 6×, batch-1 decode ≥ 1×);
- * none without both engines.
+ * sets its targets against llama.cpp's prebuilt F16 build); none without both engines.
  */
 export function sideBySideRatios(runs: readonly SideBySideRun[]): SideBySideRatio[] {
   const native = runs.find((r) => r.engine === 'native');
   if (!native) return [];
   return runs
     .filter((r) => r.engine === 'llama.cpp')
-    .map((r) => ({
-      label: `native ÷ llama.cpp${r.gguf_type ? ` ${r.gguf_type}` : ''}${r.weight_dtype ? ` (${r.weight_dtype})` : ''}`,
-      prompt: native.prompt_tokens_per_s / r.prompt_tokens_per_s,
-      decodeB1: native.decode_b1_tokens_per_s / r.decode_b1_tokens_per_s,
-      decodeB16: native.decode_b16_tokens_per_s / r.decode_b16_tokens_per_s,
-    }));
+    .map((r) => ({ label: `native ÷ llama.cpp${r.gguf_type ? ` ${r.gguf_type}` : ''}${r.weight_dtype ? ` (${r.weight_dtype})` : ''}`, ...over(native, r) }));
 }
 
 /**
  * Issue 18's targets, judged against the llama.cpp F16 run of the same invocation (none without
- * one): prompt ≥ 6× and batch-1 decode ≥ 1× llama.cpp's, our batch 16 ≥ 8× our batch 1.
+ * one).
  */
 export function sideBySideTargets(runs: readonly SideBySideRun[]): TargetResult[] {
   const native = runs.find((r) => r.engine === 'native');
   const f16 = runs.find((r) => r.engine === 'llama.cpp' && (r.gguf_type === 'f16' || (!r.gguf_type && r.weight_dtype === 'F16')));
   if (!native || !f16) return [];
+  const r = over(native, f16);
   const ratio = (name: string, got: number, need: number, rule: string): TargetResult => ({ name, need, got, ok: got >= need, rule });
   return [
-    ratio('prompt tokens/s', native.prompt_tokens_per_s / f16.prompt_tokens_per_s, 6, '>= 6x llama.cpp f16'),
-    ratio('decode b1 tokens/s', native.decode_b1_tokens_per_s / f16.decode_b1_tokens_per_s, 1, '>= 1x llama.cpp f16'),
-    ratio('decode b16 tokens/s', native.decode_b16_tokens_per_s / native.decode_b1_tokens_per_s, 8, '>= 8x our b1'),
+    ratio('prompt tokens/s', r.prompt, ISSUE_18.promptOverLlamaCpp, `>= ${ISSUE_18.promptOverLlamaCpp}x llama.cpp f16`),
+    ratio('decode b1 tokens/s', r.decodeB1, ISSUE_18.decodeB1OverLlamaCpp, `>= ${ISSUE_18.decodeB1OverLlamaCpp}x llama.cpp f16`),
+    ratio(
+      'decode b16 tokens/s',
+      native.decode_b16_tokens_per_s / native.decode_b1_tokens_per_s,
+      ISSUE_18.decodeB16OverB1,
+      `>= ${ISSUE_18.decodeB16OverB1}x our b1`,
+    ),
   ];
 }

@@ -1152,9 +1152,9 @@ enum { K_NORM, K_EMBED, K_MATRIX };
  * mapped file. Norm weights (K_NORM) are always FP32. The embedding (K_EMBED) stays as stored
  * (F16 widened), since a gather is no product. Matrices (K_MATRIX) at precision bf16 are BF16 (F32
  * and F16 rounded once, here); at fp32 BF16 stays BF16 (widened inside the kernels) and F16 is
- * widened. F32/BF16 data in a mapping is used in place where it starts on a cache line (a matrix
- * that does not is copied to one: Hub shards put tensors wherever their header ends); anything
- * else is copied.
+ * widened. Data kept as stored is used in place in its mapping where it starts on a cache line
+ * (matrices) or on its element size (the rest), else copied once onto a line (Hub shards put
+ * tensors wherever their header ends); anything converted is copied.
  */
 static bool read_weight(napi_env env, napi_value v, size_t rows, size_t cols, int precision, int kind, weight_t *out, const char *what) {
   char msg[200];
@@ -1198,17 +1198,20 @@ static bool read_weight(napi_env env, napi_value v, size_t rows, size_t cols, in
     }
     src = (const char *)map->base + (size_t)off;
     dtype = dt;
-    // in place only where aligned for its element type (a copy otherwise)
-    if (((uintptr_t)src % es) != 0) map = NULL;
   }
   bool want_bf16 = kind == K_MATRIX && precision == PREC_BF16;
   bool keep_bf16 = dtype == DT_BF16 && kind != K_NORM;
   // F16 stays F16 (2 bytes a weight, widened inside the kernels), except at bf16 precision where
   // matrices are rounded to BF16 once so the BF16 GEMMs can take them
   bool keep_f16 = dtype == DT_F16 && kind != K_NORM && !want_bf16;
-  if (map && kind == K_MATRIX && (uintptr_t)src % LINE != 0 && (keep_bf16 || keep_f16 || (dtype == DT_F32 && !want_bf16))) {
-    // as stored, but on a cache line; the mapping's pages of it are dropped (they stay in the page
-    // cache), so the copy does not double the resident memory
+  if (map && (keep_bf16 || keep_f16 || (dtype == DT_F32 && !want_bf16))) {  // as stored
+    if ((uintptr_t)src % (kind == K_MATRIX ? LINE : es) == 0) {  // in place
+      map->refs++;
+      out->map = map, out->dtype = dtype, out->data = src;
+      return true;
+    }
+    // a copy on a cache line; the mapping's pages of it are dropped (they stay in the page cache),
+    // so the copy does not double the resident memory
     const size_t bytes = n * es;
     void *dst = weight_alloc(out, bytes);
     if (!dst) return throw_range(env, "out of memory copying weights");
@@ -1219,23 +1222,6 @@ static bool read_weight(napi_env env, napi_value v, size_t rows, size_t cols, in
     const uintptr_t first = ((uintptr_t)src + page - 1) & ~(page - 1), end = ((uintptr_t)src + bytes) & ~(page - 1);
     if (end > first) madvise((void *)first, end - first, MADV_DONTNEED);
     out->data = dst, out->dtype = dtype;
-    return true;
-  }
-  if ((keep_bf16 || keep_f16) && map) {  // in place
-    map->refs++;
-    out->map = map, out->dtype = dtype, out->data = src;
-    return true;
-  }
-  if (dtype == DT_F32 && !want_bf16 && map) {
-    map->refs++;
-    out->map = map, out->dtype = DT_F32, out->data = src;
-    return true;
-  }
-  if (keep_f16) {  // unaligned in the file: an aligned copy
-    void *dst = weight_alloc(out, n * 2);
-    if (!dst) return throw_range(env, "out of memory copying weights");
-    memcpy(dst, src, n * 2);
-    out->data = dst, out->dtype = DT_F16;
     return true;
   }
   // a converted copy

@@ -155,6 +155,9 @@ export interface HeaderTensor {
   bytes: number;
 }
 
+/** Where the data section starts: a multiple of a cache line. */
+const DATA_ALIGN = 64;
+
 /**
  * The start of a safetensors file for tensors laid out in the given order: the 8-byte header
  * length and the JSON header, padded with spaces so the data section starts on a 64-byte cache
@@ -162,9 +165,6 @@ export interface HeaderTensor {
  * tensors in place rather than copying them onto a line. The data of the tensors follows it, in the
  * same order.
  */
-/** Where the data section starts: a multiple of a cache line. */
-const DATA_ALIGN = 64;
-
 export function encodeHeader(tensors: readonly HeaderTensor[], metadata?: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
