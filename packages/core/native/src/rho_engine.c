@@ -536,7 +536,7 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void linear_stream
 #pragma omp parallel
   {
     // per thread: the accumulators of a block's 4-row groups (K blocks keep them between passes)
-    __m512 *acc = aligned_alloc(64, (size_t)(rows_block / 4) * 16 * sizeof(__m512));
+    __m512 *acc = kblocks ? aligned_alloc(64, (size_t)(rows_block / 4) * 16 * sizeof(__m512)) : NULL;
     for (int mb = 0; mb < M; mb += rows_block) {
       const int me = mb + rows_block < M ? mb + rows_block : M, groups = (me - mb + 3) / 4;
       const int kb = kblocks ? DP_K_BLOCK : K32;
@@ -555,7 +555,10 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void linear_stream
 #define GROUP_ROWS(g)                                                        \
   const int m0 = mb + (g) * 4, mt = me - m0 < 4 ? me - m0 : 4;              \
   for (int a = 0; a < 4; a++) xs[a] = xb + (size_t)(m0 + (a < mt ? a : mt - 1)) * K
-        if (!acc) {  // no memory for the accumulators: a group at a time over the whole of K
+        // one pass over K (or no memory for the accumulators): a group at a time, its
+        // accumulators in registers, never zeroed or stored in memory (at a narrow K that
+        // costs as much as the products)
+        if (!kblocks || !acc) {
           __m512 one[16];
           for (int g = 0; g < groups; g++) {
             GROUP_ROWS(g);

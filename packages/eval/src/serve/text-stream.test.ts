@@ -31,3 +31,27 @@ describe('topK', () => {
     expect(topK(Float32Array.from([1, 2]), 0)).toEqual([]);
   });
 });
+
+describe('TextStream decoding', () => {
+  // SentencePiece-like: a leading space is dropped at the start of what is decoded, so a window
+  // that started mid-text without tokens before it would lose spaces
+  const words = ['▁The', '▁answer', '▁is', '▁4', '2', '.', '▁Ca', 'fé', '▁€', '1', '0', '▁ok'];
+  const spDecode = (ids: number[]) =>
+    ids
+      .map((i) => words[i % words.length]!)
+      .join('')
+      .replaceAll('▁', ' ')
+      .replace(/^ /, '');
+
+  it('streams the whole text as it comes, one decode a token on average, over a long sequence', () => {
+    let calls = 0;
+    const s = new TextStream((ids) => (calls++, spDecode(ids)), []);
+    const all = Array.from({ length: 400 }, (_, i) => (i * 7) % 97);
+    const pieces = all.map((_, i) => s.push(all.slice(0, i + 1)));
+    const final = spDecode(all);
+    // no stop strings and every character complete: all of it streams before the end
+    expect(pieces.join('')).toBe(final);
+    expect(s.finish(final)).toBe('');
+    expect(calls).toBeLessThan(all.length * 1.2);
+  });
+});
