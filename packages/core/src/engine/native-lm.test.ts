@@ -171,6 +171,41 @@ run('native engine on the PyTorch fixtures', () => {
     }
   });
 
+  it("feed into a caller's buffer: the same logits, as a view of it, reused step after step; a short buffer is refused", async () => {
+    const { lm } = await openNativeLm(join(FIXTURES, 'tiny-llama/bf16'), { precision: 'fp32' });
+    try {
+      const v = lm.config.vocabSize;
+      const fresh = lm.openSession(3, { invariant: true });
+      const reused = lm.openSession(3, { invariant: true });
+      const buffer = new Float32Array(3 * v).fill(Number.NaN);
+      const steps: Array<[number[], number[], number[]]> = [
+        [
+          [0, 0, 1, 2, 2],
+          [1, 7, 3, 9, 4],
+          [1, 2, 4],
+        ],
+        [
+          [0, 1, 2],
+          [5, 6, 8],
+          [0, 1, 2],
+        ],
+        [[2], [11], [0]],
+      ];
+      for (const [rows, tokens, want] of steps) {
+        const a = fresh.feed(rows, tokens, want);
+        const b = reused.feed(rows, tokens, want, buffer);
+        expect(b.buffer).toBe(buffer.buffer);
+        expect(b.length).toBe(want.length * v);
+        expect(Array.from(b)).toEqual(Array.from(a));
+      }
+      expect(() => reused.feed([0, 1], [1, 2], [0, 1], new Float32Array(2 * v - 1))).toThrow(/out holds/);
+      fresh.dispose();
+      reused.dispose();
+    } finally {
+      lm.dispose();
+    }
+  });
+
   it('batched generation equals each prompt alone; a long prompt crosses the window and the chunking', async () => {
     const { lm } = await openNativeLm(join(FIXTURES, 'tiny-mistral'), { precision: 'fp32' });
     try {

@@ -20,7 +20,14 @@ export interface EngineSession {
    * precision bf16 (as PyTorch keeps them), FP32 at fp32. What key/value budgets count in.
    */
   readonly tokenBytes: number;
-  feed(rows: readonly number[], tokens: readonly number[], want?: readonly number[]): Float32Array;
+  /**
+   * Runs the tokens (token i appended to row rows[i]) and returns the logits of the tokens `want`
+   * indexes (default all), [want.length, vocab]. With `out` (at least that many floats) they are
+   * written there and the result is a view of it: a caller that uses each step's logits before the
+   * next reuses one buffer instead of fresh pages every step, whose first writes would fault inside
+   * the output head's product.
+   */
+  feed(rows: readonly number[], tokens: readonly number[], want?: readonly number[], out?: Float32Array): Float32Array;
   /** Tokens held for a row. */
   length(row: number): number;
   /** Row `row` := the first n tokens of `from`'s row `fromRow` (a shared prefix), room for `capacity`. */
@@ -159,12 +166,14 @@ export class NativeLm implements CausalLm {
     const session: EngineSession = {
       rows: batch,
       tokenBytes: this.api.engineCacheTokenBytes(cache),
-      feed: (rows, tokens, want = rows.map((_, i) => i)) => {
+      feed: (rows, tokens, want = rows.map((_, i) => i), out) => {
         live();
         if (rows.length !== tokens.length)
           throw new RhoError('BAD_INPUT', `rows (${rows.length}) and tokens (${tokens.length}) differ in length`, { field: 'tokens' });
         this.checkIds([tokens]);
-        const logits = new Float32Array(want.length * v);
+        if (out && out.length < want.length * v)
+          throw new RhoError('BAD_INPUT', `out holds ${out.length} floats, the logits of ${want.length} tokens need ${want.length * v}`, { field: 'out' });
+        const logits = out ? out.subarray(0, want.length * v) : new Float32Array(want.length * v);
         this.api.engineForward(this.model(), cache, Int32Array.from(rows), Int32Array.from(tokens), Int32Array.from(want), logits);
         return logits;
       },

@@ -124,6 +124,8 @@ export class ContinuousBatcher {
   private closed = false;
   private readonly bytesPerToken: number;
   private readonly stepTokens: number;
+  /** Every step's logits, reused: a row's are read (sampled, streamed) before the next step. */
+  private logitsBuffer: Float32Array | null = null;
 
   constructor(
     private readonly lm: NativeLm,
@@ -338,7 +340,8 @@ export class ContinuousBatcher {
     let logits: Float32Array;
     const t0 = performance.now();
     try {
-      logits = this.session.feed(rows, tokens, want);
+      this.logitsBuffer ??= new Float32Array(this.opts.maxBatch * this.lm.config.vocabSize);
+      logits = this.session.feed(rows, tokens, want, this.logitsBuffer);
     } catch (e) {
       for (const s of slots) this.finish(s, null, e);
       return;
