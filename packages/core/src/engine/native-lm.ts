@@ -236,8 +236,10 @@ export class NativeLm implements CausalLm {
       const session = this.openSession(prompts.length, { invariant: true });
       try {
         const last = this.prompt(session, prompts, false);
-        let logits: Float32Array = new Float32Array(prompts.length * v);
-        last.forEach((l, i) => logits.set(l, i * v));
+        // one buffer for every step's logits: `step` reads them before the next feed
+        const buffer = new Float32Array(prompts.length * v);
+        last.forEach((l, i) => buffer.set(l, i * v));
+        let logits: Float32Array = buffer;
         let active = prompts.map((_, i) => i);
         for (let s = 0; ; s++) {
           const still = step(logits, active);
@@ -247,6 +249,8 @@ export class NativeLm implements CausalLm {
           logits = session.feed(
             active,
             active.map((row) => result.tokens[row]!.at(-1)!),
+            undefined,
+            buffer,
           );
         }
       } finally {
