@@ -535,11 +535,10 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void linear_stream
   const int rows_block = kblocks ? DP_ROWS_BLOCK / 2 : DP_ROWS_BLOCK;
 #pragma omp parallel
   {
-    // per thread: the accumulators of a block's 4-row groups (K blocks keep them between passes)
+    // per thread, K-blocked products only: the accumulators of a block's 4-row groups, kept between K blocks
     __m512 *acc = kblocks ? aligned_alloc(64, (size_t)(rows_block / 4) * 16 * sizeof(__m512)) : NULL;
     for (int mb = 0; mb < M; mb += rows_block) {
       const int me = mb + rows_block < M ? mb + rows_block : M, groups = (me - mb + 3) / 4;
-      const int kb = kblocks ? DP_K_BLOCK : K32;
 #pragma omp for schedule(static)
       for (int t = 0; t < tiles; t++) {
         const int n0 = t * 4;
@@ -569,8 +568,8 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) static void linear_stream
           continue;
         }
         for (int i = 0; i < groups * 16; i++) acc[i] = _mm512_setzero_ps();
-        for (int k0 = 0; k0 < K32; k0 += kb) {
-          const int k1 = k0 + kb < K32 ? k0 + kb : K32;
+        for (int k0 = 0; k0 < K32; k0 += DP_K_BLOCK) {
+          const int k1 = k0 + DP_K_BLOCK < K32 ? k0 + DP_K_BLOCK : K32;
           for (int g = 0; g < groups; g++) {
             GROUP_ROWS(g);
             kdp4x4(xs, w0, K, k0, k1, acc + g * 16, g == 0 ? next : NULL);
