@@ -1,6 +1,6 @@
 /**
  * `pnpm bench serve --json` as a user runs it, cut down to what CI can afford: a tiny preset, a
- * few clients and one round per stream interval, through the lean streaming client against a real
+ * few clients and two rounds per server setting, through the lean streaming client against a real
  * `pnpm serve` on 127.0.0.1. Every figure it reports must be there and consistent.
  */
 import { resolve } from 'node:path';
@@ -10,14 +10,32 @@ import { NODE_TS, run } from './cli.ts';
 
 describe('pnpm bench serve (a real command)', () => {
   it('reports served and local tokens/s side by side, time to first token and the clients CPU share', async () => {
-    const args = ['serve', '--preset', 'tiny', '--clients', '4', '--rounds', '2', '--new-tokens', '24', '--stream-interval', '1,3', '--json'];
+    const args = [
+      'serve',
+      '--preset',
+      'tiny',
+      '--clients',
+      '4',
+      '--rounds',
+      '2',
+      '--new-tokens',
+      '24',
+      '--stream-interval',
+      '3',
+      '--stream-interval-ms',
+      '0,20',
+      '--json',
+    ];
     const r = await run(process.execPath, [...NODE_TS, resolve(REPO_ROOT, 'scripts/bench.ts'), ...args]);
     expect(r.status, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/^CPU\s+.+, \d+ CPUs, /m); // the machine line: figures mean little without it
     const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     expect(json.client).toBe('lean');
     expect(json.local_b4_tokens_per_s).toBeGreaterThan(0);
-    expect(json.serve.map((s: { stream_interval: number }) => s.stream_interval)).toEqual([1, 3]);
+    expect(json.serve.map((s: { stream_interval: number; stream_interval_ms: number }) => [s.stream_interval, s.stream_interval_ms])).toEqual([
+      [3, 0],
+      [3, 20],
+    ]);
     for (const s of json.serve) {
       expect(s.streams_4_tokens_per_s).toBeGreaterThan(0);
       expect(s.serve_vs_local_rounds).toHaveLength(2);

@@ -23,6 +23,7 @@ const PROMPT = 'Question: Natalia sold clips to 48 of her friends in April. How 
 let servers: Array<{ url: string; stop: () => void }> = [];
 let client: OpenAI;
 let noChat: OpenAI;
+let held: OpenAI;
 let lm: CausalLm;
 let tok: Tokenizer;
 
@@ -30,10 +31,16 @@ beforeAll(async () => {
   await tinyCheckpoint(root, plain, { problems: 200, maxPositions: CONTEXT });
   cpSync(plain, chatty, { recursive: true });
   writeFileSync(join(chatty, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<s>', eos_token: '</s>', chat_template: TEMPLATE }));
-  // the second server streams 5 tokens per event at most (vLLM's --stream-interval)
-  servers = await Promise.all([startServe(chatty), startServe(plain, ['--stream-interval', '5'])]);
+  // the first streams every token; the second 5 tokens per event at most (vLLM's
+  // --stream-interval); the third holds a stream's tokens for a minute after its first event
+  servers = await Promise.all([
+    startServe(chatty, ['--stream-interval-ms', '0']),
+    startServe(plain, ['--stream-interval', '5', '--stream-interval-ms', '0']),
+    startServe(plain, ['--stream-interval-ms', '60000']),
+  ]);
   client = new OpenAI({ baseURL: servers[0]!.url, apiKey: 'none', maxRetries: 0 });
   noChat = new OpenAI({ baseURL: servers[1]!.url, apiKey: 'none', maxRetries: 0 });
+  held = new OpenAI({ baseURL: servers[2]!.url, apiKey: 'none', maxRetries: 0 });
   // the local model, on the engine and precision the server chose (both: auto)
   lm = (await openCausalLm(chatty)).lm;
   tok = Tokenizer.fromFile(join(chatty, 'tokenizer.json'));
@@ -132,6 +139,23 @@ describe('pnpm serve through the official openai SDK', { timeout: 120_000 }, () 
     expect(sizes[0]).toBe(1);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(local.tokens[0]!.length);
     expect(sizes.length).toBeLessThan(local.tokens[0]!.length / 2);
+  });
+
+  it('with --stream-interval-ms 60000 streams the first token at once and the rest in the last event', async () => {
+    const ids = tok.encode(PROMPT);
+    const local = lm.generate([ids], { maxNewTokens: 24 });
+    const want = tok.decode(local.tokens[0]!, { skipSpecial: true });
+    const stream = await held.completions.create({ ...greedy, model: 'plain', prompt: PROMPT, max_tokens: 24, stream: true, logprobs: 0 });
+    let joined = '';
+    const sizes: number[] = [];
+    for await (const c of stream) {
+      const choice = c.choices[0];
+      if (!choice) continue;
+      joined += choice.text;
+      sizes.push(choice.logprobs?.tokens?.length ?? 0);
+    }
+    expect(joined).toBe(want);
+    expect(sizes).toEqual([1, local.tokens[0]!.length - 1]);
   });
 
   it('scores a prompt: echo + logprobs with max_tokens 0 gives the local log-probabilities', async () => {

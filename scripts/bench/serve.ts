@@ -2,7 +2,8 @@ import { Agent } from 'node:http';
 import { parseArgs } from 'node:util';
 import { initBackend } from '@rho/core';
 import { OpenAIClient } from '@rho/core/openai';
-import { oneOf, positiveInt } from '@rho/core/base';
+import { num, oneOf, positiveInt } from '@rho/core/base';
+import { DEFAULT_STREAM_INTERVAL_MS } from '@rho/eval';
 import { evalBenchModel, measureBatch } from './_eval-model.ts';
 import { cpuIsa } from './_isa.ts';
 import { printBenchResult } from './_table.ts';
@@ -16,7 +17,8 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '16' },
     'new-tokens': { type: 'string', default: '512' }, // rounds of seconds, not one: a shared VM's speed drifts within a second
     rounds: { type: 'string', default: '9' }, // pairs a second apart differ by ±15% on a shared VM: the median wants many
-    'stream-interval': { type: 'string', default: '1,4' },
+    'stream-interval': { type: 'string', default: '1' },
+    'stream-interval-ms': { type: 'string', default: `${DEFAULT_STREAM_INTERVAL_MS},0` },
     client: { type: 'string', default: 'lean' },
     'data-dir': { type: 'string' },
     help: { type: 'boolean' },
@@ -24,7 +26,8 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    'usage: pnpm bench serve [--preset tiny|small|base] [--clients N] [--new-tokens N] [--rounds N] [--stream-interval N[,N...]] [--client lean|openai] [--json] [--data-dir DIR]\n\n' +
+    'usage: pnpm bench serve [--preset tiny|small|base] [--clients N] [--new-tokens N] [--rounds N] [--stream-interval N] [--stream-interval-ms MS[,MS...]] [--client lean|openai] [--json] [--data-dir DIR]\n\n' +
+      `  --stream-interval-ms  one server per value, each measured against the local batch (default: serve's ${DEFAULT_STREAM_INTERVAL_MS}, then 0: every token an event)\n` +
       '  --client  lean (default): node:http, events parsed until the first text and at the end, as a load generator does;\n' +
       '            openai: the official SDK, which parses every event (on a 2-core machine its work competes with the server)',
   );
@@ -34,7 +37,8 @@ const CLIENTS = positiveInt('--clients')(values.clients!);
 const NEW = positiveInt('--new-tokens')(values['new-tokens']!);
 const ROUNDS = positiveInt('--rounds')(values.rounds!);
 const CLIENT = oneOf('--client', ['lean', 'openai'] as const)(values.client!);
-const INTERVALS = values['stream-interval']!.split(',').map((v) => positiveInt('--stream-interval')(v.trim()));
+const INTERVAL = positiveInt('--stream-interval')(values['stream-interval']!);
+const INTERVALS_MS = values['stream-interval-ms']!.split(',').map((v) => num('--stream-interval-ms', { min: 0 })(v.trim()));
 const PROMPT_TOKENS = 64;
 const backend = await initBackend();
 const bench = await evalBenchModel(values.preset!, { dataDir: values['data-dir'], promptTokens: PROMPT_TOKENS });
@@ -42,8 +46,8 @@ const { local, prompts } = bench;
 local.setBatchSize(CLIENTS);
 
 // `pnpm serve` as users run it, its own process: the clients' work here does not stall its event loop
-const startServer = (interval: number) =>
-  spawnServe(bench.ckpt, ['--batch-size', String(CLIENTS), '--stream-interval', String(interval)], { inheritStderr: true });
+const serveArgs = (ms: number) => ['--stream-interval', String(INTERVAL), '--stream-interval-ms', String(ms)];
+const startServer = (ms: number) => spawnServe(bench.ckpt, ['--batch-size', String(CLIENTS), ...serveArgs(ms)], { inheritStderr: true });
 
 interface Round {
   tokensPerS: number;
@@ -93,11 +97,11 @@ const quantile = (xs: number[], q: number) => {
 // round beside it: a drift of the machine's speed (a shared VM's is large) hits both alike
 const median = (xs: number[]) => quantile(xs, 0.5);
 const localRound = async () => (await measureBatch(local, prompts, CLIENTS, NEW, 1)).tokens_per_s;
-const served: Array<{ interval: number; runs: number[]; locals: number[]; ratios: number[]; ttft: number[]; clientCpu: number[] }> = [];
-for (const interval of INTERVALS) {
-  const server = await startServer(interval);
+const served: Array<{ intervalMs: number; runs: number[]; locals: number[]; ratios: number[]; ttft: number[]; clientCpu: number[] }> = [];
+for (const intervalMs of INTERVALS_MS) {
+  const server = await startServer(intervalMs);
   await streamRound(server.url, NEW); // warm-up: a whole round, so the JIT and the page cache are warm before the first timed one
-  const row = { interval, runs: [] as number[], locals: [] as number[], ratios: [] as number[], ttft: [] as number[], clientCpu: [] as number[] };
+  const row = { intervalMs, runs: [] as number[], locals: [] as number[], ratios: [] as number[], ttft: [] as number[], clientCpu: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     // the pair's order alternates, so neither side always runs first after a switch of process
     let l: number;
@@ -133,7 +137,8 @@ const json = {
   rounds: ROUNDS,
   [`local_b${CLIENTS}_tokens_per_s`]: +median(localRuns).toFixed(1),
   serve: served.map((r) => ({
-    stream_interval: r.interval,
+    stream_interval: INTERVAL,
+    stream_interval_ms: r.intervalMs,
     [`streams_${CLIENTS}_tokens_per_s`]: +median(r.runs).toFixed(1),
     serve_vs_local: +median(r.ratios).toFixed(4),
     serve_vs_local_rounds: r.ratios.map((x) => +x.toFixed(4)),
@@ -154,7 +159,7 @@ printBenchResult(
     ...served.flatMap(
       (r): Array<[string, string]> => [
         [
-          `pnpm serve --stream-interval ${r.interval}, ${CLIENTS} streams`,
+          `pnpm serve ${serveArgs(r.intervalMs).join(' ')}${r.intervalMs === DEFAULT_STREAM_INTERVAL_MS && INTERVAL === 1 ? ' (defaults)' : ''}, ${CLIENTS} streams`,
           `${median(r.runs).toFixed(1)} tok/s; ${(100 * median(r.ratios)).toFixed(1)}% of the local round beside it (median of ${r.ratios.length}; target ≥ 90%)`,
         ],
         [`  time to first token`, `median ${quantile(r.ttft, 0.5).toFixed(1)} ms, p99 ${quantile(r.ttft, 0.99).toFixed(1)} ms (${r.ttft.length} streams)`],

@@ -46,7 +46,7 @@ export { openModel, type OpenModelOptions } from './backends/open.ts';
 export { DEFAULT_MAX_BATCH, LocalCheckpointModel } from './backends/local.ts';
 export { HttpCompletionModel, API_KINDS, type ApiKind } from './backends/http.ts';
 export { defaultKvBudget } from './backends/kv-budget.ts';
-export { CompletionServer, type ServeOptions } from './serve/server.ts';
+export { CompletionServer, DEFAULT_STREAM_INTERVAL_MS, type ServeOptions } from './serve/server.ts';
 export { runIdentity, type RunIdentity } from './run/run-identity.ts';
 export { formatBytes, peakRssBytes } from './run/memory.ts';
 export { runBare, runBareBatch } from './interpreter/bare.ts';

@@ -5,7 +5,7 @@ import { bytes, int, loadProgressBar, nonNegativeInt, num, positiveInt, runMain 
 import { DEFAULT_MAX_BATCH, LocalCheckpointModel } from '../backends/local.ts';
 import { ChatTemplate } from '../serve/chat-template.ts';
 import { CONNECTION_LIMITS, DEFAULT_LIMITS, type ServeLimits } from '../serve/limits.ts';
-import { CompletionServer } from '../serve/server.ts';
+import { CompletionServer, DEFAULT_STREAM_INTERVAL_MS } from '../serve/server.ts';
 import { engineOptions } from './engine-options.ts';
 // types only: see engine-options.ts
 import type { EngineChoice, GpuChoice, Precision } from '@rho/core';
@@ -26,6 +26,11 @@ runMain(async () => {
       '--stream-interval <n>',
       "tokens per streamed event at most, as vLLM's flag (the first token goes at once): larger values cost the server and its clients less per token",
       '1',
+    )
+    .option(
+      '--stream-interval-ms <ms>',
+      "milliseconds at least between a stream's events: tokens decoded sooner ride in the next one (the first token goes at once; 0: every --stream-interval tokens)",
+      String(DEFAULT_STREAM_INTERVAL_MS),
     )
     .option('--max-body <size>', 'largest request body, e.g. 4MiB or 512K; a larger one is refused (413) before it is kept', '4MiB')
     .option(
@@ -54,6 +59,7 @@ SIGTERM or SIGINT: the server takes no new requests, answers those in flight, th
     kvMem?: string;
     name?: string;
     streamInterval: string;
+    streamIntervalMs: string;
     maxBody: string;
     maxQueue: string;
     requestTimeout: string;
@@ -64,6 +70,7 @@ SIGTERM or SIGINT: the server takes no new requests, answers those in flight, th
   const port = int('--port', { min: 0, max: 65535 })(o.port);
   const batchSize = positiveInt('--batch-size')(o.batchSize);
   const streamInterval = positiveInt('--stream-interval')(o.streamInterval);
+  const streamIntervalMs = num('--stream-interval-ms', { min: 0 })(o.streamIntervalMs);
   const limits = serveLimits(batchSize, o);
   // the small files first: a bad chat template fails before gigabytes of weights load
   const chatTemplate = ChatTemplate.load(resolve(dir));
@@ -82,7 +89,7 @@ SIGTERM or SIGINT: the server takes no new requests, answers those in flight, th
   } finally {
     load.stop();
   }
-  const server = new CompletionServer(model, { host: o.host, port, chatTemplate, limits, streamInterval });
+  const server = new CompletionServer(model, { host: o.host, port, chatTemplate, limits, streamInterval, streamIntervalMs });
   const url = await server.listen();
   process.stderr.write(
     `${model.description}\n${chatTemplate ? "chat: the checkpoint's chat template" : 'chat: none (no chat_template in tokenizer_config.json): /v1/chat/completions answers 400'}\n`,

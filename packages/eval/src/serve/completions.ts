@@ -10,8 +10,9 @@ export interface RequestContext {
   id: string;
   created: number;
   signal: AbortSignal;
-  /** Tokens per streamed piece at most (see ChoiceSpec). */
+  /** Tokens per streamed piece at most, and milliseconds at least between pieces (see ChoiceSpec). */
   streamInterval?: number;
+  streamIntervalMs?: number;
 }
 
 /** OpenAI's legacy `logprobs` object of a completion choice. */
@@ -69,7 +70,7 @@ export async function completions(ctx: RequestContext, b: CompletionBody, stream
   const echo = b.echo ?? false;
   const k = b.logprobs ?? null;
   const stop = stopList(b.stop);
-  const specOf = choiceSpecs(b, { stop, logprobs: k, signal: ctx.signal, streamInterval: ctx.streamInterval });
+  const specOf = choiceSpecs(b, { stop, logprobs: k, signal: ctx.signal, streamInterval: ctx.streamInterval, streamIntervalMs: ctx.streamIntervalMs });
   const jobs = prompts.map((p) => {
     const ids = typeof p === 'string' ? model.encode(p) : p;
     return { ids, text: typeof p === 'string' ? p : model.decode(ids), room: roomFor(model, ids, b.max_tokens ?? null, DEFAULT_MAX_TOKENS, 'prompt') };

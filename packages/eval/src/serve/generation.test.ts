@@ -21,7 +21,7 @@ const letters: TokenModel = {
   },
 };
 
-const spec = (maxTokens: number, streamInterval?: number): ChoiceSpec => ({
+const spec = (maxTokens: number, streamInterval?: number, timing?: Pick<ChoiceSpec, 'streamIntervalMs' | 'now'>): ChoiceSpec => ({
   prompt: [0],
   maxTokens,
   temperature: 0,
@@ -31,12 +31,20 @@ const spec = (maxTokens: number, streamInterval?: number): ChoiceSpec => ({
   logprobs: 0,
   signal: new AbortController().signal,
   ...(streamInterval ? { streamInterval } : {}),
+  ...timing,
 });
 
-async function pieces(maxTokens: number, interval?: number) {
+async function pieces(maxTokens: number, interval?: number, timing?: Pick<ChoiceSpec, 'streamIntervalMs' | 'now'>, model: TokenModel = letters) {
   const out: Array<{ text: string; logprobs: number }> = [];
-  const r = await runChoice(letters, spec(maxTokens, interval), (text, lps) => out.push({ text, logprobs: lps.length }));
+  const r = await runChoice(model, spec(maxTokens, interval, timing), (text, lps) => out.push({ text, logprobs: lps.length }));
   return { out, r };
+}
+
+/** `letters` on a clock of its own: each token comes `msPerToken` after the one before. */
+function paced(msPerToken: number) {
+  let t = 0;
+  const model: TokenModel = { ...letters, generate: (req) => letters.generate({ ...req, onToken: (tok, l) => ((t += msPerToken), req.onToken?.(tok, l)) }) };
+  return { model, now: () => t };
 }
 
 describe('runChoice streaming', () => {
@@ -54,5 +62,24 @@ describe('runChoice streaming', () => {
     expect(r.rest).toBe('j');
     expect(r.restLogprobs).toHaveLength(1);
     expect(out.map((p) => p.text).join('') + r.rest).toBe(r.text);
+  });
+
+  it('with streamIntervalMs: tokens sooner than that after the last piece ride in the next one, nothing lost', async () => {
+    // a token every 10 ms, pieces at least 25 ms apart: the first at once (t = 10), then at 40, 70, 100
+    const { model, now } = paced(10);
+    const { out, r } = await pieces(10, undefined, { streamIntervalMs: 25, now }, model);
+    expect(out.map((p) => p.text)).toEqual(['a', 'bcd', 'efg', 'hij']);
+    expect(out.map((p) => p.logprobs)).toEqual([1, 3, 3, 3]);
+    expect(r.rest).toBe('');
+    expect(out.map((p) => p.text).join('') + r.rest).toBe(r.text);
+  });
+
+  it('with streamIntervalMs: a stream slower than that sends every token; with an interval too, both must hold', async () => {
+    const slow = paced(100);
+    expect((await pieces(5, undefined, { streamIntervalMs: 50, now: slow.now }, slow.model)).out.map((p) => p.text)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    const fast = paced(10);
+    const { out, r } = await pieces(10, 4, { streamIntervalMs: 25, now: fast.now }, fast.model);
+    expect(out.map((p) => p.text)).toEqual(['a', 'bcde', 'fghi']);
+    expect(r.rest).toBe('j');
   });
 });

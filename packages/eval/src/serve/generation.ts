@@ -20,6 +20,14 @@ export interface ChoiceSpec {
    * fewer, larger events cost the server and its clients less per token.
    */
   streamInterval?: number;
+  /**
+   * Milliseconds at least between a stream's pieces: tokens that come sooner ride in the next
+   * piece (the first token goes at once, the rest at the end). 0 or absent: every
+   * `streamInterval` tokens.
+   */
+  streamIntervalMs?: number;
+  /** The clock streamIntervalMs is measured on (milliseconds); performance.now by default. */
+  now?: () => number;
 }
 
 export interface ChoiceResult {
@@ -43,8 +51,11 @@ export async function runChoice(model: TokenModel, spec: ChoiceSpec, onText?: (p
   const tokens: number[] = [];
   const stream = onText ? new TextStream((ids) => model.decode(ids), spec.stop) : null;
   const interval = spec.streamInterval ?? 1;
+  const gapMs = spec.streamIntervalMs ?? 0;
+  const now = spec.now ?? (() => performance.now());
   let unsent = 0;
   let first = true;
+  let sentAt = 0;
   const r = await model.generate({
     prompt: spec.prompt,
     maxTokens: spec.maxTokens,
@@ -62,12 +73,16 @@ export async function runChoice(model: TokenModel, spec: ChoiceSpec, onText?: (p
               logprobs.push(lp);
               pending.push(lp);
             }
-            // after the first piece, tokens wait until there are `interval` of them
-            if (!stream || (++unsent < interval && !first)) return;
+            // after the first piece, tokens wait until there are `interval` of them and the
+            // last piece is `gapMs` old: every event is a socket write and a wake-up of its client
+            if (!stream) return;
+            unsent++;
+            if (!first && (unsent < interval || (gapMs > 0 && now() - sentAt < gapMs))) return;
             const piece = stream.push(tokens);
             if (piece) {
               unsent = 0;
               first = false;
+              if (gapMs > 0) sentAt = now();
               onText!(piece, pending);
               pending = [];
             }
@@ -101,7 +116,7 @@ export async function promptLogprobs(model: TokenModel, ids: number[], k: number
  */
 export function choiceSpecs(
   b: { temperature?: number | null; top_p?: number | null; seed?: number | null },
-  shared: Pick<ChoiceSpec, 'stop' | 'logprobs' | 'signal' | 'streamInterval'>,
+  shared: Pick<ChoiceSpec, 'stop' | 'logprobs' | 'signal' | 'streamInterval' | 'streamIntervalMs'>,
 ): (index: number, prompt: number[], maxTokens: number) => ChoiceSpec {
   const base = (Math.random() * 2 ** 32) >>> 0;
   return (index, prompt, maxTokens) => ({

@@ -29,8 +29,21 @@ export interface ServeOptions {
   chatTemplate?: ChatTemplate | null;
   /** Tokens per streamed event at most (the first token goes at once); 1 streams every token. */
   streamInterval?: number;
+  /**
+   * Milliseconds at least between a stream's events (DEFAULT_STREAM_INTERVAL_MS when absent; 0:
+   * none): tokens decoded faster ride together in the next event.
+   */
+  streamIntervalMs?: number;
   limits?: Partial<ServeLimits>;
 }
+
+/**
+ * 20 events a second at most per stream: text that arrives this often reads as continuous, and
+ * only streams decoding faster than 20 tokens/s (small models) are merged. Every event is a socket
+ * write and a wake-up of its client: on a 2-core machine 16 streams of every token of `small`
+ * (~150 tokens/s each) cost the served batch ~10% of its speed.
+ */
+export const DEFAULT_STREAM_INTERVAL_MS = 50;
 
 export class CompletionServer {
   private server?: Server;
@@ -147,6 +160,7 @@ export class CompletionServer {
         created: Math.floor(Date.now() / 1000),
         signal: life.signal,
         streamInterval: this.opts.streamInterval,
+        streamIntervalMs: this.opts.streamIntervalMs ?? DEFAULT_STREAM_INTERVAL_MS,
       };
       if (route === 'completions') {
         const body = parseBody(CompletionBody, json);
