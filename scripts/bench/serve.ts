@@ -16,7 +16,7 @@ const { values } = parseArgs({
     preset: { type: 'string', default: 'small' },
     clients: { type: 'string', default: '16' },
     'new-tokens': { type: 'string', default: '512' }, // rounds of seconds, not one: a shared VM's speed drifts within a second
-    rounds: { type: 'string', default: '9' }, // pairs a second apart differ by ±15% on a shared VM: the median wants many
+    rounds: { type: 'string', default: '15' }, // pairs a few seconds apart differ by up to ±15% on a shared VM: the median wants many
     'stream-interval': { type: 'string', default: '1' },
     'stream-interval-ms': { type: 'string', default: `${DEFAULT_STREAM_INTERVAL_MS},0` },
     client: { type: 'string', default: 'lean' },
