@@ -54,6 +54,28 @@ afterAll(() => {
 
 const greedy = { model: 'chatty', temperature: 0 } as const;
 
+/** PROMPT streamed greedily by the plain checkpoint: the text joined, and the tokens each event carried. */
+async function streamedPieces(server: OpenAI): Promise<{ joined: string; sizes: number[] }> {
+  const stream = await server.completions.create({
+    ...greedy,
+    model: 'plain',
+    prompt: PROMPT,
+    max_tokens: 24,
+    stream: true,
+    stream_options: { include_usage: true },
+    logprobs: 0,
+  });
+  let joined = '';
+  const sizes: number[] = [];
+  for await (const c of stream) {
+    const choice = c.choices[0];
+    if (!choice) continue;
+    joined += choice.text;
+    sizes.push(choice.logprobs?.tokens?.length ?? 0);
+  }
+  return { joined, sizes };
+}
+
 describe('pnpm serve through the official openai SDK', { timeout: 120_000 }, () => {
   it('completes a prompt as the local model does', async () => {
     const r = await client.completions.create({ ...greedy, prompt: PROMPT, max_tokens: 12 });
@@ -117,23 +139,7 @@ describe('pnpm serve through the official openai SDK', { timeout: 120_000 }, () 
     const local = lm.generate([ids], { maxNewTokens: 24 });
     expect(local.tokens[0]!.length, 'the greedy text is long enough to be cut into pieces').toBeGreaterThanOrEqual(10);
     const want = tok.decode(local.tokens[0]!, { skipSpecial: true });
-    const stream = await noChat.completions.create({
-      ...greedy,
-      model: 'plain',
-      prompt: PROMPT,
-      max_tokens: 24,
-      stream: true,
-      stream_options: { include_usage: true },
-      logprobs: 0,
-    });
-    let joined = '';
-    const sizes: number[] = [];
-    for await (const c of stream) {
-      const choice = c.choices[0];
-      if (!choice) continue;
-      joined += choice.text;
-      sizes.push(choice.logprobs?.tokens?.length ?? 0);
-    }
+    const { joined, sizes } = await streamedPieces(noChat);
     expect(joined).toBe(want);
     // one event per piece: the first token alone, then at most 5 tokens each (a held-back character may wait longer)
     expect(sizes[0]).toBe(1);
@@ -145,15 +151,7 @@ describe('pnpm serve through the official openai SDK', { timeout: 120_000 }, () 
     const ids = tok.encode(PROMPT);
     const local = lm.generate([ids], { maxNewTokens: 24 });
     const want = tok.decode(local.tokens[0]!, { skipSpecial: true });
-    const stream = await held.completions.create({ ...greedy, model: 'plain', prompt: PROMPT, max_tokens: 24, stream: true, logprobs: 0 });
-    let joined = '';
-    const sizes: number[] = [];
-    for await (const c of stream) {
-      const choice = c.choices[0];
-      if (!choice) continue;
-      joined += choice.text;
-      sizes.push(choice.logprobs?.tokens?.length ?? 0);
-    }
+    const { joined, sizes } = await streamedPieces(held);
     expect(joined).toBe(want);
     expect(sizes).toEqual([1, local.tokens[0]!.length - 1]);
   });
