@@ -40,7 +40,7 @@ export async function chatCompletions(ctx: RequestContext, template: ChatTemplat
   const n = b.n ?? 1;
   const k = b.logprobs ? (b.top_logprobs ?? 0) : null;
   const stop = stopList(b.stop);
-  const specOf = choiceSpecs(b, { stop, logprobs: k, signal: ctx.signal, streamInterval: ctx.streamInterval, streamIntervalMs: ctx.streamIntervalMs });
+  const specOf = choiceSpecs(b, { stop, logprobs: k, signal: ctx.signal, ...ctx.pacing });
   const chunk = (choices: unknown[], usage?: unknown) => ({
     id: ctx.id,
     object: stream ? 'chat.completion.chunk' : 'chat.completion',

@@ -1,6 +1,6 @@
 import type { TokenModel } from '../backends/types.ts';
 import type { EventStream } from './event-stream.ts';
-import { choiceSpecs, promptLogprobs, roomFor, runChoice } from './generation.ts';
+import { choiceSpecs, promptLogprobs, roomFor, runChoice, type StreamPacing } from './generation.ts';
 import type { TokenLogprob } from './logprobs.ts';
 import { stopList, type CompletionBody } from './schema.ts';
 
@@ -10,9 +10,8 @@ export interface RequestContext {
   id: string;
   created: number;
   signal: AbortSignal;
-  /** Tokens per streamed piece at most, and milliseconds at least between pieces (see ChoiceSpec). */
-  streamInterval?: number;
-  streamIntervalMs?: number;
+  /** How a stream's pieces are paced: tokens per piece at most, milliseconds at least between pieces. */
+  pacing: StreamPacing;
 }
 
 /** OpenAI's legacy `logprobs` object of a completion choice. */
@@ -70,7 +69,7 @@ export async function completions(ctx: RequestContext, b: CompletionBody, stream
   const echo = b.echo ?? false;
   const k = b.logprobs ?? null;
   const stop = stopList(b.stop);
-  const specOf = choiceSpecs(b, { stop, logprobs: k, signal: ctx.signal, streamInterval: ctx.streamInterval, streamIntervalMs: ctx.streamIntervalMs });
+  const specOf = choiceSpecs(b, { stop, logprobs: k, signal: ctx.signal, ...ctx.pacing });
   const jobs = prompts.map((p) => {
     const ids = typeof p === 'string' ? model.encode(p) : p;
     return { ids, text: typeof p === 'string' ? p : model.decode(ids), room: roomFor(model, ids, b.max_tokens ?? null, DEFAULT_MAX_TOKENS, 'prompt') };

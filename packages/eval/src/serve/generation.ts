@@ -30,6 +30,9 @@ export interface ChoiceSpec {
   now?: () => number;
 }
 
+/** The ChoiceSpec fields that pace a stream, the same for every request a server answers. */
+export type StreamPacing = Pick<ChoiceSpec, 'streamInterval' | 'streamIntervalMs'>;
+
 export interface ChoiceResult {
   text: string;
   tokens: number[];
@@ -116,7 +119,7 @@ export async function promptLogprobs(model: TokenModel, ids: number[], k: number
  */
 export function choiceSpecs(
   b: { temperature?: number | null; top_p?: number | null; seed?: number | null },
-  shared: Pick<ChoiceSpec, 'stop' | 'logprobs' | 'signal' | 'streamInterval' | 'streamIntervalMs'>,
+  shared: Pick<ChoiceSpec, 'stop' | 'logprobs' | 'signal'> & StreamPacing,
 ): (index: number, prompt: number[], maxTokens: number) => ChoiceSpec {
   const base = (Math.random() * 2 ** 32) >>> 0;
   return (index, prompt, maxTokens) => ({

@@ -7,6 +7,7 @@ import { ApiError, badRequest } from './api-error.ts';
 import { chatCompletions } from './chat.ts';
 import type { ChatTemplate } from './chat-template.ts';
 import { completions, promptList, type RequestContext } from './completions.ts';
+import type { StreamPacing } from './generation.ts';
 import { EventStream } from './event-stream.ts';
 import { CONNECTION_LIMITS, DEFAULT_LIMITS, type ServeLimits } from './limits.ts';
 import { parseJsonBody, readBody } from './read-body.ts';
@@ -50,6 +51,7 @@ export class CompletionServer {
   private readonly created = Math.floor(Date.now() / 1000);
   private nextId = 0;
   readonly limits: ServeLimits;
+  private readonly pacing: StreamPacing;
   private readonly slots: SequenceSlots;
   private inFlight = 0;
   private whenIdle: (() => void) | null = null;
@@ -62,6 +64,7 @@ export class CompletionServer {
     private readonly opts: ServeOptions = {},
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.pacing = { streamInterval: opts.streamInterval, streamIntervalMs: opts.streamIntervalMs ?? DEFAULT_STREAM_INTERVAL_MS };
     this.slots = new SequenceSlots(this.limits.batchSize + this.limits.maxQueue);
   }
 
@@ -159,8 +162,7 @@ export class CompletionServer {
         id: `${route === 'chat' ? 'chatcmpl' : 'cmpl'}-${this.nextId++}`,
         created: Math.floor(Date.now() / 1000),
         signal: life.signal,
-        streamInterval: this.opts.streamInterval,
-        streamIntervalMs: this.opts.streamIntervalMs ?? DEFAULT_STREAM_INTERVAL_MS,
+        pacing: this.pacing,
       };
       if (route === 'completions') {
         const body = parseBody(CompletionBody, json);
