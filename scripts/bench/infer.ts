@@ -233,8 +233,8 @@ try {
   const b1 = decode(1);
   const b1Split = timeSplit();
   const b16 = decode(16);
-  const batch18 = batchTarget(b1, b16);
   const b16Split = timeSplit();
+  const batch18 = batchTarget(b1, b16);
 
   const rss = peakRssBytes();
   const tinyLlama = isTinyLlamaArchitecture(config);
